@@ -1,0 +1,132 @@
+//! `tokentop list [--json]`: every credential, once, for scripts and cron.
+
+use crate::engine::protocol::Update;
+use crate::engine::{self};
+use crate::launch::engine_config;
+use crate::model::{Clock, Row, Status, SystemClock, TtlClass, format_ttl};
+use crate::sources::DiscoveryConfig;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Serialize)]
+struct Listed<'a> {
+    #[serde(flatten)]
+    row: &'a Row,
+    ttl_seconds: Option<i64>,
+    ttl_class: TtlClass,
+}
+
+#[derive(Serialize)]
+struct Listing<'a> {
+    credentials: Vec<Listed<'a>>,
+    source_errors: &'a [String],
+}
+
+/// Discovers, obtains tokens (unless `refresh` is false), prints, exits 0 when
+/// every credential has a live token, 1 otherwise.
+pub async fn list(
+    profiles: Option<PathBuf>,
+    json: bool,
+    refresh: bool,
+) -> Result<ExitCode, String> {
+    let (rows, source_errors) = collect(DiscoveryConfig::ambient(profiles), refresh).await?;
+    let now = SystemClock.now();
+    let listed: Vec<Listed> = rows
+        .iter()
+        .map(|row| Listed {
+            row,
+            ttl_seconds: row.remaining(now).map(|d| d.num_seconds()),
+            ttl_class: row.ttl_class(now),
+        })
+        .collect();
+    if json {
+        let text = serde_json::to_string_pretty(&Listing {
+            credentials: listed,
+            source_errors: &source_errors,
+        })
+        .map_err(|e| e.to_string())?;
+        println!("{text}");
+    } else {
+        print_table(&listed);
+        for e in &source_errors {
+            eprintln!("warning: {e}");
+        }
+    }
+    let all_live = rows
+        .iter()
+        .all(|r| r.status == Status::Live && r.error.is_none());
+    Ok(if all_live {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Runs the engine until every row has a token or an error.
+pub async fn collect(
+    discovery: DiscoveryConfig,
+    refresh: bool,
+) -> Result<(Vec<Row>, Vec<String>), String> {
+    let mut handle = engine::start(engine_config(discovery, refresh), Arc::new(SystemClock))?;
+    let mut rows: Vec<Row> = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen_snapshot = false;
+    while let Some(update) = handle.updates.recv().await {
+        match update {
+            Update::Snapshot {
+                rows: all,
+                source_errors,
+            } => {
+                rows = all;
+                errors = source_errors;
+                seen_snapshot = true;
+            }
+            Update::Row(row) => {
+                if let Some(slot) = rows.iter_mut().find(|r| r.id == row.id) {
+                    *slot = row;
+                }
+            }
+            Update::Decoded(_) | Update::Notice { .. } => {}
+        }
+        let settled =
+            |r: &Row| r.busy.is_none() && (r.status != Status::Pending || r.error.is_some());
+        if seen_snapshot && (!refresh || rows.iter().all(settled)) {
+            break;
+        }
+    }
+    Ok((rows, errors))
+}
+
+fn print_table(rows: &[Listed]) {
+    println!(
+        "{:<11} {:<18} {:<34} {:<10} {:>8} {:<8} SCOPES",
+        "PLATFORM", "PROFILE", "PRINCIPAL", "KIND", "TTL", "STATE"
+    );
+    for l in rows {
+        let r = l.row;
+        let ttl = l
+            .ttl_seconds
+            .map(|s| format_ttl(chrono::Duration::seconds(s)))
+            .unwrap_or_else(|| "-".into());
+        let state = match (&r.status, &r.error) {
+            (_, Some(_)) => "error",
+            (Status::Revoked, _) => "revoked",
+            _ => l.ttl_class.word(),
+        };
+        println!(
+            "{:<11} {:<18} {:<34} {:<10} {:>8} {:<8} {}",
+            r.platform.label(),
+            r.profile,
+            r.principal,
+            r.kind.label(),
+            ttl,
+            state,
+            r.scopes.join(" ")
+        );
+        if let Some(e) = &r.error {
+            println!("{:<11} ! {e}", "");
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Non-interactive commands: the same engine, plain output, exit codes.
+
+mod list;
+
+pub use list::list;

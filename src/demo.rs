@@ -1,0 +1,138 @@
+//! `tokentop demo` and `tokentop emulator`: the embedded identity services with
+//! sample profiles in a private temporary folder. No real credential file is
+//! read or written.
+
+use crate::config::UiOptions;
+use crate::emulator::{
+    DatabricksSpSpec, Emulator, EmulatorOptions, GoogleUserSpec, ServiceAccountSpec,
+};
+use crate::sources::DiscoveryConfig;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+const CLOUD_PLATFORM: &str = "https://www.googleapis.com/auth/cloud-platform";
+
+/// Runs the dashboard on a fresh emulator with the sample profiles.
+pub async fn run(ui: UiOptions) -> Result<ExitCode, String> {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .map_err(|e| format!("emulator: {e}"))?;
+    let dir = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
+    let profiles =
+        seed(&emulator, dir.path()).map_err(|e| format!("{}: {e}", dir.path().display()))?;
+    let discovery = DiscoveryConfig {
+        profiles_file: Some(profiles),
+        ..DiscoveryConfig::default()
+    };
+    let result = crate::launch::dashboard(discovery, ui).await;
+    emulator.shutdown().await;
+    result
+}
+
+/// Registers the sample principals with `emulator`, writes their credential
+/// files (mode 0600) and a profiles file into `dir`, and returns the profiles
+/// file's path.
+pub fn seed(emulator: &Emulator, dir: &Path) -> std::io::Result<PathBuf> {
+    let minutes = |m: u64| Duration::from_secs(m * 60);
+    let user = emulator.add_google_user(GoogleUserSpec {
+        email: "oncall@acme.example".into(),
+        scopes: vec![
+            CLOUD_PLATFORM.into(),
+            "https://www.googleapis.com/auth/userinfo.email".into(),
+            "openid".into(),
+        ],
+        access_token_lifetime: minutes(8),
+    });
+    let etl = emulator.add_google_service_account(ServiceAccountSpec {
+        email: "dataproc-etl@acme-data.iam.gserviceaccount.com".into(),
+        project_id: "acme-data".into(),
+        access_token_lifetime: minutes(55),
+    });
+    let invoker = emulator.add_google_service_account(ServiceAccountSpec {
+        email: "orders-invoker@acme-data.iam.gserviceaccount.com".into(),
+        project_id: "acme-data".into(),
+        access_token_lifetime: minutes(3),
+    });
+    let lake = emulator.add_databricks_service_principal(DatabricksSpSpec {
+        application_id: "6d3c3f4e-1111-2222-3333-444455556666".into(),
+        access_token_lifetime: minutes(30),
+    });
+    let batch = emulator.add_databricks_service_principal(DatabricksSpSpec {
+        application_id: "9f1e2d3c-aaaa-bbbb-cccc-ddddeeeeffff".into(),
+        access_token_lifetime: Duration::from_secs(100),
+    });
+    write_private(&dir.join("oncall-adc.json"), &user.to_string())?;
+    write_private(&dir.join("dataproc-etl.json"), &etl.to_string())?;
+    write_private(&dir.join("orders-invoker.json"), &invoker.to_string())?;
+    let host = emulator.databricks_url();
+    write_private(
+        &dir.join("databrickscfg"),
+        &format!(
+            "[lakehouse]\nhost = {host}\nclient_id = {}\nclient_secret = {}\n\n[batch]\nhost = {host}\nclient_id = {}\nclient_secret = {}\n",
+            lake.client_id, lake.client_secret, batch.client_id, batch.client_secret
+        ),
+    )?;
+    let g = emulator.google_url();
+    let google_endpoints = format!(
+        "[profile.endpoints]\ntoken = \"{g}/token\"\ntokeninfo = \"{g}/tokeninfo\"\nrevoke = \"{g}/revoke\"\njwks = \"{g}/oauth2/v3/certs\"\n"
+    );
+    let profiles = format!(
+        "# Sample profiles for `tokentop demo`, pointing at the embedded emulator.\n\n\
+         [[profile]]\nname = \"etl-dataproc\"\nplatform = \"dataproc\"\ngoogle_credentials = \"dataproc-etl.json\"\nscopes = [\"{CLOUD_PLATFORM}\"]\n{google_endpoints}\n\
+         [[profile]]\nname = \"nightly-dataflow\"\nplatform = \"dataflow\"\ngoogle_credentials = \"oncall-adc.json\"\n{google_endpoints}\n\
+         [[profile]]\nname = \"orders-api\"\nplatform = \"cloud-run\"\ngoogle_credentials = \"orders-invoker.json\"\naudience = \"https://orders-api-x7k2q-uc.a.run.app\"\n{google_endpoints}\n\
+         [[profile]]\nname = \"lakehouse\"\nplatform = \"databricks\"\ndatabricks_config = \"databrickscfg\"\ndatabricks_profile = \"lakehouse\"\n\n\
+         [[profile]]\nname = \"lakehouse-batch\"\nplatform = \"databricks\"\ndatabricks_config = \"databrickscfg\"\ndatabricks_profile = \"batch\"\n"
+    );
+    let path = dir.join("profiles.toml");
+    write_private(&path, &profiles)?;
+    Ok(path)
+}
+
+/// Writes a file readable by its owner only.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}
+
+/// `tokentop emulator`: serves until interrupted; prints
+/// `READY google=<url> databricks=<url>` once listening.
+pub async fn serve_emulator(credentials_dir: Option<PathBuf>) -> Result<ExitCode, String> {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .map_err(|e| format!("emulator: {e}"))?;
+    if let Some(dir) = &credentials_dir {
+        emulator
+            .write_samples(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    println!(
+        "READY google={} databricks={}",
+        emulator.google_url(),
+        emulator.databricks_url()
+    );
+    let _ = std::io::stdout().flush();
+    terminated().await;
+    emulator.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn terminated() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

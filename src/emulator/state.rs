@@ -1,0 +1,167 @@
+//! Shared, mutable emulator state: registered principals and issued tokens.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::keys::RsaKey;
+
+/// Everything both listeners share: base URLs, signing keys and the tables.
+#[derive(Debug)]
+pub struct Shared {
+    /// Base URL of the Google listener, e.g. `http://127.0.0.1:4000`.
+    pub google_url: String,
+    /// Base URL of the Databricks workspace listener.
+    pub databricks_url: String,
+    /// Numeric Databricks workspace id (below 2^53 so JavaScript keeps it exact).
+    pub workspace_id: u64,
+    /// Key signing Google ID tokens.
+    pub google_key: RsaKey,
+    /// Key signing Databricks access tokens.
+    pub databricks_key: RsaKey,
+    /// Mutable tables.
+    tables: Mutex<Tables>,
+}
+
+impl Shared {
+    /// Builds the shared state with empty tables.
+    pub fn new(
+        google_url: String,
+        databricks_url: String,
+        workspace_id: u64,
+        google_key: RsaKey,
+        databricks_key: RsaKey,
+    ) -> Self {
+        Self {
+            google_url,
+            databricks_url,
+            workspace_id,
+            google_key,
+            databricks_key,
+            tables: Mutex::new(Tables::default()),
+        }
+    }
+
+    /// Locks the tables; a poisoned lock is recovered (the data stays usable).
+    pub fn tables(&self) -> MutexGuard<'_, Tables> {
+        self.tables
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The Databricks OIDC issuer, `<host>/oidc`.
+    pub fn databricks_issuer(&self) -> String {
+        format!("{}/oidc", self.databricks_url)
+    }
+}
+
+/// All registered principals and all issued opaque tokens.
+#[derive(Debug, Default)]
+pub struct Tables {
+    /// Google OAuth clients by client id.
+    pub google_clients: HashMap<String, GoogleClient>,
+    /// User grants by refresh token.
+    pub refresh_grants: HashMap<String, RefreshGrant>,
+    /// Issued Google access tokens by token string.
+    pub access_tokens: HashMap<String, AccessTokenRecord>,
+    /// Service accounts by `private_key_id` (the assertion's `kid`).
+    pub service_accounts: HashMap<String, ServiceAccountRecord>,
+    /// Databricks service principals by client id (= application id).
+    pub databricks_sps: HashMap<String, DatabricksSpRecord>,
+}
+
+/// A registered Google OAuth client.
+#[derive(Debug, Clone)]
+pub struct GoogleClient {
+    /// The client secret.
+    pub client_secret: String,
+}
+
+/// A user's consent: one refresh token bound to one client.
+#[derive(Debug, Clone)]
+pub struct RefreshGrant {
+    /// Client the refresh token was issued to.
+    pub client_id: String,
+    /// The user's email.
+    pub email: String,
+    /// The user's stable numeric subject id.
+    pub sub: String,
+    /// Scopes granted at consent time.
+    pub scopes: Vec<String>,
+    /// Lifetime of access tokens minted from this grant.
+    pub lifetime: Duration,
+    /// Set once the grant has been revoked.
+    pub revoked: bool,
+}
+
+/// Who an opaque access token was issued to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenOrigin {
+    /// Minted from a user refresh token (the key into `refresh_grants`).
+    RefreshGrant(String),
+    /// Minted for a service account (JWT-bearer grant).
+    ServiceAccount,
+}
+
+/// An issued opaque `ya29.` access token.
+#[derive(Debug, Clone)]
+pub struct AccessTokenRecord {
+    /// How the token was obtained.
+    pub origin: TokenOrigin,
+    /// Authorized party / audience (OAuth client id or SA unique id).
+    pub azp: String,
+    /// Subject (user id or SA unique id).
+    pub sub: String,
+    /// Principal email.
+    pub email: String,
+    /// Scopes the token carries.
+    pub scopes: Vec<String>,
+    /// Expiry, Unix seconds.
+    pub exp: i64,
+    /// Set once revoked.
+    pub revoked: bool,
+}
+
+impl AccessTokenRecord {
+    /// True while the token is neither revoked nor expired.
+    pub const fn is_live(&self, now: i64) -> bool {
+        !self.revoked && now < self.exp
+    }
+}
+
+/// A Google service account and its (single) public key.
+#[derive(Debug)]
+pub struct ServiceAccountRecord {
+    /// `client_email`.
+    pub email: String,
+    /// Numeric unique id (`client_id` in the key file).
+    pub unique_id: String,
+    /// The key pair; only the public half is needed after the file is written.
+    pub key: Arc<RsaKey>,
+    /// Lifetime of access and ID tokens minted for this account.
+    pub lifetime: Duration,
+}
+
+/// A Databricks OAuth service principal.
+#[derive(Debug, Clone)]
+pub struct DatabricksSpRecord {
+    /// The OAuth secret.
+    pub client_secret: String,
+    /// SCIM id returned by `/Me`.
+    pub scim_id: String,
+    /// Lifetime of access tokens minted for this principal.
+    pub lifetime: Duration,
+}
+
+/// Current time in Unix seconds (system clock).
+pub fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
+}
+
+/// A lifetime in whole seconds, saturating.
+pub fn lifetime_secs(lifetime: Duration) -> i64 {
+    i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2)
+}

@@ -1,0 +1,250 @@
+//! The runtime: the credential store, jobs on tokio tasks, and the one loop
+//! that turns commands into updates. The UI and CLI see only [`protocol`].
+
+pub mod jobs;
+pub mod protocol;
+pub mod store;
+
+use crate::model::{Clock, CredentialId, Status};
+use crate::net::Http;
+use crate::sources::{self, DiscoveryConfig};
+use jobs::{Op, Outcome, Resources};
+use protocol::{Command, Level, Update};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use store::Store;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+/// How the engine is set up.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Where to discover credentials.
+    pub discovery: DiscoveryConfig,
+    /// Per-request timeout for every provider call.
+    pub request_timeout: Duration,
+    /// Obtain a token for every credential right after discovery.
+    pub refresh_on_start: bool,
+}
+
+/// The UI's or CLI's end of the engine.
+#[derive(Debug)]
+pub struct EngineHandle {
+    /// Commands to the engine (bounded: a runaway key repeat waits).
+    pub commands: mpsc::Sender<Command>,
+    /// Updates from the engine.
+    pub updates: mpsc::UnboundedReceiver<Update>,
+}
+
+/// Starts the engine on the current tokio runtime.
+pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle, String> {
+    let http = Http::new(config.request_timeout).map_err(|e| format!("HTTP client: {e}"))?;
+    let (command_tx, command_rx) = mpsc::channel(64);
+    let (update_tx, update_rx) = mpsc::unbounded_channel();
+    let engine = Engine {
+        config,
+        clock,
+        store: Store::default(),
+        resources: Resources {
+            http,
+            jwks: Arc::default(),
+        },
+        in_flight: HashMap::new(),
+        next_job: 0,
+        updates: update_tx,
+    };
+    tokio::spawn(engine.run(command_rx));
+    Ok(EngineHandle {
+        commands: command_tx,
+        updates: update_rx,
+    })
+}
+
+struct Done {
+    id: CredentialId,
+    op: Op,
+    job: u64,
+    outcome: Outcome,
+}
+
+struct Engine {
+    config: EngineConfig,
+    clock: Arc<dyn Clock>,
+    store: Store,
+    resources: Resources,
+    in_flight: HashMap<(CredentialId, Op), (u64, AbortHandle)>,
+    next_job: u64,
+    updates: mpsc::UnboundedSender<Update>,
+}
+
+impl Engine {
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+        self.reload();
+        if self.config.refresh_on_start {
+            for id in self.store.ids() {
+                self.spawn(&id, Op::Refresh, &done_tx);
+            }
+        }
+        loop {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(command) => self.handle(command, &done_tx),
+                    None => break,
+                },
+                Some(done) = done_rx.recv() => self.finish(done),
+            }
+        }
+        for (_, handle) in self.in_flight.values() {
+            handle.abort();
+        }
+    }
+
+    fn send(&self, update: Update) {
+        // The receiver is gone only when the UI has quit; nothing to tell then.
+        let _ = self.updates.send(update);
+    }
+
+    fn notice(&self, level: Level, text: impl Into<String>) {
+        self.send(Update::Notice {
+            level,
+            text: text.into(),
+        });
+    }
+
+    fn reload(&mut self) {
+        let found = sources::discover(&self.config.discovery);
+        self.store.replace(found.credentials);
+        self.send(Update::Snapshot {
+            rows: self.store.rows(),
+            source_errors: found.errors.iter().map(ToString::to_string).collect(),
+        });
+    }
+
+    fn handle(&mut self, command: Command, done: &mpsc::UnboundedSender<Done>) {
+        match command {
+            Command::Refresh(id) => self.spawn(&id, Op::Refresh, done),
+            Command::Decode(id) => self.spawn(&id, Op::Decode, done),
+            Command::Revoke(id) => self.spawn(&id, Op::Revoke, done),
+            Command::Reload => self.reload(),
+        }
+    }
+
+    /// Starts a job; a newer request for the same row and operation replaces
+    /// the one in flight (latest wins).
+    fn spawn(&mut self, id: &CredentialId, op: Op, done: &mpsc::UnboundedSender<Done>) {
+        let Some(entry) = self.store.get(id) else {
+            return self.notice(Level::Warn, format!("unknown credential {id}"));
+        };
+        let cred = entry.credential.clone();
+        let token = entry.token.clone();
+        let res = self.resources.clone();
+        let now = self.clock.now();
+        let future: std::pin::Pin<Box<dyn std::future::Future<Output = Outcome> + Send>> =
+            match (op, token) {
+                (Op::Refresh, _) => Box::pin(jobs::refresh(res, cred, now)),
+                (Op::Decode, Some(token)) => Box::pin(jobs::decode(res, cred, token)),
+                (Op::Revoke, Some(token)) if cred.capabilities().revoke => {
+                    Box::pin(jobs::revoke(res, cred, token))
+                }
+                (Op::Revoke, Some(_)) => {
+                    return self.notice(
+                        Level::Warn,
+                        format!(
+                            "{}: this platform has no revocation endpoint",
+                            cred.provenance.profile
+                        ),
+                    );
+                }
+                (_, None) => {
+                    return self.notice(
+                        Level::Warn,
+                        format!("{}: no token yet (press r)", cred.provenance.profile),
+                    );
+                }
+            };
+        self.next_job += 1;
+        let job = self.next_job;
+        let timeout = self.config.request_timeout * 3;
+        let (tx, task_id) = (done.clone(), id.clone());
+        let task = tokio::spawn(async move {
+            let outcome = match tokio::time::timeout(timeout, future).await {
+                Ok(outcome) => outcome,
+                Err(_) => Outcome::TimedOut(format!(
+                    "{} timed out after {}s",
+                    op.label(),
+                    timeout.as_secs()
+                )),
+            };
+            let _ = tx.send(Done {
+                id: task_id,
+                op,
+                job,
+                outcome,
+            });
+        });
+        if let Some((_, previous)) = self
+            .in_flight
+            .insert((id.clone(), op), (job, task.abort_handle()))
+        {
+            previous.abort();
+        }
+        if let Some(entry) = self.store.get_mut(id) {
+            entry.busy = Some(op.label());
+        }
+        self.push_row(id);
+    }
+
+    fn finish(&mut self, done: Done) {
+        let key = (done.id.clone(), done.op);
+        if self.in_flight.get(&key).map(|(job, _)| *job) != Some(done.job) {
+            return; // superseded by a newer request
+        }
+        self.in_flight.remove(&key);
+        let still_busy = [Op::Refresh, Op::Decode, Op::Revoke]
+            .into_iter()
+            .find(|op| self.in_flight.contains_key(&(done.id.clone(), *op)));
+        let Some(entry) = self.store.get_mut(&done.id) else {
+            return;
+        };
+        entry.busy = still_busy.map(Op::label);
+        let profile = entry.credential.provenance.profile.clone();
+        match done.outcome {
+            Outcome::Refreshed(Ok(token)) => {
+                entry.token = Some(token);
+                entry.status = Status::Live;
+                entry.error = None;
+            }
+            Outcome::Refreshed(Err(e)) => {
+                entry.error = Some(format!("refresh failed: {e}"));
+                let text = format!("{profile}: refresh failed: {e}");
+                self.notice(Level::Error, text);
+            }
+            Outcome::Revoked {
+                result: Ok(()),
+                confirmation,
+            } => {
+                entry.status = Status::Revoked;
+                entry.error = None;
+                self.notice(Level::Info, format!("{profile}: revoked; {confirmation}"));
+            }
+            Outcome::Revoked { result: Err(e), .. } => {
+                entry.error = Some(format!("revoke failed: {e}"));
+                self.notice(Level::Error, format!("{profile}: revoke failed: {e}"));
+            }
+            Outcome::Decoded(report) => self.send(Update::Decoded(report)),
+            Outcome::TimedOut(why) => {
+                entry.error = Some(why.clone());
+                self.notice(Level::Error, format!("{profile}: {why}"));
+            }
+        }
+        self.push_row(&done.id);
+    }
+
+    fn push_row(&self, id: &CredentialId) {
+        if let Some(row) = self.store.row(id) {
+            self.send(Update::Row(row));
+        }
+    }
+}

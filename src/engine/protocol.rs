@@ -1,0 +1,53 @@
+//! The engine's only public surface for the UI and the CLI: commands in,
+//! updates out, by value.
+
+use crate::model::{CredentialId, DecodeReport, Row};
+use serde::Serialize;
+
+/// What the UI or CLI asks the engine to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Obtain a new token for a credential.
+    Refresh(CredentialId),
+    /// Decode and verify (JWT) or inspect (opaque) the current token.
+    Decode(CredentialId),
+    /// Revoke the current token at the issuer, then confirm it server-side.
+    Revoke(CredentialId),
+    /// Re-read every source.
+    Reload,
+}
+
+/// How loud a notice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    /// Something finished.
+    Info,
+    /// Something the user should look at.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+/// What the engine tells the UI. Values, never handles.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    /// The whole table after discovery, plus the sources that could not be read.
+    Snapshot {
+        /// Every credential.
+        rows: Vec<Row>,
+        /// One line per broken source, naming the file.
+        source_errors: Vec<String>,
+    },
+    /// One row changed.
+    Row(Row),
+    /// A decode finished.
+    Decoded(DecodeReport),
+    /// A status-line message.
+    Notice {
+        /// Severity.
+        level: Level,
+        /// The message (never a secret).
+        text: String,
+    },
+}

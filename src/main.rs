@@ -1,0 +1,93 @@
+//! tokentop's command line: parse, set up logging, dispatch. Nothing else.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// top for tokens: a live dashboard of your OAuth/OIDC credentials.
+#[derive(Debug, Parser)]
+#[command(name = "tokentop", version, about)]
+struct Cli {
+    /// tokentop's profiles file (default: $XDG_CONFIG_HOME/tokentop/profiles.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    profiles: Option<PathBuf>,
+    /// Colour theme by name (built in: default, mono).
+    #[arg(long, global = true, env = "TOKENTOP_THEME")]
+    theme: Option<String>,
+    /// No colours (also when NO_COLOR is set).
+    #[arg(long, global = true)]
+    no_color: bool,
+    /// Write a log file at this level (error, warn, info, debug); off by default.
+    #[arg(long, global = true, env = "TOKENTOP_LOG", value_name = "LEVEL")]
+    log_level: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The dashboard on the embedded emulator with sample profiles (touches no real credential file).
+    Demo,
+    /// One-shot table of every credential, for scripts and cron.
+    List {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Show what is on disk without obtaining tokens.
+        #[arg(long)]
+        no_refresh: bool,
+    },
+    /// Run the local identity services (Google, Databricks) alone, until interrupted.
+    Emulator {
+        /// Also write sample credential files into this folder.
+        #[arg(long, value_name = "DIR")]
+        credentials_dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _log_guard = cli
+        .log_level
+        .as_deref()
+        .and_then(|level| tokentop::logging::init(level).ok());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tokentop: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let ui = tokentop::config::UiOptions::resolve(cli.theme.as_deref(), cli.no_color);
+    let profiles = cli
+        .profiles
+        .or_else(tokentop::config::default_profiles_path);
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None => {
+                tokentop::launch::dashboard(
+                    tokentop::sources::DiscoveryConfig::ambient(profiles),
+                    ui,
+                )
+                .await
+            }
+            Some(Command::Demo) => tokentop::demo::run(ui).await,
+            Some(Command::List { json, no_refresh }) => {
+                tokentop::cli::list(profiles, json, !no_refresh).await
+            }
+            Some(Command::Emulator { credentials_dir }) => {
+                tokentop::demo::serve_emulator(credentials_dir).await
+            }
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tokentop: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The result of decoding or inspecting a token.
+
+use super::credential::CredentialId;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Whether a JWT's signature was checked against its issuer's keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "result")]
+pub enum SignatureCheck {
+    /// Verified with the key `kid` from `jwks_url`.
+    Verified {
+        /// Key id used.
+        kid: String,
+        /// Where the key came from.
+        jwks_url: String,
+    },
+    /// The signature does not verify, or no key matched.
+    Failed {
+        /// Why.
+        reason: String,
+    },
+    /// Not checked (no key set known, or it could not be fetched).
+    NotChecked {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What was learned about a token.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "format")]
+pub enum DecodedBody {
+    /// A JWT: header, claims and the signature check.
+    Jwt {
+        /// JOSE header.
+        header: Value,
+        /// Claims.
+        claims: Value,
+        /// Signature result.
+        signature: SignatureCheck,
+    },
+    /// An opaque token, described by the issuer's tokeninfo endpoint.
+    Opaque {
+        /// The tokeninfo answer, or why there is none.
+        tokeninfo: Result<Value, String>,
+    },
+}
+
+/// A decode report for one credential's current token.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecodeReport {
+    /// Which credential.
+    pub id: CredentialId,
+    /// Its profile name.
+    pub profile: String,
+    /// Fingerprint of the decoded token.
+    pub fingerprint: String,
+    /// What was found.
+    pub body: DecodedBody,
+}

@@ -1,0 +1,18 @@
+//! Pure data and rules: credentials, tokens, secrets, rows and the clock. No I/O.
+
+pub mod clock;
+pub mod credential;
+pub mod decoded;
+pub mod row;
+pub mod secret;
+pub mod token;
+pub mod toml_error;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use credential::{
+    Capabilities, Credential, CredentialId, Endpoints, Kind, Material, Platform, Provenance,
+};
+pub use decoded::{DecodeReport, DecodedBody, SignatureCheck};
+pub use row::{Row, Status};
+pub use secret::Secret;
+pub use token::{Token, TokenKind, TtlClass, format_relative, format_ttl};

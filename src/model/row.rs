@@ -1,0 +1,77 @@
+//! A row snapshot: what the engine tells the UI and the CLI about one credential.
+
+use super::credential::{Capabilities, CredentialId, Kind, Platform};
+use super::token::{TokenKind, TtlClass};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+/// Server-side or job state of a row, beside its time-derived TTL class.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "status", content = "detail")]
+pub enum Status {
+    /// No token obtained yet.
+    Pending,
+    /// A token is held.
+    Live,
+    /// The token was revoked at the issuer.
+    Revoked,
+}
+
+/// Everything shown about one credential, by value (no handle into the store).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    /// Stable id.
+    pub id: CredentialId,
+    /// Profile name.
+    pub profile: String,
+    /// Platform.
+    pub platform: Platform,
+    /// Grant kind.
+    pub kind: Kind,
+    /// Email, client id or subject.
+    pub principal: String,
+    /// Where it came from.
+    pub source: String,
+    /// Which token the row shows.
+    pub token_kind: Option<TokenKind>,
+    /// Fingerprint of the current token (never the token).
+    pub fingerprint: Option<String>,
+    /// When the current token was obtained.
+    pub issued_at: Option<DateTime<Utc>>,
+    /// When it expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Granted (or requested) scopes.
+    pub scopes: Vec<String>,
+    /// Audience.
+    pub audience: Option<String>,
+    /// Held, pending or revoked.
+    pub status: Status,
+    /// The last failure, kept beside the last good token.
+    pub error: Option<String>,
+    /// An operation in flight for this row.
+    pub busy: Option<String>,
+    /// What the credential can do.
+    pub capabilities: Capabilities,
+}
+
+impl Row {
+    /// Time left at `now`, if an expiry is known.
+    pub fn remaining(&self, now: DateTime<Utc>) -> Option<Duration> {
+        self.expires_at.map(|exp| exp - now)
+    }
+
+    /// The TTL class at `now`.
+    pub fn ttl_class(&self, now: DateTime<Utc>) -> TtlClass {
+        TtlClass::of(self.remaining(now), self.platform.rejection_window())
+    }
+
+    /// Fraction of the token's lifetime still left, 0.0..=1.0.
+    pub fn life_left(&self, now: DateTime<Utc>) -> Option<f64> {
+        let (issued, exp) = (self.issued_at?, self.expires_at?);
+        let total = (exp - issued).num_milliseconds();
+        if total <= 0 {
+            return Some(0.0);
+        }
+        Some(((exp - now).num_milliseconds() as f64 / total as f64).clamp(0.0, 1.0))
+    }
+}

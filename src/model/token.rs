@@ -1,0 +1,153 @@
+//! Live tokens and their time-dependent state.
+
+use super::secret::Secret;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+/// Which token of a grant a row shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenKind {
+    /// An OAuth access token.
+    Access,
+    /// An OIDC ID token.
+    Id,
+}
+
+/// The short-lived token a grant produced, and what the issuer said about it.
+#[derive(Debug, Clone)]
+pub struct Token {
+    /// Access or ID token.
+    pub kind: TokenKind,
+    /// The token itself.
+    pub value: Secret,
+    /// When it was obtained (our clock).
+    pub issued_at: DateTime<Utc>,
+    /// When it stops working, if known.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// Audience, where the token says.
+    pub audience: Option<String>,
+}
+
+/// How a token stands, as the table shows it. Colour is never the only signal:
+/// each class has a word and a symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TtlClass {
+    /// More than ten minutes left.
+    Fresh,
+    /// Less than ten minutes left.
+    Expiring,
+    /// Inside the owning client's rejection/refresh window.
+    Critical,
+    /// Past `exp`.
+    Expired,
+    /// No expiry known (no token yet, or none reported).
+    Unknown,
+}
+
+/// Where "expiring" starts.
+pub const EXPIRING_WITHIN: Duration = Duration::minutes(10);
+
+impl TtlClass {
+    /// Classifies the time left against a platform's rejection window.
+    pub fn of(remaining: Option<Duration>, rejection_window: Duration) -> Self {
+        match remaining {
+            None => TtlClass::Unknown,
+            Some(left) if left <= Duration::zero() => TtlClass::Expired,
+            Some(left) if left <= rejection_window => TtlClass::Critical,
+            Some(left) if left <= EXPIRING_WITHIN => TtlClass::Expiring,
+            Some(_) => TtlClass::Fresh,
+        }
+    }
+
+    /// The word shown beside the countdown.
+    pub fn word(self) -> &'static str {
+        match self {
+            TtlClass::Fresh => "fresh",
+            TtlClass::Expiring => "expiring",
+            TtlClass::Critical => "stale",
+            TtlClass::Expired => "EXPIRED",
+            TtlClass::Unknown => "unknown",
+        }
+    }
+}
+
+/// Formats a duration as a compact countdown: `59m59s`, `1h05m`, `45s`, `-3m10s`.
+pub fn format_ttl(remaining: Duration) -> String {
+    let negative = remaining < Duration::zero();
+    let secs = remaining.num_seconds().unsigned_abs();
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    let body = if h >= 24 {
+        format!("{}d{:02}h", h / 24, h % 24)
+    } else if h > 0 {
+        format!("{h}h{m:02}m")
+    } else if m > 0 {
+        format!("{m}m{s:02}s")
+    } else {
+        format!("{s}s")
+    };
+    if negative { format!("-{body}") } else { body }
+}
+
+/// Formats an instant relative to now: `in 12m`, `3m ago`.
+pub fn format_relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let delta = at - now;
+    let secs = delta.num_seconds().unsigned_abs();
+    let magnitude = match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..86400 => format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60),
+        _ => format!("{}d", secs / 86400),
+    };
+    if delta >= Duration::zero() {
+        format!("in {magnitude}")
+    } else {
+        format!("{magnitude} ago")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_text_covers_each_range() {
+        assert_eq!(format_ttl(Duration::seconds(45)), "45s");
+        assert_eq!(format_ttl(Duration::seconds(3599)), "59m59s");
+        assert_eq!(format_ttl(Duration::seconds(3900)), "1h05m");
+        assert_eq!(format_ttl(Duration::hours(50)), "2d02h");
+        assert_eq!(format_ttl(Duration::seconds(-190)), "-3m10s");
+    }
+
+    #[test]
+    fn ttl_text_never_grows_as_time_passes() {
+        let mut previous = format_ttl(Duration::seconds(7200)).len();
+        for left in (0..7200).rev() {
+            let len = format_ttl(Duration::seconds(left)).len();
+            assert!(len <= previous.max(6), "grew at {left}s");
+            previous = len;
+        }
+    }
+
+    #[test]
+    fn classes_follow_the_rejection_window() {
+        let window = Duration::seconds(40);
+        let class = |s| TtlClass::of(Some(Duration::seconds(s)), window);
+        assert_eq!(class(3600), TtlClass::Fresh);
+        assert_eq!(class(600), TtlClass::Expiring);
+        assert_eq!(class(40), TtlClass::Critical);
+        assert_eq!(class(0), TtlClass::Expired);
+        assert_eq!(TtlClass::of(None, window), TtlClass::Unknown);
+    }
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        assert_eq!(format_relative(now + Duration::minutes(12), now), "in 12m");
+        assert_eq!(format_relative(now - Duration::seconds(5), now), "5s ago");
+        assert_eq!(format_relative(now + Duration::hours(2), now), "in 2h00m");
+    }
+}

@@ -1,0 +1,154 @@
+//! Network operations per credential kind: refresh, inspect (tokeninfo), revoke.
+//! Every endpoint comes from the credential's data, never from a constant here.
+
+pub mod databricks;
+pub mod google;
+
+use crate::model::{Credential, Material, Token};
+use crate::net::Http;
+use chrono::{DateTime, Utc};
+
+/// A failed provider call, naming the endpoint and what the server said.
+/// Never carries a token or secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    /// The server answered with an error.
+    #[error("{endpoint}: HTTP {status}: {message}")]
+    Rejected {
+        /// The URL (without query).
+        endpoint: String,
+        /// HTTP status.
+        status: u16,
+        /// `error: error_description`, or the body's first line.
+        message: String,
+    },
+    /// The request did not complete.
+    #[error("{endpoint}: {message}")]
+    Network {
+        /// The URL.
+        endpoint: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The credential or its endpoints are unusable.
+    #[error("{what}: {message}")]
+    Config {
+        /// The field or URL at fault.
+        what: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl From<crate::net::UrlRejected> for ProviderError {
+    fn from(e: crate::net::UrlRejected) -> Self {
+        Self::Config {
+            what: e.url,
+            message: e.message,
+        }
+    }
+}
+
+impl ProviderError {
+    /// A transport failure talking to `endpoint`.
+    pub fn network(endpoint: &str, err: &dyn std::error::Error) -> Self {
+        let mut message = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            message = format!("{message}: {cause}");
+            source = cause.source();
+        }
+        Self::Network {
+            endpoint: endpoint.to_string(),
+            message,
+        }
+    }
+
+    /// A configuration problem with `what`.
+    pub fn config(what: &str, message: impl Into<String>) -> Self {
+        Self::Config {
+            what: what.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// An HTTP error answer; OAuth-style bodies become `error: description`.
+    pub fn rejected(endpoint: &str, status: u16, body: &str) -> Self {
+        Self::Rejected {
+            endpoint: endpoint.to_string(),
+            status,
+            message: error_summary(body),
+        }
+    }
+}
+
+/// `error: error_description` from an OAuth error body, Databricks' `message`,
+/// or the body's first line (truncated) when it is not JSON.
+pub fn error_summary(body: &str) -> String {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
+        let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        match (text("error"), text("error_description"), text("message")) {
+            (Some(e), Some(d), _) => return format!("{e}: {d}"),
+            (Some(e), None, _) => return e,
+            (None, _, Some(m)) => return m,
+            _ => {}
+        }
+    }
+    let line = body.lines().next().unwrap_or("").trim();
+    if line.is_empty() {
+        "(empty body)".to_string()
+    } else {
+        line.chars().take(160).collect()
+    }
+}
+
+/// Obtains a new token for a credential.
+pub async fn refresh(
+    http: &Http,
+    credential: &Credential,
+    now: DateTime<Utc>,
+) -> Result<Token, ProviderError> {
+    match &credential.material {
+        Material::GoogleUser { .. } => google::refresh_user(http, credential, now).await,
+        Material::GoogleServiceAccount { .. } => google::jwt_bearer(http, credential, now).await,
+        Material::DatabricksM2m { .. } => {
+            databricks::client_credentials(http, credential, now).await
+        }
+    }
+}
+
+/// Revokes a token at the credential's revocation endpoint.
+pub async fn revoke(
+    http: &Http,
+    credential: &Credential,
+    token: &Token,
+) -> Result<(), ProviderError> {
+    let Some(url) = &credential.endpoints.revoke else {
+        return Err(ProviderError::config(
+            &credential.provenance.profile,
+            "this platform has no revocation endpoint",
+        ));
+    };
+    google::revoke(http, url, token).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_summaries_read_each_body_shape() {
+        assert_eq!(
+            error_summary(
+                r#"{"error":"invalid_grant","error_description":"Token has been expired or revoked."}"#
+            ),
+            "invalid_grant: Token has been expired or revoked."
+        );
+        assert_eq!(
+            error_summary(r#"{"error_code":403,"message":"Invalid access token."}"#),
+            "Invalid access token."
+        );
+        assert_eq!(error_summary("<html>\nError"), "<html>");
+        assert_eq!(error_summary(""), "(empty body)");
+    }
+}

@@ -1,0 +1,91 @@
+//! `~/.databrickscfg`: INI profiles with a host and OAuth M2M secrets (wire.md §3.1).
+
+use super::SourceError;
+use crate::model::{Material, Secret};
+use std::path::Path;
+
+/// One Databricks profile that tokentop can refresh.
+#[derive(Debug, Clone)]
+pub struct DatabricksProfile {
+    /// Section name (`DEFAULT` for the unnamed one).
+    pub name: String,
+    /// Workspace URL, without a trailing slash.
+    pub host: String,
+    /// OAuth M2M material.
+    pub material: Material,
+    /// The service principal's application id.
+    pub client_id: String,
+}
+
+/// Reads every section of a `.databrickscfg`. A section that can't be used is an
+/// error of its own; it never hides the others.
+pub fn read(path: &Path) -> (Vec<DatabricksProfile>, Vec<SourceError>) {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(&text, path),
+        Err(e) => (Vec::new(), vec![SourceError::io(path, &e)]),
+    }
+}
+
+/// Parses the text of a `.databrickscfg` read from `path`.
+pub fn parse(text: &str, path: &Path) -> (Vec<DatabricksProfile>, Vec<SourceError>) {
+    let ini = match ini::Ini::load_from_str(text) {
+        Ok(ini) => ini,
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![SourceError::new(path, format!("not valid INI: {e}"))],
+            );
+        }
+    };
+    let mut profiles = Vec::new();
+    let mut errors = Vec::new();
+    for (section, props) in ini.iter() {
+        let name = section.unwrap_or("DEFAULT").to_string();
+        if props.is_empty() {
+            continue;
+        }
+        let here = |message: String| SourceError::new(path, format!("profile [{name}]: {message}"));
+        let Some(host) = props.get("host") else {
+            errors.push(here("missing key `host`".into()));
+            continue;
+        };
+        match (props.get("client_id"), props.get("client_secret")) {
+            (Some(id), Some(secret)) => profiles.push(DatabricksProfile {
+                host: host.trim_end_matches('/').to_string(),
+                client_id: id.to_string(),
+                material: Material::DatabricksM2m {
+                    client_id: id.to_string(),
+                    client_secret: Secret::new(secret),
+                },
+                name,
+            }),
+            _ if props.contains_key("token") => errors.push(here(
+                "personal access tokens are not shown yet (only OAuth M2M profiles)".into(),
+            )),
+            _ => errors.push(here(
+                "needs `client_id` and `client_secret` (OAuth M2M)".into(),
+            )),
+        }
+    }
+    (profiles, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_profile_does_not_hide_the_good_one() {
+        let text = "[good]\nhost = https://dbc.example.test/\nclient_id = app\nclient_secret = sec\n\n[bad]\nclient_id = x\n";
+        let (profiles, errors) = parse(text, Path::new("/h/.databrickscfg"));
+        assert_eq!(profiles.len(), 1);
+        assert_eq!(profiles[0].host, "https://dbc.example.test");
+        assert_eq!(errors.len(), 1);
+        let message = errors[0].to_string();
+        assert!(
+            message.contains("[bad]")
+                && message.contains("host")
+                && message.contains(".databrickscfg")
+        );
+    }
+}

@@ -1,0 +1,256 @@
+//! Discovery: files and environment to credentials, with one error per broken
+//! source. No network.
+
+pub mod databrickscfg;
+pub mod google_json;
+pub mod profiles;
+
+use crate::model::{Credential, CredentialId, Endpoints, Kind, Platform, Provenance};
+use profiles::ProfileSpec;
+use std::path::{Path, PathBuf};
+
+/// A source that could not be read, naming the file and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[error("{source_path}: {message}")]
+pub struct SourceError {
+    /// The file or variable.
+    pub source_path: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl SourceError {
+    /// An error about `path`.
+    pub fn new(path: &Path, message: impl Into<String>) -> Self {
+        Self {
+            source_path: path.display().to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// An I/O error reading `path`.
+    pub fn io(path: &Path, err: &std::io::Error) -> Self {
+        Self::new(path, format!("cannot read: {err}"))
+    }
+}
+
+/// Where to look.
+#[derive(Debug, Clone, Default)]
+pub struct DiscoveryConfig {
+    /// tokentop's profiles file, if any.
+    pub profiles_file: Option<PathBuf>,
+    /// Google ADC files to read as `gcp` profiles (the env var's file, then gcloud's).
+    pub adc_files: Vec<PathBuf>,
+    /// `.databrickscfg` files whose M2M profiles to show.
+    pub databricks_configs: Vec<PathBuf>,
+}
+
+impl DiscoveryConfig {
+    /// The ambient locations: `GOOGLE_APPLICATION_CREDENTIALS`, gcloud's ADC file
+    /// (`$CLOUDSDK_CONFIG` or `~/.config/gcloud`), and `DATABRICKS_CONFIG_FILE`
+    /// or `~/.databrickscfg`. Missing files are skipped.
+    pub fn ambient(profiles_file: Option<PathBuf>) -> Self {
+        let env = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        let home = env("HOME");
+        let gcloud_dir =
+            env("CLOUDSDK_CONFIG").or_else(|| home.as_ref().map(|h| h.join(".config/gcloud")));
+        let adc_files = [
+            env("GOOGLE_APPLICATION_CREDENTIALS"),
+            gcloud_dir.map(|d| d.join("application_default_credentials.json")),
+        ];
+        let databricks =
+            env("DATABRICKS_CONFIG_FILE").or_else(|| home.map(|h| h.join(".databrickscfg")));
+        let mut adc_files: Vec<PathBuf> = adc_files
+            .into_iter()
+            .flatten()
+            .filter(|p| p.exists())
+            .collect();
+        adc_files.dedup();
+        Self {
+            profiles_file,
+            adc_files,
+            databricks_configs: databricks.into_iter().filter(|p| p.exists()).collect(),
+        }
+    }
+}
+
+/// What discovery found.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Usable credentials.
+    pub credentials: Vec<Credential>,
+    /// Sources that could not be used.
+    pub errors: Vec<SourceError>,
+}
+
+/// Reads every configured source. Never fails as a whole.
+pub fn discover(config: &DiscoveryConfig) -> Discovery {
+    let mut found = Discovery::default();
+    if let Some(path) = &config.profiles_file {
+        match profiles::read(path) {
+            Ok(file) => {
+                for spec in &file.profiles {
+                    match from_profile(spec, path) {
+                        Ok(mut creds) => found.credentials.append(&mut creds),
+                        Err(e) => found.errors.push(e),
+                    }
+                }
+            }
+            Err(e) => found.errors.push(e),
+        }
+    }
+    for path in &config.adc_files {
+        match google_json::read(path) {
+            Ok(file) => found.credentials.push(google_credential(
+                file,
+                path,
+                "adc",
+                Platform::Gcp,
+                vec![],
+                None,
+            )),
+            Err(e) => found.errors.push(e),
+        }
+    }
+    for path in &config.databricks_configs {
+        let (profiles, mut errors) = databrickscfg::read(path);
+        found.errors.append(&mut errors);
+        for p in profiles {
+            let name = p.name.clone();
+            found
+                .credentials
+                .push(databricks_credential(p, path, &name, None));
+        }
+    }
+    found
+}
+
+fn from_profile(spec: &ProfileSpec, profiles_path: &Path) -> Result<Vec<Credential>, SourceError> {
+    let here = |m: String| SourceError::new(profiles_path, format!("profile `{}`: {m}", spec.name));
+    match (&spec.google_credentials, &spec.databricks_config) {
+        (Some(path), None) => {
+            let file = google_json::read(path)?;
+            let mut cred = google_credential(
+                file,
+                path,
+                &spec.name,
+                spec.platform,
+                spec.scopes.clone(),
+                spec.audience.clone(),
+            );
+            apply_overrides(&mut cred.endpoints, &spec.endpoints);
+            Ok(vec![cred])
+        }
+        (None, Some(path)) => {
+            let wanted = spec.databricks_profile.as_deref().unwrap_or("DEFAULT");
+            let (profiles, errors) = databrickscfg::read(path);
+            let Some(profile) = profiles.into_iter().find(|p| p.name == wanted) else {
+                let why = errors.first().map(|e| e.to_string()).unwrap_or_else(|| {
+                    format!("no usable section [{wanted}] in {}", path.display())
+                });
+                return Err(here(why));
+            };
+            let mut cred = databricks_credential(profile, path, &spec.name, Some(&spec.scopes));
+            apply_overrides(&mut cred.endpoints, &spec.endpoints);
+            Ok(vec![cred])
+        }
+        _ => Err(here(
+            "set exactly one of `google_credentials` and `databricks_config`".into(),
+        )),
+    }
+}
+
+fn apply_overrides(endpoints: &mut Endpoints, o: &profiles::EndpointOverrides) {
+    if let Some(t) = &o.token {
+        endpoints.token.clone_from(t);
+    }
+    for (slot, value) in [
+        (&mut endpoints.tokeninfo, &o.tokeninfo),
+        (&mut endpoints.revoke, &o.revoke),
+        (&mut endpoints.jwks, &o.jwks),
+    ] {
+        if value.is_some() {
+            slot.clone_from(value);
+        }
+    }
+}
+
+fn google_credential(
+    file: google_json::GoogleFile,
+    path: &Path,
+    profile: &str,
+    platform: Platform,
+    scopes: Vec<String>,
+    audience: Option<String>,
+) -> Credential {
+    let kind = match (&file.material, &audience) {
+        (crate::model::Material::GoogleServiceAccount { .. }, Some(_)) => {
+            Kind::ServiceAccountIdToken
+        }
+        (crate::model::Material::GoogleServiceAccount { .. }, None) => Kind::ServiceAccount,
+        _ => Kind::User,
+    };
+    let scopes = if scopes.is_empty() && kind != Kind::ServiceAccountIdToken {
+        vec!["https://www.googleapis.com/auth/cloud-platform".to_string()]
+    } else {
+        scopes
+    };
+    Credential {
+        id: CredentialId(format!("{}#{profile}", path.display())),
+        platform,
+        kind,
+        principal: file.principal,
+        provenance: Provenance {
+            source: path.display().to_string(),
+            profile: profile.to_string(),
+        },
+        scopes,
+        audience,
+        endpoints: Endpoints {
+            token: file
+                .token_uri
+                .unwrap_or_else(|| google_json::GOOGLE_TOKEN_URL.to_string()),
+            tokeninfo: Some("https://oauth2.googleapis.com/tokeninfo".into()),
+            revoke: Some("https://oauth2.googleapis.com/revoke".into()),
+            jwks: Some("https://www.googleapis.com/oauth2/v3/certs".into()),
+        },
+        material: file.material,
+    }
+}
+
+fn databricks_credential(
+    p: databrickscfg::DatabricksProfile,
+    path: &Path,
+    profile: &str,
+    scopes: Option<&[String]>,
+) -> Credential {
+    let scopes = scopes
+        .filter(|s| !s.is_empty())
+        .map(<[String]>::to_vec)
+        .unwrap_or_else(|| vec!["all-apis".to_string()]);
+    Credential {
+        id: CredentialId(format!("{}#{profile}", path.display())),
+        platform: Platform::Databricks,
+        kind: Kind::DatabricksM2m,
+        principal: p.client_id,
+        provenance: Provenance {
+            source: path.display().to_string(),
+            profile: profile.to_string(),
+        },
+        scopes,
+        audience: None,
+        endpoints: Endpoints {
+            token: format!("{}/oidc/v1/token", p.host),
+            tokeninfo: None,
+            // Databricks documents no revocation endpoint (wire.md §4.2).
+            revoke: None,
+            // Found through the issuer's discovery document when decoding.
+            jwks: None,
+        },
+        material: p.material,
+    }
+}

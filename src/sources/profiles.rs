@@ -1,0 +1,135 @@
+//! tokentop's own profiles file: named profiles that point at credential files,
+//! say which platform they target, and may override endpoints.
+//!
+//! ```toml
+//! [[profile]]
+//! name = "etl-dataproc"
+//! platform = "dataproc"
+//! google_credentials = "/path/to/key.json"
+//! scopes = ["https://www.googleapis.com/auth/cloud-platform"]
+//!
+//! [[profile]]
+//! name = "api-run"
+//! platform = "cloud-run"
+//! google_credentials = "/path/to/key.json"
+//! audience = "https://api-abc-uc.a.run.app"     # an ID token for this audience
+//!
+//! [[profile]]
+//! name = "lakehouse"
+//! platform = "databricks"
+//! databricks_config = "/path/to/.databrickscfg"
+//! databricks_profile = "DEFAULT"
+//!
+//! [profile.endpoints]                            # optional, per profile
+//! token = "http://127.0.0.1:8080/token"
+//! ```
+
+use super::SourceError;
+use crate::model::Platform;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The whole profiles file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilesFile {
+    /// Profiles in file order.
+    #[serde(default, rename = "profile")]
+    pub profiles: Vec<ProfileSpec>,
+}
+
+/// One profile as written in the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileSpec {
+    /// Display name; unique within the file.
+    pub name: String,
+    /// Target platform.
+    pub platform: Platform,
+    /// A Google credential JSON file.
+    pub google_credentials: Option<PathBuf>,
+    /// A `.databrickscfg`-format file.
+    pub databricks_config: Option<PathBuf>,
+    /// The section of `databricks_config` to use (default `DEFAULT`).
+    pub databricks_profile: Option<String>,
+    /// Scopes to request.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Audience for an ID token (Cloud Run).
+    pub audience: Option<String>,
+    /// Endpoint overrides.
+    #[serde(default)]
+    pub endpoints: EndpointOverrides,
+}
+
+/// Endpoint overrides; unset ones keep the platform defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointOverrides {
+    /// Token endpoint.
+    pub token: Option<String>,
+    /// Tokeninfo endpoint.
+    pub tokeninfo: Option<String>,
+    /// Revocation endpoint.
+    pub revoke: Option<String>,
+    /// JWK Set URL.
+    pub jwks: Option<String>,
+}
+
+/// Reads and validates a profiles file; errors name the file, line and key.
+pub fn read(path: &Path) -> Result<ProfilesFile, SourceError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SourceError::io(path, &e))?;
+    parse(&text, path)
+}
+
+/// Parses profiles text read from `path`. Relative credential paths are
+/// resolved against the profiles file's folder.
+pub fn parse(text: &str, path: &Path) -> Result<ProfilesFile, SourceError> {
+    let mut file: ProfilesFile = toml::from_str(text).map_err(|e| SourceError {
+        source_path: path.display().to_string(),
+        message: crate::model::toml_error::describe("", text, &e)
+            .trim_start()
+            .to_string(),
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    for profile in &mut file.profiles {
+        for p in [
+            &mut profile.google_credentials,
+            &mut profile.databricks_config,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+    }
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_errors_naming_line_and_key() {
+        let text = "[[profile]]\nname = \"a\"\nplatform = \"dataproc\"\ncolour = \"red\"\n";
+        let err = parse(text, Path::new("/c/profiles.toml")).expect_err("unknown key");
+        let message = err.to_string();
+        assert!(message.contains("/c/profiles.toml"), "{message}");
+        assert!(message.contains("line 4"), "{message}");
+        assert!(message.contains("colour"), "{message}");
+    }
+
+    #[test]
+    fn relative_paths_resolve_next_to_the_file() {
+        let text =
+            "[[profile]]\nname = \"a\"\nplatform = \"gcp\"\ngoogle_credentials = \"k.json\"\n";
+        let file = parse(text, Path::new("/c/profiles.toml")).expect("parses");
+        assert_eq!(
+            file.profiles[0].google_credentials.as_deref(),
+            Some(Path::new("/c/k.json"))
+        );
+    }
+}

@@ -1,0 +1,63 @@
+//! The user's vocabulary. Keymap entries name these (kebab-case), and help is
+//! built from them.
+
+use serde::Deserialize;
+
+/// Everything a key can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Leave tokentop.
+    Quit,
+    /// Show the keys.
+    Help,
+    /// Close the top overlay.
+    Close,
+    /// Move the selection down.
+    SelectNext,
+    /// Move the selection up.
+    SelectPrev,
+    /// Jump to the first row.
+    SelectFirst,
+    /// Jump to the last row.
+    SelectLast,
+    /// Refresh the selected credential.
+    Refresh,
+    /// Decode and verify the selected token.
+    Decode,
+    /// Revoke the selected token (asks first).
+    Revoke,
+    /// Re-read every credential source.
+    Reload,
+    /// Answer yes in a confirmation.
+    Confirm,
+    /// Answer no in a confirmation.
+    Cancel,
+    /// Scroll an overlay down.
+    ScrollDown,
+    /// Scroll an overlay up.
+    ScrollUp,
+}
+
+impl Action {
+    /// The action's name as keymap files and hints write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::Close => "close",
+            Action::SelectNext => "select-next",
+            Action::SelectPrev => "select-prev",
+            Action::SelectFirst => "select-first",
+            Action::SelectLast => "select-last",
+            Action::Refresh => "refresh",
+            Action::Decode => "decode",
+            Action::Revoke => "revoke",
+            Action::Reload => "reload",
+            Action::Confirm => "confirm",
+            Action::Cancel => "cancel",
+            Action::ScrollDown => "scroll-down",
+            Action::ScrollUp => "scroll-up",
+        }
+    }
+}

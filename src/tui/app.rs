@@ -1,0 +1,228 @@
+//! All UI state and the one function that changes it. No I/O: `update` returns
+//! effects for the runner to perform.
+
+use super::action::Action;
+use super::event::{Effect, Event};
+use super::keymap::{Keymap, Layer};
+use crate::engine::protocol::{Command, Level, Update};
+use crate::model::{Clock, CredentialId, DecodeReport, Row};
+use std::sync::Arc;
+
+/// An overlay on top of the table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    /// The key list.
+    Help,
+    /// A decode: waiting for the report of `id`, then showing it.
+    Decode {
+        /// Which credential.
+        id: CredentialId,
+        /// The report, once it arrived.
+        report: Option<Box<DecodeReport>>,
+        /// Scroll offset in lines.
+        scroll: u16,
+    },
+    /// "Revoke this token?"
+    ConfirmRevoke {
+        /// Which credential.
+        id: CredentialId,
+    },
+}
+
+impl Overlay {
+    fn layer(&self) -> Layer {
+        match self {
+            Overlay::Help => Layer::Help,
+            Overlay::Decode { .. } => Layer::Decode,
+            Overlay::ConfirmRevoke { .. } => Layer::Confirm,
+        }
+    }
+}
+
+/// The dashboard's state.
+pub struct App {
+    /// Rows sorted by time left (soonest first; no expiry last).
+    pub rows: Vec<Row>,
+    /// The selected credential.
+    pub selected: Option<CredentialId>,
+    /// Overlays, top last.
+    pub overlays: Vec<Overlay>,
+    /// The status line.
+    pub status: Option<(Level, String)>,
+    /// Sources that could not be read.
+    pub source_errors: Vec<String>,
+    /// Whether the engine's first snapshot has arrived.
+    pub loaded: bool,
+    /// The keymap in force.
+    pub keymap: Keymap,
+    /// The clock for TTLs.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    /// An empty dashboard.
+    pub fn new(keymap: Keymap, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            rows: Vec::new(),
+            selected: None,
+            overlays: Vec::new(),
+            status: None,
+            source_errors: Vec::new(),
+            loaded: false,
+            keymap,
+            clock,
+        }
+    }
+
+    /// The layer keys go to.
+    pub fn layer(&self) -> Layer {
+        self.overlays.last().map_or(Layer::Table, Overlay::layer)
+    }
+
+    /// Index of the selected row.
+    pub fn selected_index(&self) -> Option<usize> {
+        let id = self.selected.as_ref()?;
+        self.rows.iter().position(|r| &r.id == id)
+    }
+
+    /// The selected row.
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.selected_index().map(|i| &self.rows[i])
+    }
+
+    /// Applies one event; returns what the runner must do.
+    pub fn update(&mut self, event: Event) -> Vec<Effect> {
+        match event {
+            Event::Key(key) => match self.keymap.resolve(&key, self.layer()) {
+                Some(action) => self.act(action),
+                None => Vec::new(),
+            },
+            Event::Engine(update) => {
+                self.absorb(*update);
+                Vec::new()
+            }
+            Event::Resize | Event::Tick => Vec::new(),
+        }
+    }
+
+    fn act(&mut self, action: Action) -> Vec<Effect> {
+        let selected = self.selected.clone();
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::Help => self.overlays.push(Overlay::Help),
+            Action::Close | Action::Cancel => {
+                self.overlays.pop();
+            }
+            Action::SelectNext => self.move_selection(1),
+            Action::SelectPrev => self.move_selection(-1),
+            Action::SelectFirst => self.selected = self.rows.first().map(|r| r.id.clone()),
+            Action::SelectLast => self.selected = self.rows.last().map(|r| r.id.clone()),
+            Action::ScrollDown | Action::ScrollUp => {
+                if let Some(Overlay::Decode { scroll, .. }) = self.overlays.last_mut() {
+                    *scroll = if action == Action::ScrollDown {
+                        scroll.saturating_add(1)
+                    } else {
+                        scroll.saturating_sub(1)
+                    };
+                }
+            }
+            Action::Reload => return vec![Effect::Send(Command::Reload)],
+            Action::Refresh => {
+                return selected
+                    .map(|id| Effect::Send(Command::Refresh(id)))
+                    .into_iter()
+                    .collect();
+            }
+            Action::Decode => {
+                if let Some(id) = selected {
+                    self.overlays.push(Overlay::Decode {
+                        id: id.clone(),
+                        report: None,
+                        scroll: 0,
+                    });
+                    return vec![Effect::Send(Command::Decode(id))];
+                }
+            }
+            Action::Revoke => match self.selected_row() {
+                Some(row) if !row.capabilities.revoke => {
+                    self.status = Some((
+                        Level::Warn,
+                        format!(
+                            "{}: {} has no revocation endpoint",
+                            row.profile,
+                            row.platform.label()
+                        ),
+                    ));
+                }
+                Some(row) if row.fingerprint.is_none() => {
+                    self.status =
+                        Some((Level::Warn, format!("{}: no token to revoke", row.profile)));
+                }
+                Some(row) => {
+                    let id = row.id.clone();
+                    self.overlays.push(Overlay::ConfirmRevoke { id });
+                }
+                None => {}
+            },
+            Action::Confirm => {
+                if let Some(Overlay::ConfirmRevoke { id }) = self.overlays.pop() {
+                    return vec![Effect::Send(Command::Revoke(id))];
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        let last = self.rows.len() - 1;
+        let next = match self.selected_index() {
+            Some(i) => i.saturating_add_signed(delta).min(last),
+            None => 0,
+        };
+        self.selected = Some(self.rows[next].id.clone());
+    }
+
+    fn absorb(&mut self, update: Update) {
+        match update {
+            Update::Snapshot {
+                rows,
+                source_errors,
+            } => {
+                self.rows = rows;
+                self.source_errors = source_errors;
+                self.loaded = true;
+            }
+            Update::Row(row) => match self.rows.iter_mut().find(|r| r.id == row.id) {
+                Some(slot) => *slot = row,
+                None => self.rows.push(row),
+            },
+            Update::Decoded(report) => {
+                for overlay in &mut self.overlays {
+                    if let Overlay::Decode {
+                        id, report: slot, ..
+                    } = overlay
+                        && *id == report.id
+                    {
+                        *slot = Some(Box::new(report.clone()));
+                    }
+                }
+            }
+            Update::Notice { level, text } => self.status = Some((level, text)),
+        }
+        self.sort();
+        if self.selected_index().is_none() {
+            self.selected = self.rows.first().map(|r| r.id.clone());
+        }
+    }
+
+    /// Soonest expiry first; rows without an expiry last; ties by profile.
+    fn sort(&mut self) {
+        self.rows.sort_by(|a, b| {
+            let key = |r: &Row| (r.expires_at.is_none(), r.expires_at, r.profile.clone());
+            key(a).cmp(&key(b))
+        });
+    }
+}

@@ -1,0 +1,94 @@
+//! The dashboard. `run` owns the terminal for its whole life; everything it
+//! shows comes from [`app::App`], drawn by [`view::view`]. The UI does no I/O
+//! besides the terminal and talks to the engine only through its protocol.
+
+pub mod action;
+pub mod app;
+pub mod event;
+pub mod format;
+pub mod keymap;
+pub mod screens;
+pub mod terminal;
+pub mod theme;
+pub mod view;
+
+use crate::engine::EngineHandle;
+use crate::engine::protocol::{Level, Update};
+use crate::model::Clock;
+use app::App;
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use event::{Effect, Event};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Runs the dashboard until the user quits or the input closes.
+pub async fn run(
+    mut handle: EngineHandle,
+    theme_name: &str,
+    clock: Arc<dyn Clock>,
+) -> std::io::Result<()> {
+    let keymap = keymap::Keymap::default_keys().map_err(std::io::Error::other)?;
+    let mut app = App::new(keymap, clock.clone());
+    let theme = match theme::Theme::built_in(theme_name) {
+        Ok(theme) => theme,
+        Err(e) => {
+            app.update(Event::Engine(Box::new(Update::Notice {
+                level: Level::Warn,
+                text: e,
+            })));
+            theme::Theme::built_in("default").map_err(std::io::Error::other)?
+        }
+    };
+    let _guard = terminal::Guard::enter()?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    terminal.clear()?;
+    let mut input = EventStream::new();
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|frame| view::view(&app, &theme, frame))?;
+            dirty = false;
+        }
+        let event = tokio::select! {
+            next = input.next() => match next {
+                Some(Ok(TermEvent::Key(key))) if key.kind == KeyEventKind::Press => Event::Key(key),
+                Some(Ok(TermEvent::Resize(..))) => Event::Resize,
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            Some(update) = handle.updates.recv() => Event::Engine(Box::new(update)),
+            () = tokio::time::sleep(until_next_second(&app, clock.as_ref())) => Event::Tick,
+        };
+        let mut effects = app.update(event);
+        // Drain whatever else is ready, then draw once.
+        while let Ok(update) = handle.updates.try_recv() {
+            effects.extend(app.update(Event::Engine(Box::new(update))));
+        }
+        dirty = true;
+        for effect in effects {
+            match effect {
+                Effect::Quit => return Ok(()),
+                Effect::Send(command) => {
+                    if handle.commands.send(command).await.is_err() {
+                        return Err(std::io::Error::other("the engine stopped"));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sleep until the next second boundary when a countdown is on screen;
+/// otherwise there is nothing time-dependent to redraw.
+fn until_next_second(app: &App, clock: &dyn Clock) -> Duration {
+    if app.rows.iter().all(|r| r.expires_at.is_none()) {
+        return Duration::from_secs(3600);
+    }
+    let millis = clock.now().timestamp_subsec_millis();
+    Duration::from_millis(u64::from(1000 - millis.min(999)))
+}

@@ -1,0 +1,104 @@
+//! The decode view: a JWT's header and claims (times as dates and "in 12m")
+//! with the signature check, or an opaque token's tokeninfo answer.
+
+use crate::model::{DecodeReport, DecodedBody, SignatureCheck};
+use crate::tui::format;
+use crate::tui::theme::Theme;
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use serde_json::Value;
+
+/// The lines of a report (also used by tests and the CLI-like snapshot).
+pub fn lines(
+    report: Option<&DecodeReport>,
+    theme: &Theme,
+    now: DateTime<Utc>,
+) -> Vec<Line<'static>> {
+    let Some(report) = report else {
+        return vec![Line::from(Span::styled(
+            "decoding…",
+            theme.slot("state.busy"),
+        ))];
+    };
+    let label = theme.slot("chrome.label");
+    let heading = theme.slot("chrome.header");
+    let mut out = Vec::new();
+    let fields = |title: &str, map: &Value, out: &mut Vec<Line<'static>>| {
+        out.push(Line::from(Span::styled(title.to_string(), heading)));
+        if let Value::Object(m) = map {
+            let width = m.keys().map(String::len).max().unwrap_or(0);
+            for (k, v) in m {
+                out.push(Line::from(vec![
+                    Span::styled(format!("  {k:<width$}  "), label),
+                    Span::raw(format::claim_value(k, v, now)),
+                ]));
+            }
+        }
+    };
+    match &report.body {
+        DecodedBody::Jwt {
+            header,
+            claims,
+            signature,
+        } => {
+            let (text, slot) = match signature {
+                SignatureCheck::Verified { kid, jwks_url } => (
+                    format!("✓ signature verified (kid {kid}) with {jwks_url}"),
+                    "ttl.fresh",
+                ),
+                SignatureCheck::Failed { reason } => {
+                    (format!("✗ signature NOT valid: {reason}"), "alert.error")
+                }
+                SignatureCheck::NotChecked { reason } => {
+                    (format!("? signature not checked: {reason}"), "alert.warn")
+                }
+            };
+            out.push(Line::from(Span::styled(text, theme.slot(slot))));
+            fields("header", header, &mut out);
+            fields("claims", claims, &mut out);
+        }
+        DecodedBody::Opaque { tokeninfo } => {
+            out.push(Line::from(
+                "opaque token (not a JWT): asked the issuer's tokeninfo",
+            ));
+            match tokeninfo {
+                Ok(info) => fields("tokeninfo", info, &mut out),
+                Err(e) => out.push(Line::from(Span::styled(
+                    format!("✗ tokeninfo: {e}"),
+                    theme.slot("alert.error"),
+                ))),
+            }
+        }
+    }
+    out
+}
+
+/// Draws the decode overlay over `area`.
+pub fn render(
+    report: Option<&DecodeReport>,
+    profile: &str,
+    scroll: u16,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let title = match report {
+        Some(r) => format!(" decode · {profile} · {} ", r.fingerprint),
+        None => format!(" decode · {profile} "),
+    };
+    let block = Block::bordered()
+        .title(Span::styled(title, theme.slot("chrome.title")))
+        .border_style(theme.slot("chrome.border"));
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines(report, theme, now))
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
+}

@@ -1,0 +1,44 @@
+//! The help overlay, generated from the keymap so it can't drift from behaviour.
+
+use crate::tui::keymap::{Keymap, Layer};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+/// Lines: one per action per layer, with every key bound to it.
+pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for (layer, title) in [
+        (Layer::Table, "table"),
+        (Layer::Decode, "decode"),
+        (Layer::Confirm, "confirm"),
+        (Layer::Global, "everywhere"),
+    ] {
+        out.push(Line::from(Span::styled(title, theme.slot("chrome.header"))));
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for b in keymap.bindings(layer) {
+            match seen.iter_mut().find(|(_, desc)| *desc == b.desc) {
+                Some((keys, _)) => keys.push_str(&format!(" {}", b.on)),
+                None => seen.push((b.on.clone(), b.desc.clone())),
+            }
+        }
+        for (keys, desc) in seen {
+            out.push(Line::from(vec![
+                Span::styled(format!("  {keys:<14}"), theme.slot("chrome.key")),
+                Span::raw(desc),
+            ]));
+        }
+    }
+    out
+}
+
+/// Draws the help overlay.
+pub fn render(keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let block = Block::bordered()
+        .title(Span::styled(" keys ", theme.slot("chrome.title")))
+        .border_style(theme.slot("chrome.border"));
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines(keymap, theme)).block(block), area);
+}

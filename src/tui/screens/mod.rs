@@ -1,0 +1,6 @@
+//! One file per screen or overlay.
+
+pub mod confirm;
+pub mod decode;
+pub mod help;
+pub mod table;

@@ -1,0 +1,44 @@
+//! The terminal is always given back: an RAII guard for raw mode and the
+//! alternate screen, and a panic hook that restores before it reports.
+
+use crossterm::{cursor, execute, terminal};
+use std::io::{Write, stdout};
+
+/// Holds the terminal in raw mode on the alternate screen until dropped.
+pub struct Guard {
+    _private: (),
+}
+
+impl Guard {
+    /// Enters raw mode and the alternate screen, hides the cursor, and installs
+    /// the restoring panic hook.
+    pub fn enter() -> std::io::Result<Self> {
+        install_panic_hook();
+        terminal::enable_raw_mode()?;
+        let guard = Self { _private: () };
+        execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+        Ok(guard)
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Undoes every mode change; each step runs even if an earlier one fails.
+pub fn restore() {
+    let mut out = stdout();
+    let _ = execute!(out, cursor::Show, terminal::LeaveAlternateScreen);
+    let _ = terminal::disable_raw_mode();
+    let _ = out.flush();
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}

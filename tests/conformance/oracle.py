@@ -1,0 +1,249 @@
+"""Conformance oracle: drive the emulator with the real reference clients.
+
+Usage: python oracle.py CREDENTIALS_DIR GOOGLE_URL DATABRICKS_URL
+
+CREDENTIALS_DIR holds the files written by the emulator's write_samples
+(google_user.json, google_sa.json, databrickscfg, urls.json). Every check
+prints one PASS line; the first failure prints FAIL and the script exits 1.
+"""
+
+import base64
+import configparser
+import json
+import os
+import sys
+import time
+import traceback
+
+import requests
+
+import google.auth.transport.requests
+import google.oauth2.credentials
+import google.oauth2.id_token
+from google.oauth2 import service_account
+
+CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
+TARGET_AUDIENCE = "https://my-run-service-abc.a.run.app"
+
+passed = []
+
+
+def check(name, fn):
+    """Run one check; print PASS/FAIL; stop the run on failure."""
+    try:
+        detail = fn()
+    except Exception:  # noqa: BLE001 - report anything the client raised
+        print(f"FAIL {name}")
+        traceback.print_exc()
+        print(f"{len(passed)} check(s) passed before the failure")
+        sys.exit(1)
+    passed.append(name)
+    print(f"PASS {name}" + (f": {detail}" if detail else ""))
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def jwt_part(token, index):
+    seg = token.split(".")[index]
+    return json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4)))
+
+
+def main():
+    if len(sys.argv) != 4:
+        print(__doc__)
+        sys.exit(2)
+    cred_dir, google_url, databricks_url = sys.argv[1:4]
+    req = google.auth.transport.requests.Request()
+    token_uri = f"{google_url}/token"
+    certs_url = f"{google_url}/oauth2/v3/certs"
+
+    def urls_file():
+        with open(os.path.join(cred_dir, "urls.json")) as f:
+            urls = json.load(f)
+        expect(urls == {"google": google_url, "databricks": databricks_url},
+               f"urls.json {urls} disagrees with READY line")
+
+    check("urls.json matches the READY line", urls_file)
+
+    # --- Google: authorized_user via refresh-token grant --------------------
+    user_path = os.path.join(cred_dir, "google_user.json")
+    state = {}
+
+    def authorized_user():
+        with open(user_path) as f:
+            info = json.load(f)
+        expect(info["type"] == "authorized_user", "type")
+        expect(info["token_uri"] == token_uri, "token_uri points at the emulator")
+        creds = google.oauth2.credentials.Credentials.from_authorized_user_file(user_path)
+        # google-auth ignores token_uri in the file (test-infra §2.2 finding 1).
+        creds = creds.with_token_uri(token_uri)
+        creds.refresh(req)
+        expect(creds.token.startswith("ya29."), f"token {creds.token[:12]}")
+        expect(creds.expiry is not None, "expiry set")
+        expect(creds.valid, "credentials valid after refresh")
+        expect(creds.id_token, "id_token returned for an openid grant")
+        claims = jwt_part(creds.id_token, 1)
+        expect(claims["aud"] == info["client_id"], "id_token aud = client_id")
+        expect(claims["email"] == info["account"], "id_token email = account")
+        state["user_token"] = creds.token
+        state["user_id_token"] = creds.id_token
+        state["user_info"] = info
+        return f"token {creds.token[:12]}..., expires {creds.expiry.isoformat()}Z"
+
+    check("google-auth authorized_user refresh (with_token_uri)", authorized_user)
+
+    def user_id_token_verifies():
+        claims = google.oauth2.id_token.verify_token(
+            state["user_id_token"], req, audience=state["user_info"]["client_id"],
+            certs_url=certs_url)
+        expect(claims["iss"] == google_url, f"iss {claims['iss']}")
+        return f"sub {claims['sub']}"
+
+    check("user id_token verifies against the JWKS", user_id_token_verifies)
+
+    def tokeninfo_user():
+        r = requests.get(f"{google_url}/tokeninfo",
+                         params={"access_token": state["user_token"]}, timeout=10)
+        expect(r.status_code == 200, f"status {r.status_code} {r.text}")
+        body = r.json()
+        expect(body["aud"] == state["user_info"]["client_id"], "aud")
+        expect(isinstance(body["exp"], str) and isinstance(body["expires_in"], str),
+               "string numerics")
+        expect(body.get("email") == state["user_info"]["account"], "email")
+        expect(body["access_type"] == "offline", "access_type")
+        return f"expires_in {body['expires_in']}"
+
+    check("tokeninfo on the user access token", tokeninfo_user)
+
+    # --- Google: service account ------------------------------------------
+    sa_path = os.path.join(cred_dir, "google_sa.json")
+
+    def sa_scoped():
+        creds = service_account.Credentials.from_service_account_file(
+            sa_path, scopes=[CLOUD_PLATFORM])
+        expect(creds._token_uri == token_uri, "SA token_uri honoured")
+        creds.refresh(req)
+        expect(creds.token.startswith("ya29."), f"token {creds.token[:12]}")
+        expect(creds.valid, "valid")
+        r = requests.post(f"{google_url}/tokeninfo",
+                          headers={"Authorization": f"Bearer {creds.token}"}, timeout=10)
+        expect(r.status_code == 200, f"tokeninfo {r.status_code} {r.text}")
+        expect(r.json()["scope"] == CLOUD_PLATFORM, "scope")
+        state["sa_token"] = creds.token
+        return f"token {creds.token[:12]}..., expires {creds.expiry.isoformat()}Z"
+
+    check("google-auth service_account scoped access token", sa_scoped)
+
+    def sa_no_scope():
+        creds = service_account.Credentials.from_service_account_file(sa_path)
+        try:
+            creds.refresh(req)
+        except google.auth.exceptions.RefreshError as e:
+            expect("invalid_scope" in str(e), f"error text {e}")
+            return "RefreshError invalid_scope"
+        raise AssertionError("refresh without scopes should fail")
+
+    check("service_account without scopes is refused", sa_no_scope)
+
+    def sa_id_token():
+        creds = service_account.IDTokenCredentials.from_service_account_file(
+            sa_path, target_audience=TARGET_AUDIENCE)
+        creds.refresh(req)
+        claims = google.oauth2.id_token.verify_token(
+            creds.token, req, audience=TARGET_AUDIENCE, certs_url=certs_url)
+        with open(sa_path) as f:
+            info = json.load(f)
+        expect(claims["email"] == info["client_email"], "email")
+        expect(claims["sub"] == info["client_id"], "sub = SA unique id")
+        expect(claims["iss"] == google_url, "iss")
+        header = jwt_part(creds.token, 0)
+        expect(header["alg"] == "RS256" and header.get("kid"), f"header {header}")
+        return f"aud {claims['aud']}, exp in {claims['exp'] - int(time.time())} s"
+
+    check("IDTokenCredentials(target_audience) + verify_token(certs_url)", sa_id_token)
+
+    def revoke_then_tokeninfo():
+        r = requests.post(f"{google_url}/revoke", data={"token": state["user_token"]},
+                          timeout=10)
+        expect(r.status_code == 200, f"revoke {r.status_code} {r.text}")
+        r = requests.get(f"{google_url}/tokeninfo",
+                         params={"access_token": state["user_token"]}, timeout=10)
+        expect(r.status_code == 400 and r.json()["error"] == "invalid_token",
+               f"tokeninfo after revoke {r.status_code} {r.text}")
+        creds = google.oauth2.credentials.Credentials.from_authorized_user_file(
+            user_path).with_token_uri(token_uri)
+        try:
+            creds.refresh(req)
+        except google.auth.exceptions.RefreshError as e:
+            expect("invalid_grant" in str(e) and "expired or revoked" in str(e),
+                   f"error text {e}")
+            return "refresh now fails with invalid_grant"
+        raise AssertionError("refresh after revoke should fail")
+
+    check("revoke access token kills the refresh token", revoke_then_tokeninfo)
+
+    # --- Databricks: M2M with databricks-sdk -------------------------------
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.core import Config
+
+    cfg = configparser.ConfigParser()
+    cfg.read(os.path.join(cred_dir, "databrickscfg"))
+    profile = cfg["DEFAULT"]
+
+    def databricks_m2m():
+        expect(profile["host"] == databricks_url, "host")
+        c = Config(host=profile["host"], client_id=profile["client_id"],
+                   client_secret=profile["client_secret"])
+        expect(c.auth_type == "oauth-m2m", f"auth_type {c.auth_type}")
+        headers = c.authenticate()
+        auth = headers["Authorization"]
+        expect(auth.startswith("Bearer "), auth[:20])
+        token = auth[len("Bearer "):]
+        header, claims = jwt_part(token, 0), jwt_part(token, 1)
+        expect(header.get("typ") == "at+jwt" and header.get("alg") == "RS256", f"{header}")
+        expect(claims["sub"] == profile["client_id"], "sub = application id")
+        expect(claims["iss"] == f"{databricks_url}/oidc", "iss")
+        expect(claims["scope"] == "all-apis", "scope")
+        me = WorkspaceClient(config=c).current_user.me()
+        expect(me.user_name == profile["client_id"], f"userName {me.user_name}")
+        expect(me.active, "active")
+        return f"current_user.me().user_name = {me.user_name}"
+
+    check("databricks-sdk oauth-m2m + current_user.me()", databricks_m2m)
+
+    def databricks_bad_secret():
+        c = Config(host=profile["host"], client_id=profile["client_id"],
+                   client_secret="wrong")
+        try:
+            c.authenticate()
+        except Exception as e:  # noqa: BLE001 - the SDK wraps it in ValueError
+            expect("invalid_client" in str(e), f"error text {e}")
+            return "invalid_client"
+        raise AssertionError("a wrong secret should fail")
+
+    check("databricks-sdk with a wrong secret is refused", databricks_bad_secret)
+
+    def databricks_jwks():
+        keys = requests.get(f"{databricks_url}/oidc/v1/keys", timeout=10).json()["keys"]
+        import jwt as pyjwt
+
+        c = Config(host=profile["host"], client_id=profile["client_id"],
+                   client_secret=profile["client_secret"])
+        token = c.authenticate()["Authorization"].split(" ", 1)[1]
+        kid = jwt_part(token, 0)["kid"]
+        jwk = next(k for k in keys if k["kid"] == kid)
+        key = pyjwt.PyJWK.from_dict(jwk).key
+        claims = pyjwt.decode(token, key, algorithms=["RS256"],
+                              audience=jwt_part(token, 1)["aud"])
+        return f"aud (workspace id) {claims['aud']}"
+
+    check("Databricks token verifies against /oidc/v1/keys", databricks_jwks)
+
+    print(f"ALL {len(passed)} CHECKS PASSED")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# tokentop's one test command. Installs what the tests need (tmux, a Python
+# venv with the reference clients), then runs, in order: format and lint
+# checks, every Rust test (unit, engine against the emulator, TUI snapshots,
+# the real binary in tmux), and the emulator's conformance check against
+# google-auth and databricks-sdk.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+# --- what the tests need ------------------------------------------------------
+need_apt=()
+command -v tmux >/dev/null || need_apt+=(tmux)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+if [[ ${#need_apt[@]} -gt 0 ]]; then
+    step "installing ${need_apt[*]}"
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+# --- static checks ------------------------------------------------------------
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy"
+cargo clippy --all-targets --locked -- -D warnings
+
+# --- Rust tests (one debug build serves them all) ----------------------------
+step "cargo build"
+cargo build --locked
+export CI=true   # insta: a snapshot mismatch fails and writes no .snap.new
+step "Rust tests"
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --locked --no-fail-fast
+else
+    cargo test --locked --no-fail-fast
+fi
+
+# --- the emulator against the real Python clients ----------------------------
+step "conformance: google-auth and databricks-sdk against tokentop emulator"
+tests/conformance/run.sh "${CARGO_TARGET_DIR:-target}/debug/tokentop" emulator
+
+step "all tests passed"
