@@ -8,7 +8,9 @@ use std::time::Duration;
 use tokentop::emulator::{Emulator, EmulatorOptions};
 use tokentop::engine::protocol::{Command, Level, Update};
 use tokentop::engine::{self, EngineHandle};
-use tokentop::model::{DecodeReport, DecodedBody, Platform, Row, SignatureCheck, Status, SystemClock, TokenKind};
+use tokentop::model::{
+    DecodeReport, DecodedBody, Platform, Row, SignatureCheck, Status, SystemClock, TokenKind,
+};
 use tokentop::sources::DiscoveryConfig;
 
 struct Setup {
@@ -19,30 +21,53 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let emulator = Emulator::start(EmulatorOptions::default()).await.expect("emulator starts");
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator starts");
     let dir = tempfile::tempdir().expect("tempdir");
     let profiles = tokentop::demo::seed(&emulator, dir.path()).expect("seed");
-    let discovery = DiscoveryConfig { profiles_file: Some(profiles), ..DiscoveryConfig::default() };
-    let mut handle = engine::start(tokentop::launch::engine_config(discovery, true), Arc::new(SystemClock)).expect("engine");
+    let discovery = DiscoveryConfig {
+        profiles_file: Some(profiles),
+        ..DiscoveryConfig::default()
+    };
+    let mut handle = engine::start(
+        tokentop::launch::engine_config(discovery, true),
+        Arc::new(SystemClock),
+    )
+    .expect("engine");
     let mut rows = match recv(&mut handle).await {
-        Update::Snapshot { rows, source_errors } => {
+        Update::Snapshot {
+            rows,
+            source_errors,
+        } => {
             assert!(source_errors.is_empty(), "{source_errors:?}");
             rows
         }
         other => panic!("expected a snapshot first, got {other:?}"),
     };
-    while !rows.iter().all(|r| r.status == Status::Live && r.busy.is_none()) {
+    while !rows
+        .iter()
+        .all(|r| r.status == Status::Live && r.busy.is_none())
+    {
         match recv(&mut handle).await {
             Update::Row(row) => {
                 assert!(row.error.is_none(), "{}: {:?}", row.profile, row.error);
                 let slot = rows.iter_mut().find(|r| r.id == row.id).expect("known row");
                 *slot = row;
             }
-            Update::Notice { level: Level::Error, text } => panic!("{text}"),
+            Update::Notice {
+                level: Level::Error,
+                text,
+            } => panic!("{text}"),
             _ => {}
         }
     }
-    Setup { _emulator: emulator, _dir: dir, handle, rows }
+    Setup {
+        _emulator: emulator,
+        _dir: dir,
+        handle,
+        rows,
+    }
 }
 
 async fn recv(handle: &mut EngineHandle) -> Update {
@@ -53,7 +78,9 @@ async fn recv(handle: &mut EngineHandle) -> Update {
 }
 
 fn row<'a>(rows: &'a [Row], profile: &str) -> &'a Row {
-    rows.iter().find(|r| r.profile == profile).unwrap_or_else(|| panic!("no row {profile}"))
+    rows.iter()
+        .find(|r| r.profile == profile)
+        .unwrap_or_else(|| panic!("no row {profile}"))
 }
 
 /// The next row update for `profile` that is no longer busy.
@@ -72,7 +99,10 @@ async fn decoded(handle: &mut EngineHandle) -> DecodeReport {
     loop {
         match recv(handle).await {
             Update::Decoded(report) => return report,
-            Update::Notice { level: Level::Error, text } => panic!("{text}"),
+            Update::Notice {
+                level: Level::Error,
+                text,
+            } => panic!("{text}"),
             _ => {}
         }
     }
@@ -82,20 +112,51 @@ async fn decoded(handle: &mut EngineHandle) -> DecodeReport {
 async fn every_demo_profile_gets_a_live_token() {
     let s = setup().await;
     assert_eq!(s.rows.len(), 5);
-    for platform in [Platform::Dataproc, Platform::Dataflow, Platform::CloudRun, Platform::Databricks] {
-        assert!(s.rows.iter().any(|r| r.platform == platform), "{platform:?}");
+    for platform in [
+        Platform::Dataproc,
+        Platform::Dataflow,
+        Platform::CloudRun,
+        Platform::Databricks,
+    ] {
+        assert!(
+            s.rows.iter().any(|r| r.platform == platform),
+            "{platform:?}"
+        );
     }
     let now = chrono::Utc::now();
-    let ttl = |p: &str| row(&s.rows, p).remaining(now).expect("expiry").num_seconds();
-    assert!((3200..=3300).contains(&ttl("etl-dataproc")), "{}", ttl("etl-dataproc"));
-    assert!((420..=480).contains(&ttl("nightly-dataflow")), "{}", ttl("nightly-dataflow"));
-    assert!((60..=100).contains(&ttl("lakehouse-batch")), "{}", ttl("lakehouse-batch"));
+    let ttl = |p: &str| {
+        row(&s.rows, p)
+            .remaining(now)
+            .expect("expiry")
+            .num_seconds()
+    };
+    assert!(
+        (3200..=3300).contains(&ttl("etl-dataproc")),
+        "{}",
+        ttl("etl-dataproc")
+    );
+    assert!(
+        (420..=480).contains(&ttl("nightly-dataflow")),
+        "{}",
+        ttl("nightly-dataflow")
+    );
+    assert!(
+        (60..=100).contains(&ttl("lakehouse-batch")),
+        "{}",
+        ttl("lakehouse-batch")
+    );
     let run = row(&s.rows, "orders-api");
     assert_eq!(run.token_kind, Some(TokenKind::Id));
-    assert_eq!(run.audience.as_deref(), Some("https://orders-api-x7k2q-uc.a.run.app"));
+    assert_eq!(
+        run.audience.as_deref(),
+        Some("https://orders-api-x7k2q-uc.a.run.app")
+    );
     let dbx = row(&s.rows, "lakehouse");
     assert_eq!(dbx.scopes, vec!["all-apis".to_string()]);
-    assert!(dbx.audience.is_some(), "the workspace id from the JWT's aud");
+    assert!(
+        dbx.audience.is_some(),
+        "the workspace id from the JWT's aud"
+    );
     for r in &s.rows {
         let fp = r.fingerprint.as_deref().expect("fingerprint");
         assert!(fp.starts_with("sha256:") && fp.len() == 15, "{fp}");
@@ -107,7 +168,11 @@ async fn refresh_replaces_the_token_and_its_expiry() {
     let mut s = setup().await;
     let before = row(&s.rows, "etl-dataproc").clone();
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    s.handle.commands.send(Command::Refresh(before.id.clone())).await.expect("send");
+    s.handle
+        .commands
+        .send(Command::Refresh(before.id.clone()))
+        .await
+        .expect("send");
     let after = settled_row(&mut s.handle, "etl-dataproc").await;
     assert_ne!(after.fingerprint, before.fingerprint);
     assert!(after.expires_at > before.expires_at);
@@ -119,11 +184,25 @@ async fn decode_verifies_jwts_and_inspects_opaque_tokens() {
     let mut s = setup().await;
     for profile in ["orders-api", "lakehouse"] {
         let id = row(&s.rows, profile).id.clone();
-        s.handle.commands.send(Command::Decode(id)).await.expect("send");
+        s.handle
+            .commands
+            .send(Command::Decode(id))
+            .await
+            .expect("send");
         let report = decoded(&mut s.handle).await;
         assert_eq!(report.profile, profile);
-        let DecodedBody::Jwt { claims, signature, header } = &report.body else { panic!("{profile}: not a JWT") };
-        assert!(matches!(signature, SignatureCheck::Verified { .. }), "{profile}: {signature:?}");
+        let DecodedBody::Jwt {
+            claims,
+            signature,
+            header,
+        } = &report.body
+        else {
+            panic!("{profile}: not a JWT")
+        };
+        assert!(
+            matches!(signature, SignatureCheck::Verified { .. }),
+            "{profile}: {signature:?}"
+        );
         assert!(claims.get("exp").is_some() && claims.get("iss").is_some());
         if profile == "lakehouse" {
             assert_eq!(header["typ"], "at+jwt");
@@ -133,18 +212,40 @@ async fn decode_verifies_jwts_and_inspects_opaque_tokens() {
         }
     }
     let id = row(&s.rows, "etl-dataproc").id.clone();
-    s.handle.commands.send(Command::Decode(id)).await.expect("send");
+    s.handle
+        .commands
+        .send(Command::Decode(id))
+        .await
+        .expect("send");
     let report = decoded(&mut s.handle).await;
-    let DecodedBody::Opaque { tokeninfo: Ok(info) } = &report.body else { panic!("{:?}", report.body) };
-    assert!(info["scope"].as_str().unwrap_or_default().contains("cloud-platform"), "{info}");
-    assert!(info["expires_in"].is_string(), "tokeninfo numerics are strings: {info}");
+    let DecodedBody::Opaque {
+        tokeninfo: Ok(info),
+    } = &report.body
+    else {
+        panic!("{:?}", report.body)
+    };
+    assert!(
+        info["scope"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("cloud-platform"),
+        "{info}"
+    );
+    assert!(
+        info["expires_in"].is_string(),
+        "tokeninfo numerics are strings: {info}"
+    );
 }
 
 #[tokio::test]
 async fn revoke_is_confirmed_server_side_and_a_failed_refresh_keeps_the_last_token() {
     let mut s = setup().await;
     let before = row(&s.rows, "nightly-dataflow").clone();
-    s.handle.commands.send(Command::Revoke(before.id.clone())).await.expect("send");
+    s.handle
+        .commands
+        .send(Command::Revoke(before.id.clone()))
+        .await
+        .expect("send");
     let mut confirmed = None;
     let revoked = loop {
         match recv(&mut s.handle).await {
@@ -155,22 +256,36 @@ async fn revoke_is_confirmed_server_side_and_a_failed_refresh_keeps_the_last_tok
     };
     assert_eq!(revoked.status, Status::Revoked);
     let confirmed = confirmed.expect("a notice");
-    assert!(confirmed.contains("confirmed: tokeninfo now answers 400"), "{confirmed}");
+    assert!(
+        confirmed.contains("confirmed: tokeninfo now answers 400"),
+        "{confirmed}"
+    );
 
     // Revoking the access token killed the refresh token too (wire.md §2.4).
-    s.handle.commands.send(Command::Refresh(before.id.clone())).await.expect("send");
+    s.handle
+        .commands
+        .send(Command::Refresh(before.id.clone()))
+        .await
+        .expect("send");
     let failed = settled_row(&mut s.handle, "nightly-dataflow").await;
     let error = failed.error.expect("refresh must fail");
     assert!(error.contains("invalid_grant"), "{error}");
     assert!(error.contains("/token"), "names the endpoint: {error}");
-    assert_eq!(failed.fingerprint, before.fingerprint, "last good token stays visible");
+    assert_eq!(
+        failed.fingerprint, before.fingerprint,
+        "last good token stays visible"
+    );
 }
 
 #[tokio::test]
 async fn databricks_tokens_cannot_be_revoked_and_say_so() {
     let mut s = setup().await;
     let id = row(&s.rows, "lakehouse").id.clone();
-    s.handle.commands.send(Command::Revoke(id)).await.expect("send");
+    s.handle
+        .commands
+        .send(Command::Revoke(id))
+        .await
+        .expect("send");
     loop {
         if let Update::Notice { level, text } = recv(&mut s.handle).await {
             assert_eq!(level, Level::Warn);
