@@ -80,7 +80,7 @@ impl Kind {
         match self {
             Kind::User => "user",
             Kind::ServiceAccount => "sa",
-            Kind::ServiceAccountIdToken => "sa-idtoken",
+            Kind::ServiceAccountIdToken => "sa-id",
             Kind::DatabricksM2m => "m2m",
         }
     }

@@ -53,6 +53,8 @@ pub struct App {
     pub source_errors: Vec<String>,
     /// Whether the engine's first snapshot has arrived.
     pub loaded: bool,
+    /// Whether the user has moved the selection (until then it follows the top row).
+    pub user_moved: bool,
     /// The keymap in force.
     pub keymap: Keymap,
     /// The clock for TTLs.
@@ -69,6 +71,7 @@ impl App {
             status: None,
             source_errors: Vec::new(),
             loaded: false,
+            user_moved: false,
             keymap,
             clock,
         }
@@ -115,8 +118,8 @@ impl App {
             }
             Action::SelectNext => self.move_selection(1),
             Action::SelectPrev => self.move_selection(-1),
-            Action::SelectFirst => self.selected = self.rows.first().map(|r| r.id.clone()),
-            Action::SelectLast => self.selected = self.rows.last().map(|r| r.id.clone()),
+            Action::SelectFirst => self.select(self.rows.first().map(|r| r.id.clone())),
+            Action::SelectLast => self.select(self.rows.last().map(|r| r.id.clone())),
             Action::ScrollDown | Action::ScrollUp => {
                 if let Some(Overlay::Decode { scroll, .. }) = self.overlays.last_mut() {
                     *scroll = if action == Action::ScrollDown {
@@ -173,6 +176,11 @@ impl App {
         Vec::new()
     }
 
+    fn select(&mut self, id: Option<CredentialId>) {
+        self.user_moved = true;
+        self.selected = id;
+    }
+
     fn move_selection(&mut self, delta: isize) {
         if self.rows.is_empty() {
             return;
@@ -182,7 +190,7 @@ impl App {
             Some(i) => i.saturating_add_signed(delta).min(last),
             None => 0,
         };
-        self.selected = Some(self.rows[next].id.clone());
+        self.select(Some(self.rows[next].id.clone()));
     }
 
     fn absorb(&mut self, update: Update) {
@@ -213,7 +221,7 @@ impl App {
             Update::Notice { level, text } => self.status = Some((level, text)),
         }
         self.sort();
-        if self.selected_index().is_none() {
+        if !self.user_moved || self.selected_index().is_none() {
             self.selected = self.rows.first().map(|r| r.id.clone());
         }
     }

@@ -62,18 +62,23 @@ fn header(app: &App, theme: &Theme) -> Line<'static> {
     let soon = count(TtlClass::Expiring) + count(TtlClass::Critical);
     let expired = count(TtlClass::Expired);
     let errors = app.rows.iter().filter(|r| r.error.is_some()).count();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut spans = vec![
         Span::styled("tokentop", theme.slot("chrome.title")),
-        Span::raw(format!(" · {} credentials", app.rows.len())),
+        Span::raw(format!(
+            " · {}",
+            plural(app.rows.len(), "credential", "credentials")
+        )),
     ];
-    for (n, word, slot) in [
-        (soon, "expiring", "ttl.expiring"),
-        (expired, "expired", "ttl.expired"),
-        (errors, "errors", "state.error"),
+    for (n, one, many, slot) in [
+        (soon, "expiring", "expiring", "ttl.expiring"),
+        (expired, "expired", "expired", "ttl.expired"),
+        (errors, "error", "errors", "state.error"),
     ] {
         if n > 0 {
             spans.push(Span::raw(" · "));
-            spans.push(Span::styled(format!("{n} {word}"), theme.slot(slot)));
+            spans.push(Span::styled(plural(n, one, many), theme.slot(slot)));
         }
     }
     Line::from(spans)

@@ -31,10 +31,20 @@ pub fn lines(
         if let Value::Object(m) = map {
             let width = m.keys().map(String::len).max().unwrap_or(0);
             for (k, v) in m {
-                out.push(Line::from(vec![
-                    Span::styled(format!("  {k:<width$}  "), label),
-                    Span::raw(format::claim_value(k, v, now)),
-                ]));
+                let text = format::claim_value(k, v, now);
+                // Space-separated scope lists read better one per line.
+                let items: Vec<&str> = if k == "scope" {
+                    text.split_whitespace().collect()
+                } else {
+                    vec![text.as_str()]
+                };
+                for (i, item) in items.iter().enumerate() {
+                    let name = if i == 0 { k.as_str() } else { "" };
+                    out.push(Line::from(vec![
+                        Span::styled(format!("  {name:<width$}  "), label),
+                        Span::raw(item.to_string()),
+                    ]));
+                }
             }
         }
     };

@@ -28,13 +28,13 @@ enum Col {
 /// (column, header, width, priority: higher stays longer as the terminal narrows).
 const COLUMNS: &[(Col, &str, u16, u8)] = &[
     (Col::Platform, "PLATFORM", 10, 6),
-    (Col::Profile, "PROFILE", 14, 9),
-    (Col::Principal, "PRINCIPAL", 16, 5),
-    (Col::Kind, "KIND", 10, 3),
+    (Col::Profile, "PROFILE", 15, 9),
+    (Col::Principal, "PRINCIPAL", 13, 5),
+    (Col::Kind, "KIND", 5, 3),
     (Col::Ttl, "TTL", 7, 10),
     (Col::Life, "LIFE", 6, 1),
     (Col::State, "STATE", 10, 8),
-    (Col::Scopes, "SCOPES", 14, 4),
+    (Col::Scopes, "SCOPES", 12, 4),
     (Col::Audience, "AUDIENCE", 16, 2),
     (Col::Token, "TOKEN", 15, 0),
 ];
@@ -101,7 +101,15 @@ fn life_bar(row: &Row, now: DateTime<Utc>, width: usize) -> String {
     }
 }
 
-fn cell(col: Col, row: &Row, now: DateTime<Utc>, theme: &Theme, width: u16) -> Cell<'static> {
+/// One cell. Without an AUDIENCE column, an ID token's audience shows in SCOPES.
+fn cell(
+    col: Col,
+    row: &Row,
+    now: DateTime<Utc>,
+    theme: &Theme,
+    width: u16,
+    audience_shown: bool,
+) -> Cell<'static> {
     let ttl_style = theme.slot(ttl_slot(row.ttl_class(now)));
     let w = width as usize;
     match col {
@@ -120,7 +128,15 @@ fn cell(col: Col, row: &Row, now: DateTime<Utc>, theme: &Theme, width: u16) -> C
             let (text, slot) = state_text(row, now);
             Cell::from(text).style(theme.slot(slot))
         }
-        Col::Scopes => Cell::from(format::truncate(&format::scopes(&row.scopes), w)),
+        Col::Scopes => {
+            let text = match (&row.audience, audience_shown) {
+                (Some(aud), false) if row.scopes.is_empty() => {
+                    format!("aud {}", format::short_url(aud))
+                }
+                _ => format::scopes(&row.scopes),
+            };
+            Cell::from(format::truncate(&text, w))
+        }
         Col::Audience => Cell::from(format::truncate(
             row.audience
                 .as_deref()
@@ -160,12 +176,16 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             c.2 = area.width.saturating_sub(fixed + 1).max(8);
         }
     }
+    let audience_shown = columns.iter().any(|c| c.0 == Col::Audience);
     let header =
         TableRow::new(columns.iter().map(|c| Cell::from(c.1))).style(theme.slot("chrome.header"));
-    let rows = app
-        .rows
-        .iter()
-        .map(|row| TableRow::new(columns.iter().map(|c| cell(c.0, row, now, theme, c.2))));
+    let rows = app.rows.iter().map(|row| {
+        TableRow::new(
+            columns
+                .iter()
+                .map(|c| cell(c.0, row, now, theme, c.2, audience_shown)),
+        )
+    });
     let widths: Vec<Constraint> = columns.iter().map(|c| Constraint::Length(c.2)).collect();
     let table = Table::new(rows, widths)
         .header(header)

@@ -1,0 +1,147 @@
+//! `App::update` sequences: keys in, effects out. No terminal, no engine.
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokentop::engine::protocol::{Command, Level, Update};
+use tokentop::tui::app::{App, Overlay};
+use tokentop::tui::event::{Effect, Event};
+
+fn press(app: &mut App, c: char) -> Vec<Effect> {
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::NONE,
+    )))
+}
+
+fn selected_profile(app: &App) -> String {
+    app.selected_row()
+        .map(|r| r.profile.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn rows_sort_by_time_left_and_selection_starts_at_the_top() {
+    let app = fixtures::app();
+    let order: Vec<&str> = app.rows.iter().map(|r| r.profile.as_str()).collect();
+    assert_eq!(
+        order,
+        [
+            "old-adc",
+            "orders-api",
+            "nightly-dataflow",
+            "lakehouse",
+            "etl-dataproc"
+        ]
+    );
+    assert_eq!(selected_profile(&app), "old-adc");
+}
+
+#[test]
+fn r_refreshes_the_selected_row() {
+    let mut app = fixtures::app();
+    press(&mut app, 'j');
+    press(&mut app, 'j');
+    assert_eq!(selected_profile(&app), "nightly-dataflow");
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    assert_eq!(
+        press(&mut app, 'r'),
+        vec![Effect::Send(Command::Refresh(id))]
+    );
+}
+
+#[test]
+fn selection_follows_the_credential_when_rows_reorder() {
+    let mut app = fixtures::app();
+    press(&mut app, 'G');
+    assert_eq!(selected_profile(&app), "etl-dataproc");
+    // A refresh of another row moves it to the bottom; the selection stays put.
+    let mut refreshed = app.rows[0].clone();
+    refreshed.expires_at = refreshed.expires_at.map(|t| t + chrono::Duration::hours(5));
+    app.update(Event::Engine(Box::new(Update::Row(refreshed))));
+    assert_eq!(app.rows.last().map(|r| r.profile.as_str()), Some("old-adc"));
+    assert_eq!(selected_profile(&app), "etl-dataproc");
+}
+
+#[test]
+fn x_asks_first_and_only_y_revokes() {
+    let mut app = fixtures::app();
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    assert!(press(&mut app, 'x').is_empty());
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::ConfirmRevoke { .. })
+    ));
+    assert!(
+        press(&mut app, 'r').is_empty(),
+        "r means nothing in the confirmation"
+    );
+    assert!(press(&mut app, 'n').is_empty());
+    assert!(app.overlays.is_empty());
+    press(&mut app, 'x');
+    assert_eq!(
+        press(&mut app, 'y'),
+        vec![Effect::Send(Command::Revoke(id))]
+    );
+    assert!(app.overlays.is_empty());
+}
+
+#[test]
+fn revoke_on_a_platform_without_an_endpoint_explains_instead() {
+    let mut app = fixtures::app();
+    while selected_profile(&app) != "lakehouse" {
+        press(&mut app, 'j');
+    }
+    assert!(press(&mut app, 'x').is_empty());
+    assert!(app.overlays.is_empty());
+    let (level, text) = app.status.clone().expect("a status message");
+    assert_eq!(level, Level::Warn);
+    assert!(text.contains("no revocation endpoint"), "{text}");
+}
+
+#[test]
+fn d_opens_decode_and_the_report_fills_it() {
+    let mut app = fixtures::app();
+    press(&mut app, 'j');
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    assert_eq!(
+        press(&mut app, 'd'),
+        vec![Effect::Send(Command::Decode(id.clone()))]
+    );
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::Decode { report: None, .. })
+    ));
+    app.update(Event::Engine(Box::new(Update::Decoded(
+        fixtures::jwt_report(&id),
+    ))));
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::Decode {
+            report: Some(_),
+            ..
+        })
+    ));
+    press(&mut app, 'j');
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::Decode { scroll: 1, .. })
+    ));
+    app.update(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert!(app.overlays.is_empty());
+}
+
+#[test]
+fn unknown_keys_do_nothing_and_q_quits_from_anywhere() {
+    let mut app = fixtures::app();
+    for c in ['z', '!', '5', ' '] {
+        assert!(press(&mut app, c).is_empty());
+    }
+    assert!(app.overlays.is_empty());
+    press(&mut app, '?');
+    assert_eq!(app.overlays, vec![Overlay::Help]);
+    assert_eq!(press(&mut app, 'q'), vec![Effect::Quit]);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(app.update(Event::Key(ctrl_c)), vec![Effect::Quit]);
+}

@@ -1,0 +1,146 @@
+//! Every screen on ratatui's TestBackend at 80x24 and 40x12, default and mono
+//! themes, with a fixed clock. Text snapshots live in tests/snapshots/.
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use tokentop::engine::protocol::Update;
+use tokentop::tui::app::App;
+use tokentop::tui::event::Event;
+use tokentop::tui::theme::Theme;
+use tokentop::tui::view::view;
+
+fn render(app: &App, theme: &str, width: u16, height: u16) -> Terminal<TestBackend> {
+    let theme = Theme::built_in(theme).expect("theme");
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal
+        .draw(|frame| view(app, &theme, frame))
+        .expect("draw");
+    terminal
+}
+
+fn press(app: &mut App, c: char) {
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::NONE,
+    )));
+}
+
+fn decode_app() -> App {
+    let mut app = fixtures::app();
+    press(&mut app, 'j');
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    press(&mut app, 'd');
+    app.update(Event::Engine(Box::new(Update::Decoded(
+        fixtures::jwt_report(&id),
+    ))));
+    app
+}
+
+#[test]
+fn table_80x24_default() {
+    insta::assert_snapshot!(
+        "table_80x24_default",
+        render(&fixtures::app(), "default", 80, 24).backend()
+    );
+}
+
+#[test]
+fn table_40x12_mono() {
+    insta::assert_snapshot!(
+        "table_40x12_mono",
+        render(&fixtures::app(), "mono", 40, 12).backend()
+    );
+}
+
+#[test]
+fn table_120x24_shows_every_column() {
+    insta::assert_snapshot!(
+        "table_120x24_default",
+        render(&fixtures::app(), "default", 120, 24).backend()
+    );
+}
+
+#[test]
+fn decode_80x24_default() {
+    insta::assert_snapshot!(
+        "decode_80x24_default",
+        render(&decode_app(), "default", 80, 24).backend()
+    );
+}
+
+#[test]
+fn decode_40x12_mono() {
+    insta::assert_snapshot!(
+        "decode_40x12_mono",
+        render(&decode_app(), "mono", 40, 12).backend()
+    );
+}
+
+#[test]
+fn help_80x24() {
+    let mut app = fixtures::app();
+    press(&mut app, '?');
+    insta::assert_snapshot!(
+        "help_80x24_default",
+        render(&app, "default", 80, 24).backend()
+    );
+}
+
+#[test]
+fn revoke_confirmation_80x24() {
+    let mut app = fixtures::app();
+    press(&mut app, 'j');
+    press(&mut app, 'x');
+    insta::assert_snapshot!(
+        "confirm_80x24_default",
+        render(&app, "default", 80, 24).backend()
+    );
+}
+
+#[test]
+fn colours_come_from_the_theme_file() {
+    // The expired row's TTL cell takes the theme's ttl.expired style: red and crossed out.
+    let terminal = render(&fixtures::app(), "default", 80, 24);
+    let buffer = terminal.backend().buffer();
+    let expired_row = (0..24u16)
+        .find(|y| {
+            (0..80u16)
+                .map(|x| buffer[(x, *y)].symbol().to_string())
+                .collect::<String>()
+                .contains("old-adc")
+        })
+        .expect("the expired row is on screen");
+    let line: String = (0..80u16)
+        .map(|x| buffer[(x, expired_row)].symbol().to_string())
+        .collect();
+    let ttl_x = line.find("-1m30s").expect("negative TTL shown") as u16;
+    let cell = &buffer[(ttl_x, expired_row)];
+    assert_eq!(cell.fg, Color::Red);
+    assert!(
+        cell.modifier
+            .contains(ratatui::style::Modifier::CROSSED_OUT)
+    );
+    // Mono has no colour at all, anywhere.
+    let mono = render(&fixtures::app(), "mono", 80, 24);
+    assert!(
+        mono.backend()
+            .buffer()
+            .content
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+}
+
+#[test]
+fn every_screen_fits_40x12_without_panicking() {
+    for app in [fixtures::app(), decode_app()] {
+        for (w, h) in [(40, 12), (20, 6), (1, 1)] {
+            render(&app, "default", w, h);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Fixture rows and reports with fixed ids, times and fingerprints, so
+//! snapshots are stable.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
+use tokentop::engine::protocol::Update;
+use tokentop::model::{
+    Capabilities, CredentialId, DecodeReport, DecodedBody, FixedClock, Kind, Platform, Row,
+    SignatureCheck, Status, TokenKind,
+};
+use tokentop::tui::app::App;
+use tokentop::tui::event::Event;
+use tokentop::tui::keymap::Keymap;
+
+/// 2026-11-25 10:00:00 UTC.
+pub fn t0() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_795_600_800, 0).expect("valid")
+}
+
+pub const CLOUD: &str = "https://www.googleapis.com/auth/cloud-platform";
+
+fn row(
+    profile: &str,
+    platform: Platform,
+    kind: Kind,
+    principal: &str,
+    lifetime_s: i64,
+    left_s: i64,
+) -> Row {
+    let now = t0();
+    Row {
+        id: CredentialId(format!("/fixtures/{profile}.json#{profile}")),
+        profile: profile.into(),
+        platform,
+        kind,
+        principal: principal.into(),
+        source: format!("/fixtures/{profile}.json"),
+        token_kind: Some(TokenKind::Access),
+        fingerprint: Some(format!("sha256:{:08x}", profile.len() * 0x1f2e3d)),
+        issued_at: Some(now - Duration::seconds(lifetime_s - left_s)),
+        expires_at: Some(now + Duration::seconds(left_s)),
+        scopes: vec![CLOUD.into()],
+        audience: None,
+        status: Status::Live,
+        error: None,
+        busy: None,
+        capabilities: Capabilities {
+            refresh: true,
+            revoke: platform != Platform::Databricks,
+        },
+    }
+}
+
+/// Five rows: fresh, expiring, stale, expired, and one whose refresh failed.
+pub fn rows() -> Vec<Row> {
+    let mut run = row(
+        "orders-api",
+        Platform::CloudRun,
+        Kind::ServiceAccountIdToken,
+        "orders-invoker@acme-data.iam.gserviceaccount.com",
+        180,
+        170,
+    );
+    run.token_kind = Some(TokenKind::Id);
+    run.scopes = vec![];
+    run.audience = Some("https://orders-api-x7k2q-uc.a.run.app".into());
+    let mut lake = row(
+        "lakehouse",
+        Platform::Databricks,
+        Kind::DatabricksM2m,
+        "6d3c3f4e-1111-2222-3333-444455556666",
+        1800,
+        1500,
+    );
+    lake.scopes = vec!["all-apis".into()];
+    lake.audience = Some("1234567890123456".into());
+    let mut flow = row(
+        "nightly-dataflow",
+        Platform::Dataflow,
+        Kind::User,
+        "oncall@acme.example",
+        3600,
+        420,
+    );
+    flow.error = Some("refresh failed: https://oauth2.googleapis.com/token: HTTP 400: invalid_grant: Token has been expired or revoked.".into());
+    vec![
+        row(
+            "etl-dataproc",
+            Platform::Dataproc,
+            Kind::ServiceAccount,
+            "dataproc-etl@acme-data.iam.gserviceaccount.com",
+            3300,
+            3000,
+        ),
+        flow,
+        run,
+        lake,
+        row(
+            "old-adc",
+            Platform::Gcp,
+            Kind::User,
+            "me@acme.example",
+            3600,
+            -90,
+        ),
+    ]
+}
+
+/// A dashboard fed the fixture rows, on a clock stopped at [`t0`].
+pub fn app() -> App {
+    let mut app = App::new(
+        Keymap::default_keys().expect("keymap"),
+        Arc::new(FixedClock::at(t0())),
+    );
+    app.update(Event::Engine(Box::new(Update::Snapshot {
+        rows: rows(),
+        source_errors: vec![],
+    })));
+    app
+}
+
+/// A verified JWT decode report for `id`.
+pub fn jwt_report(id: &CredentialId) -> DecodeReport {
+    let exp = t0().timestamp() + 170;
+    DecodeReport {
+        id: id.clone(),
+        profile: "orders-api".into(),
+        fingerprint: "sha256:0badc0de".into(),
+        body: DecodedBody::Jwt {
+            header: serde_json::json!({"alg": "RS256", "kid": "g-key-1", "typ": "JWT"}),
+            claims: serde_json::json!({
+                "aud": "https://orders-api-x7k2q-uc.a.run.app",
+                "azp": "104882374601227389183",
+                "email": "orders-invoker@acme-data.iam.gserviceaccount.com",
+                "email_verified": true,
+                "exp": exp,
+                "iat": exp - 180,
+                "iss": "https://accounts.google.com",
+                "sub": "104882374601227389183",
+            }),
+            signature: SignatureCheck::Verified {
+                kid: "g-key-1".into(),
+                jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
+            },
+        },
+    }
+}
