@@ -23,6 +23,11 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+
+/// Set this environment variable to make the dashboard panic after its first
+/// frame: the end-to-end tests use it to prove a panic restores the terminal.
+pub const PANIC_FOR_TESTS: &str = "TOKENTOP_TEST_PANIC";
 
 /// Runs the dashboard until the user quits or the input closes.
 pub async fn run(
@@ -46,11 +51,19 @@ pub async fn run(
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     terminal.clear()?;
     let mut input = EventStream::new();
+    // A dropped SSH session (SIGHUP) or a polite kill (SIGTERM) quits cleanly.
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut terminate = signal(SignalKind::terminate())?;
     let mut dirty = true;
     loop {
         if dirty {
             terminal.draw(|frame| view::view(&app, &theme, frame))?;
             dirty = false;
+            if std::env::var_os(PANIC_FOR_TESTS).is_some() {
+                panic!(
+                    "{PANIC_FOR_TESTS} is set: panicking on purpose to prove the terminal is restored"
+                );
+            }
         }
         let event = tokio::select! {
             next = input.next() => match next {
@@ -62,6 +75,8 @@ pub async fn run(
             },
             Some(update) = handle.updates.recv() => Event::Engine(Box::new(update)),
             () = tokio::time::sleep(until_next_second(&app, clock.as_ref())) => Event::Tick,
+            _ = hangup.recv() => break,
+            _ = terminate.recv() => break,
         };
         let mut effects = app.update(event);
         // Drain whatever else is ready, then draw once.

@@ -3,6 +3,12 @@
 
 use crossterm::{cursor, execute, terminal};
 use std::io::{Write, stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Whether the terminal is in tokentop's modes now. Restoring twice would
+/// leave the alternate screen twice, which moves the cursor back up over
+/// what was printed since (a panic message, say).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// Holds the terminal in raw mode on the alternate screen until dropped.
 pub struct Guard {
@@ -15,6 +21,7 @@ impl Guard {
     pub fn enter() -> std::io::Result<Self> {
         install_panic_hook();
         terminal::enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
         let guard = Self { _private: () };
         execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
         Ok(guard)
@@ -27,8 +34,11 @@ impl Drop for Guard {
     }
 }
 
-/// Undoes every mode change; each step runs even if an earlier one fails.
+/// Undoes every mode change, once; each step runs even if an earlier one fails.
 pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let mut out = stdout();
     let _ = execute!(out, cursor::Show, terminal::LeaveAlternateScreen);
     let _ = terminal::disable_raw_mode();

@@ -1,0 +1,152 @@
+//! `tokentop list` as scripts use it: the real binary against the emulator,
+//! with a private HOME so no real credential file is read.
+
+use std::path::Path;
+use tokentop::emulator::{Emulator, EmulatorOptions};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tokentop");
+
+async fn list(home: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = tokio::process::Command::new(BIN)
+        .arg("list")
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .await
+        .expect("run tokentop");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn assert_no_raw_tokens(text: &str) {
+    assert!(
+        !text.contains("ya29.") && !text.contains("eyJ"),
+        "a raw token was printed:\n{text}"
+    );
+}
+
+#[tokio::test]
+async fn list_json_shows_every_demo_credential_with_fingerprints_only() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profiles = tokentop::demo::seed(&emulator, dir.path()).expect("seed");
+    let (code, stdout, stderr) = list(
+        dir.path(),
+        &["--json", "--profiles", &profiles.display().to_string()],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_no_raw_tokens(&stdout);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let creds = json["credentials"].as_array().expect("credentials");
+    assert_eq!(creds.len(), 5);
+    for c in creds {
+        assert!(
+            c["fingerprint"]
+                .as_str()
+                .is_some_and(|f| f.starts_with("sha256:")),
+            "{c}"
+        );
+        assert!(c["ttl_seconds"].as_i64().is_some_and(|t| t > 0), "{c}");
+        assert_eq!(c["status"]["status"], "live", "{c}");
+    }
+    let platforms: Vec<&str> = creds
+        .iter()
+        .filter_map(|c| c["platform"].as_str())
+        .collect();
+    for p in ["dataproc", "dataflow", "cloud-run", "databricks"] {
+        assert!(platforms.contains(&p), "{platforms:?}");
+    }
+    assert_eq!(json["source_errors"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn a_broken_file_is_named_and_hides_nothing_else() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profiles = tokentop::demo::seed(&emulator, dir.path()).expect("seed");
+    // Break one credential file: the other four must still be listed.
+    std::fs::write(
+        dir.path().join("oncall-adc.json"),
+        r#"{"type":"authorized_user","client_id":"x"}"#,
+    )
+    .expect("write");
+    let (code, stdout, stderr) =
+        list(dir.path(), &["--profiles", &profiles.display().to_string()]).await;
+    assert_eq!(code, 0, "the remaining credentials are live: {stderr}");
+    assert_no_raw_tokens(&stdout);
+    assert_eq!(
+        stdout.lines().count(),
+        1 + 4,
+        "header + four rows:\n{stdout}"
+    );
+    assert!(
+        stderr.contains("oncall-adc.json") && stderr.contains("client_secret"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_refresh_exits_1_and_says_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A token endpoint on a loopback port where nothing listens.
+    let key = dir.path().join("user.json");
+    std::fs::write(
+        &key,
+        r#"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"1//r","token_uri":"http://127.0.0.1:9/token"}"#,
+    )
+    .expect("write");
+    let profiles = dir.path().join("profiles.toml");
+    std::fs::write(
+        &profiles,
+        "[[profile]]\nname = \"dead\"\nplatform = \"gcp\"\ngoogle_credentials = \"user.json\"\n",
+    )
+    .expect("write");
+    let (code, stdout, _) = list(
+        dir.path(),
+        &["--json", "--profiles", &profiles.display().to_string()],
+    )
+    .await;
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let error = json["credentials"][0]["error"].as_str().expect("an error");
+    assert!(
+        error.contains("http://127.0.0.1:9/token"),
+        "names the endpoint: {error}"
+    );
+}
+
+#[tokio::test]
+async fn plain_http_to_a_remote_host_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("user.json"),
+        r#"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"1//r","token_uri":"http://oauth2.example.com/token"}"#,
+    )
+    .expect("write");
+    let profiles = dir.path().join("profiles.toml");
+    std::fs::write(
+        &profiles,
+        "[[profile]]\nname = \"p\"\nplatform = \"gcp\"\ngoogle_credentials = \"user.json\"\n",
+    )
+    .expect("write");
+    let (code, stdout, _) = list(
+        dir.path(),
+        &["--json", "--profiles", &profiles.display().to_string()],
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("plain http is allowed only to loopback"),
+        "{stdout}"
+    );
+}

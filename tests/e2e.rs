@@ -1,0 +1,282 @@
+//! The real binary in tmux, driven as a person would: start the demo, wait for
+//! rows, refresh, decode, quit; and check the terminal is given back exactly as
+//! it was, after `q` and after a panic. Needs tmux (tests/run.sh installs it).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tokentop");
+
+/// A tmux server of our own (its own socket), so no user session is touched.
+struct Tmux {
+    socket: String,
+    home: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn new(name: &str) -> Self {
+        let home = tempfile::tempdir().expect("tempdir");
+        Self {
+            socket: format!("tokentop-e2e-{name}-{}", std::process::id()),
+            home,
+        }
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux must be installed (tests/run.sh installs it)")
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.home.path().join(name)
+    }
+
+    /// Starts `tokentop ARGS` in a 100x30 pane, wrapped in a shell that saves
+    /// the terminal modes before and after and prints the exit status.
+    fn start(&self, args: &str, env: &str) {
+        let script = format!(
+            "stty -a > {before}; env {env} {BIN} {args}; echo EXIT=$?; stty -a > {after}; sleep 60",
+            before = self.file("stty-before").display(),
+            after = self.file("stty-after").display(),
+        );
+        let home = format!("HOME={}", self.home.path().display());
+        let out = self.tmux(&[
+            "-u",
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "-e",
+            "LANG=C.UTF-8",
+            "-e",
+            "TERM=tmux-256color",
+            "-e",
+            &home,
+            "sh",
+            "-c",
+            &script,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-t", "e2e", "-p"]).stdout)
+            .into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            self.tmux(&["send-keys", "-t", "e2e", key]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Polls the screen until `check` finds what it wants.
+    fn wait_for<T>(&self, what: &str, check: impl Fn(&str) -> Option<T>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            assert_no_raw_tokens(&screen);
+            if let Some(found) = check(&screen) {
+                return found;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn stty_unchanged(&self) {
+        let read = |p: &Path| {
+            std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        };
+        let (before, after) = (
+            read(&self.file("stty-before")),
+            read(&self.file("stty-after")),
+        );
+        assert!(
+            before.contains(" icanon") && before.contains(" echo"),
+            "{before}"
+        );
+        assert_eq!(before, after, "terminal modes differ after exit");
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+    }
+}
+
+/// Google access tokens start `ya29.`, JWTs `eyJ`: neither may be on screen.
+fn assert_no_raw_tokens(screen: &str) {
+    assert!(
+        !screen.contains("ya29.") && !screen.contains("eyJ"),
+        "a raw token is on screen:\n{screen}"
+    );
+}
+
+/// The selected row's detail line: `PROFILE exp HH:MM:SS token sha256:XXXXXXXX from ...`.
+fn selected(screen: &str) -> Option<(String, String)> {
+    let line = screen
+        .lines()
+        .find(|l| l.contains(" token sha256:") && l.contains(" from "))?;
+    let profile = line.split_whitespace().next()?.to_string();
+    let fingerprint = line
+        .split("token ")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    Some((profile, fingerprint))
+}
+
+/// The TTL of `profile`'s row in seconds, from a countdown like `1m38s`.
+fn ttl_of(screen: &str, profile: &str) -> Option<i64> {
+    // The PROFILE column may cut a long name with `…`.
+    let shown = |w: &str| {
+        w == profile || (w.ends_with('…') && profile.starts_with(w.trim_end_matches('…')))
+    };
+    let line = screen
+        .lines()
+        .find(|l| l.split_whitespace().nth(1).is_some_and(shown))?;
+    line.split_whitespace().find_map(parse_ttl)
+}
+
+fn parse_ttl(word: &str) -> Option<i64> {
+    let (mut total, mut number) = (0i64, String::new());
+    for c in word.chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            'h' | 'm' | 's' if !number.is_empty() => {
+                let n: i64 = number.parse().ok()?;
+                total += n * match c {
+                    'h' => 3600,
+                    'm' => 60,
+                    _ => 1,
+                };
+                number.clear();
+            }
+            _ => return None,
+        }
+    }
+    number.is_empty().then_some(total)
+}
+
+#[test]
+fn demo_refresh_decode_and_quit_in_tmux() {
+    let t = Tmux::new("demo");
+    t.start("demo", "");
+    // All five sample rows arrive with countdowns.
+    let screen = t.wait_for("five live rows", |s| {
+        (s.matches("✓ fresh").count() >= 2 && s.contains("lakehouse-batch")).then(|| s.to_string())
+    });
+    for profile in [
+        "etl-dataproc",
+        "nightly-dataflow",
+        "orders-api",
+        "lakehouse",
+        "lakehouse-batch",
+    ] {
+        assert!(
+            ttl_of(&screen, profile).is_some(),
+            "no TTL for {profile}:\n{screen}"
+        );
+    }
+    // The top row (soonest expiry) is selected.
+    let (profile, before) = selected(&screen).expect("a selected row");
+    assert_eq!(profile, "lakehouse-batch", "{screen}");
+    let ttl_before = ttl_of(&screen, &profile).expect("ttl");
+
+    // The countdown ticks on its own.
+    t.wait_for("the TTL to tick", |s| {
+        ttl_of(s, &profile).filter(|ttl| *ttl < ttl_before)
+    });
+
+    // r: a new token (new fingerprint) and the TTL goes back up.
+    std::thread::sleep(Duration::from_millis(1200));
+    let ttl_ticked = ttl_of(&t.screen(), &profile).expect("ttl");
+    t.keys(&["r"]);
+    let after = t.wait_for("a new fingerprint", |s| {
+        selected(s).map(|(_, fp)| fp).filter(|fp| *fp != before)
+    });
+    assert_ne!(after, before);
+    let ttl_after = ttl_of(&t.screen(), &profile).expect("ttl after refresh");
+    assert!(
+        ttl_after > ttl_ticked,
+        "TTL {ttl_ticked}s -> {ttl_after}s after refresh"
+    );
+
+    // d: the Databricks JWT, verified against the issuer's JWKS.
+    t.keys(&["d"]);
+    let decoded = t.wait_for("a verified signature", |s| {
+        s.contains("signature verified").then(|| s.to_string())
+    });
+    assert!(
+        decoded.contains("at+jwt") && decoded.contains("all-apis"),
+        "{decoded}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("the decode view to close", |s| {
+        (!s.contains("signature verified")).then_some(())
+    });
+
+    // An unknown key does nothing harmful.
+    t.keys(&["Z", "%"]);
+    assert!(t.screen().contains("lakehouse-batch"));
+
+    // q: exit 0, the shell's screen is back, terminal modes as they were.
+    t.keys(&["q"]);
+    let end = t.wait_for("exit", |s| {
+        s.lines()
+            .find(|l| l.starts_with("EXIT="))
+            .map(str::to_string)
+    });
+    assert_eq!(end, "EXIT=0");
+    assert!(
+        !t.screen().contains("PLATFORM"),
+        "the alternate screen was left"
+    );
+    t.stty_unchanged();
+}
+
+#[test]
+fn a_panic_restores_the_terminal() {
+    let t = Tmux::new("panic");
+    t.start("demo", "TOKENTOP_TEST_PANIC=1 RUST_BACKTRACE=0");
+    let end = t.wait_for("exit", |s| {
+        s.lines()
+            .find(|l| l.starts_with("EXIT="))
+            .map(str::to_string)
+    });
+    assert_eq!(end, "EXIT=101", "a panic exits with 101");
+    let screen = t.screen();
+    assert!(
+        screen.contains("panicking on purpose"),
+        "the panic message is readable:\n{screen}"
+    );
+    t.stty_unchanged();
+}
+
+#[test]
+fn ttl_words_parse() {
+    assert_eq!(parse_ttl("1m38s"), Some(98));
+    assert_eq!(parse_ttl("45s"), Some(45));
+    assert_eq!(parse_ttl("1h05m"), Some(3900));
+    assert_eq!(parse_ttl("fresh"), None);
+}
