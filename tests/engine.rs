@@ -31,7 +31,7 @@ async fn setup() -> Setup {
         ..DiscoveryConfig::default()
     };
     let mut handle = engine::start(
-        tokentop::launch::engine_config(discovery, true),
+        engine::EngineConfig::new(discovery, true),
         Arc::new(SystemClock),
     )
     .expect("engine");

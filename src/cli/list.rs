@@ -1,8 +1,7 @@
 //! `tokentop list [--json]`: every credential, once, for scripts and cron.
 
 use crate::engine::protocol::Update;
-use crate::engine::{self};
-use crate::launch::engine_config;
+use crate::engine::{self, EngineConfig};
 use crate::model::{Clock, Row, Status, SystemClock, TtlClass, format_ttl};
 use crate::sources::DiscoveryConfig;
 use serde::Serialize;
@@ -69,7 +68,7 @@ pub async fn collect(
     discovery: DiscoveryConfig,
     refresh: bool,
 ) -> Result<(Vec<Row>, Vec<String>), String> {
-    let mut handle = engine::start(engine_config(discovery, refresh), Arc::new(SystemClock))?;
+    let mut handle = engine::start(EngineConfig::new(discovery, refresh), Arc::new(SystemClock))?;
     let mut rows: Vec<Row> = Vec::new();
     let mut errors = Vec::new();
     let mut seen_snapshot = false;

@@ -9,6 +9,7 @@ use crate::model::{Clock, CredentialId, Status};
 use crate::net::Http;
 use crate::sources::{self, DiscoveryConfig};
 use jobs::{Op, Outcome, Resources};
+pub use protocol::EngineHandle;
 use protocol::{Command, Level, Update};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,6 +17,9 @@ use std::time::Duration;
 use store::Store;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
+
+/// How long one provider request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How the engine is set up.
 #[derive(Debug, Clone)]
@@ -28,13 +32,16 @@ pub struct EngineConfig {
     pub refresh_on_start: bool,
 }
 
-/// The UI's or CLI's end of the engine.
-#[derive(Debug)]
-pub struct EngineHandle {
-    /// Commands to the engine (bounded: a runaway key repeat waits).
-    pub commands: mpsc::Sender<Command>,
-    /// Updates from the engine.
-    pub updates: mpsc::UnboundedReceiver<Update>,
+impl EngineConfig {
+    /// The configuration the dashboard and `list` use: the standard request
+    /// timeout, and optionally a token for every credential at start.
+    pub fn new(discovery: DiscoveryConfig, refresh_on_start: bool) -> Self {
+        Self {
+            discovery,
+            request_timeout: REQUEST_TIMEOUT,
+            refresh_on_start,
+        }
+    }
 }
 
 /// Starts the engine on the current tokio runtime.

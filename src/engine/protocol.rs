@@ -3,6 +3,7 @@
 
 use crate::model::{CredentialId, DecodeReport, Row};
 use serde::Serialize;
+use tokio::sync::mpsc;
 
 /// What the UI or CLI asks the engine to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,4 +51,13 @@ pub enum Update {
         /// The message (never a secret).
         text: String,
     },
+}
+
+/// The UI's or CLI's end of the engine.
+#[derive(Debug)]
+pub struct EngineHandle {
+    /// Commands to the engine (bounded: a runaway key repeat waits).
+    pub commands: mpsc::Sender<Command>,
+    /// Updates from the engine.
+    pub updates: mpsc::UnboundedReceiver<Update>,
 }

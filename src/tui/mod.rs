@@ -12,8 +12,7 @@ pub mod terminal;
 pub mod theme;
 pub mod view;
 
-use crate::engine::EngineHandle;
-use crate::engine::protocol::{Level, Update};
+use crate::engine::protocol::{EngineHandle, Level, Update};
 use crate::model::Clock;
 use app::App;
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
