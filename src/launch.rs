@@ -10,7 +10,10 @@ use std::sync::Arc;
 
 /// Runs the dashboard until the user quits.
 pub async fn dashboard(discovery: DiscoveryConfig, ui: UiOptions) -> Result<ExitCode, String> {
-    let handle = engine::start(EngineConfig::new(discovery, true), Arc::new(SystemClock))?;
+    let handle = engine::start(
+        EngineConfig::new(discovery, true).watching(),
+        Arc::new(SystemClock),
+    )?;
     crate::tui::run(handle, &ui.theme, Arc::new(SystemClock))
         .await
         .map_err(|e| e.to_string())?;

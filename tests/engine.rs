@@ -15,12 +15,16 @@ use tokentop::sources::DiscoveryConfig;
 
 struct Setup {
     _emulator: Emulator,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     handle: EngineHandle,
     rows: Vec<Row>,
 }
 
 async fn setup() -> Setup {
+    setup_with(|config| config).await
+}
+
+async fn setup_with(configure: impl FnOnce(engine::EngineConfig) -> engine::EngineConfig) -> Setup {
     let emulator = Emulator::start(EmulatorOptions::default())
         .await
         .expect("emulator starts");
@@ -31,7 +35,7 @@ async fn setup() -> Setup {
         ..DiscoveryConfig::default()
     };
     let mut handle = engine::start(
-        engine::EngineConfig::new(discovery, true),
+        configure(engine::EngineConfig::new(discovery, true)),
         Arc::new(SystemClock),
     )
     .expect("engine");
@@ -64,7 +68,7 @@ async fn setup() -> Setup {
     }
     Setup {
         _emulator: emulator,
-        _dir: dir,
+        dir,
         handle,
         rows,
     }
@@ -293,4 +297,51 @@ async fn databricks_tokens_cannot_be_revoked_and_say_so() {
             break;
         }
     }
+}
+
+#[tokio::test]
+async fn edited_files_are_re_read_and_new_profiles_fetched() {
+    let mut s = setup_with(engine::EngineConfig::watching).await;
+    let profiles = s.dir.path().join("profiles.toml");
+    let text = std::fs::read_to_string(&profiles).expect("read");
+    let copy = "\n[[profile]]\nname = \"etl-copy\"\nplatform = \"dataproc\"\ngoogle_credentials = \"dataproc-etl.json\"\n";
+    // Editors write a new file and rename it over the old one.
+    let staged = s.dir.path().join(".profiles.toml.new");
+    std::fs::write(&staged, format!("{text}{copy}")).expect("write");
+    std::fs::rename(&staged, &profiles).expect("rename");
+    let rows = loop {
+        if let Update::Snapshot { rows, .. } = recv(&mut s.handle).await {
+            break rows;
+        }
+    };
+    assert_eq!(rows.len(), 6);
+    let kept = row(&rows, "etl-dataproc");
+    assert_eq!(
+        kept.fingerprint,
+        row(&s.rows, "etl-dataproc").fingerprint,
+        "known credentials keep their tokens"
+    );
+    // The copy has no endpoint overrides: the key file's token_uri (the
+    // emulator's) is used, as google-cloud-rust does.
+    let fresh = settled_row(&mut s.handle, "etl-copy").await;
+    assert_eq!(fresh.status, Status::Live, "{:?}", fresh.error);
+
+    // A broken file is reported by name; the other rows stay.
+    std::fs::write(s.dir.path().join("oncall-adc.json"), "{ not json").expect("write");
+    let (rows, errors) = loop {
+        if let Update::Snapshot {
+            rows,
+            source_errors,
+        } = recv(&mut s.handle).await
+        {
+            break (rows, source_errors);
+        }
+    };
+    assert_eq!(rows.len(), 5);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("oncall-adc.json") && e.contains("not valid JSON")),
+        "{errors:?}"
+    );
 }

@@ -4,6 +4,7 @@
 pub mod jobs;
 pub mod protocol;
 pub mod store;
+pub mod watcher;
 
 use crate::model::{Clock, CredentialId, Status};
 use crate::net::Http;
@@ -11,7 +12,8 @@ use crate::sources::{self, DiscoveryConfig};
 use jobs::{Op, Outcome, Resources};
 pub use protocol::EngineHandle;
 use protocol::{Command, Level, Update};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
@@ -28,28 +30,48 @@ pub struct EngineConfig {
     pub discovery: DiscoveryConfig,
     /// Per-request timeout for every provider call.
     pub request_timeout: Duration,
-    /// Obtain a token for every credential right after discovery.
+    /// Obtain a token for every credential right after discovery (and for
+    /// new ones after a re-read).
     pub refresh_on_start: bool,
+    /// Re-read the sources when their files change.
+    pub watch_files: bool,
 }
 
 impl EngineConfig {
-    /// The configuration the dashboard and `list` use: the standard request
-    /// timeout, and optionally a token for every credential at start.
+    /// The standard request timeout, optionally a token for every credential
+    /// at start, and no file watching (see [`EngineConfig::watching`]).
     pub fn new(discovery: DiscoveryConfig, refresh_on_start: bool) -> Self {
         Self {
             discovery,
             request_timeout: REQUEST_TIMEOUT,
             refresh_on_start,
+            watch_files: false,
+        }
+    }
+
+    /// The same, re-reading sources when their files change (the dashboard).
+    pub fn watching(self) -> Self {
+        Self {
+            watch_files: true,
+            ..self
         }
     }
 }
+
+/// How long to wait for a burst of file events to settle before re-reading.
+const SETTLE: Duration = Duration::from_millis(250);
 
 /// Starts the engine on the current tokio runtime.
 pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle, String> {
     let http = Http::new(config.request_timeout).map_err(|e| format!("HTTP client: {e}"))?;
     let (command_tx, command_rx) = mpsc::channel(64);
     let (update_tx, update_rx) = mpsc::unbounded_channel();
+    let (done, done_rx) = mpsc::unbounded_channel();
+    let (changed, changed_rx) = mpsc::unbounded_channel();
     let engine = Engine {
+        done,
+        changed,
+        watch: None,
         config,
         clock,
         store: Store::default(),
@@ -61,7 +83,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         next_job: 0,
         updates: update_tx,
     };
-    tokio::spawn(engine.run(command_rx));
+    tokio::spawn(engine.run(command_rx, done_rx, changed_rx));
     Ok(EngineHandle {
         commands: command_tx,
         updates: update_rx,
@@ -83,24 +105,32 @@ struct Engine {
     in_flight: HashMap<(CredentialId, Op), (u64, AbortHandle)>,
     next_job: u64,
     updates: mpsc::UnboundedSender<Update>,
+    done: mpsc::UnboundedSender<Done>,
+    changed: mpsc::UnboundedSender<()>,
+    watch: Option<watcher::FileWatch>,
 }
 
 impl Engine {
-    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
-        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+    async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        mut done: mpsc::UnboundedReceiver<Done>,
+        mut changed: mpsc::UnboundedReceiver<()>,
+    ) {
         self.reload();
-        if self.config.refresh_on_start {
-            for id in self.store.ids() {
-                self.spawn(&id, Op::Refresh, &done_tx);
-            }
-        }
         loop {
             tokio::select! {
                 command = commands.recv() => match command {
-                    Some(command) => self.handle(command, &done_tx),
+                    Some(command) => self.handle(command),
                     None => break,
                 },
-                Some(done) = done_rx.recv() => self.finish(done),
+                Some(finished) = done.recv() => self.finish(finished),
+                Some(()) = changed.recv() => {
+                    // A save is often several events: let them settle, then read once.
+                    tokio::time::sleep(SETTLE).await;
+                    while changed.try_recv().is_ok() {}
+                    self.reload();
+                }
             }
         }
         for (_, handle) in self.in_flight.values() {
@@ -120,6 +150,8 @@ impl Engine {
         });
     }
 
+    /// Re-reads every source, publishes the table, fetches tokens for new
+    /// credentials, and (re)starts the file watch.
     fn reload(&mut self) {
         let found = sources::discover(&self.config.discovery);
         self.store.replace(found.credentials);
@@ -127,20 +159,49 @@ impl Engine {
             rows: self.store.rows(),
             source_errors: found.errors.iter().map(ToString::to_string).collect(),
         });
+        if self.config.refresh_on_start {
+            for id in self.store.ids() {
+                let untouched = self
+                    .store
+                    .get(&id)
+                    .is_some_and(|e| e.token.is_none() && e.busy.is_none() && e.error.is_none());
+                if untouched {
+                    self.spawn(&id, Op::Refresh);
+                }
+            }
+        }
+        if self.config.watch_files {
+            let d = &self.config.discovery;
+            let mut files: BTreeSet<PathBuf> = d
+                .profiles_file
+                .iter()
+                .chain(&d.adc_files)
+                .chain(&d.databricks_configs)
+                .cloned()
+                .collect();
+            files.extend(self.store.sources().into_iter().map(PathBuf::from));
+            self.watch = match watcher::watch(&files, self.changed.clone()) {
+                Ok(watch) => Some(watch),
+                Err(e) => {
+                    self.notice(Level::Warn, format!("not watching credential files: {e}"));
+                    None
+                }
+            };
+        }
     }
 
-    fn handle(&mut self, command: Command, done: &mpsc::UnboundedSender<Done>) {
+    fn handle(&mut self, command: Command) {
         match command {
-            Command::Refresh(id) => self.spawn(&id, Op::Refresh, done),
-            Command::Decode(id) => self.spawn(&id, Op::Decode, done),
-            Command::Revoke(id) => self.spawn(&id, Op::Revoke, done),
+            Command::Refresh(id) => self.spawn(&id, Op::Refresh),
+            Command::Decode(id) => self.spawn(&id, Op::Decode),
+            Command::Revoke(id) => self.spawn(&id, Op::Revoke),
             Command::Reload => self.reload(),
         }
     }
 
     /// Starts a job; a newer request for the same row and operation replaces
     /// the one in flight (latest wins).
-    fn spawn(&mut self, id: &CredentialId, op: Op, done: &mpsc::UnboundedSender<Done>) {
+    fn spawn(&mut self, id: &CredentialId, op: Op) {
         let Some(entry) = self.store.get(id) else {
             return self.notice(Level::Warn, format!("unknown credential {id}"));
         };
@@ -174,7 +235,7 @@ impl Engine {
         self.next_job += 1;
         let job = self.next_job;
         let timeout = self.config.request_timeout * 3;
-        let (tx, task_id) = (done.clone(), id.clone());
+        let (tx, task_id) = (self.done.clone(), id.clone());
         let task = tokio::spawn(async move {
             let outcome = match tokio::time::timeout(timeout, future).await {
                 Ok(outcome) => outcome,

@@ -70,6 +70,14 @@ impl Store {
         self.entries.get_mut(id)
     }
 
+    /// The files the credentials were read from.
+    pub fn sources(&self) -> Vec<String> {
+        self.entries
+            .values()
+            .map(|e| e.credential.provenance.source.clone())
+            .collect()
+    }
+
     /// Every row, in discovery order.
     pub fn rows(&self) -> Vec<Row> {
         self.order.iter().filter_map(|id| self.row(id)).collect()

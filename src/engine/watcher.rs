@@ -1,0 +1,43 @@
+//! Watches the credential files (through their folders, since tools replace
+//! files by renaming) and says when one changed, so the engine re-reads them.
+
+use notify::{RecommendedWatcher, RecursiveMode, Watcher};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use tokio::sync::mpsc;
+
+/// A running watch; dropping it stops watching.
+pub struct FileWatch {
+    _watcher: RecommendedWatcher,
+}
+
+/// Watches `files`; sends `()` on `changed` whenever one of them is created,
+/// written, renamed or removed.
+pub fn watch(
+    files: &BTreeSet<PathBuf>,
+    changed: mpsc::UnboundedSender<()>,
+) -> notify::Result<FileWatch> {
+    let wanted: BTreeSet<PathBuf> = files.iter().map(|f| absolute(f)).collect();
+    let watched = wanted.clone();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let Ok(event) = event else { return };
+        if event.kind.is_access() {
+            return;
+        }
+        if event.paths.iter().any(|p| watched.contains(&absolute(p))) {
+            // The engine has stopped only when the UI has quit.
+            let _ = changed.send(());
+        }
+    })?;
+    let folders: BTreeSet<&Path> = wanted.iter().filter_map(|f| f.parent()).collect();
+    for folder in folders {
+        if folder.is_dir() {
+            watcher.watch(folder, RecursiveMode::NonRecursive)?;
+        }
+    }
+    Ok(FileWatch { _watcher: watcher })
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
