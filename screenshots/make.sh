@@ -11,9 +11,10 @@ for tool in tmux aha chromium; do
     command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$tool"; }
 done
 out=screenshots
-sock="tokentop-shots-$$"
+sock=""
 home=$(mktemp -d)
-trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$home"' EXIT
+stop() { [[ -n $sock ]] && tmux -L "$sock" kill-server 2>/dev/null || true; }
+trap 'stop; rm -rf "$home"' EXIT
 
 ansi2png() {  # ansi2png IN.ansi OUT.png COLS ROWS
     local html ud w h
@@ -38,7 +39,8 @@ wait_for() {  # wait_for REGEX
 }
 
 shoot() {  # shoot NAME COLS ROWS [ENV] -- then keys are sent by the caller
-    tmux -L "$sock" kill-server 2>/dev/null || true
+    stop
+    sock="tokentop-shots-$$-$1-$2x$3"
     tmux -L "$sock" -u new-session -d -s shot -x "$2" -y "$3" -e LANG=C.UTF-8 -e TERM=tmux-256color \
         -e HOME="$home" ${4:+-e "$4"} "$bin demo"
     wait_for 'lakehouse'

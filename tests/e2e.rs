@@ -154,6 +154,7 @@ fn ttl_of(screen: &str, profile: &str) -> Option<i64> {
     };
     let line = screen
         .lines()
+        .map(|l| l.trim_start().trim_start_matches('▶'))
         .find(|l| l.split_whitespace().nth(1).is_some_and(shown))?;
     line.split_whitespace().find_map(parse_ttl)
 }

@@ -28,7 +28,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
     table::render(app, theme, frame, body);
     table::render_selected(app, theme, frame, selected);
     frame.render_widget(Paragraph::new(status_line(app, theme)), status);
-    frame.render_widget(Paragraph::new(key_hints(app, theme)), hints);
+    frame.render_widget(Paragraph::new(key_hints(app, theme, hints.width)), hints);
     for overlay in &app.overlays {
         match overlay {
             Overlay::Help => help::render(&app.keymap, theme, frame, inset(area, 2, 1)),
@@ -102,7 +102,7 @@ fn status_line(app: &App, theme: &Theme) -> Line<'static> {
 }
 
 /// Key hints for the layer in focus, built from the keymap.
-fn key_hints(app: &App, theme: &Theme) -> Line<'static> {
+fn key_hints(app: &App, theme: &Theme, max_width: u16) -> Line<'static> {
     let layer = app.layer();
     let actions: &[Action] = match layer {
         Layer::Table | Layer::Global => &[
@@ -116,15 +116,28 @@ fn key_hints(app: &App, theme: &Theme) -> Line<'static> {
         Layer::Help => &[Action::Close],
         Layer::Confirm => &[Action::Confirm, Action::Cancel],
     };
+    let mut items: Vec<(String, &str)> = actions
+        .iter()
+        .filter_map(|a| Some((app.keymap.key_for(*a, layer)?.to_string(), a.name())))
+        .collect();
+    // Narrow terminals lose hints from the middle; the last two (help, quit
+    // on the table) always stay.
+    let width = |items: &[(String, &str)]| {
+        items
+            .iter()
+            .map(|(k, n)| k.chars().count() + n.len() + 3)
+            .sum::<usize>()
+    };
+    while width(&items) > usize::from(max_width) + 2 && items.len() > 2 {
+        items.remove(items.len() - 3);
+    }
     let mut spans = Vec::new();
-    for action in actions {
-        if let Some(key) = app.keymap.key_for(*action, layer) {
-            spans.push(Span::styled(key.to_string(), theme.slot("chrome.key")));
-            spans.push(Span::styled(
-                format!(" {}  ", action.name()),
-                theme.slot("chrome.key_desc"),
-            ));
-        }
+    for (key, name) in items {
+        spans.push(Span::styled(key, theme.slot("chrome.key")));
+        spans.push(Span::styled(
+            format!(" {name}  "),
+            theme.slot("chrome.key_desc"),
+        ));
     }
     Line::from(spans)
 }

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
+use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row as TableRow, Table, TableState};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Col {
@@ -25,11 +25,14 @@ enum Col {
     Token,
 }
 
+/// Marks the selected row.
+const SELECTED: &str = "▶ ";
+
 /// (column, header, width, priority: higher stays longer as the terminal narrows).
 const COLUMNS: &[(Col, &str, u16, u8)] = &[
     (Col::Platform, "PLATFORM", 10, 6),
     (Col::Profile, "PROFILE", 15, 9),
-    (Col::Principal, "PRINCIPAL", 13, 5),
+    (Col::Principal, "PRINCIPAL", 11, 5),
     (Col::Kind, "KIND", 5, 3),
     (Col::Ttl, "TTL", 7, 10),
     (Col::Life, "LIFE", 6, 1),
@@ -164,7 +167,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         );
         return;
     }
-    let mut columns = fitting(area.width);
+    let width = area.width.saturating_sub(SELECTED.chars().count() as u16);
+    let mut columns = fitting(width);
     // The principal column takes what is left.
     let fixed: u16 = columns
         .iter()
@@ -173,7 +177,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .sum();
     for c in &mut columns {
         if c.0 == Col::Principal {
-            c.2 = area.width.saturating_sub(fixed + 1).max(8);
+            c.2 = width.saturating_sub(fixed + 1).max(8);
         }
     }
     let audience_shown = columns.iter().any(|c| c.0 == Col::Audience);
@@ -190,7 +194,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let table = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
-        .row_highlight_style(theme.slot("chrome.selection"));
+        .row_highlight_style(theme.slot("chrome.selection"))
+        // A symbol as well as the style: some terminals and captures drop reverse video.
+        .highlight_symbol(SELECTED)
+        .highlight_spacing(HighlightSpacing::Always);
     let mut state = TableState::default().with_selected(app.selected_index());
     frame.render_stateful_widget(table, area, &mut state);
 }
@@ -214,7 +221,7 @@ pub fn render_selected(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) 
         Span::raw(row.source.clone()),
     ];
     if let Some(exp) = row.expires_at {
-        first.insert(2, Span::raw(format!("exp {} ", exp.format("%H:%M:%S"))));
+        first.insert(2, Span::raw(format!("exp {} ", exp.format("%H:%M:%SZ"))));
     }
     let second = match &row.error {
         Some(e) => Line::from(vec![
