@@ -8,7 +8,7 @@ pub fn default_profiles_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "tokentop").map(|d| d.config_dir().join("profiles.toml"))
 }
 
-/// `$XDG_STATE_HOME/tokentop/` for the log file.
+/// `$XDG_STATE_HOME/tokentop/`: the log file and the audit journal.
 pub fn state_dir() -> Option<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "tokentop")?;
     Some(
@@ -16,6 +16,11 @@ pub fn state_dir() -> Option<PathBuf> {
             .unwrap_or(dirs.data_local_dir())
             .to_path_buf(),
     )
+}
+
+/// `$XDG_STATE_HOME/tokentop/audit.jsonl`: the audit journal.
+pub fn audit_journal_path() -> Option<PathBuf> {
+    state_dir().map(|d| d.join("audit.jsonl"))
 }
 
 /// What the dashboard needs to know about its look.

@@ -2,6 +2,7 @@
 //! sample profiles in a private temporary folder. No real credential file is
 //! read or written.
 
+use crate::audit::Journal;
 use crate::config::UiOptions;
 use crate::emulator::{
     DatabricksSpSpec, Emulator, EmulatorOptions, GoogleUserSpec, ServiceAccountSpec,
@@ -26,7 +27,8 @@ pub async fn run(ui: UiOptions) -> Result<ExitCode, String> {
         profiles_file: Some(profiles),
         ..DiscoveryConfig::default()
     };
-    let result = crate::launch::dashboard(discovery, ui).await;
+    let journal = Journal::at(dir.path().join("audit.jsonl"));
+    let result = crate::launch::dashboard(discovery, ui, Some(journal)).await;
     emulator.shutdown().await;
     result
 }

@@ -1,6 +1,7 @@
 //! Wiring: starts the engine on a discovery configuration and hands its
 //! handle to the dashboard.
 
+use crate::audit::Journal;
 use crate::config::UiOptions;
 use crate::engine::{self, EngineConfig};
 use crate::model::SystemClock;
@@ -8,10 +9,18 @@ use crate::sources::DiscoveryConfig;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-/// Runs the dashboard until the user quits.
-pub async fn dashboard(discovery: DiscoveryConfig, ui: UiOptions) -> Result<ExitCode, String> {
+/// Runs the dashboard until the user quits, recording refreshes and
+/// revocations in `journal` when there is one.
+pub async fn dashboard(
+    discovery: DiscoveryConfig,
+    ui: UiOptions,
+    journal: Option<Journal>,
+) -> Result<ExitCode, String> {
     let handle = engine::start(
-        EngineConfig::new(discovery, true).watching(),
+        match journal {
+            Some(j) => EngineConfig::new(discovery, true).watching().journal(j),
+            None => EngineConfig::new(discovery, true).watching(),
+        },
         Arc::new(SystemClock),
     )?;
     crate::tui::run(handle, &ui.theme, Arc::new(SystemClock))

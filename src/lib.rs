@@ -9,13 +9,15 @@
 //! | `sources`   | model                                           |
 //! | `inspect`   | model, net                                      |
 //! | `providers` | model, net, inspect                             |
-//! | `engine`    | model, net, sources, providers, inspect         |
+//! | `audit`     | nothing of ours                                 |
+//! | `engine`    | model, net, sources, providers, inspect, audit  |
 //! | `tui`       | model, engine::protocol                         |
 //! | `cli`       | model, engine (start + protocol), sources       |
 //! | `emulator`  | nothing of ours                                 |
 //! | `launch`    | engine, tui, model, sources, config             |
 //! | `demo`      | emulator, launch, sources                       |
 
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod demo;

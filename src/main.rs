@@ -64,13 +64,14 @@ fn main() -> ExitCode {
     let ui = tokentop::config::UiOptions::resolve(cli.theme.as_deref(), cli.no_color);
     let profiles = cli
         .profiles
-        .or_else(tokentop::config::default_profiles_path);
+        .or_else(|| tokentop::config::default_profiles_path().filter(|p| p.exists()));
     let result = runtime.block_on(async move {
         match cli.command {
             None => {
                 tokentop::launch::dashboard(
                     tokentop::sources::DiscoveryConfig::ambient(profiles),
                     ui,
+                    tokentop::config::audit_journal_path().map(tokentop::audit::Journal::at),
                 )
                 .await
             }

@@ -19,8 +19,14 @@ const RULES: &[(&str, &[&str])] = &[
     ("tui", &["model", "engine::protocol"]),
     ("cli", &["model", "engine", "sources"]),
     ("emulator", &[]),
-    ("launch", &["config", "engine", "model", "sources", "tui"]),
-    ("demo", &["config", "emulator", "launch", "sources"]),
+    (
+        "launch",
+        &["audit", "config", "engine", "model", "sources", "tui"],
+    ),
+    (
+        "demo",
+        &["audit", "config", "emulator", "launch", "sources"],
+    ),
 ];
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {

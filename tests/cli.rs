@@ -150,3 +150,45 @@ async fn plain_http_to_a_remote_host_is_refused() {
         "{stdout}"
     );
 }
+
+#[tokio::test]
+async fn ambient_files_are_found_without_a_profiles_file() {
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        home.path().join(".databrickscfg"),
+        "[ws]\nhost = https://ws.cloud.databricks.com\nclient_id = app\nclient_secret = s\n\n[pat]\nhost = https://ws.cloud.databricks.com\ntoken = dapi0\n",
+    )
+    .expect("write");
+    let gcloud = home.path().join(".config/gcloud");
+    std::fs::create_dir_all(&gcloud).expect("mkdir");
+    std::fs::write(
+        gcloud.join("application_default_credentials.json"),
+        r#"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"1//r","account":"me@example.com"}"#,
+    )
+    .expect("write");
+    let (code, stdout, stderr) = list(home.path(), &["--json", "--no-refresh"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let profiles: Vec<&str> = json["credentials"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|c| c["profile"].as_str())
+        .collect();
+    assert_eq!(profiles, ["adc", "ws"]);
+    assert_eq!(
+        json["source_errors"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        json["source_errors"]
+    );
+    let errors = json["source_errors"].to_string();
+    assert!(
+        errors.contains(".databrickscfg") && errors.contains("[pat]"),
+        "{errors}"
+    );
+    assert!(
+        !stdout.contains("dapi0") && !stdout.contains("1//r"),
+        "secrets printed: {stdout}"
+    );
+}

@@ -182,6 +182,13 @@ fn parse_ttl(word: &str) -> Option<i64> {
 #[test]
 fn demo_refresh_decode_and_quit_in_tmux() {
     let t = Tmux::new("demo");
+    // The user's real credential files: the demo must neither show nor touch them.
+    let dbcfg = t.file(".databrickscfg");
+    let adc = t.file(".config/gcloud/application_default_credentials.json");
+    std::fs::write(&dbcfg, "[real-workspace]\nhost = https://real.cloud.databricks.com\nclient_id = a\nclient_secret = b\n").expect("write");
+    std::fs::create_dir_all(adc.parent().expect("parent")).expect("mkdir");
+    let adc_text = r#"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"1//real","account":"real-user@example.com"}"#;
+    std::fs::write(&adc, adc_text).expect("write");
     t.start("demo", "");
     // All five sample rows arrive with countdowns.
     let screen = t.wait_for("five live rows", |s| {
@@ -199,6 +206,12 @@ fn demo_refresh_decode_and_quit_in_tmux() {
             "no TTL for {profile}:\n{screen}"
         );
     }
+    assert!(screen.contains("5 credentials"), "{screen}");
+    assert!(
+        !screen.contains("real-workspace") && !screen.contains("real-user"),
+        "{screen}"
+    );
+
     // The top row (soonest expiry) is selected.
     let (profile, before) = selected(&screen).expect("a selected row");
     assert_eq!(profile, "lakehouse-batch", "{screen}");
@@ -254,6 +267,16 @@ fn demo_refresh_decode_and_quit_in_tmux() {
         "the alternate screen was left"
     );
     t.stty_unchanged();
+    assert_eq!(
+        std::fs::read_to_string(&adc).expect("read"),
+        adc_text,
+        "the real ADC file is untouched"
+    );
+    assert!(
+        std::fs::read_to_string(&dbcfg)
+            .expect("read")
+            .starts_with("[real-workspace]")
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use tokentop::audit::Journal;
 use tokentop::emulator::{Emulator, EmulatorOptions};
 use tokentop::engine::protocol::{Command, Level, Update};
 use tokentop::engine::{self, EngineHandle};
@@ -243,7 +244,9 @@ async fn decode_verifies_jwts_and_inspects_opaque_tokens() {
 
 #[tokio::test]
 async fn revoke_is_confirmed_server_side_and_a_failed_refresh_keeps_the_last_token() {
-    let mut s = setup().await;
+    let journal_dir = tempfile::tempdir().expect("tempdir");
+    let journal = journal_dir.path().join("audit.jsonl");
+    let mut s = setup_with(|c| c.journal(Journal::at(&journal))).await;
     let before = row(&s.rows, "nightly-dataflow").clone();
     s.handle
         .commands
@@ -278,6 +281,55 @@ async fn revoke_is_confirmed_server_side_and_a_failed_refresh_keeps_the_last_tok
     assert_eq!(
         failed.fingerprint, before.fingerprint,
         "last good token stays visible"
+    );
+
+    // The journal holds every refresh and the revocation, by fingerprint.
+    let text = std::fs::read_to_string(&journal).expect("journal");
+    assert!(
+        !text.contains("ya29.") && !text.contains("eyJ"),
+        "a raw token in the journal:\n{text}"
+    );
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let of = |action: &str| {
+        lines
+            .iter()
+            .filter(|l| l["action"] == action && l["profile"] == "nightly-dataflow")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let (refreshes, revokes) = (of("refresh"), of("revoke"));
+    assert_eq!(
+        lines.len(),
+        5 + 2,
+        "five first refreshes, a revoke, a failed refresh:\n{text}"
+    );
+    assert_eq!(revokes.len(), 1);
+    assert_eq!(revokes[0]["before"], serde_json::json!(before.fingerprint));
+    assert!(
+        revokes[0]["result"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("ok; confirmed"),
+        "{}",
+        revokes[0]
+    );
+    assert_eq!(refreshes.len(), 2);
+    assert_eq!(refreshes[0]["after"], serde_json::json!(before.fingerprint));
+    assert!(
+        refreshes[1]["result"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("invalid_grant"),
+        "{}",
+        refreshes[1]
+    );
+    assert_eq!(
+        refreshes[1]["after"],
+        serde_json::Value::Null,
+        "a failed refresh issues nothing"
     );
 }
 

@@ -23,8 +23,8 @@ struct Listing<'a> {
     source_errors: &'a [String],
 }
 
-/// Discovers, obtains tokens (unless `refresh` is false), prints, exits 0 when
-/// every credential has a live token, 1 otherwise.
+/// Discovers, obtains tokens (unless `refresh` is false), prints; exits 1 when
+/// a refresh left a credential without a live token, 0 otherwise.
 pub async fn list(
     profiles: Option<PathBuf>,
     json: bool,
@@ -53,9 +53,11 @@ pub async fn list(
             eprintln!("warning: {e}");
         }
     }
-    let all_live = rows
-        .iter()
-        .all(|r| r.status == Status::Live && r.error.is_none());
+    // Without a refresh nothing is live yet: only a refresh can fail the listing.
+    let all_live = !refresh
+        || rows
+            .iter()
+            .all(|r| r.status == Status::Live && r.error.is_none());
     Ok(if all_live {
         ExitCode::SUCCESS
     } else {

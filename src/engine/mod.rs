@@ -6,6 +6,7 @@ pub mod protocol;
 pub mod store;
 pub mod watcher;
 
+use crate::audit::{self, Journal};
 use crate::model::{Clock, CredentialId, Status};
 use crate::net::Http;
 use crate::sources::{self, DiscoveryConfig};
@@ -35,6 +36,8 @@ pub struct EngineConfig {
     pub refresh_on_start: bool,
     /// Re-read the sources when their files change.
     pub watch_files: bool,
+    /// Where refreshes and revocations are recorded, if anywhere.
+    pub journal: Option<Journal>,
 }
 
 impl EngineConfig {
@@ -46,6 +49,15 @@ impl EngineConfig {
             request_timeout: REQUEST_TIMEOUT,
             refresh_on_start,
             watch_files: false,
+            journal: None,
+        }
+    }
+
+    /// The same, recording refreshes and revocations in `journal`.
+    pub fn journal(self, journal: Journal) -> Self {
+        Self {
+            journal: Some(journal),
+            ..self
         }
     }
 
@@ -278,16 +290,19 @@ impl Engine {
         };
         entry.busy = still_busy.map(Op::label);
         let profile = entry.credential.provenance.profile.clone();
+        let before = entry.token.as_ref().map(|t| t.value.fingerprint());
+        let mut journal: Option<(&str, String)> = None;
         match done.outcome {
             Outcome::Refreshed(Ok(token)) => {
                 entry.token = Some(token);
                 entry.status = Status::Live;
                 entry.error = None;
+                journal = Some(("refresh", "ok".into()));
             }
             Outcome::Refreshed(Err(e)) => {
                 entry.error = Some(format!("refresh failed: {e}"));
-                let text = format!("{profile}: refresh failed: {e}");
-                self.notice(Level::Error, text);
+                journal = Some(("refresh", e.clone()));
+                self.notice(Level::Error, format!("{profile}: refresh failed: {e}"));
             }
             Outcome::Revoked {
                 result: Ok(()),
@@ -295,16 +310,40 @@ impl Engine {
             } => {
                 entry.status = Status::Revoked;
                 entry.error = None;
+                journal = Some(("revoke", format!("ok; {confirmation}")));
                 self.notice(Level::Info, format!("{profile}: revoked; {confirmation}"));
             }
             Outcome::Revoked { result: Err(e), .. } => {
                 entry.error = Some(format!("revoke failed: {e}"));
+                journal = Some(("revoke", e.clone()));
                 self.notice(Level::Error, format!("{profile}: revoke failed: {e}"));
             }
             Outcome::Decoded(report) => self.send(Update::Decoded(report)),
             Outcome::TimedOut(why) => {
                 entry.error = Some(why.clone());
                 self.notice(Level::Error, format!("{profile}: {why}"));
+            }
+        }
+        if let (Some((action, result)), Some(j)) = (journal, &self.config.journal) {
+            let after = self
+                .store
+                .get(&done.id)
+                .and_then(|e| e.token.as_ref())
+                .map(|t| t.value.fingerprint());
+            let entry = audit::Entry {
+                at: self.clock.now(),
+                action,
+                profile: &profile,
+                credential: &done.id.0,
+                after: after.filter(|a| Some(a) != before.as_ref()),
+                before,
+                result,
+            };
+            if let Err(e) = j.append(&entry) {
+                self.notice(
+                    Level::Warn,
+                    format!("audit journal {}: {e}", j.path().display()),
+                );
             }
         }
         self.push_row(&done.id);
