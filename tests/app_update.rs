@@ -145,3 +145,36 @@ fn unknown_keys_do_nothing_and_q_quits_from_anywhere() {
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
     assert_eq!(app.update(Event::Key(ctrl_c)), vec![Effect::Quit]);
 }
+
+#[test]
+fn without_a_token_decode_and_revoke_explain_instead() {
+    let mut app = fixtures::app();
+    let mut pending = app.selected_row().cloned().expect("selected");
+    pending.fingerprint = None;
+    pending.expires_at = None;
+    pending.status = tokentop::model::Status::Pending;
+    let profile = pending.profile.clone();
+    app.update(Event::Engine(Box::new(Update::Row(pending))));
+    while selected_profile(&app) != profile {
+        press(&mut app, 'j');
+    }
+    for key in ['d', 'x'] {
+        app.status = None;
+        assert!(press(&mut app, key).is_empty(), "{key}");
+        assert!(app.overlays.is_empty(), "{key}");
+        let (_, text) = app.status.clone().expect("a status message");
+        assert!(text.contains("no token"), "{key}: {text}");
+    }
+}
+
+#[test]
+fn revoking_twice_is_refused_with_a_hint() {
+    let mut app = fixtures::app();
+    let mut revoked = app.selected_row().cloned().expect("selected");
+    revoked.status = tokentop::model::Status::Revoked;
+    app.update(Event::Engine(Box::new(Update::Row(revoked))));
+    assert!(press(&mut app, 'x').is_empty());
+    assert!(app.overlays.is_empty());
+    let (_, text) = app.status.clone().expect("a status message");
+    assert!(text.contains("already revoked"), "{text}");
+}

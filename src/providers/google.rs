@@ -71,9 +71,8 @@ pub fn oauth2_error<E: std::error::Error + 'static>(
                 .error_description()
                 .map(|d| format!(": {d}"))
                 .unwrap_or_default();
-            ProviderError::Rejected {
+            ProviderError::OAuth {
                 endpoint: endpoint.to_string(),
-                status: 400,
                 message: format!("{}{description}", body.error()),
             }
         }

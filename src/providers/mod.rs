@@ -22,6 +22,15 @@ pub enum ProviderError {
         /// `error: error_description`, or the body's first line.
         message: String,
     },
+    /// The token endpoint refused with an OAuth error (RFC 6749 §5.2); the
+    /// oauth2 crate does not keep the HTTP status, so none is claimed.
+    #[error("{endpoint}: {message}")]
+    OAuth {
+        /// The URL.
+        endpoint: String,
+        /// `error: error_description`.
+        message: String,
+    },
     /// The request did not complete.
     #[error("{endpoint}: {message}")]
     Network {

@@ -5,7 +5,7 @@ use super::action::Action;
 use super::event::{Effect, Event};
 use super::keymap::{Keymap, Layer};
 use crate::engine::protocol::{Command, Level, Update};
-use crate::model::{Clock, CredentialId, DecodeReport, Row};
+use crate::model::{Clock, CredentialId, DecodeReport, Row, Status};
 use std::sync::Arc;
 
 /// An overlay on top of the table.
@@ -136,8 +136,15 @@ impl App {
                     .into_iter()
                     .collect();
             }
-            Action::Decode => {
-                if let Some(id) = selected {
+            Action::Decode => match self.selected_row() {
+                Some(row) if row.fingerprint.is_none() => {
+                    self.status = Some((
+                        Level::Warn,
+                        format!("{}: no token to decode yet", row.profile),
+                    ));
+                }
+                Some(row) => {
+                    let id = row.id.clone();
                     self.overlays.push(Overlay::Decode {
                         id: id.clone(),
                         report: None,
@@ -145,7 +152,8 @@ impl App {
                     });
                     return vec![Effect::Send(Command::Decode(id))];
                 }
-            }
+                None => {}
+            },
             Action::Revoke => match self.selected_row() {
                 Some(row) if !row.capabilities.revoke => {
                     self.status = Some((
@@ -160,6 +168,12 @@ impl App {
                 Some(row) if row.fingerprint.is_none() => {
                     self.status =
                         Some((Level::Warn, format!("{}: no token to revoke", row.profile)));
+                }
+                Some(row) if row.status == Status::Revoked => {
+                    self.status = Some((
+                        Level::Info,
+                        format!("{}: already revoked (r for a new token)", row.profile),
+                    ));
                 }
                 Some(row) => {
                     let id = row.id.clone();
