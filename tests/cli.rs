@@ -95,29 +95,31 @@ async fn a_broken_file_is_named_and_hides_nothing_else() {
     );
 }
 
-#[tokio::test]
-async fn a_failing_refresh_exits_1_and_says_why() {
+/// `list --json` over one `authorized_user` profile whose token endpoint is `token_uri`.
+async fn list_one_user(token_uri: &str) -> (i32, serde_json::Value) {
     let dir = tempfile::tempdir().expect("tempdir");
-    // A token endpoint on a loopback port where nothing listens.
-    let key = dir.path().join("user.json");
-    std::fs::write(
-        &key,
-        r#"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"1//r","token_uri":"http://127.0.0.1:9/token"}"#,
-    )
-    .expect("write");
+    let user = serde_json::json!({
+        "type": "authorized_user", "client_id": "c", "client_secret": "s",
+        "refresh_token": "1//r", "token_uri": token_uri,
+    });
+    std::fs::write(dir.path().join("user.json"), user.to_string()).expect("write");
     let profiles = dir.path().join("profiles.toml");
-    std::fs::write(
-        &profiles,
-        "[[profile]]\nname = \"dead\"\nplatform = \"gcp\"\ngoogle_credentials = \"user.json\"\n",
-    )
-    .expect("write");
+    let text =
+        "[[profile]]\nname = \"p\"\nplatform = \"gcp\"\ngoogle_credentials = \"user.json\"\n";
+    std::fs::write(&profiles, text).expect("write");
     let (code, stdout, _) = list(
         dir.path(),
         &["--json", "--profiles", &profiles.display().to_string()],
     )
     .await;
+    (code, serde_json::from_str(&stdout).expect("JSON"))
+}
+
+#[tokio::test]
+async fn a_failing_refresh_exits_1_and_says_why() {
+    // A token endpoint on a loopback port where nothing listens.
+    let (code, json) = list_one_user("http://127.0.0.1:9/token").await;
     assert_eq!(code, 1);
-    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     let error = json["credentials"][0]["error"].as_str().expect("an error");
     assert!(
         error.contains("http://127.0.0.1:9/token"),
@@ -127,27 +129,12 @@ async fn a_failing_refresh_exits_1_and_says_why() {
 
 #[tokio::test]
 async fn plain_http_to_a_remote_host_is_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("user.json"),
-        r#"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"1//r","token_uri":"http://oauth2.example.com/token"}"#,
-    )
-    .expect("write");
-    let profiles = dir.path().join("profiles.toml");
-    std::fs::write(
-        &profiles,
-        "[[profile]]\nname = \"p\"\nplatform = \"gcp\"\ngoogle_credentials = \"user.json\"\n",
-    )
-    .expect("write");
-    let (code, stdout, _) = list(
-        dir.path(),
-        &["--json", "--profiles", &profiles.display().to_string()],
-    )
-    .await;
+    let (code, json) = list_one_user("http://oauth2.example.com/token").await;
     assert_eq!(code, 1);
+    let error = json["credentials"][0]["error"].as_str().expect("an error");
     assert!(
-        stdout.contains("plain http is allowed only to loopback"),
-        "{stdout}"
+        error.contains("plain http is allowed only to loopback"),
+        "{error}"
     );
 }
 

@@ -1,11 +1,11 @@
 //! Google: refresh-token grant, JWT-bearer grant (access or ID token),
 //! tokeninfo and revocation (wire.md §2.1–2.4).
 
-use super::ProviderError;
+use super::{ProviderError, oauth};
 use crate::model::{Credential, Material, Secret, Token, TokenKind};
 use crate::net::{Http, check_url};
 use chrono::{DateTime, Duration, Utc};
-use oauth2::{ClientId, ClientSecret, RefreshToken, TokenResponse, TokenUrl, basic::BasicClient};
+use oauth2::RefreshToken;
 use serde::{Deserialize, Serialize};
 
 /// The audience google-auth puts in every assertion, whatever `token_uri` says.
@@ -30,58 +30,17 @@ pub async fn refresh_user(
         ));
     };
     let endpoint = cred.endpoints.token.as_str();
-    check_url(endpoint)?;
-    let token_url = TokenUrl::new(endpoint.to_string())
-        .map_err(|e| ProviderError::config(endpoint, e.to_string()))?;
-    let client = BasicClient::new(ClientId::new(client_id.clone()))
-        .set_client_secret(ClientSecret::new(client_secret.expose().to_string()))
-        .set_auth_type(oauth2::AuthType::RequestBody)
-        .set_token_uri(token_url);
-    let response = client
-        .exchange_refresh_token(&RefreshToken::new(refresh_token.expose().to_string()))
-        .request_async(http)
-        .await
-        .map_err(|e| oauth2_error(endpoint, e))?;
-    let scopes = response
-        .scopes()
-        .map(|s| s.iter().map(|x| x.to_string()).collect())
-        .unwrap_or_else(|| cred.scopes.clone());
-    Ok(Token {
-        kind: TokenKind::Access,
-        value: Secret::new(response.access_token().secret().clone()),
-        issued_at: now,
-        expires_at: response
-            .expires_in()
-            .and_then(|d| Duration::from_std(d).ok())
-            .map(|d| now + d),
-        scopes,
-        audience: None,
-    })
-}
-
-/// Turns the oauth2 crate's error into ours, keeping the server's words.
-pub fn oauth2_error<E: std::error::Error + 'static>(
-    endpoint: &str,
-    err: oauth2::RequestTokenError<E, oauth2::basic::BasicErrorResponse>,
-) -> ProviderError {
-    use oauth2::RequestTokenError as R;
-    match err {
-        R::ServerResponse(body) => {
-            let description = body
-                .error_description()
-                .map(|d| format!(": {d}"))
-                .unwrap_or_default();
-            ProviderError::OAuth {
-                endpoint: endpoint.to_string(),
-                message: format!("{}{description}", body.error()),
-            }
-        }
-        R::Request(e) => ProviderError::network(endpoint, &e),
-        R::Parse(e, _) => {
-            ProviderError::config(endpoint, format!("unexpected token response: {e}"))
-        }
-        R::Other(m) => ProviderError::config(endpoint, m),
-    }
+    let response = oauth::client(
+        endpoint,
+        client_id,
+        client_secret,
+        oauth2::AuthType::RequestBody,
+    )?
+    .exchange_refresh_token(&RefreshToken::new(refresh_token.expose().to_string()))
+    .request_async(http)
+    .await
+    .map_err(|e| oauth::error(endpoint, e))?;
+    Ok(oauth::access_token(&response, cred, now))
 }
 
 #[derive(Serialize)]

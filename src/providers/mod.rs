@@ -3,6 +3,7 @@
 
 pub mod databricks;
 pub mod google;
+pub mod oauth;
 
 use crate::model::{Credential, Material, Token};
 use crate::net::Http;
