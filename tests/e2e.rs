@@ -189,7 +189,7 @@ fn demo_refresh_decode_and_quit_in_tmux() {
     std::fs::create_dir_all(adc.parent().expect("parent")).expect("mkdir");
     let adc_text = r#"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"1//real","account":"real-user@example.com"}"#;
     std::fs::write(&adc, adc_text).expect("write");
-    t.start("demo", "");
+    t.start("demo --log-level debug", "");
     // All five sample rows arrive with countdowns.
     let screen = t.wait_for("five live rows", |s| {
         (s.matches("✓ fresh").count() >= 2 && s.contains("lakehouse-batch")).then(|| s.to_string())
@@ -276,6 +276,17 @@ fn demo_refresh_decode_and_quit_in_tmux() {
         std::fs::read_to_string(&dbcfg)
             .expect("read")
             .starts_with("[real-workspace]")
+    );
+    // The log (asked for with --log-level) records the jobs, and no token.
+    let log_path = t.file(".local/state/tokentop/tokentop.log");
+    let log = std::fs::read_to_string(&log_path).expect("log file");
+    assert!(
+        log.contains("job finished") && log.contains("action=\"refresh\""),
+        "{log}"
+    );
+    assert!(
+        !log.contains("ya29.") && !log.contains("eyJ"),
+        "a raw token in the log:\n{log}"
     );
 }
 

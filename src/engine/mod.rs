@@ -166,6 +166,14 @@ impl Engine {
     /// credentials, and (re)starts the file watch.
     fn reload(&mut self) {
         let found = sources::discover(&self.config.discovery);
+        tracing::info!(
+            credentials = found.credentials.len(),
+            broken_sources = found.errors.len(),
+            "sources read"
+        );
+        for e in &found.errors {
+            tracing::warn!(source = %e.source_path, "{}", e.message);
+        }
         self.store.replace(found.credentials);
         self.send(Update::Snapshot {
             rows: self.store.rows(),
@@ -246,6 +254,7 @@ impl Engine {
             };
         self.next_job += 1;
         let job = self.next_job;
+        tracing::debug!(credential = %id, op = op.label(), job, "job started");
         let timeout = self.config.request_timeout * 3;
         let (tx, task_id) = (self.done.clone(), id.clone());
         let task = tokio::spawn(async move {
@@ -323,6 +332,9 @@ impl Engine {
                 entry.error = Some(why.clone());
                 self.notice(Level::Error, format!("{profile}: {why}"));
             }
+        }
+        if let Some((action, result)) = &journal {
+            tracing::info!(credential = %done.id, job = done.job, action, result = %result, "job finished");
         }
         if let (Some((action, result)), Some(j)) = (journal, &self.config.journal) {
             let after = self
