@@ -2,7 +2,7 @@
 
 use crate::engine::protocol::Update;
 use crate::engine::{self, EngineConfig};
-use crate::model::{Clock, Row, Status, SystemClock, TtlClass, format_ttl};
+use crate::model::{Clock, Row, Status, SystemClock, TtlClass, abbreviate_scopes, format_ttl};
 use crate::sources::DiscoveryConfig;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -100,34 +100,61 @@ pub async fn collect(
     Ok((rows, errors))
 }
 
+/// A plain table whose columns are as wide as their widest cell.
 fn print_table(rows: &[Listed]) {
-    println!(
-        "{:<11} {:<18} {:<34} {:<10} {:>8} {:<8} SCOPES",
-        "PLATFORM", "PROFILE", "PRINCIPAL", "KIND", "TTL", "STATE"
-    );
-    for l in rows {
-        let r = l.row;
-        let ttl = l
-            .ttl_seconds
-            .map(|s| format_ttl(chrono::Duration::seconds(s)))
-            .unwrap_or_else(|| "-".into());
-        let state = match (&r.status, &r.error) {
-            (_, Some(_)) => "error",
-            (Status::Revoked, _) => "revoked",
-            _ => l.ttl_class.word(),
-        };
-        println!(
-            "{:<11} {:<18} {:<34} {:<10} {:>8} {:<8} {}",
-            r.platform.label(),
-            r.profile,
-            r.principal,
-            r.kind.label(),
-            ttl,
-            state,
-            r.scopes.join(" ")
-        );
-        if let Some(e) = &r.error {
-            println!("{:<11} ! {e}", "");
+    let header = [
+        "PLATFORM",
+        "PROFILE",
+        "PRINCIPAL",
+        "KIND",
+        "TTL",
+        "STATE",
+        "SCOPES",
+    ]
+    .map(String::from);
+    let cells: Vec<[String; 7]> = rows
+        .iter()
+        .map(|l| {
+            let r = l.row;
+            let ttl = l
+                .ttl_seconds
+                .map(|s| format_ttl(chrono::Duration::seconds(s)))
+                .unwrap_or_else(|| "-".into());
+            let state = match (&r.status, &r.error) {
+                (_, Some(_)) => "error",
+                (Status::Revoked, _) => "revoked",
+                _ => l.ttl_class.word(),
+            };
+            [
+                r.platform.label().into(),
+                r.profile.clone(),
+                r.principal.clone(),
+                r.kind.label().into(),
+                ttl,
+                state.into(),
+                abbreviate_scopes(&r.scopes),
+            ]
+        })
+        .collect();
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &cells {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |row: &[String; 7]| {
+        let padded: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    println!("{}", line(&header));
+    for (row, l) in cells.iter().zip(rows) {
+        println!("{}", line(row));
+        if let Some(e) = &l.row.error {
+            println!("  ! {e}");
         }
     }
 }

@@ -75,6 +75,22 @@ impl TtlClass {
     }
 }
 
+/// Google scopes without their common prefix; others unchanged.
+pub fn abbreviate_scope(scope: &str) -> &str {
+    scope
+        .strip_prefix("https://www.googleapis.com/auth/")
+        .unwrap_or(scope)
+}
+
+/// Scopes, abbreviated and comma-joined.
+pub fn abbreviate_scopes(scopes: &[String]) -> String {
+    scopes
+        .iter()
+        .map(|s| abbreviate_scope(s))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Formats a duration as a compact countdown: `59m59s`, `1h05m`, `45s`, `-3m10s`.
 pub fn format_ttl(remaining: Duration) -> String {
     let negative = remaining < Duration::zero();
@@ -112,6 +128,15 @@ pub fn format_relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn abbreviates_google_scopes() {
+        let s = vec![
+            "https://www.googleapis.com/auth/cloud-platform".to_string(),
+            "openid".to_string(),
+        ];
+        assert_eq!(abbreviate_scopes(&s), "cloud-platform,openid");
+    }
 
     #[test]
     fn ttl_text_covers_each_range() {

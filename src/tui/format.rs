@@ -4,22 +4,6 @@ use crate::model::format_relative;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-/// Google scopes without their common prefix; others unchanged.
-pub fn abbreviate_scope(scope: &str) -> &str {
-    scope
-        .strip_prefix("https://www.googleapis.com/auth/")
-        .unwrap_or(scope)
-}
-
-/// Scopes, abbreviated and comma-joined.
-pub fn scopes(scopes: &[String]) -> String {
-    scopes
-        .iter()
-        .map(|s| abbreviate_scope(s))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 /// A URL without its scheme, for narrow columns.
 pub fn short_url(url: &str) -> &str {
     url.strip_prefix("https://")
@@ -65,15 +49,6 @@ pub fn truncate(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn abbreviates_google_scopes() {
-        let s = vec![
-            "https://www.googleapis.com/auth/cloud-platform".to_string(),
-            "openid".to_string(),
-        ];
-        assert_eq!(scopes(&s), "cloud-platform,openid");
-    }
 
     #[test]
     fn time_claims_show_date_and_relative() {

@@ -1,6 +1,6 @@
 //! The main table: one row per credential, soonest expiry first.
 
-use crate::model::{Row, Status, TtlClass, format_ttl};
+use crate::model::{Row, Status, TtlClass, abbreviate_scopes, format_ttl};
 use crate::tui::app::App;
 use crate::tui::format;
 use crate::tui::theme::Theme;
@@ -136,7 +136,7 @@ fn cell(
                 (Some(aud), false) if row.scopes.is_empty() => {
                     format!("aud {}", format::short_url(aud))
                 }
-                _ => format::scopes(&row.scopes),
+                _ => abbreviate_scopes(&row.scopes),
             };
             Cell::from(format::truncate(&text, w))
         }
@@ -236,7 +236,7 @@ pub fn render_selected(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) 
         None => Line::from(Span::styled(
             format!(
                 "scopes {}  aud {}",
-                format::scopes(&row.scopes),
+                abbreviate_scopes(&row.scopes),
                 row.audience.as_deref().unwrap_or("-")
             ),
             Style::default(),
