@@ -179,3 +179,26 @@ async fn ambient_files_are_found_without_a_profiles_file() {
         "secrets printed: {stdout}"
     );
 }
+
+#[tokio::test]
+async fn an_absurd_expires_in_is_shown_as_unknown_not_a_crash() {
+    let router = axum::Router::new().route(
+        "/token",
+        axum::routing::post(|| async {
+            axum::Json(serde_json::json!({"access_token": "at-1", "token_type": "Bearer", "expires_in": 1_000_000_000_000_000u64}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/token", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (code, json) =
+        tokio::time::timeout(std::time::Duration::from_secs(20), list_one_user(&url))
+            .await
+            .expect("list finishes");
+    assert_eq!(code, 0, "{json}");
+    let row = &json["credentials"][0];
+    assert_eq!(row["ttl_seconds"], serde_json::Value::Null, "{row}");
+    assert!(row["fingerprint"].is_string(), "{row}");
+}

@@ -47,6 +47,8 @@ pub enum Outcome {
     },
     /// The job did not finish in time.
     TimedOut(String),
+    /// The job failed unexpectedly (it panicked).
+    Failed(String),
 }
 
 /// Shared, long-lived resources of the jobs.

@@ -10,10 +10,12 @@ use crate::audit::{self, Journal};
 use crate::model::{Clock, CredentialId, Status};
 use crate::net::Http;
 use crate::sources::{self, DiscoveryConfig};
+use futures::FutureExt;
 use jobs::{Op, Outcome, Resources};
 pub use protocol::EngineHandle;
 use protocol::{Command, Level, Update};
 use std::collections::{BTreeSet, HashMap};
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -258,8 +260,16 @@ impl Engine {
         let timeout = self.config.request_timeout * 3;
         let (tx, task_id) = (self.done.clone(), id.clone());
         let task = tokio::spawn(async move {
-            let outcome = match tokio::time::timeout(timeout, future).await {
-                Ok(outcome) => outcome,
+            // A bug (or a server reply we did not foresee) that panics a job
+            // becomes that row's error, not a dead engine.
+            let guarded = AssertUnwindSafe(future).catch_unwind();
+            let outcome = match tokio::time::timeout(timeout, guarded).await {
+                Ok(Ok(outcome)) => outcome,
+                Ok(Err(panic)) => Outcome::Failed(format!(
+                    "{} failed: internal error: {}",
+                    op.label(),
+                    panic_text(&*panic)
+                )),
                 Err(_) => Outcome::TimedOut(format!(
                     "{} timed out after {}s",
                     op.label(),
@@ -328,7 +338,7 @@ impl Engine {
                 self.notice(Level::Error, format!("{profile}: revoke failed: {e}"));
             }
             Outcome::Decoded(report) => self.send(Update::Decoded(report)),
-            Outcome::TimedOut(why) => {
+            Outcome::TimedOut(why) | Outcome::Failed(why) => {
                 entry.error = Some(why.clone());
                 self.notice(Level::Error, format!("{profile}: {why}"));
             }
@@ -366,4 +376,13 @@ impl Engine {
             self.send(Update::Row(row));
         }
     }
+}
+
+/// The message of a caught panic (Secret's Debug keeps tokens out of it).
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
+        .unwrap_or_else(|| "a job panicked".to_string())
 }

@@ -15,4 +15,6 @@ pub use credential::{
 pub use decoded::{DecodeReport, DecodedBody, SignatureCheck};
 pub use row::{Row, Status};
 pub use secret::Secret;
-pub use token::{Token, TokenKind, TtlClass, abbreviate_scopes, format_relative, format_ttl};
+pub use token::{
+    Token, TokenKind, TtlClass, abbreviate_scopes, expiry_after, format_relative, format_ttl,
+};

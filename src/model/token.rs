@@ -91,6 +91,15 @@ pub fn abbreviate_scopes(scopes: &[String]) -> String {
         .join(",")
 }
 
+/// `now + seconds`, or `None` when a server's `expires_in` is absurd
+/// (negative or beyond chrono's range) instead of overflowing.
+pub fn expiry_after(now: DateTime<Utc>, seconds: i64) -> Option<DateTime<Utc>> {
+    if seconds < 0 {
+        return None;
+    }
+    Duration::try_seconds(seconds).and_then(|d| now.checked_add_signed(d))
+}
+
 /// Formats a duration as a compact countdown: `59m59s`, `1h05m`, `45s`, `-3m10s`.
 pub fn format_ttl(remaining: Duration) -> String {
     let negative = remaining < Duration::zero();
@@ -128,6 +137,15 @@ pub fn format_relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_lifetimes_do_not_overflow() {
+        let now = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        assert_eq!(expiry_after(now, 60), Some(now + Duration::seconds(60)));
+        assert_eq!(expiry_after(now, i64::MAX), None);
+        assert_eq!(expiry_after(now, 1_000_000_000_000_000), None);
+        assert_eq!(expiry_after(now, -5), None);
+    }
 
     #[test]
     fn abbreviates_google_scopes() {

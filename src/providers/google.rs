@@ -2,9 +2,9 @@
 //! tokeninfo and revocation (wire.md §2.1–2.4).
 
 use super::{ProviderError, oauth};
-use crate::model::{Credential, Material, Secret, Token, TokenKind};
+use crate::model::{Credential, Material, Secret, Token, TokenKind, expiry_after};
 use crate::net::{Http, check_url};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use oauth2::RefreshToken;
 use serde::{Deserialize, Serialize};
 
@@ -133,7 +133,7 @@ pub async fn jwt_bearer(
             kind: TokenKind::Access,
             value: Secret::new(access),
             issued_at: now,
-            expires_at: expires_in.map(|s| now + Duration::seconds(s)),
+            expires_at: expires_in.and_then(|s| expiry_after(now, s)),
             scopes: grant
                 .scope
                 .map(|s| s.split_whitespace().map(str::to_string).collect())

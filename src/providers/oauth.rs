@@ -3,9 +3,9 @@
 //! error mapping for every provider that uses them.
 
 use super::ProviderError;
-use crate::model::{Credential, Secret, Token, TokenKind};
+use crate::model::{Credential, Secret, Token, TokenKind, expiry_after};
 use crate::net::check_url;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use oauth2::basic::{BasicClient, BasicErrorResponse, BasicTokenResponse};
 use oauth2::{ClientId, ClientSecret, EndpointNotSet, EndpointSet, TokenResponse, TokenUrl};
 
@@ -46,8 +46,7 @@ pub fn access_token(response: &BasicTokenResponse, cred: &Credential, now: DateT
         issued_at: now,
         expires_at: response
             .expires_in()
-            .and_then(|d| Duration::from_std(d).ok())
-            .map(|d| now + d),
+            .and_then(|d| expiry_after(now, i64::try_from(d.as_secs()).ok()?)),
         scopes: response
             .scopes()
             .map(|s| s.iter().map(|x| x.to_string()).collect())

@@ -45,9 +45,18 @@ pub fn restore() {
     let _ = out.flush();
 }
 
+/// A panic on the dashboard's own thread gives the terminal back, then
+/// reports as usual. A panic elsewhere (a background job, which the engine
+/// turns into a row error) must not tear the screen down or print over it
+/// while the dashboard runs: it goes to the log instead.
 fn install_panic_hook() {
+    let ui_thread = std::thread::current().id();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() != ui_thread && ACTIVE.load(Ordering::SeqCst) {
+            tracing::error!("panic on a background thread: {info}");
+            return;
+        }
         restore();
         previous(info);
     }));
