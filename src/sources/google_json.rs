@@ -8,6 +8,13 @@ use std::path::Path;
 /// The default Google token endpoint.
 pub const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
 
+/// Google's token endpoint and the older aliases still found in files (wire.md §2.1).
+pub const GOOGLE_TOKEN_URLS: [&str; 3] = [
+    GOOGLE_TOKEN_URL,
+    "https://www.googleapis.com/oauth2/v4/token",
+    "https://accounts.google.com/o/oauth2/token",
+];
+
 /// A parsed Google credential file.
 #[derive(Debug, Clone)]
 pub struct GoogleFile {

@@ -210,15 +210,24 @@ fn google_credential(
         },
         scopes,
         audience,
-        endpoints: Endpoints {
-            token: file
-                .token_uri
-                .unwrap_or_else(|| google_json::GOOGLE_TOKEN_URL.to_string()),
-            tokeninfo: Some("https://oauth2.googleapis.com/tokeninfo".into()),
-            revoke: Some("https://oauth2.googleapis.com/revoke".into()),
-            jwks: Some("https://www.googleapis.com/oauth2/v3/certs".into()),
-        },
+        endpoints: google_endpoints(file.token_uri),
         material: file.material,
+    }
+}
+
+/// Google's token endpoint and, only when that endpoint is Google's own, its
+/// tokeninfo, revocation and key-set URLs: a token minted by some other
+/// server (a `token_uri` pointing elsewhere) is never sent to Google, nor
+/// Google's tokens elsewhere. Profiles can set the others explicitly.
+fn google_endpoints(token_uri: Option<String>) -> Endpoints {
+    let token = token_uri.unwrap_or_else(|| google_json::GOOGLE_TOKEN_URL.to_string());
+    let is_google = google_json::GOOGLE_TOKEN_URLS.contains(&token.trim_end_matches('/'));
+    let google = |url: &str| is_google.then(|| url.to_string());
+    Endpoints {
+        tokeninfo: google("https://oauth2.googleapis.com/tokeninfo"),
+        revoke: google("https://oauth2.googleapis.com/revoke"),
+        jwks: google("https://www.googleapis.com/oauth2/v3/certs"),
+        token,
     }
 }
 
@@ -252,5 +261,33 @@ fn databricks_credential(
             jwks: None,
         },
         material: p.material,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn google_side_endpoints_only_for_google_token_endpoints() {
+        for uri in [
+            None,
+            Some("https://oauth2.googleapis.com/token"),
+            Some("https://accounts.google.com/o/oauth2/token"),
+        ] {
+            let e = google_endpoints(uri.map(str::to_string));
+            assert_eq!(
+                e.revoke.as_deref(),
+                Some("https://oauth2.googleapis.com/revoke"),
+                "{uri:?}"
+            );
+            assert!(e.tokeninfo.is_some() && e.jwks.is_some(), "{uri:?}");
+        }
+        let other = google_endpoints(Some("http://127.0.0.1:8080/token".into()));
+        assert_eq!(other.token, "http://127.0.0.1:8080/token");
+        assert_eq!(
+            (other.tokeninfo, other.revoke, other.jwks),
+            (None, None, None)
+        );
     }
 }
