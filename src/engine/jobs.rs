@@ -40,15 +40,46 @@ pub enum Outcome {
     Decoded(DecodeReport),
     /// A revocation, and what the issuer said about the token afterwards.
     Revoked {
-        /// The revoke call.
-        result: Result<(), String>,
-        /// The server-side check made after it.
-        confirmation: String,
+        /// Fingerprint of the token revoked.
+        fingerprint: String,
+        /// The issuer's answer afterwards, or why the revoke call failed.
+        result: Result<providers::Confirmation, String>,
     },
     /// The job did not finish in time.
     TimedOut(String),
     /// The job failed unexpectedly (it panicked).
     Failed(String),
+}
+
+/// A job's work, ready to run on a task.
+pub type JobFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Outcome> + Send>>;
+
+/// Runs a job with a deadline. A bug (or a server reply nobody foresaw) that
+/// panics a job becomes that row's error, not a dead engine.
+pub async fn guarded(op: Op, job: JobFuture, timeout: std::time::Duration) -> Outcome {
+    use futures::FutureExt;
+    match tokio::time::timeout(timeout, std::panic::AssertUnwindSafe(job).catch_unwind()).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(panic)) => Outcome::Failed(format!(
+            "{} failed: internal error: {}",
+            op.label(),
+            panic_text(&*panic)
+        )),
+        Err(_) => Outcome::TimedOut(format!(
+            "{} timed out after {}s",
+            op.label(),
+            timeout.as_secs()
+        )),
+    }
+}
+
+/// The message of a caught panic (Secret's Debug keeps tokens out of it).
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
+        .unwrap_or_else(|| "a job panicked".to_string())
 }
 
 /// Shared, long-lived resources of the jobs.
@@ -71,25 +102,13 @@ pub async fn refresh(res: Resources, cred: Credential, now: DateTime<Utc>) -> Ou
 
 /// Revokes the token, then asks tokeninfo whether the issuer still accepts it.
 pub async fn revoke(res: Resources, cred: Credential, token: Token) -> Outcome {
-    let result = providers::revoke(&res.http, &cred, &token)
-        .await
-        .map_err(|e| e.to_string());
-    let confirmation = match (&result, &cred.endpoints.tokeninfo) {
-        (Err(_), _) => "not revoked".to_string(),
-        (Ok(()), None) => "no tokeninfo endpoint to confirm with".to_string(),
-        (Ok(()), Some(url)) => match providers::google::tokeninfo(&res.http, url, &token).await {
-            Err(providers::ProviderError::Rejected {
-                status, message, ..
-            }) => {
-                format!("confirmed: tokeninfo now answers {status} {message}")
-            }
-            Err(e) => format!("could not confirm: {e}"),
-            Ok(_) => "NOT confirmed: tokeninfo still accepts the token".to_string(),
-        },
+    let result = match providers::revoke(&res.http, &cred, &token).await {
+        Ok(()) => Ok(providers::confirm_revoked(&res.http, &cred, &token).await),
+        Err(e) => Err(e.to_string()),
     };
     Outcome::Revoked {
+        fingerprint: token.value.fingerprint(),
         result,
-        confirmation,
     }
 }
 
@@ -110,12 +129,7 @@ pub async fn decode(res: Resources, cred: Credential, token: Token) -> Outcome {
             }
         }
         Err(_) => DecodedBody::Opaque {
-            tokeninfo: match &cred.endpoints.tokeninfo {
-                Some(url) => providers::google::tokeninfo(&res.http, url, &token)
-                    .await
-                    .map_err(|e| e.to_string()),
-                None => Err("opaque token and no tokeninfo endpoint for this platform".to_string()),
-            },
+            tokeninfo: providers::inspect_opaque(&res.http, &cred, &token).await,
         },
     };
     Outcome::Decoded(DecodeReport {

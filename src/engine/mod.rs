@@ -2,20 +2,19 @@
 //! that turns commands into updates. The UI and CLI see only [`protocol`].
 
 pub mod jobs;
+pub mod outcome;
 pub mod protocol;
 pub mod store;
 pub mod watcher;
 
 use crate::audit::{self, Journal};
-use crate::model::{Clock, CredentialId, Status};
+use crate::model::{Clock, CredentialId};
 use crate::net::Http;
 use crate::sources::{self, DiscoveryConfig};
-use futures::FutureExt;
 use jobs::{Op, Outcome, Resources};
 pub use protocol::EngineHandle;
 use protocol::{Command, Level, Update};
 use std::collections::{BTreeSet, HashMap};
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,6 +103,13 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
     })
 }
 
+/// A job in flight, and whether another was asked for meanwhile.
+struct Running {
+    job: u64,
+    abort: AbortHandle,
+    again: bool,
+}
+
 struct Done {
     id: CredentialId,
     op: Op,
@@ -116,7 +122,7 @@ struct Engine {
     clock: Arc<dyn Clock>,
     store: Store,
     resources: Resources,
-    in_flight: HashMap<(CredentialId, Op), (u64, AbortHandle)>,
+    in_flight: HashMap<(CredentialId, Op), Running>,
     next_job: u64,
     updates: mpsc::UnboundedSender<Update>,
     done: mpsc::UnboundedSender<Done>,
@@ -147,8 +153,8 @@ impl Engine {
                 }
             }
         }
-        for (_, handle) in self.in_flight.values() {
-            handle.abort();
+        for running in self.in_flight.values() {
+            running.abort.abort();
         }
     }
 
@@ -221,61 +227,25 @@ impl Engine {
         }
     }
 
-    /// Starts a job; a newer request for the same row and operation replaces
-    /// the one in flight (latest wins).
+    /// Starts a job. While one runs for the same row and operation, a new
+    /// request is remembered once and started when it finishes (one running,
+    /// one pending), so every token a server issues is seen and journalled.
     fn spawn(&mut self, id: &CredentialId, op: Op) {
-        let Some(entry) = self.store.get(id) else {
-            return self.notice(Level::Warn, format!("unknown credential {id}"));
+        let key = (id.clone(), op);
+        if let Some(running) = self.in_flight.get_mut(&key) {
+            running.again = true;
+            return;
+        }
+        let Some(future) = self.job_future(id, op) else {
+            return;
         };
-        let cred = entry.credential.clone();
-        let token = entry.token.clone();
-        let res = self.resources.clone();
-        let now = self.clock.now();
-        let future: std::pin::Pin<Box<dyn std::future::Future<Output = Outcome> + Send>> =
-            match (op, token) {
-                (Op::Refresh, _) => Box::pin(jobs::refresh(res, cred, now)),
-                (Op::Decode, Some(token)) => Box::pin(jobs::decode(res, cred, token)),
-                (Op::Revoke, Some(token)) if cred.capabilities().revoke => {
-                    Box::pin(jobs::revoke(res, cred, token))
-                }
-                (Op::Revoke, Some(_)) => {
-                    return self.notice(
-                        Level::Warn,
-                        format!(
-                            "{}: this platform has no revocation endpoint",
-                            cred.provenance.profile
-                        ),
-                    );
-                }
-                (_, None) => {
-                    return self.notice(
-                        Level::Warn,
-                        format!("{}: no token yet (press r)", cred.provenance.profile),
-                    );
-                }
-            };
         self.next_job += 1;
         let job = self.next_job;
         tracing::debug!(credential = %id, op = op.label(), job, "job started");
         let timeout = self.config.request_timeout * 3;
         let (tx, task_id) = (self.done.clone(), id.clone());
         let task = tokio::spawn(async move {
-            // A bug (or a server reply we did not foresee) that panics a job
-            // becomes that row's error, not a dead engine.
-            let guarded = AssertUnwindSafe(future).catch_unwind();
-            let outcome = match tokio::time::timeout(timeout, guarded).await {
-                Ok(Ok(outcome)) => outcome,
-                Ok(Err(panic)) => Outcome::Failed(format!(
-                    "{} failed: internal error: {}",
-                    op.label(),
-                    panic_text(&*panic)
-                )),
-                Err(_) => Outcome::TimedOut(format!(
-                    "{} timed out after {}s",
-                    op.label(),
-                    timeout.as_secs()
-                )),
-            };
+            let outcome = jobs::guarded(op, future, timeout).await;
             let _ = tx.send(Done {
                 id: task_id,
                 op,
@@ -283,24 +253,56 @@ impl Engine {
                 outcome,
             });
         });
-        if let Some((_, previous)) = self
-            .in_flight
-            .insert((id.clone(), op), (job, task.abort_handle()))
-        {
-            previous.abort();
-        }
+        self.in_flight.insert(
+            key,
+            Running {
+                job,
+                abort: task.abort_handle(),
+                again: false,
+            },
+        );
         if let Some(entry) = self.store.get_mut(id) {
             entry.busy = Some(op.label());
         }
         self.push_row(id);
     }
 
+    /// The work for `op` on `id`, or `None` (with a notice) when there is none to do.
+    fn job_future(&self, id: &CredentialId, op: Op) -> Option<jobs::JobFuture> {
+        let Some(entry) = self.store.get(id) else {
+            self.notice(Level::Warn, format!("unknown credential {id}"));
+            return None;
+        };
+        let (cred, res, profile) = (
+            entry.credential.clone(),
+            self.resources.clone(),
+            &entry.credential.provenance.profile,
+        );
+        match (op, entry.token.clone()) {
+            (Op::Refresh, _) => Some(Box::pin(jobs::refresh(res, cred, self.clock.now()))),
+            (Op::Decode, Some(token)) => Some(Box::pin(jobs::decode(res, cred, token))),
+            (Op::Revoke, Some(token)) => match cred.capabilities().revoke_blocked {
+                None => Some(Box::pin(jobs::revoke(res, cred, token))),
+                Some(why) => {
+                    self.notice(Level::Warn, format!("{profile}: {why}"));
+                    None
+                }
+            },
+            (_, None) => {
+                self.notice(Level::Warn, format!("{profile}: no token yet (press r)"));
+                None
+            }
+        }
+    }
+
     fn finish(&mut self, done: Done) {
         let key = (done.id.clone(), done.op);
-        if self.in_flight.get(&key).map(|(job, _)| *job) != Some(done.job) {
-            return; // superseded by a newer request
+        if self.in_flight.get(&key).map(|r| r.job) != Some(done.job) {
+            return;
         }
-        self.in_flight.remove(&key);
+        let Some(running) = self.in_flight.remove(&key) else {
+            return;
+        };
         let still_busy = [Op::Refresh, Op::Decode, Op::Revoke]
             .into_iter()
             .find(|op| self.in_flight.contains_key(&(done.id.clone(), *op)));
@@ -309,66 +311,43 @@ impl Engine {
         };
         entry.busy = still_busy.map(Op::label);
         let profile = entry.credential.provenance.profile.clone();
-        let before = entry.token.as_ref().map(|t| t.value.fingerprint());
-        let mut journal: Option<(&str, String)> = None;
-        match done.outcome {
-            Outcome::Refreshed(Ok(token)) => {
-                entry.token = Some(token);
-                entry.status = Status::Live;
-                entry.error = None;
-                journal = Some(("refresh", "ok".into()));
-            }
-            Outcome::Refreshed(Err(e)) => {
-                entry.error = Some(format!("refresh failed: {e}"));
-                journal = Some(("refresh", e.clone()));
-                self.notice(Level::Error, format!("{profile}: refresh failed: {e}"));
-            }
-            Outcome::Revoked {
-                result: Ok(()),
-                confirmation,
-            } => {
-                entry.status = Status::Revoked;
-                entry.error = None;
-                journal = Some(("revoke", format!("ok; {confirmation}")));
-                self.notice(Level::Info, format!("{profile}: revoked; {confirmation}"));
-            }
-            Outcome::Revoked { result: Err(e), .. } => {
-                entry.error = Some(format!("revoke failed: {e}"));
-                journal = Some(("revoke", e.clone()));
-                self.notice(Level::Error, format!("{profile}: revoke failed: {e}"));
-            }
-            Outcome::Decoded(report) => self.send(Update::Decoded(report)),
-            Outcome::TimedOut(why) | Outcome::Failed(why) => {
-                entry.error = Some(why.clone());
-                self.notice(Level::Error, format!("{profile}: {why}"));
-            }
+        let applied = outcome::apply(entry, done.op, done.outcome);
+        if let Some(line) = &applied.journal {
+            tracing::info!(credential = %done.id, job = done.job, action = line.action, result = %line.result, "job finished");
+            self.record(&done.id, &profile, line);
         }
-        if let Some((action, result)) = &journal {
-            tracing::info!(credential = %done.id, job = done.job, action, result = %result, "job finished");
+        if let Some((level, text)) = applied.notice {
+            self.notice(level, text);
         }
-        if let (Some((action, result)), Some(j)) = (journal, &self.config.journal) {
-            let after = self
-                .store
-                .get(&done.id)
-                .and_then(|e| e.token.as_ref())
-                .map(|t| t.value.fingerprint());
-            let entry = audit::Entry {
-                at: self.clock.now(),
-                action,
-                profile: &profile,
-                credential: &done.id.0,
-                after: after.filter(|a| Some(a) != before.as_ref()),
-                before,
-                result,
-            };
-            if let Err(e) = j.append(&entry) {
-                self.notice(
-                    Level::Warn,
-                    format!("audit journal {}: {e}", j.path().display()),
-                );
-            }
+        if let Some(report) = applied.decoded {
+            self.send(Update::Decoded(report));
         }
         self.push_row(&done.id);
+        if running.again {
+            self.spawn(&done.id, done.op);
+        }
+    }
+
+    /// Appends a journal line, if there is a journal.
+    fn record(&self, id: &CredentialId, profile: &str, line: &outcome::JournalLine) {
+        let Some(journal) = &self.config.journal else {
+            return;
+        };
+        let entry = audit::Entry {
+            at: self.clock.now(),
+            action: line.action,
+            profile,
+            credential: &id.0,
+            before: line.before.clone(),
+            after: line.after.clone(),
+            result: line.result.clone(),
+        };
+        if let Err(e) = journal.append(&entry) {
+            self.notice(
+                Level::Warn,
+                format!("audit journal {}: {e}", journal.path().display()),
+            );
+        }
     }
 
     fn push_row(&self, id: &CredentialId) {
@@ -376,13 +355,4 @@ impl Engine {
             self.send(Update::Row(row));
         }
     }
-}
-
-/// The message of a caught panic (Secret's Debug keeps tokens out of it).
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
-        .unwrap_or_else(|| "a job panicked".to_string())
 }

@@ -130,8 +130,15 @@ pub enum Material {
 pub struct Capabilities {
     /// A new access token can be obtained without the user.
     pub refresh: bool,
-    /// The token can be revoked at the issuer.
-    pub revoke: bool,
+    /// Why the token cannot be revoked at the issuer; `None` when it can.
+    pub revoke_blocked: Option<&'static str>,
+}
+
+impl Capabilities {
+    /// True when the token can be revoked at the issuer.
+    pub fn can_revoke(&self) -> bool {
+        self.revoke_blocked.is_none()
+    }
 }
 
 /// The network endpoints a credential talks to. Real vendor URLs by default;
@@ -174,9 +181,19 @@ pub struct Credential {
 impl Credential {
     /// What this credential can do with its endpoints.
     pub fn capabilities(&self) -> Capabilities {
+        let revoke_blocked = match (self.kind, self.platform, &self.endpoints.revoke) {
+            (Kind::ServiceAccountIdToken, _, _) => {
+                Some("ID tokens cannot be revoked: it stays valid until it expires")
+            }
+            (_, Platform::Databricks, None) => {
+                Some("Databricks has no token revocation endpoint: it stays valid until it expires")
+            }
+            (_, _, None) => Some("no revocation endpoint is configured for this profile"),
+            (_, _, Some(_)) => None,
+        };
         Capabilities {
             refresh: true,
-            revoke: self.endpoints.revoke.is_some(),
+            revoke_blocked,
         }
     }
 }

@@ -127,6 +127,57 @@ pub async fn refresh(
     }
 }
 
+/// What the issuer says about a token after it was revoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmation {
+    /// The issuer now refuses it (what it said).
+    Confirmed(String),
+    /// The issuer still accepts it.
+    StillAccepted,
+    /// Could not ask (why).
+    Unchecked(String),
+}
+
+impl std::fmt::Display for Confirmation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Confirmation::Confirmed(said) => write!(f, "confirmed: {said}"),
+            Confirmation::StillAccepted => {
+                f.write_str("NOT confirmed: the issuer still accepts the token")
+            }
+            Confirmation::Unchecked(why) => write!(f, "not confirmed: {why}"),
+        }
+    }
+}
+
+/// Asks the issuer whether a revoked token is now refused (Google tokeninfo).
+pub async fn confirm_revoked(http: &Http, credential: &Credential, token: &Token) -> Confirmation {
+    let Some(url) = &credential.endpoints.tokeninfo else {
+        return Confirmation::Unchecked("no tokeninfo endpoint to ask".into());
+    };
+    match google::tokeninfo(http, url, token).await {
+        Err(ProviderError::Rejected {
+            status, message, ..
+        }) => Confirmation::Confirmed(format!("tokeninfo now answers {status} {message}")),
+        Err(e) => Confirmation::Unchecked(e.to_string()),
+        Ok(_) => Confirmation::StillAccepted,
+    }
+}
+
+/// What the issuer says about an opaque (non-JWT) token.
+pub async fn inspect_opaque(
+    http: &Http,
+    credential: &Credential,
+    token: &Token,
+) -> Result<serde_json::Value, String> {
+    match &credential.endpoints.tokeninfo {
+        Some(url) => google::tokeninfo(http, url, token)
+            .await
+            .map_err(|e| e.to_string()),
+        None => Err("opaque token, and no tokeninfo endpoint for this profile".to_string()),
+    }
+}
+
 /// Revokes a token at the credential's revocation endpoint.
 pub async fn revoke(
     http: &Http,

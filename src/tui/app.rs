@@ -5,7 +5,7 @@ use super::action::Action;
 use super::event::{Effect, Event};
 use super::keymap::{Keymap, Layer};
 use crate::engine::protocol::{Command, Level, Update};
-use crate::model::{Clock, CredentialId, DecodeReport, Row, Status};
+use crate::model::{Clock, CredentialId, DecodeReport, Kind, Row, Status};
 use std::sync::Arc;
 
 /// An overlay on top of the table.
@@ -155,24 +155,23 @@ impl App {
                 None => {}
             },
             Action::Revoke => match self.selected_row() {
-                Some(row) if !row.capabilities.revoke => {
-                    self.status = Some((
-                        Level::Warn,
-                        format!(
-                            "{}: {} has no revocation endpoint",
-                            row.profile,
-                            row.platform.label()
-                        ),
-                    ));
+                Some(row) if !row.capabilities.can_revoke() => {
+                    let why = row.capabilities.revoke_blocked.unwrap_or_default();
+                    self.status = Some((Level::Warn, format!("{}: {why}", row.profile)));
                 }
                 Some(row) if row.fingerprint.is_none() => {
                     self.status =
                         Some((Level::Warn, format!("{}: no token to revoke", row.profile)));
                 }
                 Some(row) if row.status == Status::Revoked => {
+                    let next = match row.kind {
+                        // Google revokes the refresh token with it (wire.md §2.4).
+                        Kind::User => "its refresh token went with it: log in again",
+                        _ => "r for a new token",
+                    };
                     self.status = Some((
                         Level::Info,
-                        format!("{}: already revoked (r for a new token)", row.profile),
+                        format!("{}: already revoked; {next}", row.profile),
                     ));
                 }
                 Some(row) => {

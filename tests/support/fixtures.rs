@@ -48,7 +48,8 @@ fn row(
         busy: None,
         capabilities: Capabilities {
             refresh: true,
-            revoke: platform != Platform::Databricks,
+            revoke_blocked: (platform == Platform::Databricks)
+                .then_some("Databricks has no token revocation endpoint"),
         },
     }
 }

@@ -1,0 +1,268 @@
+//! Applying a finished job to its store entry: a pure function, so the rules
+//! (what a failure keeps, when a row counts as revoked) are tested without
+//! a network or a runtime.
+
+use super::jobs::{Op, Outcome};
+use super::protocol::Level;
+use super::store::Entry;
+use crate::model::{DecodeReport, Status};
+use crate::providers::Confirmation;
+
+/// A line for the audit journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalLine {
+    /// `refresh` or `revoke`.
+    pub action: &'static str,
+    /// Fingerprint of the token acted on (or replaced).
+    pub before: Option<String>,
+    /// Fingerprint of a newly issued token.
+    pub after: Option<String>,
+    /// `ok...`, or the error.
+    pub result: String,
+}
+
+/// What applying an outcome produced besides the changed entry.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// A status-line message.
+    pub notice: Option<(Level, String)>,
+    /// An audit journal line.
+    pub journal: Option<JournalLine>,
+    /// A decode report to pass on.
+    pub decoded: Option<DecodeReport>,
+}
+
+/// Applies `outcome` of `op` to `entry`. A failure never drops the last good
+/// token; a revocation marks the row revoked only if the revoked token is
+/// still the current one and the issuer did not go on accepting it.
+pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome) -> Applied {
+    let profile = entry.credential.provenance.profile.clone();
+    let current = entry.token.as_ref().map(|t| t.value.fingerprint());
+    let mut applied = Applied::default();
+    let action = match op {
+        Op::Refresh => "refresh",
+        Op::Revoke => "revoke",
+        Op::Decode => "decode",
+    };
+    let line = |before: Option<String>, after: Option<String>, result: String| JournalLine {
+        action,
+        before,
+        after,
+        result,
+    };
+    match outcome {
+        Outcome::Refreshed(Ok(token)) => {
+            let after = token.value.fingerprint();
+            let left = token
+                .expires_at
+                .map(|exp| crate::model::format_ttl(exp - token.issued_at));
+            applied.notice = Some((
+                Level::Info,
+                format!(
+                    "{profile}: new token {after}, valid {}",
+                    left.as_deref().unwrap_or("(no expiry given)")
+                ),
+            ));
+            applied.journal = Some(line(current, Some(after), "ok".into()));
+            entry.token = Some(token);
+            entry.status = Status::Live;
+            entry.error = None;
+        }
+        Outcome::Refreshed(Err(e)) => {
+            applied.notice = Some((Level::Error, format!("{profile}: refresh failed: {e}")));
+            applied.journal = Some(line(current, None, e.clone()));
+            entry.error = Some(format!("refresh failed: {e}"));
+        }
+        Outcome::Revoked {
+            fingerprint,
+            result: Ok(Confirmation::StillAccepted),
+        } => {
+            let why = "the issuer answered OK, but tokeninfo still accepts the token";
+            applied.notice = Some((
+                Level::Error,
+                format!("{profile}: revoke NOT confirmed: {why}"),
+            ));
+            applied.journal = Some(line(
+                Some(fingerprint),
+                None,
+                format!("not confirmed: {why}"),
+            ));
+            entry.error = Some(format!("revoke not confirmed: {why}"));
+        }
+        Outcome::Revoked {
+            fingerprint,
+            result: Ok(confirmation),
+        } => {
+            let said = confirmation.to_string();
+            applied.notice = Some((
+                Level::Info,
+                format!("{profile}: revoked {fingerprint}; {said}"),
+            ));
+            applied.journal = Some(line(Some(fingerprint.clone()), None, format!("ok; {said}")));
+            if current.as_deref() == Some(fingerprint.as_str()) {
+                entry.status = Status::Revoked;
+                entry.error = None;
+            }
+        }
+        Outcome::Revoked {
+            fingerprint,
+            result: Err(e),
+        } => {
+            applied.notice = Some((Level::Error, format!("{profile}: revoke failed: {e}")));
+            applied.journal = Some(line(Some(fingerprint), None, e.clone()));
+            entry.error = Some(format!("revoke failed: {e}"));
+        }
+        Outcome::Decoded(report) => applied.decoded = Some(report),
+        Outcome::TimedOut(why) | Outcome::Failed(why) => {
+            applied.notice = Some((Level::Error, format!("{profile}: {why}")));
+            if op != Op::Decode {
+                applied.journal = Some(line(current, None, why.clone()));
+            }
+            entry.error = Some(why);
+        }
+    }
+    applied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        Credential, CredentialId, Endpoints, Kind, Material, Platform, Provenance, Secret, Token,
+        TokenKind,
+    };
+    use chrono::{DateTime, Duration, Utc};
+
+    fn token(value: &str) -> Token {
+        let at = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        Token {
+            kind: TokenKind::Access,
+            value: Secret::new(value),
+            issued_at: at,
+            expires_at: Some(at + Duration::hours(1)),
+            scopes: vec![],
+            audience: None,
+        }
+    }
+
+    fn entry(current: &str) -> Entry {
+        Entry {
+            credential: Credential {
+                id: CredentialId("k.json#p".into()),
+                platform: Platform::Gcp,
+                kind: Kind::User,
+                principal: "me".into(),
+                provenance: Provenance {
+                    source: "k.json".into(),
+                    profile: "p".into(),
+                },
+                scopes: vec![],
+                audience: None,
+                endpoints: Endpoints {
+                    token: "https://t".into(),
+                    tokeninfo: None,
+                    revoke: None,
+                    jwks: None,
+                },
+                material: Material::DatabricksM2m {
+                    client_id: "c".into(),
+                    client_secret: Secret::new("s"),
+                },
+            },
+            token: Some(token(current)),
+            status: Status::Live,
+            error: None,
+            busy: None,
+        }
+    }
+
+    #[test]
+    fn a_failed_refresh_keeps_the_last_good_token() {
+        let mut e = entry("old");
+        let applied = apply(
+            &mut e,
+            Op::Refresh,
+            Outcome::Refreshed(Err("HTTP 400: invalid_grant".into())),
+        );
+        assert_eq!(e.token.as_ref().map(|t| t.value.expose()), Some("old"));
+        assert!(
+            e.error
+                .as_deref()
+                .is_some_and(|m| m.contains("invalid_grant"))
+        );
+        assert_eq!(
+            applied.journal.map(|j| j.before),
+            Some(Some(Secret::new("old").fingerprint()))
+        );
+    }
+
+    #[test]
+    fn a_revoke_that_lands_after_a_refresh_does_not_mark_the_new_token() {
+        let mut e = entry("new");
+        let old = Secret::new("old").fingerprint();
+        let confirmed = Confirmation::Confirmed("tokeninfo now answers 400".into());
+        let applied = apply(
+            &mut e,
+            Op::Revoke,
+            Outcome::Revoked {
+                fingerprint: old.clone(),
+                result: Ok(confirmed),
+            },
+        );
+        assert_eq!(
+            e.status,
+            Status::Live,
+            "the current token was not the revoked one"
+        );
+        assert_eq!(applied.journal.and_then(|j| j.before), Some(old));
+    }
+
+    #[test]
+    fn a_revoke_the_issuer_does_not_honour_is_an_error_not_a_revoked_row() {
+        let mut e = entry("t");
+        let fingerprint = Secret::new("t").fingerprint();
+        apply(
+            &mut e,
+            Op::Revoke,
+            Outcome::Revoked {
+                fingerprint: fingerprint.clone(),
+                result: Ok(Confirmation::StillAccepted),
+            },
+        );
+        assert_eq!(e.status, Status::Live);
+        assert!(
+            e.error
+                .as_deref()
+                .is_some_and(|m| m.contains("NOT confirmed") || m.contains("not confirmed"))
+        );
+        let confirmed = Confirmation::Confirmed("tokeninfo now answers 400".into());
+        apply(
+            &mut e,
+            Op::Revoke,
+            Outcome::Revoked {
+                fingerprint,
+                result: Ok(confirmed),
+            },
+        );
+        assert_eq!(e.status, Status::Revoked);
+        assert_eq!(e.error, None);
+    }
+
+    #[test]
+    fn timeouts_of_refresh_and_revoke_are_journalled() {
+        let mut e = entry("t");
+        let applied = apply(
+            &mut e,
+            Op::Revoke,
+            Outcome::TimedOut("revoke timed out after 45s".into()),
+        );
+        assert_eq!(applied.journal.map(|j| j.action), Some("revoke"));
+        let applied = apply(
+            &mut e,
+            Op::Decode,
+            Outcome::TimedOut("decode timed out after 45s".into()),
+        );
+        assert!(applied.journal.is_none());
+        assert_eq!(e.token.as_ref().map(|t| t.value.expose()), Some("t"));
+    }
+}

@@ -1,0 +1,125 @@
+//! Engine jobs against a slow loopback token endpoint: a burst of requests
+//! becomes one running job and one pending, and a server that never answers
+//! becomes a timeout on the row, not a stuck row.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokentop::engine::protocol::{Command, EngineHandle, Update};
+use tokentop::engine::{self, EngineConfig};
+use tokentop::model::{Row, Status, SystemClock};
+use tokentop::sources::DiscoveryConfig;
+
+/// A token endpoint that answers after `delay`, counting requests.
+async fn slow_token_server(delay: Duration) -> (String, Arc<AtomicUsize>) {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let router = axum::Router::new().route(
+        "/token",
+        axum::routing::post(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            async move {
+                tokio::time::sleep(delay).await;
+                axum::Json(serde_json::json!({"access_token": format!("at-{n}"), "token_type": "Bearer", "expires_in": 3600}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/token", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, hits)
+}
+
+/// An engine over one `authorized_user` profile whose token endpoint is `url`.
+async fn engine_for(url: &str, dir: &std::path::Path, timeout: Duration) -> (EngineHandle, Row) {
+    let user = serde_json::json!({"type": "authorized_user", "client_id": "c", "client_secret": "s", "refresh_token": "1//r", "token_uri": url});
+    std::fs::write(dir.join("user.json"), user.to_string()).expect("write");
+    let profiles = dir.join("profiles.toml");
+    std::fs::write(
+        &profiles,
+        "[[profile]]\nname = \"p\"\nplatform = \"gcp\"\ngoogle_credentials = \"user.json\"\n",
+    )
+    .expect("write");
+    let discovery = DiscoveryConfig {
+        profiles_file: Some(profiles),
+        ..DiscoveryConfig::default()
+    };
+    let config = EngineConfig {
+        request_timeout: timeout,
+        ..EngineConfig::new(discovery, false)
+    };
+    let mut handle = engine::start(config, Arc::new(SystemClock)).expect("engine");
+    match next(&mut handle).await {
+        Update::Snapshot { mut rows, .. } => {
+            let row = rows.pop().expect("one row");
+            (handle, row)
+        }
+        other => panic!("expected a snapshot, got {other:?}"),
+    }
+}
+
+async fn next(handle: &mut EngineHandle) -> Update {
+    tokio::time::timeout(Duration::from_secs(20), handle.updates.recv())
+        .await
+        .expect("an update")
+        .expect("engine alive")
+}
+
+/// Waits for the row to be idle again.
+async fn idle(handle: &mut EngineHandle) -> Row {
+    loop {
+        if let Update::Row(row) = next(handle).await
+            && row.busy.is_none()
+        {
+            return row;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_burst_of_refreshes_runs_one_and_queues_one() {
+    let (url, hits) = slow_token_server(Duration::from_millis(300)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut handle, row) = engine_for(&url, dir.path(), Duration::from_secs(10)).await;
+    for _ in 0..10 {
+        handle
+            .commands
+            .send(Command::Refresh(row.id.clone()))
+            .await
+            .expect("send");
+    }
+    let first = idle(&mut handle).await;
+    let second = idle(&mut handle).await;
+    assert_eq!(first.status, Status::Live);
+    assert_ne!(
+        first.fingerprint, second.fingerprint,
+        "the queued refresh ran after the first"
+    );
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        2,
+        "ten requests, one running and one pending"
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_on_its_row() {
+    let (url, _) = slow_token_server(Duration::from_secs(30)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut handle, row) = engine_for(&url, dir.path(), Duration::from_millis(300)).await;
+    handle
+        .commands
+        .send(Command::Refresh(row.id.clone()))
+        .await
+        .expect("send");
+    let row = idle(&mut handle).await;
+    let error = row.error.expect("an error");
+    assert!(
+        error.contains("timed out") && error.contains(&url),
+        "{error}"
+    );
+    assert_eq!(row.status, Status::Pending);
+}
