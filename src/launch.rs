@@ -16,15 +16,15 @@ pub async fn dashboard(
     ui: UiOptions,
     journal: Option<Journal>,
 ) -> Result<ExitCode, String> {
-    let handle = engine::start(
+    let mut handle = engine::start(
         match journal {
             Some(j) => EngineConfig::new(discovery, true).watching().journal(j),
             None => EngineConfig::new(discovery, true).watching(),
         },
         Arc::new(SystemClock),
     )?;
-    crate::tui::run(handle, &ui.theme, Arc::new(SystemClock))
-        .await
-        .map_err(|e| e.to_string())?;
+    let result = crate::tui::run(&mut handle, &ui.theme, Arc::new(SystemClock)).await;
+    handle.shutdown().await;
+    result.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

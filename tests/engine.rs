@@ -378,7 +378,8 @@ async fn edited_files_are_re_read_and_new_profiles_fetched() {
     let fresh = settled_row(&mut s.handle, "etl-copy").await;
     assert_eq!(fresh.status, Status::Live, "{:?}", fresh.error);
 
-    // A broken file is reported by name; the other rows stay.
+    // A broken file is reported by name; its row stays with its last good
+    // token and the file's error, and the other rows are untouched.
     std::fs::write(s.dir.path().join("oncall-adc.json"), "{ not json").expect("write");
     let (rows, errors) = loop {
         if let Update::Snapshot {
@@ -389,11 +390,45 @@ async fn edited_files_are_re_read_and_new_profiles_fetched() {
             break (rows, source_errors);
         }
     };
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.len(), 6);
     assert!(
         errors
             .iter()
             .any(|e| e.contains("oncall-adc.json") && e.contains("not valid JSON")),
         "{errors:?}"
     );
+    let broken = row(&rows, "nightly-dataflow");
+    let error = broken.error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("source unreadable") && error.contains("oncall-adc.json"),
+        "{error}"
+    );
+    assert_eq!(
+        broken.fingerprint,
+        row(&s.rows, "nightly-dataflow").fingerprint
+    );
+}
+
+#[tokio::test]
+async fn a_changed_secret_drops_the_old_token_and_fetches_a_new_one() {
+    let mut s = setup_with(engine::EngineConfig::watching).await;
+    let before = row(&s.rows, "lakehouse").clone();
+    let cfg = s.dir.path().join("databrickscfg");
+    let text = std::fs::read_to_string(&cfg).expect("read");
+    // Rotate the secret to a wrong one: the old token must not be shown under it.
+    let rotated = text.replacen("client_secret = ", "client_secret = rotated-", 1);
+    std::fs::write(&cfg, rotated).expect("write");
+    let after = loop {
+        if let Update::Snapshot { rows, .. } = recv(&mut s.handle).await {
+            break row(&rows, "lakehouse").clone();
+        }
+    };
+    assert_eq!(
+        after.fingerprint, None,
+        "the old token belonged to the old secret"
+    );
+    let refetched = settled_row(&mut s.handle, "lakehouse").await;
+    let error = refetched.error.expect("the rotated secret is wrong");
+    assert!(error.contains("invalid_client"), "{error}");
+    assert_ne!(before.fingerprint, None);
 }

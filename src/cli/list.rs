@@ -97,6 +97,7 @@ pub async fn collect(
             break;
         }
     }
+    handle.shutdown().await;
     Ok((rows, errors))
 }
 

@@ -7,7 +7,6 @@ use crate::net::Http;
 use crate::providers;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
-use tokio::sync::Mutex;
 
 /// The operations a job can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,7 +87,7 @@ pub struct Resources {
     /// HTTP client.
     pub http: Http,
     /// JWK Sets by URL.
-    pub jwks: Arc<Mutex<JwksCache>>,
+    pub jwks: Arc<JwksCache>,
 }
 
 /// Refreshes a credential.
@@ -119,7 +118,7 @@ pub async fn decode(res: Resources, cred: Credential, token: Token) -> Outcome {
     let body = match jwt::decode(raw) {
         Ok((header, claims)) => {
             let signature = match jwks_url(&res, &cred, &claims).await {
-                Ok(url) => res.jwks.lock().await.verify(&res.http, &url, raw).await,
+                Ok(url) => res.jwks.verify(&res.http, &url, raw).await,
                 Err(reason) => SignatureCheck::NotChecked { reason },
             };
             DecodedBody::Jwt {

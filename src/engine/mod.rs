@@ -71,6 +71,13 @@ impl EngineConfig {
     }
 }
 
+/// Sleeps until `at` (callers guard against `None`).
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    if let Some(at) = at {
+        tokio::time::sleep_until(at).await;
+    }
+}
+
 /// How long to wait for a burst of file events to settle before re-reading.
 const SETTLE: Duration = Duration::from_millis(250);
 
@@ -96,10 +103,11 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         next_job: 0,
         updates: update_tx,
     };
-    tokio::spawn(engine.run(command_rx, done_rx, changed_rx));
+    let task = tokio::spawn(engine.run(command_rx, done_rx, changed_rx));
     Ok(EngineHandle {
         commands: command_tx,
         updates: update_rx,
+        task,
     })
 }
 
@@ -138,6 +146,7 @@ impl Engine {
         mut changed: mpsc::UnboundedReceiver<()>,
     ) {
         self.reload();
+        let mut reload_at: Option<tokio::time::Instant> = None;
         loop {
             tokio::select! {
                 command = commands.recv() => match command {
@@ -146,9 +155,12 @@ impl Engine {
                 },
                 Some(finished) = done.recv() => self.finish(finished),
                 Some(()) = changed.recv() => {
-                    // A save is often several events: let them settle, then read once.
-                    tokio::time::sleep(SETTLE).await;
-                    while changed.try_recv().is_ok() {}
+                    // A save is often several events: read once they settle,
+                    // without holding up commands meanwhile.
+                    reload_at = Some(tokio::time::Instant::now() + SETTLE);
+                }
+                () = sleep_until(reload_at), if reload_at.is_some() => {
+                    reload_at = None;
                     self.reload();
                 }
             }
@@ -182,7 +194,7 @@ impl Engine {
         for e in &found.errors {
             tracing::warn!(source = %e.source_path, "{}", e.message);
         }
-        self.store.replace(found.credentials);
+        self.store.replace(found.credentials, &found.errors);
         self.send(Update::Snapshot {
             rows: self.store.rows(),
             source_errors: found.errors.iter().map(ToString::to_string).collect(),

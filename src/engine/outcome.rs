@@ -155,6 +155,7 @@ mod tests {
                 provenance: Provenance {
                     source: "k.json".into(),
                     profile: "p".into(),
+                    via: None,
                 },
                 scopes: vec![],
                 audience: None,

@@ -60,4 +60,17 @@ pub struct EngineHandle {
     pub commands: mpsc::Sender<Command>,
     /// Updates from the engine.
     pub updates: mpsc::UnboundedReceiver<Update>,
+    /// The engine's task, awaited by [`EngineHandle::shutdown`].
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+impl EngineHandle {
+    /// Stops the engine and waits until it has: jobs in flight are cancelled
+    /// and nothing more is written (to the journal, say) after this returns.
+    pub async fn shutdown(self) {
+        drop(self.commands);
+        // The task ends when the command channel closes; a panic in it has
+        // already been logged, and there is nothing left to stop.
+        let _ = self.task.await;
+    }
 }

@@ -2,6 +2,7 @@
 //! order, and the row snapshots made from them.
 
 use crate::model::{Credential, CredentialId, Row, Status, Token};
+use crate::sources::SourceError;
 use std::collections::HashMap;
 
 /// One credential and what the engine knows about it now.
@@ -27,22 +28,24 @@ pub struct Store {
 }
 
 impl Store {
-    /// Replaces the table with freshly discovered credentials, keeping the
-    /// tokens of those that are still there.
-    pub fn replace(&mut self, credentials: Vec<Credential>) {
+    /// Replaces the table with freshly discovered credentials. A credential
+    /// whose grant is unchanged keeps its token; a changed one starts over.
+    /// A credential whose file (or profiles file) just broke stays, with its
+    /// last good token and the file's error, rather than vanishing.
+    pub fn replace(&mut self, credentials: Vec<Credential>, broken: &[SourceError]) {
         let mut old = std::mem::take(&mut self.entries);
-        self.order.clear();
+        let old_order = std::mem::take(&mut self.order);
         for credential in credentials {
             let id = credential.id.clone();
             if self.entries.contains_key(&id) {
                 continue;
             }
             let entry = match old.remove(&id) {
-                Some(mut kept) => {
+                Some(mut kept) if kept.credential.same_grant(&credential) => {
                     kept.credential = credential;
                     kept
                 }
-                None => Entry {
+                _ => Entry {
                     credential,
                     token: None,
                     status: Status::Pending,
@@ -50,6 +53,21 @@ impl Store {
                     busy: None,
                 },
             };
+            self.order.push(id.clone());
+            self.entries.insert(id, entry);
+        }
+        for id in old_order {
+            let Some(mut entry) = old.remove(&id) else {
+                continue;
+            };
+            let p = &entry.credential.provenance;
+            let Some(why) = broken
+                .iter()
+                .find(|e| e.source_path == p.source || Some(&e.source_path) == p.via.as_ref())
+            else {
+                continue;
+            };
+            entry.error = Some(format!("source unreadable: {why}"));
             self.order.push(id.clone());
             self.entries.insert(id, entry);
         }

@@ -5,25 +5,25 @@ use crate::model::SignatureCheck;
 use crate::net::{Http, check_url};
 use jsonwebtoken::jwk::JwkSet;
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How long a key set is kept when the server sends no `max-age`.
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
 
-/// Key sets by URL, each until its `max-age` runs out.
+/// Key sets by URL, each until its `max-age` runs out. Shared by every
+/// decode job; the lock is never held across a fetch, so one slow issuer
+/// does not hold up decodes of tokens from others.
 #[derive(Debug, Default)]
 pub struct JwksCache {
-    entries: HashMap<String, (JwkSet, Instant)>,
+    entries: Mutex<HashMap<String, (JwkSet, Instant)>>,
 }
 
 impl JwksCache {
     /// The cached set for `url`, fetching when absent, stale, or when `force`.
-    pub async fn get(&mut self, http: &Http, url: &str, force: bool) -> Result<JwkSet, String> {
-        if !force
-            && let Some((set, until)) = self.entries.get(url)
-            && Instant::now() < *until
-        {
-            return Ok(set.clone());
+    pub async fn get(&self, http: &Http, url: &str, force: bool) -> Result<JwkSet, String> {
+        if !force && let Some(set) = self.cached(url) {
+            return Ok(set);
         }
         let parsed = check_url(url).map_err(|e| e.to_string())?;
         let response = http
@@ -45,14 +45,27 @@ impl JwksCache {
         }
         let set: JwkSet =
             serde_json::from_str(&body).map_err(|e| format!("{url}: not a JWK Set: {e}"))?;
-        self.entries
+        self.lock()
             .insert(url.to_string(), (set.clone(), Instant::now() + max_age));
         Ok(set)
     }
 
+    fn cached(&self, url: &str) -> Option<JwkSet> {
+        let entries = self.lock();
+        let (set, until) = entries.get(url)?;
+        (Instant::now() < *until).then(|| set.clone())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (JwkSet, Instant)>> {
+        // A poisoned cache is still a valid cache: every write is one insert.
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Verifies `token` against the keys at `url`, refetching once if its `kid`
     /// is unknown (keys rotate). Times are not judged here; the caller shows them.
-    pub async fn verify(&mut self, http: &Http, url: &str, token: &str) -> SignatureCheck {
+    pub async fn verify(&self, http: &Http, url: &str, token: &str) -> SignatureCheck {
         let kid = match jsonwebtoken::decode_header(token) {
             Ok(header) => header.kid.unwrap_or_default(),
             Err(e) => {
@@ -83,8 +96,27 @@ pub fn verify_with(set: &JwkSet, token: &str, kid: &str, url: &str) -> Signature
             reason: format!("no key `{kid}` in {url}"),
         };
     };
-    let result = jsonwebtoken::decode_header(token).and_then(|header| {
-        let key = jsonwebtoken::DecodingKey::from_jwk(jwk)?;
+    let header = match jsonwebtoken::decode_header(token) {
+        Ok(header) => header,
+        Err(e) => {
+            return SignatureCheck::Failed {
+                reason: format!("bad header: {e}"),
+            };
+        }
+    };
+    // The key decides the algorithm, not the token: a key that names its
+    // `alg` accepts only that one.
+    if let Some(pinned) = jwk.common.key_algorithm
+        && format!("{pinned:?}") != format!("{:?}", header.alg)
+    {
+        return SignatureCheck::Failed {
+            reason: format!(
+                "token says alg {:?}, key `{kid}` is for {pinned:?}",
+                header.alg
+            ),
+        };
+    }
+    let result = jsonwebtoken::DecodingKey::from_jwk(jwk).and_then(|key| {
         let mut validation = jsonwebtoken::Validation::new(header.alg);
         validation.validate_exp = false;
         validation.validate_nbf = false;

@@ -93,10 +93,12 @@ pub struct Provenance {
     pub source: String,
     /// The profile name, where the source has names.
     pub profile: String,
+    /// tokentop's profiles file, when the credential was named there.
+    pub via: Option<String>,
 }
 
 /// The long-lived secret material a credential refreshes from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Material {
     /// Google `authorized_user`: refresh-token grant.
     GoogleUser {
@@ -179,6 +181,27 @@ pub struct Credential {
 }
 
 impl Credential {
+    /// True when `other` would obtain tokens for the same grant: same kind,
+    /// principal, endpoints, scopes, audience and secret material. A token
+    /// obtained under one is shown under the other; otherwise it is dropped.
+    pub fn same_grant(&self, other: &Credential) -> bool {
+        (
+            self.kind,
+            &self.principal,
+            &self.endpoints,
+            &self.scopes,
+            &self.audience,
+            &self.material,
+        ) == (
+            other.kind,
+            &other.principal,
+            &other.endpoints,
+            &other.scopes,
+            &other.audience,
+            &other.material,
+        )
+    }
+
     /// What this credential can do with its endpoints.
     pub fn capabilities(&self) -> Capabilities {
         let revoke_blocked = match (self.kind, self.platform, &self.endpoints.revoke) {

@@ -143,6 +143,7 @@ fn from_profile(spec: &ProfileSpec, profiles_path: &Path) -> Result<Vec<Credenti
                 spec.audience.clone(),
             );
             apply_overrides(&mut cred.endpoints, &spec.endpoints);
+            cred.provenance.via = Some(profiles_path.display().to_string());
             Ok(vec![cred])
         }
         (None, Some(path)) => {
@@ -156,6 +157,7 @@ fn from_profile(spec: &ProfileSpec, profiles_path: &Path) -> Result<Vec<Credenti
             };
             let mut cred = databricks_credential(profile, path, &spec.name, Some(&spec.scopes));
             apply_overrides(&mut cred.endpoints, &spec.endpoints);
+            cred.provenance.via = Some(profiles_path.display().to_string());
             Ok(vec![cred])
         }
         _ => Err(here(
@@ -207,6 +209,7 @@ fn google_credential(
         provenance: Provenance {
             source: path.display().to_string(),
             profile: profile.to_string(),
+            via: None,
         },
         scopes,
         audience,
@@ -249,6 +252,7 @@ fn databricks_credential(
         provenance: Provenance {
             source: path.display().to_string(),
             profile: profile.to_string(),
+            via: None,
         },
         scopes,
         audience: None,

@@ -30,7 +30,7 @@ pub const PANIC_FOR_TESTS: &str = "TOKENTOP_TEST_PANIC";
 
 /// Runs the dashboard until the user quits or the input closes.
 pub async fn run(
-    mut handle: EngineHandle,
+    handle: &mut EngineHandle,
     theme_name: &str,
     clock: Arc<dyn Clock>,
 ) -> std::io::Result<()> {
