@@ -30,6 +30,51 @@ fn assert_no_raw_tokens(text: &str) {
     );
 }
 
+/// Every secret in the demo's credential files (refresh tokens, client
+/// secrets, private keys), read back from the files.
+fn demo_secrets(dir: &Path) -> Vec<String> {
+    let mut secrets = Vec::new();
+    for file in [
+        "oncall-adc.json",
+        "dataproc-etl.json",
+        "orders-invoker.json",
+    ] {
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(file)).expect("read"))
+                .expect("json");
+        for field in ["refresh_token", "client_secret", "private_key"] {
+            if let Some(value) = json[field].as_str() {
+                secrets.push(value.to_string());
+            }
+        }
+    }
+    let cfg = std::fs::read_to_string(dir.join("databrickscfg")).expect("read");
+    secrets.extend(
+        cfg.lines()
+            .filter_map(|l| l.strip_prefix("client_secret = "))
+            .map(str::to_string),
+    );
+    assert!(secrets.len() >= 6, "{secrets:?}");
+    secrets
+}
+
+/// No secret, nor any 12-character piece of one, appears in `text`.
+fn assert_no_secrets(text: &str, secrets: &[String]) {
+    for secret in secrets {
+        let pieces = secret
+            .as_bytes()
+            .windows(12)
+            .filter(|w| !w.iter().all(|b| b.is_ascii_whitespace() || *b == b'-'));
+        for piece in pieces {
+            let piece = String::from_utf8_lossy(piece);
+            assert!(
+                !text.contains(piece.as_ref()),
+                "a piece of a secret ({piece}) was printed:\n{text}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn list_json_shows_every_demo_credential_with_fingerprints_only() {
     let emulator = Emulator::start(EmulatorOptions::default())
@@ -44,6 +89,7 @@ async fn list_json_shows_every_demo_credential_with_fingerprints_only() {
     .await;
     assert_eq!(code, 0, "{stderr}");
     assert_no_raw_tokens(&stdout);
+    assert_no_secrets(&format!("{stdout}{stderr}"), &demo_secrets(dir.path()));
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     let creds = json["credentials"].as_array().expect("credentials");
     assert_eq!(creds.len(), 5);

@@ -34,6 +34,6 @@ pub async fn client_credentials(
     .add_scopes(cred.scopes.iter().map(|s| Scope::new(s.clone())))
     .request_async(http)
     .await
-    .map_err(|e| oauth::error(endpoint, e))?;
+    .map_err(|e| oauth::error(endpoint, e, &[client_secret]))?;
     Ok(oauth::access_token(&response, cred, now))
 }

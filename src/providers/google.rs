@@ -39,7 +39,7 @@ pub async fn refresh_user(
     .exchange_refresh_token(&RefreshToken::new(refresh_token.expose().to_string()))
     .request_async(http)
     .await
-    .map_err(|e| oauth::error(endpoint, e))?;
+    .map_err(|e| oauth::error(endpoint, e, &[client_secret, refresh_token]))?;
     Ok(oauth::access_token(&response, cred, now))
 }
 
@@ -120,7 +120,12 @@ pub async fn jwt_bearer(
         .await
         .map_err(|e| ProviderError::network(endpoint, &e))?;
     if !status.is_success() {
-        return Err(ProviderError::rejected(endpoint, status.as_u16(), &body));
+        return Err(ProviderError::rejected(
+            endpoint,
+            status.as_u16(),
+            &body,
+            &[&assertion],
+        ));
     }
     let grant: GrantResponse = serde_json::from_str(&body)
         .map_err(|e| ProviderError::config(endpoint, format!("unexpected token response: {e}")))?;
@@ -190,7 +195,12 @@ pub async fn tokeninfo(
         .await
         .map_err(|e| ProviderError::network(url, &e))?;
     if !status.is_success() {
-        return Err(ProviderError::rejected(url, status.as_u16(), &body));
+        return Err(ProviderError::rejected(
+            url,
+            status.as_u16(),
+            &body,
+            &[&token.value],
+        ));
     }
     serde_json::from_str(&body).map_err(|e| ProviderError::config(url, format!("not JSON: {e}")))
 }
@@ -210,5 +220,10 @@ pub async fn revoke(http: &Http, url: &str, token: &Token) -> Result<(), Provide
         return Ok(());
     }
     let body = response.text().await.unwrap_or_default();
-    Err(ProviderError::rejected(url, status.as_u16(), &body))
+    Err(ProviderError::rejected(
+        url,
+        status.as_u16(),
+        &body,
+        &[&token.value],
+    ))
 }

@@ -5,7 +5,7 @@ pub mod databricks;
 pub mod google;
 pub mod oauth;
 
-use crate::model::{Credential, Material, Token};
+use crate::model::{Credential, Material, Secret, Token};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
 
@@ -83,11 +83,12 @@ impl ProviderError {
     }
 
     /// An HTTP error answer; OAuth-style bodies become `error: description`.
-    pub fn rejected(endpoint: &str, status: u16, body: &str) -> Self {
+    /// `sent` are the secrets the request carried: see [`scrub`].
+    pub fn rejected(endpoint: &str, status: u16, body: &str, sent: &[&Secret]) -> Self {
         Self::Rejected {
             endpoint: endpoint.to_string(),
             status,
-            message: error_summary(body),
+            message: scrub(&error_summary(body), sent),
         }
     }
 }
@@ -110,6 +111,31 @@ pub fn error_summary(body: &str) -> String {
     } else {
         line.chars().take(160).collect()
     }
+}
+
+/// Makes a server's words safe to show, log and journal: control characters
+/// become spaces (no terminal escapes), each secret the request carried is
+/// replaced by its fingerprint, and if any 12-character piece of one is
+/// still there (a server quoting a cut-off secret) the text is withheld.
+pub fn scrub(text: &str, sent: &[&Secret]) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    for secret in sent.iter().filter(|s| s.expose().len() >= 8) {
+        out = out.replace(secret.expose(), &secret.fingerprint());
+    }
+    let quotes_a_piece = |secret: &&&Secret| {
+        let value = secret.expose().as_bytes();
+        value.len() >= 12
+            && value
+                .windows(12)
+                .any(|w| out.as_bytes().windows(12).any(|o| o == w))
+    };
+    if sent.iter().any(|s| quotes_a_piece(&s)) {
+        return "(the server's answer quoted a secret it was sent: withheld)".to_string();
+    }
+    out
 }
 
 /// Obtains a new token for a credential.
@@ -196,6 +222,31 @@ pub async fn revoke(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrub_removes_secrets_and_terminal_escapes() {
+        let refresh = Secret::new("1//0gAbCdEfGhIjKlMnOp");
+        let said = format!("invalid_grant: bad token {} \u{1b}[2J", refresh.expose());
+        let clean = scrub(&said, &[&refresh]);
+        assert!(
+            !clean.contains("1//0gAbCd") && !clean.contains('\u{1b}'),
+            "{clean}"
+        );
+        assert!(clean.contains(&refresh.fingerprint()), "{clean}");
+        // A cut-off quote of the secret withholds the whole text.
+        let cut = format!(
+            "echo: grant_type=refresh_token&refresh_token={}",
+            &refresh.expose()[..14]
+        );
+        assert_eq!(
+            scrub(&cut, &[&refresh]),
+            "(the server's answer quoted a secret it was sent: withheld)"
+        );
+        assert_eq!(
+            scrub("Token has been expired or revoked.", &[&refresh]),
+            "Token has been expired or revoked."
+        );
+    }
 
     #[test]
     fn error_summaries_read_each_body_shape() {

@@ -56,10 +56,12 @@ pub fn access_token(response: &BasicTokenResponse, cred: &Credential, now: DateT
     }
 }
 
-/// Turns the oauth2 crate's error into ours, keeping the server's words.
+/// Turns the oauth2 crate's error into ours, keeping the server's words
+/// (scrubbed of the secrets `sent`).
 pub fn error<E: std::error::Error + 'static>(
     endpoint: &str,
     err: oauth2::RequestTokenError<E, BasicErrorResponse>,
+    sent: &[&Secret],
 ) -> ProviderError {
     use oauth2::RequestTokenError as R;
     match err {
@@ -70,7 +72,7 @@ pub fn error<E: std::error::Error + 'static>(
                 .unwrap_or_default();
             ProviderError::OAuth {
                 endpoint: endpoint.to_string(),
-                message: format!("{}{description}", body.error()),
+                message: super::scrub(&format!("{}{description}", body.error()), sent),
             }
         }
         R::Request(e) => ProviderError::network(endpoint, &e),
