@@ -133,17 +133,27 @@ fn d_opens_decode_and_the_report_fills_it() {
 }
 
 #[test]
-fn unknown_keys_do_nothing_and_q_quits_from_anywhere() {
+fn unknown_keys_do_nothing_q_closes_overlays_then_quits() {
     let mut app = fixtures::app();
+    let before = app.selected.clone();
     for c in ['z', '!', '5', ' '] {
         assert!(press(&mut app, c).is_empty());
     }
-    assert!(app.overlays.is_empty());
+    assert!(app.overlays.is_empty() && app.status.is_none());
+    assert_eq!(app.selected, before);
     press(&mut app, '?');
-    assert_eq!(app.overlays, vec![Overlay::Help]);
+    press(&mut app, 'j');
+    assert_eq!(app.overlays, vec![Overlay::Help { scroll: 1 }]);
+    assert!(press(&mut app, 'q').is_empty(), "q closes the help first");
+    assert!(app.overlays.is_empty());
     assert_eq!(press(&mut app, 'q'), vec![Effect::Quit]);
+    press(&mut app, 'd');
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-    assert_eq!(app.update(Event::Key(ctrl_c)), vec![Effect::Quit]);
+    assert_eq!(
+        app.update(Event::Key(ctrl_c)),
+        vec![Effect::Quit],
+        "Ctrl-C quits from anywhere"
+    );
 }
 
 #[test]
@@ -173,6 +183,12 @@ fn revoking_twice_is_refused_with_a_hint() {
     let mut revoked = app.selected_row().cloned().expect("selected");
     revoked.status = tokentop::model::Status::Revoked;
     app.update(Event::Engine(Box::new(Update::Row(revoked))));
+    // Revoked rows sink to the bottom.
+    assert_eq!(
+        app.rows.last().map(|r| r.status.clone()),
+        Some(tokentop::model::Status::Revoked)
+    );
+    press(&mut app, 'G');
     assert!(press(&mut app, 'x').is_empty());
     assert!(app.overlays.is_empty());
     let (_, text) = app.status.clone().expect("a status message");

@@ -18,7 +18,16 @@ const RULES: &[(&str, &[&str])] = &[
         &["model", "net", "sources", "providers", "inspect", "audit"],
     ),
     ("tui", &["model", "engine::protocol"]),
-    ("cli", &["model", "engine", "sources"]),
+    (
+        "cli",
+        &[
+            "model",
+            "engine::protocol",
+            "engine::start",
+            "engine::EngineConfig",
+            "sources",
+        ],
+    ),
     ("emulator", &[]),
     (
         "launch",

@@ -101,7 +101,7 @@ async fn list_json_shows_every_demo_credential_with_fingerprints_only() {
             "{c}"
         );
         assert!(c["ttl_seconds"].as_i64().is_some_and(|t| t > 0), "{c}");
-        assert_eq!(c["status"]["status"], "live", "{c}");
+        assert_eq!(c["status"], "live", "{c}");
     }
     let platforms: Vec<&str> = creds
         .iter()

@@ -250,9 +250,20 @@ fn demo_refresh_decode_and_quit_in_tmux() {
         (!s.contains("signature verified")).then_some(())
     });
 
-    // An unknown key does nothing harmful.
+    // Unknown keys do nothing: no overlay, same selection; and the
+    // dashboard still answers keys afterwards.
     t.keys(&["Z", "%"]);
-    assert!(t.screen().contains("lakehouse-batch"));
+    let screen = t.screen();
+    assert!(!screen.contains('┌'), "an overlay opened:\n{screen}");
+    assert_eq!(
+        selected(&screen).map(|s| s.0).as_deref(),
+        Some("lakehouse-batch"),
+        "{screen}"
+    );
+    t.keys(&["j"]);
+    t.wait_for("the selection to move", |s| {
+        selected(s).filter(|(p, _)| p != "lakehouse-batch")
+    });
 
     // q: exit 0, the shell's screen is back, terminal modes as they were.
     t.keys(&["q"]);

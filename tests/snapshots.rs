@@ -144,3 +144,32 @@ fn every_screen_fits_40x12_without_panicking() {
         }
     }
 }
+
+#[test]
+fn help_40x12_scrolls() {
+    let mut app = fixtures::app();
+    press(&mut app, '?');
+    insta::assert_snapshot!("help_40x12_mono", render(&app, "mono", 40, 12).backend());
+    for _ in 0..6 {
+        press(&mut app, 'j');
+    }
+    insta::assert_snapshot!(
+        "help_40x12_mono_scrolled",
+        render(&app, "mono", 40, 12).backend()
+    );
+}
+
+#[test]
+fn revoke_confirmation_40x12_keeps_its_keys() {
+    let mut app = fixtures::app();
+    press(&mut app, 'j');
+    press(&mut app, 'j');
+    press(&mut app, 'x');
+    let terminal = render(&app, "mono", 40, 12);
+    let text = format!("{}", terminal.backend());
+    assert!(
+        text.contains("y revoke") && text.contains("n keep it"),
+        "{text}"
+    );
+    insta::assert_snapshot!("confirm_40x12_mono", terminal.backend());
+}

@@ -1,7 +1,7 @@
 //! `tokentop list [--json]`: every credential, once, for scripts and cron.
 
+use crate::engine::EngineConfig;
 use crate::engine::protocol::Update;
-use crate::engine::{self, EngineConfig};
 use crate::model::{Clock, Row, Status, SystemClock, TtlClass, abbreviate_scopes, format_ttl};
 use crate::sources::DiscoveryConfig;
 use serde::Serialize;
@@ -47,6 +47,10 @@ pub async fn list(
         })
         .map_err(|e| e.to_string())?;
         println!("{text}");
+    } else if listed.is_empty() {
+        eprintln!(
+            "no credentials found: tokentop looked at --profiles (or $XDG_CONFIG_HOME/tokentop/profiles.toml), GOOGLE_APPLICATION_CREDENTIALS, gcloud's ADC file and ~/.databrickscfg"
+        );
     } else {
         print_table(&listed);
         for e in &source_errors {
@@ -70,7 +74,8 @@ pub async fn collect(
     discovery: DiscoveryConfig,
     refresh: bool,
 ) -> Result<(Vec<Row>, Vec<String>), String> {
-    let mut handle = engine::start(EngineConfig::new(discovery, refresh), Arc::new(SystemClock))?;
+    let mut handle =
+        crate::engine::start(EngineConfig::new(discovery, refresh), Arc::new(SystemClock))?;
     let mut rows: Vec<Row> = Vec::new();
     let mut errors = Vec::new();
     let mut seen_snapshot = false;

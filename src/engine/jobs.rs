@@ -20,12 +20,12 @@ pub enum Op {
 }
 
 impl Op {
-    /// The word shown while it runs.
+    /// The operation's name: shown beside ⟳ while it runs, and in the journal.
     pub fn label(self) -> &'static str {
         match self {
-            Op::Refresh => "refreshing",
-            Op::Decode => "decoding",
-            Op::Revoke => "revoking",
+            Op::Refresh => "refresh",
+            Op::Decode => "decode",
+            Op::Revoke => "revoke",
         }
     }
 }

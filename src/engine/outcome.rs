@@ -39,11 +39,7 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome) -> Applied {
     let profile = entry.credential.provenance.profile.clone();
     let current = entry.token.as_ref().map(|t| t.value.fingerprint());
     let mut applied = Applied::default();
-    let action = match op {
-        Op::Refresh => "refresh",
-        Op::Revoke => "revoke",
-        Op::Decode => "decode",
-    };
+    let action = op.label();
     let line = |before: Option<String>, after: Option<String>, result: String| JournalLine {
         action,
         before,

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 /// Server-side or job state of a row, beside its time-derived TTL class.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "status", content = "detail")]
+#[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// No token obtained yet.
     Pending,
@@ -60,8 +60,11 @@ impl Row {
         self.expires_at.map(|exp| exp - now)
     }
 
-    /// The TTL class at `now`.
+    /// The TTL class at `now` (`Revoked` once revoked, whatever the time).
     pub fn ttl_class(&self, now: DateTime<Utc>) -> TtlClass {
+        if self.status == Status::Revoked {
+            return TtlClass::Revoked;
+        }
         TtlClass::of(self.remaining(now), self.platform.rejection_window())
     }
 

@@ -46,6 +46,8 @@ pub enum TtlClass {
     Expired,
     /// No expiry known (no token yet, or none reported).
     Unknown,
+    /// Revoked at the issuer: its expiry no longer matters.
+    Revoked,
 }
 
 /// Where "expiring" starts.
@@ -71,6 +73,7 @@ impl TtlClass {
             TtlClass::Critical => "stale",
             TtlClass::Expired => "EXPIRED",
             TtlClass::Unknown => "unknown",
+            TtlClass::Revoked => "revoked",
         }
     }
 }
@@ -166,12 +169,38 @@ mod tests {
     }
 
     #[test]
-    fn ttl_text_never_grows_as_time_passes() {
-        let mut previous = format_ttl(Duration::seconds(7200)).len();
-        for left in (0..7200).rev() {
-            let len = format_ttl(Duration::seconds(left)).len();
-            assert!(len <= previous.max(6), "grew at {left}s");
-            previous = len;
+    fn ttl_text_fits_its_column_and_never_overstates_the_time_left() {
+        // Reads a countdown back into seconds.
+        let read = |text: &str| {
+            let (mut total, mut number) = (0i64, 0i64);
+            for c in text.chars() {
+                match c.to_digit(10) {
+                    Some(d) => number = number * 10 + i64::from(d),
+                    None => {
+                        total += number
+                            * match c {
+                                'd' => 86_400,
+                                'h' => 3600,
+                                'm' => 60,
+                                _ => 1,
+                            };
+                        number = 0;
+                    }
+                }
+            }
+            total
+        };
+        for left in (0..400_000).step_by(7) {
+            let text = format_ttl(Duration::seconds(left));
+            assert!(text.chars().count() <= 6, "{left}s -> {text}");
+            let shown = read(&text);
+            assert!(shown <= left, "{left}s shown as {text}: overstated");
+            let precision = match left {
+                0..3600 => 1,
+                3600..86_400 => 60,
+                _ => 3600,
+            };
+            assert!(left - shown < precision, "{left}s shown as {text}");
         }
     }
 

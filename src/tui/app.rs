@@ -6,13 +6,20 @@ use super::event::{Effect, Event};
 use super::keymap::{Keymap, Layer};
 use crate::engine::protocol::{Command, Level, Update};
 use crate::model::{Clock, CredentialId, DecodeReport, Kind, Row, Status};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
+
+/// How long a status-line message stays.
+pub const STATUS_FOR: chrono::Duration = chrono::Duration::seconds(15);
 
 /// An overlay on top of the table.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     /// The key list.
-    Help,
+    Help {
+        /// Scroll offset in lines.
+        scroll: u16,
+    },
     /// A decode: waiting for the report of `id`, then showing it.
     Decode {
         /// Which credential.
@@ -32,7 +39,7 @@ pub enum Overlay {
 impl Overlay {
     fn layer(&self) -> Layer {
         match self {
-            Overlay::Help => Layer::Help,
+            Overlay::Help { .. } => Layer::Help,
             Overlay::Decode { .. } => Layer::Decode,
             Overlay::ConfirmRevoke { .. } => Layer::Confirm,
         }
@@ -47,8 +54,10 @@ pub struct App {
     pub selected: Option<CredentialId>,
     /// Overlays, top last.
     pub overlays: Vec<Overlay>,
-    /// The status line.
+    /// The status line, and when it was said (it fades after [`STATUS_FOR`]).
     pub status: Option<(Level, String)>,
+    /// When the status line was last set.
+    pub status_at: DateTime<Utc>,
     /// Sources that could not be read.
     pub source_errors: Vec<String>,
     /// Whether the engine's first snapshot has arrived.
@@ -69,6 +78,7 @@ impl App {
             selected: None,
             overlays: Vec::new(),
             status: None,
+            status_at: clock.now(),
             source_errors: Vec::new(),
             loaded: false,
             user_moved: false,
@@ -112,7 +122,7 @@ impl App {
         let selected = self.selected.clone();
         match action {
             Action::Quit => return vec![Effect::Quit],
-            Action::Help => self.overlays.push(Overlay::Help),
+            Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
             Action::Close | Action::Cancel => {
                 self.overlays.pop();
             }
@@ -121,7 +131,9 @@ impl App {
             Action::SelectFirst => self.select(self.rows.first().map(|r| r.id.clone())),
             Action::SelectLast => self.select(self.rows.last().map(|r| r.id.clone())),
             Action::ScrollDown | Action::ScrollUp => {
-                if let Some(Overlay::Decode { scroll, .. }) = self.overlays.last_mut() {
+                if let Some(Overlay::Decode { scroll, .. } | Overlay::Help { scroll }) =
+                    self.overlays.last_mut()
+                {
                     *scroll = if action == Action::ScrollDown {
                         scroll.saturating_add(1)
                     } else {
@@ -138,10 +150,10 @@ impl App {
             }
             Action::Decode => match self.selected_row() {
                 Some(row) if row.fingerprint.is_none() => {
-                    self.status = Some((
+                    self.say(
                         Level::Warn,
                         format!("{}: no token to decode yet", row.profile),
-                    ));
+                    );
                 }
                 Some(row) => {
                     let id = row.id.clone();
@@ -157,11 +169,10 @@ impl App {
             Action::Revoke => match self.selected_row() {
                 Some(row) if !row.capabilities.can_revoke() => {
                     let why = row.capabilities.revoke_blocked.unwrap_or_default();
-                    self.status = Some((Level::Warn, format!("{}: {why}", row.profile)));
+                    self.say(Level::Warn, format!("{}: {why}", row.profile));
                 }
                 Some(row) if row.fingerprint.is_none() => {
-                    self.status =
-                        Some((Level::Warn, format!("{}: no token to revoke", row.profile)));
+                    self.say(Level::Warn, format!("{}: no token to revoke", row.profile));
                 }
                 Some(row) if row.status == Status::Revoked => {
                     let next = match row.kind {
@@ -169,10 +180,10 @@ impl App {
                         Kind::User => "its refresh token went with it: log in again",
                         _ => "r for a new token",
                     };
-                    self.status = Some((
+                    self.say(
                         Level::Info,
                         format!("{}: already revoked; {next}", row.profile),
-                    ));
+                    );
                 }
                 Some(row) => {
                     let id = row.id.clone();
@@ -187,6 +198,19 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// Sets the status line.
+    pub fn say(&mut self, level: Level, text: impl Into<String>) {
+        self.status = Some((level, text.into()));
+        self.status_at = self.clock.now();
+    }
+
+    /// The status line if it is still fresh at `now`.
+    pub fn status_now(&self, now: DateTime<Utc>) -> Option<&(Level, String)> {
+        self.status
+            .as_ref()
+            .filter(|_| now - self.status_at <= STATUS_FOR)
     }
 
     fn select(&mut self, id: Option<CredentialId>) {
@@ -231,7 +255,7 @@ impl App {
                     }
                 }
             }
-            Update::Notice { level, text } => self.status = Some((level, text)),
+            Update::Notice { level, text } => self.say(level, text),
         }
         self.sort();
         if !self.user_moved || self.selected_index().is_none() {
@@ -239,10 +263,17 @@ impl App {
         }
     }
 
-    /// Soonest expiry first; rows without an expiry last; ties by profile.
+    /// Soonest expiry first, then rows without one, then revoked ones; ties by profile.
     fn sort(&mut self) {
         self.rows.sort_by(|a, b| {
-            let key = |r: &Row| (r.expires_at.is_none(), r.expires_at, r.profile.clone());
+            let key = |r: &Row| {
+                (
+                    r.status == Status::Revoked,
+                    r.expires_at.is_none(),
+                    r.expires_at,
+                    r.profile.clone(),
+                )
+            };
             key(a).cmp(&key(b))
         });
     }

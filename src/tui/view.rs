@@ -15,7 +15,11 @@ use ratatui::widgets::Paragraph;
 /// Draws everything.
 pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
-    let detail = if area.height >= 10 { 2 } else { 0 };
+    let detail = match area.height {
+        0..10 => 0,
+        10..18 => 2,
+        _ => 3,
+    };
     let [head, body, selected, status, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(2),
@@ -24,14 +28,21 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Constraint::Length(1),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(header(app, theme)), head);
+    frame.render_widget(Paragraph::new(header(app, theme, head.width)), head);
     table::render(app, theme, frame, body);
     table::render_selected(app, theme, frame, selected);
     frame.render_widget(Paragraph::new(status_line(app, theme)), status);
     frame.render_widget(Paragraph::new(key_hints(app, theme, hints.width)), hints);
+    // Overlays cover everything between the header and the key hints.
+    let middle = Rect {
+        x: area.x,
+        y: head.bottom(),
+        width: area.width,
+        height: hints.y.saturating_sub(head.bottom()),
+    };
     for overlay in &app.overlays {
         match overlay {
-            Overlay::Help => help::render(&app.keymap, theme, frame, inset(area, 2, 1)),
+            Overlay::Help { scroll } => help::render(&app.keymap, *scroll, theme, frame, middle),
             Overlay::Decode { id, report, scroll } => {
                 let profile = app
                     .rows
@@ -45,47 +56,69 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
                     theme,
                     app.clock.now(),
                     frame,
-                    inset(area, 1, 1),
+                    middle,
                 );
             }
             Overlay::ConfirmRevoke { id } => {
                 let row = app.rows.iter().find(|r| &r.id == id);
-                confirm::render(row, theme, frame, centered(area, 60, 5));
+                confirm::render(row, theme, frame, centered(area, 64, 9));
             }
         }
     }
 }
 
-fn header(app: &App, theme: &Theme) -> Line<'static> {
+/// `tokentop · 5 credentials · 2 expiring · 1 error`, or on a narrow
+/// terminal `tokentop 5 · ⚠2 ✗1 !1`.
+fn header(app: &App, theme: &Theme, width: u16) -> Line<'static> {
     let now = app.clock.now();
     let count = |c: TtlClass| app.rows.iter().filter(|r| r.ttl_class(now) == c).count();
-    let soon = count(TtlClass::Expiring) + count(TtlClass::Critical);
-    let expired = count(TtlClass::Expired);
     let errors = app.rows.iter().filter(|r| r.error.is_some()).count();
+    let counts = [
+        (
+            count(TtlClass::Expiring) + count(TtlClass::Critical),
+            "⚠",
+            "expiring",
+            "expiring",
+            "ttl.expiring",
+        ),
+        (
+            count(TtlClass::Expired),
+            "✗",
+            "expired",
+            "expired",
+            "ttl.expired",
+        ),
+        (errors, "!", "error", "errors", "state.error"),
+    ];
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let narrow = width < 60;
     let mut spans = vec![
         Span::styled("tokentop", theme.slot("chrome.title")),
-        Span::raw(format!(
-            " · {}",
-            plural(app.rows.len(), "credential", "credentials")
-        )),
+        Span::raw(if narrow {
+            format!(" {}", app.rows.len())
+        } else {
+            format!(" · {}", plural(app.rows.len(), "credential", "credentials"))
+        }),
     ];
-    for (n, one, many, slot) in [
-        (soon, "expiring", "expiring", "ttl.expiring"),
-        (expired, "expired", "expired", "ttl.expired"),
-        (errors, "error", "errors", "state.error"),
-    ] {
-        if n > 0 {
-            spans.push(Span::raw(" · "));
-            spans.push(Span::styled(plural(n, one, many), theme.slot(slot)));
-        }
+    for (n, symbol, one, many, slot) in counts.into_iter().filter(|c| c.0 > 0) {
+        let text = if narrow {
+            format!("{symbol}{n}")
+        } else {
+            plural(n, one, many)
+        };
+        spans.push(Span::raw(if narrow && spans.len() > 2 {
+            " "
+        } else {
+            " · "
+        }));
+        spans.push(Span::styled(text, theme.slot(slot)));
     }
     Line::from(spans)
 }
 
 fn status_line(app: &App, theme: &Theme) -> Line<'static> {
-    let (level, text) = match (&app.status, app.source_errors.first()) {
+    let (level, text) = match (app.status_now(app.clock.now()), app.source_errors.first()) {
         (Some((level, text)), _) => (*level, text.clone()),
         (None, Some(first)) => (
             Level::Warn,
@@ -113,7 +146,7 @@ fn key_hints(app: &App, theme: &Theme, max_width: u16) -> Line<'static> {
             Action::Quit,
         ],
         Layer::Decode => &[Action::ScrollDown, Action::ScrollUp, Action::Close],
-        Layer::Help => &[Action::Close],
+        Layer::Help => &[Action::ScrollDown, Action::ScrollUp, Action::Close],
         Layer::Confirm => &[Action::Confirm, Action::Cancel],
     };
     let mut items: Vec<(String, &str)> = actions
@@ -140,15 +173,6 @@ fn key_hints(app: &App, theme: &Theme, max_width: u16) -> Line<'static> {
         ));
     }
     Line::from(spans)
-}
-
-fn inset(area: Rect, dx: u16, dy: u16) -> Rect {
-    Rect {
-        x: area.x + dx.min(area.width / 4),
-        y: area.y + dy.min(area.height / 4),
-        width: area.width.saturating_sub(2 * dx.min(area.width / 4)),
-        height: area.height.saturating_sub(2 * dy.min(area.height / 4)),
-    }
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

@@ -1,31 +1,39 @@
 //! "Revoke this token?": a destructive action waits for a yes.
 
-use crate::model::Row;
+use crate::model::{Kind, Row};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-/// Draws the revoke confirmation for `row`.
+/// Draws the revoke confirmation for `row`. The question and its keys come
+/// first, so a small terminal cuts the explanation, never the choice.
 pub fn render(row: Option<&Row>, theme: &Theme, frame: &mut Frame, area: Rect) {
     let (profile, fingerprint) = row.map_or(("?".to_string(), "?".to_string()), |r| {
         (r.profile.clone(), r.fingerprint.clone().unwrap_or_default())
     });
-    let text = vec![
+    let mut text = vec![
         Line::from(vec![
             Span::raw("Revoke the token "),
             Span::styled(fingerprint, theme.slot("secret.fingerprint")),
             Span::raw(format!(" of {profile}?")),
         ]),
-        Line::from("It stops working everywhere it is used."),
         Line::from(vec![
             Span::styled("y", theme.slot("chrome.key")),
             Span::raw(" revoke   "),
             Span::styled("n", theme.slot("chrome.key")),
             Span::raw(" keep it"),
         ]),
+        Line::default(),
+        Line::from("It stops working everywhere it is used."),
     ];
+    if row.is_some_and(|r| r.kind == Kind::User) {
+        // Google revokes the refresh token with it (wire.md §2.4).
+        text.push(Line::from(
+            "Its refresh token goes too: you will have to log in again.",
+        ));
+    }
     let block = Block::bordered()
         .title(Span::styled(" revoke ", theme.slot("alert.warn")))
         .border_style(theme.slot("alert.warn"));

@@ -11,11 +11,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use serde_json::Value;
 
-/// The lines of a report (also used by tests and the CLI-like snapshot).
+/// The lines of a report for a view `width` columns wide (inside its border):
+/// long values wrap under their own column, not back to the left edge.
 pub fn lines(
     report: Option<&DecodeReport>,
     theme: &Theme,
     now: DateTime<Utc>,
+    width: u16,
 ) -> Vec<Line<'static>> {
     let Some(report) = report else {
         return vec![Line::from(Span::styled(
@@ -29,7 +31,7 @@ pub fn lines(
     let fields = |title: &str, map: &Value, out: &mut Vec<Line<'static>>| {
         out.push(Line::from(Span::styled(title.to_string(), heading)));
         if let Value::Object(m) = map {
-            let width = m.keys().map(String::len).max().unwrap_or(0);
+            let width_of_keys = m.keys().map(String::len).max().unwrap_or(0);
             for (k, v) in m {
                 let text = format::claim_value(k, v, now);
                 // Space-separated scope lists read better one per line.
@@ -38,11 +40,13 @@ pub fn lines(
                 } else {
                     vec![text.as_str()]
                 };
-                for (i, item) in items.iter().enumerate() {
+                let room = usize::from(width).saturating_sub(width_of_keys + 4).max(8);
+                let pieces = items.iter().flat_map(|item| chunks(item, room));
+                for (i, piece) in pieces.enumerate() {
                     let name = if i == 0 { k.as_str() } else { "" };
                     out.push(Line::from(vec![
-                        Span::styled(format!("  {name:<width$}  "), label),
-                        Span::raw(item.to_string()),
+                        Span::styled(format!("  {name:<width_of_keys$}  "), label),
+                        Span::raw(piece),
                     ]));
                 }
             }
@@ -105,10 +109,19 @@ pub fn render(
         .border_style(theme.slot("chrome.border"));
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines(report, theme, now))
+        Paragraph::new(lines(report, theme, now, area.width.saturating_sub(2)))
             .block(block)
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
         area,
     );
+}
+
+/// `text` cut into pieces of at most `room` characters.
+fn chunks(text: &str, room: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.is_empty() {
+        return vec![String::new()];
+    }
+    chars.chunks(room).map(|c| c.iter().collect()).collect()
 }

@@ -35,10 +35,15 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 /// Draws the help overlay.
-pub fn render(keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(keymap: &Keymap, scroll: u16, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = Block::bordered()
         .title(Span::styled(" keys ", theme.slot("chrome.title")))
         .border_style(theme.slot("chrome.border"));
     frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(lines(keymap, theme)).block(block), area);
+    frame.render_widget(
+        Paragraph::new(lines(keymap, theme))
+            .block(block)
+            .scroll((scroll, 0)),
+        area,
+    );
 }

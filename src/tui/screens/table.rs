@@ -6,10 +6,12 @@ use crate::tui::format;
 use crate::tui::theme::Theme;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row as TableRow, Table, TableState};
+use ratatui::widgets::{
+    Cell, HighlightSpacing, Paragraph, Row as TableRow, Table, TableState, Wrap,
+};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Col {
@@ -42,20 +44,36 @@ const COLUMNS: &[(Col, &str, u16, u8)] = &[
     (Col::Token, "TOKEN", 15, 0),
 ];
 
-/// The columns that fit `width`, in display order.
+/// How wide the principal column should be before luxury columns (LIFE,
+/// TOKEN, AUDIENCE: priority 2 or less) are shown.
+const PRINCIPAL_WANTED: u16 = 24;
+
+/// The columns that fit `width`, in display order, with the principal
+/// column widened to take what is left.
 fn fitting(width: u16) -> Vec<(Col, &'static str, u16)> {
     let mut kept: Vec<_> = COLUMNS.to_vec();
     let total = |cols: &[(Col, &str, u16, u8)]| cols.iter().map(|c| c.2 + 1).sum::<u16>();
-    while total(&kept) > width && kept.len() > 1 {
+    loop {
         let lowest = kept
             .iter()
             .enumerate()
             .min_by_key(|(_, c)| c.3)
-            .map(|(i, _)| i)
-            .unwrap_or(0);
-        kept.remove(lowest);
+            .map(|(i, c)| (i, c.3));
+        let spare = width.saturating_sub(total(&kept));
+        let principal = kept
+            .iter()
+            .find(|c| c.0 == Col::Principal)
+            .map_or(0, |c| c.2 + spare);
+        match lowest {
+            Some((i, _)) if total(&kept) > width && kept.len() > 1 => kept.remove(i),
+            Some((i, priority)) if priority <= 2 && principal < PRINCIPAL_WANTED => kept.remove(i),
+            _ => break,
+        };
     }
-    kept.into_iter().map(|(c, h, w, _)| (c, h, w)).collect()
+    let spare = width.saturating_sub(total(&kept));
+    kept.into_iter()
+        .map(|(c, h, w, _)| (c, h, if c == Col::Principal { w + spare } else { w }))
+        .collect()
 }
 
 /// The TTL class word with a symbol, so colour is never the only signal.
@@ -63,17 +81,15 @@ pub fn state_text(row: &Row, now: DateTime<Utc>) -> (String, &'static str) {
     if let Some(op) = &row.busy {
         return (format!("⟳ {op}"), "state.busy");
     }
-    if row.error.is_some() {
+    // A dead token is the headline; an error beside a usable one comes next.
+    let class = row.ttl_class(now);
+    if row.error.is_some() && !matches!(class, TtlClass::Expired | TtlClass::Revoked) {
         return ("! error".into(), "state.error");
     }
-    if row.status == Status::Revoked {
-        return ("✗ revoked".into(), "state.revoked");
-    }
-    let class = row.ttl_class(now);
     let symbol = match class {
         TtlClass::Fresh => "✓",
         TtlClass::Expiring | TtlClass::Critical => "⚠",
-        TtlClass::Expired => "✗",
+        TtlClass::Expired | TtlClass::Revoked => "✗",
         TtlClass::Unknown => "·",
     };
     (format!("{symbol} {}", class.word()), ttl_slot(class))
@@ -87,6 +103,7 @@ pub fn ttl_slot(class: TtlClass) -> &'static str {
         TtlClass::Critical => "ttl.critical",
         TtlClass::Expired => "ttl.expired",
         TtlClass::Unknown => "ttl.unknown",
+        TtlClass::Revoked => "state.revoked",
     }
 }
 
@@ -120,11 +137,10 @@ fn cell(
         Col::Profile => Cell::from(format::truncate(&row.profile, w)),
         Col::Principal => Cell::from(format::truncate(&row.principal, w)),
         Col::Kind => Cell::from(row.kind.label()),
-        Col::Ttl => Cell::from(
-            row.remaining(now)
-                .map(format_ttl)
-                .unwrap_or_else(|| "-".into()),
-        )
+        Col::Ttl => Cell::from(match row.remaining(now) {
+            Some(left) if row.status != Status::Revoked => format_ttl(left),
+            _ => "-".into(),
+        })
         .style(ttl_style),
         Col::Life => Cell::from(life_bar(row, now, w)).style(ttl_style),
         Col::State => {
@@ -168,18 +184,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
     let width = area.width.saturating_sub(SELECTED.chars().count() as u16);
-    let mut columns = fitting(width);
-    // The principal column takes what is left.
-    let fixed: u16 = columns
-        .iter()
-        .filter(|c| c.0 != Col::Principal)
-        .map(|c| c.2 + 1)
-        .sum();
-    for c in &mut columns {
-        if c.0 == Col::Principal {
-            c.2 = width.saturating_sub(fixed + 1).max(8);
-        }
-    }
+    let columns = fitting(width);
     let audience_shown = columns.iter().any(|c| c.0 == Col::Audience);
     let header =
         TableRow::new(columns.iter().map(|c| Cell::from(c.1))).style(theme.slot("chrome.header"));
@@ -242,7 +247,10 @@ pub fn render_selected(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) 
             Style::default(),
         )),
     };
-    frame.render_widget(Paragraph::new(vec![Line::from(first), second]), area);
+    // The first line is cut at the edge; an error wraps into the lines below.
+    let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(first)), top);
+    frame.render_widget(Paragraph::new(second).wrap(Wrap { trim: true }), rest);
 }
 
 #[cfg(test)]
@@ -260,6 +268,25 @@ mod tests {
                 "{width}: TTL must stay"
             );
         }
-        assert_eq!(fitting(140).len(), COLUMNS.len());
+        assert_eq!(fitting(160).len(), COLUMNS.len());
+        let principal = |w| {
+            fitting(w)
+                .iter()
+                .find(|c| c.0 == Col::Principal)
+                .map_or(0, |c| c.2)
+        };
+        assert!(principal(118) >= PRINCIPAL_WANTED, "{}", principal(118));
+        let at_80: Vec<Col> = fitting(78).iter().map(|c| c.0).collect();
+        for col in [
+            Col::Platform,
+            Col::Profile,
+            Col::Principal,
+            Col::Kind,
+            Col::Ttl,
+            Col::State,
+            Col::Scopes,
+        ] {
+            assert!(at_80.contains(&col), "80 columns keep the issue's columns");
+        }
     }
 }
