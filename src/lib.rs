@@ -2,20 +2,25 @@
 //!
 //! Layers, and who may use whom (enforced by `tests/architecture.rs`):
 //!
-//! | module      | may use                                         |
-//! |-------------|-------------------------------------------------|
-//! | `model`     | nothing of ours                                 |
-//! | `net`       | nothing of ours                                 |
-//! | `sources`   | model                                           |
-//! | `inspect`   | model, net                                      |
-//! | `providers` | model, net, inspect                             |
-//! | `audit`     | nothing of ours                                 |
-//! | `engine`    | model, net, sources, providers, inspect, audit  |
-//! | `tui`       | model, engine::protocol                         |
-//! | `cli`       | model, engine (start + protocol), sources       |
-//! | `emulator`  | nothing of ours                                 |
-//! | `launch`    | engine, tui, model, sources, config             |
-//! | `demo`      | emulator, launch, sources                       |
+//! | module      | job                                   | may use                                  |
+//! |-------------|---------------------------------------|------------------------------------------|
+//! | `model`     | pure data and rules, the clock        | nothing of ours                          |
+//! | `net`       | the HTTP client, loopback-only http   | nothing of ours                          |
+//! | `config`    | XDG locations, UI options             | nothing of ours                          |
+//! | `audit`     | the append-only journal               | nothing of ours                          |
+//! | `logging`   | tracing to a file                     | config                                   |
+//! | `sources`   | files and env to credentials          | model                                    |
+//! | `inspect`   | JWT decode, discovery, JWKS           | model, net                               |
+//! | `providers` | refresh, tokeninfo, revoke per vendor | model, net, inspect                      |
+//! | `engine`    | store, jobs, watcher; the protocol    | model, net, sources, providers, inspect, audit |
+//! | `tui`       | the dashboard                         | model, engine::protocol                  |
+//! | `cli`       | `list`                                | model, sources, engine (start, EngineConfig, protocol) |
+//! | `emulator`  | local Google/Databricks services      | nothing of ours                          |
+//! | `launch`    | wires the engine to the dashboard     | audit, config, engine, model, sources, tui |
+//! | `demo`      | `demo` and `emulator` commands        | audit, config, emulator, launch, sources |
+
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod audit;
 pub mod cli;

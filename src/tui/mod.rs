@@ -58,6 +58,7 @@ pub async fn run(
         if dirty {
             terminal.draw(|frame| view::view(&app, &theme, frame))?;
             dirty = false;
+            #[allow(clippy::panic)] // on purpose: the end-to-end tests' panic switch
             if std::env::var_os(PANIC_FOR_TESTS).is_some() {
                 panic!(
                     "{PANIC_FOR_TESTS} is set: panicking on purpose to prove the terminal is restored"
