@@ -20,7 +20,10 @@
 //! | `demo`      | `demo` and `emulator` commands        | audit, config, emulator, launch, sources |
 
 #![forbid(unsafe_code)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod audit;
 pub mod cli;

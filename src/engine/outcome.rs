@@ -52,13 +52,14 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome) -> Applied {
             let left = token
                 .expires_at
                 .map(|exp| crate::model::format_ttl(exp - token.issued_at));
-            applied.notice = Some((
-                Level::Info,
-                format!(
-                    "{profile}: new token {after}, valid {}",
-                    left.as_deref().unwrap_or("(no expiry given)")
-                ),
-            ));
+            // A replacement is news; the first token of each row at start is not.
+            applied.notice = current.is_some().then(|| {
+                let valid = left.as_deref().unwrap_or("(no expiry given)");
+                (
+                    Level::Info,
+                    format!("{profile}: new token {after}, valid {valid}"),
+                )
+            });
             applied.journal = Some(line(current, Some(after), "ok".into()));
             entry.token = Some(token);
             entry.status = Status::Live;
