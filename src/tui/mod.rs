@@ -98,12 +98,15 @@ pub async fn run(
     Ok(())
 }
 
-/// Sleep until the next second boundary when a countdown is on screen;
-/// otherwise there is nothing time-dependent to redraw.
+/// Sleep until the next second boundary when something on screen changes
+/// with time (a countdown, a status message about to fade); otherwise there
+/// is nothing to redraw until an event comes.
 fn until_next_second(app: &App, clock: &dyn Clock) -> Duration {
-    if app.rows.iter().all(|r| r.expires_at.is_none()) {
+    let now = clock.now();
+    let counting = app.rows.iter().any(|r| r.expires_at.is_some());
+    if !counting && app.status_now(now).is_none() {
         return Duration::from_secs(3600);
     }
-    let millis = clock.now().timestamp_subsec_millis();
+    let millis = now.timestamp_subsec_millis();
     Duration::from_millis(u64::from(1000 - millis.min(999)))
 }
