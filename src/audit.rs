@@ -6,23 +6,31 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// What an action did to a credential's token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// `refresh` or `revoke`.
+    pub action: &'static str,
+    /// Fingerprint of the token acted on (or replaced), if any.
+    pub before: Option<String>,
+    /// Fingerprint of a newly issued token, if any.
+    pub after: Option<String>,
+    /// `ok...`, or the error.
+    pub result: String,
+}
+
 /// One journal line.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry<'a> {
     /// When (engine clock).
     pub at: DateTime<Utc>,
-    /// `refresh` or `revoke`.
-    pub action: &'a str,
     /// Profile name.
     pub profile: &'a str,
     /// Credential id (source file and profile).
     pub credential: &'a str,
-    /// Fingerprint of the token before the action, if any.
-    pub before: Option<String>,
-    /// Fingerprint after (a new token), if any.
-    pub after: Option<String>,
-    /// `ok`, or the error.
-    pub result: String,
+    /// What happened.
+    #[serde(flatten)]
+    pub change: &'a Change,
 }
 
 /// An append-only journal file.
@@ -66,14 +74,17 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let journal = Journal::at(dir.path().join("sub/audit.jsonl"));
         for action in ["refresh", "revoke"] {
-            let entry = Entry {
-                at: DateTime::from_timestamp(0, 0).unwrap_or_default(),
+            let change = Change {
                 action,
-                profile: "p",
-                credential: "/k.json#p",
                 before: Some("sha256:00000000".into()),
                 after: None,
                 result: "ok".into(),
+            };
+            let entry = Entry {
+                at: DateTime::from_timestamp(0, 0).unwrap_or_default(),
+                profile: "p",
+                credential: "/k.json#p",
+                change: &change,
             };
             journal.append(&entry).expect("append");
         }

@@ -341,18 +341,15 @@ impl Engine {
     }
 
     /// Appends a journal line, if there is a journal.
-    fn record(&self, id: &CredentialId, profile: &str, line: &outcome::JournalLine) {
+    fn record(&self, id: &CredentialId, profile: &str, change: &audit::Change) {
         let Some(journal) = &self.config.journal else {
             return;
         };
         let entry = audit::Entry {
             at: self.clock.now(),
-            action: line.action,
             profile,
             credential: &id.0,
-            before: line.before.clone(),
-            after: line.after.clone(),
-            result: line.result.clone(),
+            change,
         };
         if let Err(e) = journal.append(&entry) {
             self.notice(

@@ -5,21 +5,9 @@
 use super::jobs::{Op, Outcome};
 use super::protocol::Level;
 use super::store::Entry;
+use crate::audit::Change;
 use crate::model::{DecodeReport, Status};
 use crate::providers::Confirmation;
-
-/// A line for the audit journal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JournalLine {
-    /// `refresh` or `revoke`.
-    pub action: &'static str,
-    /// Fingerprint of the token acted on (or replaced).
-    pub before: Option<String>,
-    /// Fingerprint of a newly issued token.
-    pub after: Option<String>,
-    /// `ok...`, or the error.
-    pub result: String,
-}
 
 /// What applying an outcome produced besides the changed entry.
 #[derive(Debug, Default)]
@@ -27,7 +15,7 @@ pub struct Applied {
     /// A status-line message.
     pub notice: Option<(Level, String)>,
     /// An audit journal line.
-    pub journal: Option<JournalLine>,
+    pub journal: Option<Change>,
     /// A decode report to pass on.
     pub decoded: Option<DecodeReport>,
 }
@@ -40,7 +28,7 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome) -> Applied {
     let current = entry.token.as_ref().map(|t| t.value.fingerprint());
     let mut applied = Applied::default();
     let action = op.label();
-    let line = |before: Option<String>, after: Option<String>, result: String| JournalLine {
+    let line = |before: Option<String>, after: Option<String>, result: String| Change {
         action,
         before,
         after,
