@@ -31,6 +31,10 @@ impl Http {
     pub fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
+            // Never follow a redirect: the request carries a secret in its
+            // body, and the new location was never checked (RFC 6749 §3.2's
+            // token endpoint does not redirect). A 3xx is an error answer.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("tokentop/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Self { client })

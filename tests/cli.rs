@@ -248,3 +248,44 @@ async fn an_absurd_expires_in_is_shown_as_unknown_not_a_crash() {
     assert_eq!(row["ttl_seconds"], serde_json::Value::Null, "{row}");
     assert!(row["fingerprint"].is_string(), "{row}");
 }
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_with_the_secrets() {
+    // A second server that must never see a request.
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = seen.clone();
+    let elsewhere = axum::Router::new().fallback(move || {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async { "gotcha" }
+    });
+    let other = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let other_url = format!("http://{}/steal", other.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(other, elsewhere).await });
+    let redirecting = axum::Router::new().route(
+        "/token",
+        axum::routing::post(move || {
+            let to = other_url.clone();
+            async move {
+                (
+                    axum::http::StatusCode::TEMPORARY_REDIRECT,
+                    [(axum::http::header::LOCATION, to)],
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/token", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, redirecting).await });
+    let (code, json) = list_one_user(&url).await;
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the redirect was followed"
+    );
+    assert!(json["credentials"][0]["error"].is_string(), "{json}");
+}
