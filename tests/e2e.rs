@@ -191,21 +191,17 @@ fn demo_refresh_decode_and_quit_in_tmux() {
     std::fs::write(&adc, adc_text).expect("write");
     t.start("demo --log-level debug", "");
     // All five sample rows arrive with countdowns.
-    let screen = t.wait_for("five live rows", |s| {
-        (s.matches("✓ fresh").count() >= 2 && s.contains("lakehouse-batch")).then(|| s.to_string())
-    });
-    for profile in [
+    let profiles = [
         "etl-dataproc",
         "nightly-dataflow",
         "orders-api",
         "lakehouse",
         "lakehouse-batch",
-    ] {
-        assert!(
-            ttl_of(&screen, profile).is_some(),
-            "no TTL for {profile}:\n{screen}"
-        );
-    }
+    ];
+    let screen = t.wait_for("five live rows", |s| {
+        let all = profiles.iter().all(|p| ttl_of(s, p).is_some());
+        (all && selected(s).is_some()).then(|| s.to_string())
+    });
     assert!(screen.contains("5 credentials"), "{screen}");
     assert!(
         !screen.contains("real-workspace") && !screen.contains("real-user"),

@@ -34,6 +34,15 @@ async fn slow_token_server(delay: Duration) -> (String, Arc<AtomicUsize>) {
 
 /// An engine over one `authorized_user` profile whose token endpoint is `url`.
 async fn engine_for(url: &str, dir: &std::path::Path, timeout: Duration) -> (EngineHandle, Row) {
+    engine_with(url, dir, timeout, |c| c).await
+}
+
+async fn engine_with(
+    url: &str,
+    dir: &std::path::Path,
+    timeout: Duration,
+    configure: impl FnOnce(EngineConfig) -> EngineConfig,
+) -> (EngineHandle, Row) {
     let user = serde_json::json!({"type": "authorized_user", "client_id": "c", "client_secret": "s", "refresh_token": "1//r", "token_uri": url});
     std::fs::write(dir.join("user.json"), user.to_string()).expect("write");
     let profiles = dir.join("profiles.toml");
@@ -46,11 +55,13 @@ async fn engine_for(url: &str, dir: &std::path::Path, timeout: Duration) -> (Eng
         profiles_file: Some(profiles),
         ..DiscoveryConfig::default()
     };
+    // Watching files; tokens only on request (refresh_on_start also fetches
+    // after a reload, which the rotation test relies on).
     let config = EngineConfig {
         request_timeout: timeout,
-        ..EngineConfig::new(discovery, false)
+        ..EngineConfig::new(discovery, false).watching()
     };
-    let mut handle = engine::start(config, Arc::new(SystemClock)).expect("engine");
+    let mut handle = engine::start(configure(config), Arc::new(SystemClock)).expect("engine");
     match next(&mut handle).await {
         Update::Snapshot { mut rows, .. } => {
             let row = rows.pop().expect("one row");
@@ -122,4 +133,69 @@ async fn a_server_that_never_answers_times_out_on_its_row() {
         "{error}"
     );
     assert_eq!(row.status, Status::Pending);
+}
+
+#[tokio::test]
+async fn a_result_for_a_replaced_secret_never_lands_on_the_new_one() {
+    let (url, hits) = slow_token_server(Duration::from_millis(1500)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut handle, row) = engine_for(&url, dir.path(), Duration::from_secs(10)).await;
+    handle
+        .commands
+        .send(Command::Refresh(row.id.clone()))
+        .await
+        .expect("send");
+    // While that refresh (the server's token "at-1") is in flight, the secret rotates.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let rotated = serde_json::json!({"type": "authorized_user", "client_id": "c", "client_secret": "rotated", "refresh_token": "1//r", "token_uri": url});
+    std::fs::write(dir.path().join("user.json"), rotated.to_string()).expect("write");
+    // The reload drops the old job; asking again fetches under the new secret ("at-2").
+    loop {
+        if let Update::Snapshot { .. } = next(&mut handle).await {
+            break;
+        }
+    }
+    handle
+        .commands
+        .send(Command::Refresh(row.id.clone()))
+        .await
+        .expect("send");
+    let fresh = idle(&mut handle).await;
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    while let Ok(update) = handle.updates.try_recv() {
+        assert!(
+            !matches!(update, Update::Row(ref r) if r.fingerprint.is_some() && r.fingerprint != fresh.fingerprint),
+            "a late result landed: {update:?}"
+        );
+    }
+    assert_eq!(
+        fresh.fingerprint,
+        Some(tokentop::model::Secret::new("at-2").fingerprint())
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn quitting_journals_what_was_still_in_flight() {
+    let (url, _) = slow_token_server(Duration::from_secs(30)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = dir.path().join("audit.jsonl");
+    let (handle, row) = engine_with(&url, dir.path(), Duration::from_secs(20), |c| {
+        c.journal(tokentop::audit::Journal::at(&journal))
+    })
+    .await;
+    handle
+        .commands
+        .send(Command::Refresh(row.id.clone()))
+        .await
+        .expect("send");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::timeout(Duration::from_secs(10), handle.shutdown())
+        .await
+        .expect("shutdown is bounded");
+    let text = std::fs::read_to_string(&journal).expect("journal");
+    assert!(
+        text.contains("\"action\":\"refresh\"") && text.contains("abandoned"),
+        "{text}"
+    );
 }

@@ -78,6 +78,9 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     }
 }
 
+/// How long jobs in flight may still finish when the engine stops.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
 /// How long to wait for a burst of file events to settle before re-reading.
 const SETTLE: Duration = Duration::from_millis(250);
 
@@ -92,6 +95,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         done,
         changed,
         watch: None,
+        stopping: false,
         config,
         clock,
         store: Store::default(),
@@ -115,7 +119,10 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
 struct Running {
     job: u64,
     abort: AbortHandle,
+    /// Another refresh was asked for meanwhile.
     again: bool,
+    /// Fingerprint of the token the job acts on, when it started.
+    subject: Option<String>,
 }
 
 struct Done {
@@ -136,6 +143,8 @@ struct Engine {
     done: mpsc::UnboundedSender<Done>,
     changed: mpsc::UnboundedSender<()>,
     watch: Option<watcher::FileWatch>,
+    /// Shutting down: finish what runs, start nothing new.
+    stopping: bool,
 }
 
 impl Engine {
@@ -149,11 +158,13 @@ impl Engine {
         let mut reload_at: Option<tokio::time::Instant> = None;
         loop {
             tokio::select! {
+                // Finished work first: a result already here is never dropped.
+                biased;
+                Some(finished) = done.recv() => self.finish(finished),
                 command = commands.recv() => match command {
                     Some(command) => self.handle(command),
                     None => break,
                 },
-                Some(finished) = done.recv() => self.finish(finished),
                 Some(()) = changed.recv() => {
                     // A save is often several events: read once they settle,
                     // without holding up commands meanwhile.
@@ -165,8 +176,35 @@ impl Engine {
                 }
             }
         }
-        for running in self.in_flight.values() {
+        self.stop(&mut done).await;
+    }
+
+    /// Lets jobs in flight finish for a moment (a refresh or revoke may have
+    /// reached its issuer already), then abandons the rest, journalling them.
+    async fn stop(&mut self, done: &mut mpsc::UnboundedReceiver<Done>) {
+        self.stopping = true;
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+        while !self.in_flight.is_empty() {
+            tokio::select! {
+                Some(finished) = done.recv() => self.finish(finished),
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        for ((id, op), running) in std::mem::take(&mut self.in_flight) {
             running.abort.abort();
+            if op == Op::Decode {
+                continue;
+            }
+            let Some(entry) = self.store.get(&id) else {
+                continue;
+            };
+            let change = audit::Change {
+                action: op.label(),
+                before: running.subject,
+                after: None,
+                result: "abandoned: tokentop quit while it was in flight".into(),
+            };
+            self.record(&id, &entry.credential.provenance.profile, &change);
         }
     }
 
@@ -194,7 +232,14 @@ impl Engine {
         for e in &found.errors {
             tracing::warn!(source = %e.source_path, "{}", e.message);
         }
-        self.store.replace(found.credentials, &found.errors);
+        // Work for a credential that changed or went away no longer applies.
+        for id in self.store.replace(found.credentials, &found.errors) {
+            for op in [Op::Refresh, Op::Decode, Op::Revoke] {
+                if let Some(running) = self.in_flight.remove(&(id.clone(), op)) {
+                    running.abort.abort();
+                }
+            }
+        }
         self.send(Update::Snapshot {
             rows: self.store.rows(),
             source_errors: found.errors.iter().map(ToString::to_string).collect(),
@@ -245,7 +290,10 @@ impl Engine {
     fn spawn(&mut self, id: &CredentialId, op: Op) {
         let key = (id.clone(), op);
         if let Some(running) = self.in_flight.get_mut(&key) {
-            running.again = true;
+            // A refresh asked for during one is queued once (the user wants a
+            // token newer than that click); a second decode or revoke of the
+            // same token would only repeat the first.
+            running.again |= op == Op::Refresh;
             return;
         }
         let Some(future) = self.job_future(id, op) else {
@@ -265,12 +313,18 @@ impl Engine {
                 outcome,
             });
         });
+        let subject = self
+            .store
+            .get(id)
+            .and_then(|e| e.token.as_ref())
+            .map(|t| t.value.fingerprint());
         self.in_flight.insert(
             key,
             Running {
                 job,
                 abort: task.abort_handle(),
                 again: false,
+                subject,
             },
         );
         if let Some(entry) = self.store.get_mut(id) {
@@ -323,7 +377,7 @@ impl Engine {
         };
         entry.busy = still_busy.map(Op::label);
         let profile = entry.credential.provenance.profile.clone();
-        let applied = outcome::apply(entry, done.op, done.outcome);
+        let applied = outcome::apply(entry, done.op, done.outcome, running.subject);
         if let Some(line) = &applied.journal {
             tracing::info!(credential = %done.id, job = done.job, action = line.action, result = %line.result, "job finished");
             self.record(&done.id, &profile, line);
@@ -335,7 +389,7 @@ impl Engine {
             self.send(Update::Decoded(report));
         }
         self.push_row(&done.id);
-        if running.again {
+        if running.again && !self.stopping {
             self.spawn(&done.id, done.op);
         }
     }

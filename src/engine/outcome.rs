@@ -6,7 +6,7 @@ use super::jobs::{Op, Outcome};
 use super::protocol::Level;
 use super::store::Entry;
 use crate::audit::Change;
-use crate::model::{DecodeReport, Status};
+use crate::model::{DecodeReport, DecodedBody, Status};
 use crate::providers::Confirmation;
 
 /// What applying an outcome produced besides the changed entry.
@@ -23,7 +23,9 @@ pub struct Applied {
 /// Applies `outcome` of `op` to `entry`. A failure never drops the last good
 /// token; a revocation marks the row revoked only if the revoked token is
 /// still the current one and the issuer did not go on accepting it.
-pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome) -> Applied {
+///
+/// `subject` is the fingerprint of the token the job started with.
+pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String>) -> Applied {
     let profile = entry.credential.provenance.profile.clone();
     let current = entry.token.as_ref().map(|t| t.value.fingerprint());
     let mut applied = Applied::default();
@@ -98,11 +100,18 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome) -> Applied {
             entry.error = Some(format!("revoke failed: {e}"));
         }
         Outcome::Decoded(report) => applied.decoded = Some(report),
+        // A decode that fails says so in its view; the token is no worse.
+        Outcome::TimedOut(reason) | Outcome::Failed(reason) if op == Op::Decode => {
+            applied.decoded = Some(DecodeReport {
+                id: entry.credential.id.clone(),
+                profile,
+                fingerprint: subject.unwrap_or_default(),
+                body: DecodedBody::Failed { reason },
+            });
+        }
         Outcome::TimedOut(why) | Outcome::Failed(why) => {
             applied.notice = Some((Level::Error, format!("{profile}: {why}")));
-            if op != Op::Decode {
-                applied.journal = Some(line(current, None, why.clone()));
-            }
+            applied.journal = Some(line(subject, None, why.clone()));
             entry.error = Some(why);
         }
     }
@@ -131,35 +140,32 @@ mod tests {
     }
 
     fn entry(current: &str) -> Entry {
-        Entry {
-            credential: Credential {
-                id: CredentialId("k.json#p".into()),
-                platform: Platform::Gcp,
-                kind: Kind::User,
-                principal: "me".into(),
-                provenance: Provenance {
-                    source: "k.json".into(),
-                    profile: "p".into(),
-                    via: None,
-                },
-                scopes: vec![],
-                audience: None,
-                endpoints: Endpoints {
-                    token: "https://t".into(),
-                    tokeninfo: None,
-                    revoke: None,
-                    jwks: None,
-                },
-                material: Material::DatabricksM2m {
-                    client_id: "c".into(),
-                    client_secret: Secret::new("s"),
-                },
+        let mut entry = Entry::new(Credential {
+            id: CredentialId("k.json#p".into()),
+            platform: Platform::Gcp,
+            kind: Kind::User,
+            principal: "me".into(),
+            provenance: Provenance {
+                source: "k.json".into(),
+                profile: "p".into(),
+                via: None,
             },
-            token: Some(token(current)),
-            status: Status::Live,
-            error: None,
-            busy: None,
-        }
+            scopes: vec![],
+            audience: None,
+            endpoints: Endpoints {
+                token: "https://t".into(),
+                tokeninfo: None,
+                revoke: None,
+                jwks: None,
+            },
+            material: Material::DatabricksM2m {
+                client_id: "c".into(),
+                client_secret: Secret::new("s"),
+            },
+        });
+        entry.token = Some(token(current));
+        entry.status = Status::Live;
+        entry
     }
 
     #[test]
@@ -169,6 +175,7 @@ mod tests {
             &mut e,
             Op::Refresh,
             Outcome::Refreshed(Err("HTTP 400: invalid_grant".into())),
+            None,
         );
         assert_eq!(e.token.as_ref().map(|t| t.value.expose()), Some("old"));
         assert!(
@@ -194,6 +201,7 @@ mod tests {
                 fingerprint: old.clone(),
                 result: Ok(confirmed),
             },
+            None,
         );
         assert_eq!(
             e.status,
@@ -214,6 +222,7 @@ mod tests {
                 fingerprint: fingerprint.clone(),
                 result: Ok(Confirmation::StillAccepted),
             },
+            None,
         );
         assert_eq!(e.status, Status::Live);
         assert!(
@@ -229,26 +238,43 @@ mod tests {
                 fingerprint,
                 result: Ok(confirmed),
             },
+            None,
         );
         assert_eq!(e.status, Status::Revoked);
         assert_eq!(e.error, None);
     }
 
     #[test]
-    fn timeouts_of_refresh_and_revoke_are_journalled() {
+    fn timeouts_of_revoke_are_journalled_and_of_decode_reported() {
         let mut e = entry("t");
+        let subject = Some(Secret::new("t").fingerprint());
         let applied = apply(
             &mut e,
             Op::Revoke,
             Outcome::TimedOut("revoke timed out after 45s".into()),
+            subject.clone(),
         );
-        assert_eq!(applied.journal.map(|j| j.action), Some("revoke"));
+        let journal = applied.journal.expect("journalled");
+        assert_eq!(
+            (journal.action, journal.before),
+            ("revoke", subject.clone())
+        );
+        let error_before = e.error.clone();
         let applied = apply(
             &mut e,
             Op::Decode,
             Outcome::TimedOut("decode timed out after 45s".into()),
+            subject,
         );
         assert!(applied.journal.is_none());
         assert_eq!(e.token.as_ref().map(|t| t.value.expose()), Some("t"));
+        assert_eq!(
+            e.error, error_before,
+            "a failed decode says so in its view, not on the row"
+        );
+        let report = applied.decoded.expect("the decode view hears about it");
+        assert!(
+            matches!(report.body, DecodedBody::Failed { ref reason } if reason.contains("timed out"))
+        );
     }
 }

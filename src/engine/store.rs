@@ -18,6 +18,22 @@ pub struct Entry {
     pub error: Option<String>,
     /// The operation in flight, by name.
     pub busy: Option<&'static str>,
+    /// Why its source can no longer be read (the row shows its last state).
+    pub source_error: Option<String>,
+}
+
+impl Entry {
+    /// A credential with no token yet.
+    pub fn new(credential: Credential) -> Self {
+        Self {
+            credential,
+            token: None,
+            status: Status::Pending,
+            error: None,
+            busy: None,
+            source_error: None,
+        }
+    }
 }
 
 /// The table.
@@ -30,11 +46,18 @@ pub struct Store {
 impl Store {
     /// Replaces the table with freshly discovered credentials. A credential
     /// whose grant is unchanged keeps its token; a changed one starts over.
-    /// A credential whose file (or profiles file) just broke stays, with its
-    /// last good token and the file's error, rather than vanishing.
-    pub fn replace(&mut self, credentials: Vec<Credential>, broken: &[SourceError]) {
+    /// A credential whose file, or whose profile in the profiles file, just
+    /// broke stays with its last good token and the file's error rather than
+    /// vanishing; the error goes once the file reads again. Returns the ids
+    /// whose work in flight no longer applies (changed or gone).
+    pub fn replace(
+        &mut self,
+        credentials: Vec<Credential>,
+        broken: &[SourceError],
+    ) -> Vec<CredentialId> {
         let mut old = std::mem::take(&mut self.entries);
         let old_order = std::mem::take(&mut self.order);
+        let mut stale = Vec::new();
         for credential in credentials {
             let id = credential.id.clone();
             if self.entries.contains_key(&id) {
@@ -43,15 +66,14 @@ impl Store {
             let entry = match old.remove(&id) {
                 Some(mut kept) if kept.credential.same_grant(&credential) => {
                     kept.credential = credential;
+                    kept.source_error = None;
                     kept
                 }
-                _ => Entry {
-                    credential,
-                    token: None,
-                    status: Status::Pending,
-                    error: None,
-                    busy: None,
-                },
+                Some(_) => {
+                    stale.push(id.clone());
+                    Entry::new(credential)
+                }
+                None => Entry::new(credential),
             };
             self.order.push(id.clone());
             self.entries.insert(id, entry);
@@ -60,17 +82,19 @@ impl Store {
             let Some(mut entry) = old.remove(&id) else {
                 continue;
             };
-            let p = &entry.credential.provenance;
-            let Some(why) = broken
+            match broken
                 .iter()
-                .find(|e| e.source_path == p.source || Some(&e.source_path) == p.via.as_ref())
-            else {
-                continue;
-            };
-            entry.error = Some(format!("source unreadable: {why}"));
-            self.order.push(id.clone());
-            self.entries.insert(id, entry);
+                .find(|e| e.breaks(&entry.credential.provenance))
+            {
+                Some(why) => {
+                    entry.source_error = Some(format!("source unreadable: {why}"));
+                    self.order.push(id.clone());
+                    self.entries.insert(id, entry);
+                }
+                None => stale.push(id),
+            }
         }
+        stale
     }
 
     /// Ids in discovery order.
@@ -124,9 +148,119 @@ impl Store {
                 .and_then(|t| t.audience.clone())
                 .or_else(|| c.audience.clone()),
             status: e.status.clone(),
-            error: e.error.clone(),
+            error: e.source_error.clone().or_else(|| e.error.clone()),
             busy: e.busy.map(str::to_string),
             capabilities: c.capabilities(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Endpoints, Kind, Material, Platform, Provenance, Secret, TokenKind};
+
+    fn credential(profile: &str, secret: &str) -> Credential {
+        Credential {
+            id: CredentialId(format!("/d/key.json#{profile}")),
+            platform: Platform::Gcp,
+            kind: Kind::User,
+            principal: "me".into(),
+            provenance: Provenance {
+                source: "/d/key.json".into(),
+                profile: profile.into(),
+                via: Some("/d/profiles.toml".into()),
+            },
+            scopes: vec![],
+            audience: None,
+            endpoints: Endpoints {
+                token: "https://t".into(),
+                tokeninfo: None,
+                revoke: None,
+                jwks: None,
+            },
+            material: Material::DatabricksM2m {
+                client_id: "c".into(),
+                client_secret: Secret::new(secret),
+            },
+        }
+    }
+
+    fn with_token(store: &mut Store, profile: &str) {
+        let id = CredentialId(format!("/d/key.json#{profile}"));
+        let entry = store.get_mut(&id).expect("entry");
+        entry.token = Some(Token {
+            kind: TokenKind::Access,
+            value: Secret::new("tok"),
+            issued_at: chrono::DateTime::from_timestamp(0, 0).unwrap_or_default(),
+            expires_at: None,
+            scopes: vec![],
+            audience: None,
+        });
+        entry.status = Status::Live;
+    }
+
+    fn profile_error(profile: Option<&str>) -> SourceError {
+        SourceError {
+            profile: profile.map(str::to_string),
+            ..SourceError::new(std::path::Path::new("/d/profiles.toml"), "bad")
+        }
+    }
+
+    #[test]
+    fn a_broken_source_keeps_the_row_until_it_reads_again() {
+        let mut store = Store::default();
+        store.replace(vec![credential("a", "s")], &[]);
+        with_token(&mut store, "a");
+        let stale = store.replace(
+            vec![],
+            &[SourceError::new(
+                std::path::Path::new("/d/key.json"),
+                "not valid JSON",
+            )],
+        );
+        assert!(stale.is_empty());
+        let row = &store.rows()[0];
+        assert!(
+            row.error
+                .as_deref()
+                .is_some_and(|e| e.contains("source unreadable")),
+            "{row:?}"
+        );
+        assert!(row.fingerprint.is_some(), "last good token kept");
+        store.replace(vec![credential("a", "s")], &[]);
+        let row = &store.rows()[0];
+        assert_eq!(row.error, None, "the file reads again");
+        assert!(row.fingerprint.is_some());
+    }
+
+    #[test]
+    fn an_error_about_another_profile_does_not_keep_a_deleted_one() {
+        let mut store = Store::default();
+        store.replace(vec![credential("a", "s"), credential("b", "s")], &[]);
+        let stale = store.replace(vec![credential("a", "s")], &[profile_error(Some("typo"))]);
+        assert_eq!(stale, vec![CredentialId("/d/key.json#b".into())]);
+        assert_eq!(store.rows().len(), 1);
+        // The whole profiles file failing keeps both.
+        let mut store = Store::default();
+        store.replace(vec![credential("a", "s"), credential("b", "s")], &[]);
+        store.replace(vec![], &[profile_error(None)]);
+        assert_eq!(store.rows().len(), 2);
+    }
+
+    #[test]
+    fn a_changed_secret_starts_over() {
+        let mut store = Store::default();
+        store.replace(vec![credential("a", "s")], &[]);
+        with_token(&mut store, "a");
+        assert!(
+            store.replace(vec![credential("a", "s")], &[]).is_empty(),
+            "same grant: nothing stale"
+        );
+        assert!(store.rows()[0].fingerprint.is_some());
+        let stale = store.replace(vec![credential("a", "rotated")], &[]);
+        assert_eq!(stale.len(), 1);
+        assert_eq!(store.rows()[0].fingerprint, None);
+        assert_eq!(store.rows()[0].status, Status::Pending);
     }
 }

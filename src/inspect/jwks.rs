@@ -8,6 +8,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// The longest a key set is trusted, whatever `max-age` says.
+pub const MAX_AGE_CAP: Duration = Duration::from_secs(24 * 3600);
+
 /// How long a key set is kept when the server sends no `max-age`.
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
 
@@ -38,7 +41,8 @@ impl JwksCache {
             .get(reqwest::header::CACHE_CONTROL)
             .and_then(|v| v.to_str().ok())
             .and_then(max_age)
-            .unwrap_or(DEFAULT_MAX_AGE);
+            .unwrap_or(DEFAULT_MAX_AGE)
+            .min(MAX_AGE_CAP);
         let body = response.text().await.map_err(|e| format!("{url}: {e}"))?;
         if !status.is_success() {
             return Err(format!("{url}: HTTP {}", status.as_u16()));

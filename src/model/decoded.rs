@@ -40,6 +40,11 @@ pub enum DecodedBody {
         /// Signature result.
         signature: SignatureCheck,
     },
+    /// The decode itself failed (timed out, say).
+    Failed {
+        /// Why.
+        reason: String,
+    },
     /// An opaque token, described by the issuer's tokeninfo endpoint.
     Opaque {
         /// The tokeninfo answer, or why there is none.

@@ -44,7 +44,10 @@ pub fn parse(text: &str, path: &Path) -> (Vec<DatabricksProfile>, Vec<SourceErro
         if props.is_empty() {
             continue;
         }
-        let here = |message: String| SourceError::new(path, format!("profile [{name}]: {message}"));
+        let here = |message: String| SourceError {
+            profile: Some(name.clone()),
+            ..SourceError::new(path, format!("profile [{name}]: {message}"))
+        };
         let Some(host) = props.get("host") else {
             errors.push(here("missing key `host`".into()));
             continue;

@@ -17,6 +17,10 @@ pub struct SourceError {
     pub source_path: String,
     /// What is wrong with it.
     pub message: String,
+    /// The one profile of a profiles file this is about; `None` when the
+    /// whole file is at fault.
+    #[serde(skip)]
+    pub profile: Option<String>,
 }
 
 impl SourceError {
@@ -25,7 +29,16 @@ impl SourceError {
         Self {
             source_path: path.display().to_string(),
             message: message.into(),
+            profile: None,
         }
+    }
+
+    /// True when this error explains why the credential `p` came from was
+    /// not found this time: its file, or its profiles file, failed as a whole
+    /// or for that very profile.
+    pub fn breaks(&self, p: &crate::model::Provenance) -> bool {
+        let file = self.source_path == p.source || Some(&self.source_path) == p.via.as_ref();
+        file && self.profile.as_ref().is_none_or(|name| *name == p.profile)
     }
 
     /// An I/O error reading `path`.
@@ -130,10 +143,18 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
 }
 
 fn from_profile(spec: &ProfileSpec, profiles_path: &Path) -> Result<Vec<Credential>, SourceError> {
-    let here = |m: String| SourceError::new(profiles_path, format!("profile `{}`: {m}", spec.name));
+    let here = |m: String| SourceError {
+        profile: Some(spec.name.clone()),
+        ..SourceError::new(profiles_path, format!("profile `{}`: {m}", spec.name))
+    };
     match (&spec.google_credentials, &spec.databricks_config) {
         (Some(path), None) => {
-            let file = google_json::read(path)?;
+            let mut file = google_json::read(path)?;
+            // An overridden token endpoint decides the Google defaults too,
+            // so another issuer's tokens are never sent to Google.
+            if let Some(token) = &spec.endpoints.token {
+                file.token_uri = Some(token.clone());
+            }
             let mut cred = google_credential(
                 file,
                 path,
@@ -287,6 +308,28 @@ mod tests {
             );
             assert!(e.tokeninfo.is_some() && e.jwks.is_some(), "{uri:?}");
         }
+        let text = "[[profile]]\nname = \"p\"\nplatform = \"gcp\"\ngoogle_credentials = \"k.json\"\n[profile.endpoints]\ntoken = \"http://127.0.0.1:9/token\"\n";
+        let spec = &profiles::parse(text, Path::new("/nowhere/profiles.toml"))
+            .expect("parses")
+            .profiles[0];
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = dir.path().join("k.json");
+        std::fs::write(
+            &key,
+            r#"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"r"}"#,
+        )
+        .expect("write");
+        let spec = ProfileSpec {
+            google_credentials: Some(key),
+            ..spec.clone()
+        };
+        let cred = from_profile(&spec, Path::new("/nowhere/profiles.toml"))
+            .expect("credential")
+            .remove(0);
+        assert_eq!(
+            cred.endpoints.revoke, None,
+            "an overridden token endpoint drops Google's revoke"
+        );
         let other = google_endpoints(Some("http://127.0.0.1:8080/token".into()));
         assert_eq!(other.token, "http://127.0.0.1:8080/token");
         assert_eq!(

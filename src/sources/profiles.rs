@@ -85,11 +85,11 @@ pub fn read(path: &Path) -> Result<ProfilesFile, SourceError> {
 /// Parses profiles text read from `path`. Relative credential paths are
 /// resolved against the profiles file's folder.
 pub fn parse(text: &str, path: &Path) -> Result<ProfilesFile, SourceError> {
-    let mut file: ProfilesFile = toml::from_str(text).map_err(|e| SourceError {
-        source_path: path.display().to_string(),
-        message: crate::model::toml_error::describe("", text, &e)
-            .trim_start()
-            .to_string(),
+    let mut file: ProfilesFile = toml::from_str(text).map_err(|e| {
+        SourceError::new(
+            path,
+            crate::model::toml_error::describe("", text, &e).trim_start(),
+        )
     })?;
     let base = path.parent().unwrap_or(Path::new("."));
     for profile in &mut file.profiles {

@@ -120,6 +120,10 @@ impl App {
 
     fn act(&mut self, action: Action) -> Vec<Effect> {
         let selected = self.selected.clone();
+        if matches!(action, Action::Refresh | Action::Decode | Action::Revoke) {
+            // Acting on a row is choosing it: it must not slide away on re-sort.
+            self.user_moved = true;
+        }
         match action {
             Action::Quit => return vec![Effect::Quit],
             Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
@@ -239,6 +243,12 @@ impl App {
                 self.rows = rows;
                 self.source_errors = source_errors;
                 self.loaded = true;
+                // A view about a credential that is gone has nothing to show.
+                let present = |id: &CredentialId| self.rows.iter().any(|r| &r.id == id);
+                self.overlays.retain(|o| match o {
+                    Overlay::Decode { id, .. } | Overlay::ConfirmRevoke { id } => present(id),
+                    Overlay::Help { .. } => true,
+                });
             }
             Update::Row(row) => match self.rows.iter_mut().find(|r| r.id == row.id) {
                 Some(slot) => *slot = row,

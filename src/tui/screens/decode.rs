@@ -74,6 +74,12 @@ pub fn lines(
             fields("header", header, &mut out);
             fields("claims", claims, &mut out);
         }
+        DecodedBody::Failed { reason } => {
+            out.push(Line::from(Span::styled(
+                format!("✗ decode failed: {reason}"),
+                theme.slot("alert.error"),
+            )));
+        }
         DecodedBody::Opaque { tokeninfo } => {
             out.push(Line::from(
                 "opaque token (not a JWT): asked the issuer's tokeninfo",

@@ -109,7 +109,7 @@ pub fn ttl_slot(class: TtlClass) -> &'static str {
 
 fn life_bar(row: &Row, now: DateTime<Utc>, width: usize) -> String {
     match row.life_left(now) {
-        Some(left) => {
+        Some(left) if row.status != Status::Revoked => {
             let full = (left * width as f64).ceil() as usize;
             format!(
                 "{}{}",
@@ -117,7 +117,7 @@ fn life_bar(row: &Row, now: DateTime<Utc>, width: usize) -> String {
                 "░".repeat(width - full.min(width))
             )
         }
-        None => " ".repeat(width),
+        _ => " ".repeat(width),
     }
 }
 
@@ -232,7 +232,7 @@ pub fn render_selected(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) 
         Some(e) => Line::from(vec![
             Span::styled("! ", theme.slot("state.error")),
             Span::styled(e.clone(), theme.slot("state.error")),
-            Span::raw(if row.fingerprint.is_some() {
+            Span::raw(if row.fingerprint.is_some() && row.status == Status::Live {
                 " (last good token kept)"
             } else {
                 ""
