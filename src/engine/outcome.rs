@@ -121,10 +121,7 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{
-        Credential, CredentialId, Endpoints, Kind, Material, Platform, Provenance, Secret, Token,
-        TokenKind,
-    };
+    use crate::model::{Secret, Token, TokenKind};
     use chrono::{DateTime, Duration, Utc};
 
     fn token(value: &str) -> Token {
@@ -140,29 +137,7 @@ mod tests {
     }
 
     fn entry(current: &str) -> Entry {
-        let mut entry = Entry::new(Credential {
-            id: CredentialId("k.json#p".into()),
-            platform: Platform::Gcp,
-            kind: Kind::User,
-            principal: "me".into(),
-            provenance: Provenance {
-                source: "k.json".into(),
-                profile: "p".into(),
-                via: None,
-            },
-            scopes: vec![],
-            audience: None,
-            endpoints: Endpoints {
-                token: "https://t".into(),
-                tokeninfo: None,
-                revoke: None,
-                jwks: None,
-            },
-            material: Material::DatabricksM2m {
-                client_id: "c".into(),
-                client_secret: Secret::new("s"),
-            },
-        });
+        let mut entry = Entry::new(super::super::store::tests::credential("p", "s"));
         entry.token = Some(token(current));
         entry.status = Status::Live;
         entry

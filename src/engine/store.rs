@@ -156,11 +156,12 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::model::{Endpoints, Kind, Material, Platform, Provenance, Secret, TokenKind};
 
-    fn credential(profile: &str, secret: &str) -> Credential {
+    /// A credential from `/d/key.json`, named `profile` in `/d/profiles.toml`.
+    pub(in crate::engine) fn credential(profile: &str, secret: &str) -> Credential {
         Credential {
             id: CredentialId(format!("/d/key.json#{profile}")),
             platform: Platform::Gcp,
