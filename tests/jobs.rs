@@ -91,7 +91,7 @@ async fn idle(handle: &mut EngineHandle) -> Row {
 
 #[tokio::test]
 async fn a_burst_of_refreshes_runs_one_and_queues_one() {
-    let (url, hits) = slow_token_server(Duration::from_millis(300)).await;
+    let (url, hits) = slow_token_server(Duration::from_millis(1000)).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut handle, row) = engine_for(&url, dir.path(), Duration::from_secs(10)).await;
     for _ in 0..10 {
@@ -108,7 +108,7 @@ async fn a_burst_of_refreshes_runs_one_and_queues_one() {
         first.fingerprint, second.fingerprint,
         "the queued refresh ran after the first"
     );
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
         hits.load(Ordering::SeqCst),
         2,
