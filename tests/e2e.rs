@@ -322,3 +322,70 @@ fn ttl_words_parse() {
     assert_eq!(parse_ttl("1h05m"), Some(3900));
     assert_eq!(parse_ttl("fresh"), None);
 }
+
+#[test]
+fn ctrl_z_gives_the_terminal_back_and_fg_resumes() {
+    let t = Tmux::new("suspend");
+    // Job control needs an interactive shell: Ctrl-Z and fg as a person does.
+    let home = format!("HOME={}", t.home.path().display());
+    let out = t.tmux(&[
+        "-u",
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-e",
+        "LANG=C.UTF-8",
+        "-e",
+        "TERM=tmux-256color",
+        "-e",
+        &home,
+        "-e",
+        "PS1=$ ",
+        "bash",
+        "--norc",
+        "--noprofile",
+        "-i",
+    ]);
+    assert!(
+        out.status.success(),
+        "tmux: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = format!("stty -a > {}", t.file("stty-before").display());
+    t.tmux(&["send-keys", "-t", "e2e", &before, "Enter"]);
+    t.tmux(&["send-keys", "-t", "e2e", &format!("{BIN} demo"), "Enter"]);
+    t.wait_for("the table", |s| s.contains("PLATFORM").then_some(()));
+    t.keys(&["C-z"]);
+    t.wait_for("the shell to report it stopped", |s| {
+        (!s.contains("PLATFORM") && s.contains("Stopped")).then_some(())
+    });
+    t.keys(&["fg", "Enter"]);
+    t.wait_for("the table again", |s| s.contains("PLATFORM").then_some(()));
+    t.keys(&["q"]);
+    // Wait until tokentop has exited (the shell has no child left), or its
+    // input reader could swallow what is typed next.
+    let pane = t.tmux(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"]);
+    let shell = String::from_utf8_lossy(&pane.stdout).trim().to_string();
+    t.wait_for("tokentop to exit", |_| {
+        let children = Command::new("pgrep").args(["-P", &shell]).output().ok()?;
+        (!children.status.success()).then_some(())
+    });
+    let after = format!("echo EXIT=$?; stty -a > {}", t.file("stty-after").display());
+    t.tmux(&["send-keys", "-t", "e2e", &after, "Enter"]);
+    let end = t.wait_for("exit", |s| {
+        s.lines()
+            .find(|l| l.starts_with("EXIT="))
+            .map(str::to_string)
+    });
+    assert_eq!(end, "EXIT=0");
+    t.wait_for("stty", |_| {
+        let size = t.file("stty-after").metadata().ok()?.len();
+        (size > 0).then_some(())
+    });
+    t.stty_unchanged();
+}

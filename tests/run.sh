@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# tokentop's one test command. Installs what the tests need (tmux, a Python
-# venv with the reference clients), then runs, in order: format and lint
+# tokentop's one test command. Installs what the tests need (tmux, procps, a
+# Python venv with the reference clients), then runs, in order: format and lint
 # checks, every Rust test (unit, engine against the emulator, TUI snapshots,
 # the real binary in tmux), and the emulator's conformance check against
 # google-auth and databricks-sdk.
@@ -12,6 +12,8 @@ step() { printf '\n== %s\n' "$*"; }
 # --- what the tests need ------------------------------------------------------
 need_apt=()
 command -v tmux >/dev/null || need_apt+=(tmux)
+command -v pgrep >/dev/null || need_apt+=(procps)
+command -v bash >/dev/null || need_apt+=(bash)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
     step "installing ${need_apt[*]}"

@@ -9,6 +9,8 @@ use serde::Deserialize;
 pub enum Action {
     /// Leave tokentop.
     Quit,
+    /// Give the terminal back to the shell until `fg` (Ctrl-Z).
+    Suspend,
     /// Show the keys.
     Help,
     /// Close the top overlay.
@@ -44,6 +46,7 @@ impl Action {
     pub fn name(self) -> &'static str {
         match self {
             Action::Quit => "quit",
+            Action::Suspend => "suspend",
             Action::Help => "help",
             Action::Close => "close",
             Action::SelectNext => "select-next",

@@ -126,6 +126,7 @@ impl App {
         }
         match action {
             Action::Quit => return vec![Effect::Quit],
+            Action::Suspend => return vec![Effect::Suspend],
             Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
             Action::Close | Action::Cancel => {
                 self.overlays.pop();

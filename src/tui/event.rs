@@ -23,4 +23,6 @@ pub enum Effect {
     Send(crate::engine::protocol::Command),
     /// Leave the dashboard.
     Quit,
+    /// Stop until the shell continues us, then redraw.
+    Suspend,
 }

@@ -46,7 +46,7 @@ pub async fn run(
             theme::Theme::built_in("default").map_err(std::io::Error::other)?
         }
     };
-    let _guard = terminal::Guard::enter()?;
+    let guard = terminal::Guard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     terminal.clear()?;
     let mut input = EventStream::new();
@@ -87,6 +87,10 @@ pub async fn run(
         for effect in effects {
             match effect {
                 Effect::Quit => return Ok(()),
+                Effect::Suspend => {
+                    guard.suspend()?;
+                    terminal.clear()?;
+                }
                 Effect::Send(command) => {
                     if handle.commands.send(command).await.is_err() {
                         return Err(std::io::Error::other("the engine stopped"));

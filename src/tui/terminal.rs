@@ -20,12 +20,26 @@ impl Guard {
     /// the restoring panic hook.
     pub fn enter() -> std::io::Result<Self> {
         install_panic_hook();
-        terminal::enable_raw_mode()?;
-        ACTIVE.store(true, Ordering::SeqCst);
         let guard = Self { _private: () };
-        execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+        take_over()?;
         Ok(guard)
     }
+
+    /// Ctrl-Z: gives the terminal back, stops the process (SIGTSTP) until the
+    /// shell continues it (`fg`), then takes the terminal again. The caller
+    /// redraws everything.
+    pub fn suspend(&self) -> std::io::Result<()> {
+        restore();
+        signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+        take_over()
+    }
+}
+
+/// Raw mode, the alternate screen, no cursor.
+fn take_over() -> std::io::Result<()> {
+    terminal::enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide)
 }
 
 impl Drop for Guard {
