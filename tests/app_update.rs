@@ -194,3 +194,43 @@ fn revoking_twice_is_refused_with_a_hint() {
     let (_, text) = app.status.clone().expect("a status message");
     assert!(text.contains("already revoked"), "{text}");
 }
+
+#[test]
+fn acting_on_a_row_pins_the_selection_through_a_re_sort() {
+    let mut app = fixtures::app();
+    let top = app.selected_row().cloned().expect("the top row");
+    assert!(!app.user_moved);
+    assert_eq!(
+        press(&mut app, 'r'),
+        vec![Effect::Send(Command::Refresh(top.id.clone()))]
+    );
+    // The refreshed row now expires last and sinks; the selection goes with it.
+    let mut refreshed = top.clone();
+    refreshed.expires_at = refreshed.expires_at.map(|t| t + chrono::Duration::hours(9));
+    app.update(Event::Engine(Box::new(Update::Row(refreshed))));
+    assert_ne!(app.rows[0].id, top.id);
+    assert_eq!(app.selected_row().map(|r| r.id.clone()), Some(top.id));
+}
+
+#[test]
+fn a_view_about_a_vanished_credential_closes() {
+    let mut app = fixtures::app();
+    press(&mut app, 'd');
+    assert!(matches!(app.overlays.last(), Some(Overlay::Decode { .. })));
+    let gone = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    let rest: Vec<_> = fixtures::rows()
+        .into_iter()
+        .filter(|r| r.id != gone)
+        .collect();
+    app.update(Event::Engine(Box::new(Update::Snapshot {
+        rows: rest,
+        source_errors: vec![],
+    })));
+    assert!(app.overlays.is_empty(), "{:?}", app.overlays);
+    press(&mut app, '?');
+    app.update(Event::Engine(Box::new(Update::Snapshot {
+        rows: fixtures::rows(),
+        source_errors: vec![],
+    })));
+    assert_eq!(app.overlays.len(), 1, "help stays");
+}

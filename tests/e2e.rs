@@ -249,6 +249,7 @@ fn demo_refresh_decode_and_quit_in_tmux() {
     // Unknown keys do nothing: no overlay, same selection; and the
     // dashboard still answers keys afterwards.
     t.keys(&["Z", "%"]);
+    std::thread::sleep(Duration::from_millis(500)); // time for a (wrong) overlay to be drawn
     let screen = t.screen();
     assert!(!screen.contains('┌'), "an overlay opened:\n{screen}");
     assert_eq!(

@@ -120,7 +120,7 @@ async fn a_burst_of_refreshes_runs_one_and_queues_one() {
 async fn a_server_that_never_answers_times_out_on_its_row() {
     let (url, _) = slow_token_server(Duration::from_secs(30)).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mut handle, row) = engine_for(&url, dir.path(), Duration::from_millis(300)).await;
+    let (mut handle, row) = engine_for(&url, dir.path(), Duration::from_secs(1)).await;
     handle
         .commands
         .send(Command::Refresh(row.id.clone()))
@@ -137,7 +137,8 @@ async fn a_server_that_never_answers_times_out_on_its_row() {
 
 #[tokio::test]
 async fn a_result_for_a_replaced_secret_never_lands_on_the_new_one() {
-    let (url, hits) = slow_token_server(Duration::from_millis(1500)).await;
+    // Slow enough that the reload surely lands while the first refresh runs.
+    let (url, hits) = slow_token_server(Duration::from_secs(4)).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut handle, row) = engine_for(&url, dir.path(), Duration::from_secs(10)).await;
     handle
@@ -161,7 +162,7 @@ async fn a_result_for_a_replaced_secret_never_lands_on_the_new_one() {
         .await
         .expect("send");
     let fresh = idle(&mut handle).await;
-    tokio::time::sleep(Duration::from_millis(1700)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     while let Ok(update) = handle.updates.try_recv() {
         assert!(
             !matches!(update, Update::Row(ref r) if r.fingerprint.is_some() && r.fingerprint != fresh.fingerprint),

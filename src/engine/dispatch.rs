@@ -6,7 +6,7 @@ use super::jobs::{self, Op};
 use super::protocol::{Level, Update};
 use super::{Done, Engine, Running, SHUTDOWN_GRACE, outcome};
 use crate::audit;
-use crate::model::CredentialId;
+use crate::model::{CredentialId, DecodeReport, DecodedBody};
 use tokio::sync::mpsc;
 
 impl Engine {
@@ -15,11 +15,16 @@ impl Engine {
     /// one pending), so every token a server issues is seen and journalled.
     pub(super) fn spawn(&mut self, id: &CredentialId, op: Op) {
         let key = (id.clone(), op);
+        let current = self
+            .store
+            .get(id)
+            .and_then(|e| e.token.as_ref())
+            .map(|t| t.value.fingerprint());
         if let Some(running) = self.in_flight.get_mut(&key) {
             // A refresh asked for during one is queued once (the user wants a
-            // token newer than that click); a second decode or revoke of the
-            // same token would only repeat the first.
-            running.again |= op == Op::Refresh;
+            // token newer than that click); a decode or revoke is queued only
+            // when the token changed meanwhile, else it would repeat the first.
+            running.again |= op == Op::Refresh || running.subject != current;
             return;
         }
         let Some(future) = self.job_future(id, op) else {
@@ -39,18 +44,13 @@ impl Engine {
                 outcome,
             });
         });
-        let subject = self
-            .store
-            .get(id)
-            .and_then(|e| e.token.as_ref())
-            .map(|t| t.value.fingerprint());
         self.in_flight.insert(
             key,
             Running {
                 job,
                 abort: task.abort_handle(),
                 again: false,
-                subject,
+                subject: current,
             },
         );
         if let Some(entry) = self.store.get_mut(id) {
@@ -80,6 +80,12 @@ impl Engine {
                     None
                 }
             },
+            (Op::Decode, None) => {
+                // The dashboard may already show a decode view waiting for this.
+                let reason = "no token to decode (it was dropped or never fetched)".to_string();
+                self.send(Update::Decoded(failed_decode(id, profile, None, reason)));
+                None
+            }
             (_, None) => {
                 self.notice(Level::Warn, format!("{profile}: no token yet (press r)"));
                 None
@@ -146,25 +152,72 @@ impl Engine {
         let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
         while !self.in_flight.is_empty() {
             tokio::select! {
+                biased;
                 Some(finished) = done.recv() => self.finish(finished),
                 () = tokio::time::sleep_until(deadline) => break,
             }
         }
-        for ((id, op), running) in std::mem::take(&mut self.in_flight) {
-            running.abort.abort();
-            if op == Op::Decode {
-                continue;
-            }
-            let Some(entry) = self.store.get(&id) else {
-                continue;
-            };
-            let change = audit::Change {
-                action: op.label(),
-                before: running.subject,
-                after: None,
-                result: "abandoned: tokentop quit while it was in flight".into(),
-            };
-            self.record(&id, &entry.credential.provenance.profile, &change);
+        while let Ok(finished) = done.try_recv() {
+            self.finish(finished);
         }
+        for ((id, op), running) in std::mem::take(&mut self.in_flight) {
+            let profile = self
+                .store
+                .get(&id)
+                .map(|e| e.credential.provenance.profile.clone())
+                .unwrap_or_default();
+            self.abandon(
+                &id,
+                &profile,
+                op,
+                running,
+                "tokentop quit while it was in flight",
+            );
+        }
+    }
+
+    /// Stops a job whose result no longer matters, leaving a trace: a
+    /// refresh or revoke is journalled (it may have reached the issuer), a
+    /// decode view waiting for it is told.
+    pub(super) fn abandon(
+        &self,
+        id: &CredentialId,
+        profile: &str,
+        op: Op,
+        running: Running,
+        why: &str,
+    ) {
+        running.abort.abort();
+        if op == Op::Decode {
+            self.send(Update::Decoded(failed_decode(
+                id,
+                profile,
+                running.subject,
+                format!("abandoned: {why}"),
+            )));
+            return;
+        }
+        let change = audit::Change {
+            action: op.label(),
+            before: running.subject,
+            after: None,
+            result: format!("abandoned: {why}"),
+        };
+        self.record(id, profile, &change);
+    }
+}
+
+/// A decode report that says the decode did not happen.
+fn failed_decode(
+    id: &CredentialId,
+    profile: &str,
+    fingerprint: Option<String>,
+    reason: String,
+) -> DecodeReport {
+    DecodeReport {
+        id: id.clone(),
+        profile: profile.to_string(),
+        fingerprint: fingerprint.unwrap_or_default(),
+        body: DecodedBody::Failed { reason },
     }
 }

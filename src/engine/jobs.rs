@@ -65,9 +65,9 @@ pub async fn guarded(op: Op, job: JobFuture, timeout: std::time::Duration) -> Ou
             panic_text(&*panic)
         )),
         Err(_) => Outcome::TimedOut(format!(
-            "{} timed out after {}s",
+            "{} timed out after {:.1}s",
             op.label(),
-            timeout.as_secs()
+            timeout.as_secs_f64()
         )),
     }
 }

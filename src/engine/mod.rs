@@ -205,10 +205,16 @@ impl Engine {
             tracing::warn!(source = %e.source_path, "{}", e.message);
         }
         // Work for a credential that changed or went away no longer applies.
-        for id in self.store.replace(found.credentials, &found.errors) {
+        for (id, profile) in self.store.replace(found.credentials, &found.errors) {
             for op in [Op::Refresh, Op::Decode, Op::Revoke] {
                 if let Some(running) = self.in_flight.remove(&(id.clone(), op)) {
-                    running.abort.abort();
+                    self.abandon(
+                        &id,
+                        &profile,
+                        op,
+                        running,
+                        "its credential changed or went away",
+                    );
                 }
             }
         }
@@ -218,10 +224,12 @@ impl Engine {
         });
         if self.config.refresh_on_start {
             for id in self.store.ids() {
-                let untouched = self
-                    .store
-                    .get(&id)
-                    .is_some_and(|e| e.token.is_none() && e.busy.is_none() && e.error.is_none());
+                let untouched = self.store.get(&id).is_some_and(|e| {
+                    e.token.is_none()
+                        && e.busy.is_none()
+                        && e.error.is_none()
+                        && e.source_error.is_none()
+                });
                 if untouched {
                     self.spawn(&id, Op::Refresh);
                 }

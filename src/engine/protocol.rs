@@ -65,8 +65,9 @@ pub struct EngineHandle {
 }
 
 impl EngineHandle {
-    /// Stops the engine and waits until it has: jobs in flight are cancelled
-    /// and nothing more is written (to the journal, say) after this returns.
+    /// Stops the engine and waits until it has: jobs in flight get up to two
+    /// seconds to finish, the rest are abandoned (and journalled), and
+    /// nothing more is written after this returns.
     pub async fn shutdown(self) {
         drop(self.commands);
         // The task ends when the command channel closes; a panic in it has

@@ -49,12 +49,13 @@ impl Store {
     /// A credential whose file, or whose profile in the profiles file, just
     /// broke stays with its last good token and the file's error rather than
     /// vanishing; the error goes once the file reads again. Returns the ids
-    /// whose work in flight no longer applies (changed or gone).
+    /// (with their profile names) whose work in flight no longer applies
+    /// (changed or gone).
     pub fn replace(
         &mut self,
         credentials: Vec<Credential>,
         broken: &[SourceError],
-    ) -> Vec<CredentialId> {
+    ) -> Vec<(CredentialId, String)> {
         let mut old = std::mem::take(&mut self.entries);
         let old_order = std::mem::take(&mut self.order);
         let mut stale = Vec::new();
@@ -69,8 +70,8 @@ impl Store {
                     kept.source_error = None;
                     kept
                 }
-                Some(_) => {
-                    stale.push(id.clone());
+                Some(old_entry) => {
+                    stale.push((id.clone(), old_entry.credential.provenance.profile));
                     Entry::new(credential)
                 }
                 None => Entry::new(credential),
@@ -91,7 +92,7 @@ impl Store {
                     self.order.push(id.clone());
                     self.entries.insert(id, entry);
                 }
-                None => stale.push(id),
+                None => stale.push((id, entry.credential.provenance.profile)),
             }
         }
         stale
@@ -240,7 +241,10 @@ pub(super) mod tests {
         let mut store = Store::default();
         store.replace(vec![credential("a", "s"), credential("b", "s")], &[]);
         let stale = store.replace(vec![credential("a", "s")], &[profile_error(Some("typo"))]);
-        assert_eq!(stale, vec![CredentialId("/d/key.json#b".into())]);
+        assert_eq!(
+            stale,
+            vec![(CredentialId("/d/key.json#b".into()), "b".to_string())]
+        );
         assert_eq!(store.rows().len(), 1);
         // The whole profiles file failing keeps both.
         let mut store = Store::default();

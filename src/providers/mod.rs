@@ -181,9 +181,18 @@ pub async fn confirm_revoked(http: &Http, credential: &Credential, token: &Token
     let Some(url) = &credential.endpoints.tokeninfo else {
         return Confirmation::Unchecked("no tokeninfo endpoint to ask".into());
     };
-    match google::tokeninfo(http, url, token).await {
+    confirmation(google::tokeninfo(http, url, token).await)
+}
+
+/// Reads tokeninfo's answer about a revoked token: only a refusal of the
+/// token itself (400 or 401) confirms; a redirect, an overload or an outage
+/// says nothing about it.
+pub fn confirmation(answer: Result<serde_json::Value, ProviderError>) -> Confirmation {
+    match answer {
         Err(ProviderError::Rejected {
-            status, message, ..
+            status: status @ (400 | 401),
+            message,
+            ..
         }) => Confirmation::Confirmed(format!("tokeninfo now answers {status} {message}")),
         Err(e) => Confirmation::Unchecked(e.to_string()),
         Ok(_) => Confirmation::StillAccepted,
@@ -222,6 +231,35 @@ pub async fn revoke(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_refusal_of_the_token_confirms_a_revocation() {
+        let answer = |status| {
+            Err(ProviderError::Rejected {
+                endpoint: "t".into(),
+                status,
+                message: "m".into(),
+            })
+        };
+        assert!(matches!(
+            confirmation(answer(400)),
+            Confirmation::Confirmed(_)
+        ));
+        assert!(matches!(
+            confirmation(answer(401)),
+            Confirmation::Confirmed(_)
+        ));
+        for status in [307, 429, 500, 503] {
+            assert!(
+                matches!(confirmation(answer(status)), Confirmation::Unchecked(_)),
+                "{status}"
+            );
+        }
+        assert_eq!(
+            confirmation(Ok(serde_json::json!({"aud": "x"}))),
+            Confirmation::StillAccepted
+        );
+    }
 
     #[test]
     fn scrub_removes_secrets_and_terminal_escapes() {
