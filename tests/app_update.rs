@@ -234,3 +234,26 @@ fn a_view_about_a_vanished_credential_closes() {
     })));
     assert_eq!(app.overlays.len(), 1, "help stays");
 }
+
+#[test]
+fn the_readme_names_every_key_of_the_table_and_global_layers() {
+    use tokentop::tui::keymap::{Keymap, Layer};
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let keys = &readme[readme.find("## Keys").expect("a Keys section")..];
+    let keymap = Keymap::default_keys().expect("keymap");
+    for layer in [Layer::Table, Layer::Global] {
+        for b in keymap.bindings(layer) {
+            let written = match b.on.strip_prefix("<C-").and_then(|k| k.strip_suffix('>')) {
+                Some(k) => format!("Ctrl-{}", k.to_uppercase()),
+                None if b.on.chars().count() == 1 => format!("`{}`", b.on),
+                None => continue, // <Up>, <Enter>...: described in words
+            };
+            assert!(
+                keys.contains(&written),
+                "README's Keys table does not mention {written} ({})",
+                b.desc
+            );
+        }
+    }
+}
