@@ -36,16 +36,11 @@ impl Tmux {
         self.home.path().join(name)
     }
 
-    /// Starts `tokentop ARGS` in a 100x30 pane, wrapped in a shell that saves
-    /// the terminal modes before and after and prints the exit status.
-    fn start(&self, args: &str, env: &str) {
-        let script = format!(
-            "stty -a > {before}; env {env} {BIN} {args}; echo EXIT=$?; stty -a > {after}; sleep 60",
-            before = self.file("stty-before").display(),
-            after = self.file("stty-after").display(),
-        );
+    /// Opens a 100x30 pane running `command`, with a UTF-8 locale, a
+    /// tmux TERM and the private HOME.
+    fn open(&self, command: &[&str]) {
         let home = format!("HOME={}", self.home.path().display());
-        let out = self.tmux(&[
+        let mut args = vec![
             "-u",
             "new-session",
             "-d",
@@ -55,21 +50,35 @@ impl Tmux {
             "100",
             "-y",
             "30",
+        ];
+        args.extend([
             "-e",
             "LANG=C.UTF-8",
             "-e",
             "TERM=tmux-256color",
             "-e",
             &home,
-            "sh",
-            "-c",
-            &script,
+            "-e",
+            "PS1=$ ",
         ]);
+        args.extend(command);
+        let out = self.tmux(&args);
         assert!(
             out.status.success(),
             "tmux: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    /// Starts `tokentop ARGS` wrapped in a shell that saves the terminal
+    /// modes before and after and prints the exit status.
+    fn start(&self, args: &str, env: &str) {
+        let script = format!(
+            "stty -a > {before}; env {env} {BIN} {args}; echo EXIT=$?; stty -a > {after}; sleep 60",
+            before = self.file("stty-before").display(),
+            after = self.file("stty-after").display(),
+        );
+        self.open(&["sh", "-c", &script]);
     }
 
     fn screen(&self) -> String {
@@ -328,35 +337,7 @@ fn ttl_words_parse() {
 fn ctrl_z_gives_the_terminal_back_and_fg_resumes() {
     let t = Tmux::new("suspend");
     // Job control needs an interactive shell: Ctrl-Z and fg as a person does.
-    let home = format!("HOME={}", t.home.path().display());
-    let out = t.tmux(&[
-        "-u",
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "-e",
-        "LANG=C.UTF-8",
-        "-e",
-        "TERM=tmux-256color",
-        "-e",
-        &home,
-        "-e",
-        "PS1=$ ",
-        "bash",
-        "--norc",
-        "--noprofile",
-        "-i",
-    ]);
-    assert!(
-        out.status.success(),
-        "tmux: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    t.open(&["bash", "--norc", "--noprofile", "-i"]);
     let before = format!("stty -a > {}", t.file("stty-before").display());
     t.tmux(&["send-keys", "-t", "e2e", &before, "Enter"]);
     t.tmux(&["send-keys", "-t", "e2e", &format!("{BIN} demo"), "Enter"]);
