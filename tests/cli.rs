@@ -289,3 +289,23 @@ async fn a_redirect_is_not_followed_with_the_secrets() {
     );
     assert!(json["credentials"][0]["error"].is_string(), "{json}");
 }
+
+#[tokio::test]
+async fn with_nothing_usable_list_says_where_it_looked_and_what_was_broken() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profiles = dir.path().join("profiles.toml");
+    std::fs::write(
+        &profiles,
+        "[[profile]]\nname = \"p\"\nplatform = \"gcp\"\ngoogle_credentials = \"missing.json\"\n",
+    )
+    .expect("write");
+    let (code, stdout, stderr) =
+        list(dir.path(), &["--profiles", &profiles.display().to_string()]).await;
+    assert_eq!(code, 0);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("no credentials found"), "{stderr}");
+    assert!(
+        stderr.contains("warning:") && stderr.contains("missing.json"),
+        "{stderr}"
+    );
+}

@@ -47,12 +47,15 @@ pub async fn list(
         })
         .map_err(|e| e.to_string())?;
         println!("{text}");
-    } else if listed.is_empty() {
-        eprintln!(
-            "no credentials found: tokentop looked at --profiles (or $XDG_CONFIG_HOME/tokentop/profiles.toml), GOOGLE_APPLICATION_CREDENTIALS, gcloud's ADC file and ~/.databrickscfg"
-        );
     } else {
-        print_table(&listed);
+        if listed.is_empty() {
+            eprintln!(
+                "no credentials found: tokentop looked at --profiles (or $XDG_CONFIG_HOME/tokentop/profiles.toml), \
+                 GOOGLE_APPLICATION_CREDENTIALS, gcloud's ADC file and ~/.databrickscfg"
+            );
+        } else {
+            print_table(&listed);
+        }
         for e in &source_errors {
             eprintln!("warning: {e}");
         }
