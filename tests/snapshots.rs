@@ -173,3 +173,67 @@ fn revoke_confirmation_40x12_keeps_its_keys() {
     );
     insta::assert_snapshot!("confirm_40x12_mono", terminal.backend());
 }
+
+/// A theme giving every slot its own indexed colour, so a cell's colour says
+/// which slot styled it, whatever the palette.
+fn probe_theme() -> Theme {
+    let mut sections: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for (i, slot) in tokentop::tui::theme::SLOTS.iter().enumerate() {
+        let (section, key) = slot.split_once('.').expect("section.key");
+        // The selection is reverse video only, so the cell's own slot shows through.
+        let style = if *slot == "chrome.selection" {
+            "{ reversed = true }".to_string()
+        } else {
+            format!("{{ fg = \"{}\" }}", 100 + i)
+        };
+        sections
+            .entry(section)
+            .or_default()
+            .push(format!("{key} = {style}"));
+    }
+    let mut text = String::from("[meta]\nname = \"probe\"\n");
+    for (section, lines) in sections {
+        text.push_str(&format!("[{section}]\n{}\n", lines.join("\n")));
+    }
+    Theme::parse(&text, "probe.toml").expect("probe theme")
+}
+
+fn slot_of(color: Color) -> &'static str {
+    match color {
+        Color::Indexed(i) if i >= 100 => tokentop::tui::theme::SLOTS[usize::from(i - 100)],
+        _ => "none",
+    }
+}
+
+#[test]
+fn cells_take_the_slot_their_meaning_says() {
+    let theme = probe_theme();
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    let app = fixtures::app();
+    terminal
+        .draw(|frame| view(&app, &theme, frame))
+        .expect("draw");
+    let buffer = terminal.backend().buffer().clone();
+    let line = |y: u16| {
+        (0..80u16)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect::<String>()
+    };
+    let slot_at = |needle: &str, row_of: &str| {
+        let y = (0..24u16)
+            .find(|y| line(*y).contains(row_of))
+            .unwrap_or_else(|| panic!("no line with {row_of}"));
+        let x = line(y)
+            .find(needle)
+            .unwrap_or_else(|| panic!("no {needle} in {}", line(y)));
+        let x = line(y)[..x].chars().count() as u16;
+        slot_of(buffer[(x, y)].fg)
+    };
+    assert_eq!(slot_at("-1m30s", "old-adc"), "ttl.expired");
+    assert_eq!(slot_at("⚠ stale", "orders-api"), "ttl.critical");
+    assert_eq!(slot_at("! error", "nightly-data"), "state.error");
+    assert_eq!(slot_at("✓ fresh", "lakehouse"), "ttl.fresh");
+    assert_eq!(slot_at("PLATFORM", "PLATFORM"), "chrome.header");
+    assert_eq!(slot_at("sha256:", "token sha256:"), "secret.fingerprint");
+    assert_eq!(slot_at("r refresh", "q quit"), "chrome.key");
+}
