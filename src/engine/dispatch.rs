@@ -101,7 +101,7 @@ impl Engine {
         let Some(running) = self.in_flight.remove(&key) else {
             return;
         };
-        let still_busy = [Op::Refresh, Op::Decode, Op::Revoke]
+        let still_busy = Op::ALL
             .into_iter()
             .find(|op| self.in_flight.contains_key(&(done.id.clone(), *op)));
         let Some(entry) = self.store.get_mut(&done.id) else {

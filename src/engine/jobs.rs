@@ -20,6 +20,9 @@ pub enum Op {
 }
 
 impl Op {
+    /// Every operation.
+    pub const ALL: [Op; 3] = [Op::Refresh, Op::Decode, Op::Revoke];
+
     /// The operation's name: shown beside ⟳ while it runs, and in the journal.
     pub fn label(self) -> &'static str {
         match self {

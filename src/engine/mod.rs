@@ -206,7 +206,7 @@ impl Engine {
         }
         // Work for a credential that changed or went away no longer applies.
         for (id, profile) in self.store.replace(found.credentials, &found.errors) {
-            for op in [Op::Refresh, Op::Decode, Op::Revoke] {
+            for op in Op::ALL {
                 if let Some(running) = self.in_flight.remove(&(id.clone(), op)) {
                     self.abandon(
                         &id,

@@ -82,7 +82,6 @@ pub async fn jwt_bearer(
         ));
     };
     let endpoint = cred.endpoints.token.as_str();
-    let url = check_url(endpoint)?;
     let claims = AssertionClaims {
         iss: client_email,
         aud: ASSERTION_AUDIENCE,
@@ -107,26 +106,7 @@ pub async fn jwt_bearer(
         ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
         ("assertion", assertion.expose()),
     ];
-    let response = http
-        .client()
-        .post(url)
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| ProviderError::network(endpoint, &e))?;
-    let status = response.status();
-    let body = response
-        .text()
-        .await
-        .map_err(|e| ProviderError::network(endpoint, &e))?;
-    if !status.is_success() {
-        return Err(ProviderError::rejected(
-            endpoint,
-            status.as_u16(),
-            &body,
-            &[&assertion],
-        ));
-    }
+    let body = post_form(http, endpoint, &form, &[&assertion]).await?;
     let grant: GrantResponse = serde_json::from_str(&body)
         .map_err(|e| ProviderError::config(endpoint, format!("unexpected token response: {e}")))?;
     let expires_in = grant
@@ -177,15 +157,40 @@ pub async fn tokeninfo(
     url: &str,
     token: &Token,
 ) -> Result<serde_json::Value, ProviderError> {
-    let parsed = check_url(url)?;
     let field = match token.kind {
         TokenKind::Access => "access_token",
         TokenKind::Id => "id_token",
     };
+    let body = post_form(http, url, &[(field, token.value.expose())], &[&token.value]).await?;
+    serde_json::from_str(&body).map_err(|e| ProviderError::config(url, format!("not JSON: {e}")))
+}
+
+/// Revokes a token (`POST token=...`); Google answers 200 or 400 (wire.md §2.4).
+pub async fn revoke(http: &Http, url: &str, token: &Token) -> Result<(), ProviderError> {
+    post_form(
+        http,
+        url,
+        &[("token", token.value.expose())],
+        &[&token.value],
+    )
+    .await
+    .map(drop)
+}
+
+/// POSTs a form to `url` (checked first) and returns the body of a 2xx
+/// answer; any other answer is an error naming `url`, its text scrubbed of
+/// the secrets `sent` (the form carries them).
+async fn post_form(
+    http: &Http,
+    url: &str,
+    form: &[(&str, &str)],
+    sent: &[&Secret],
+) -> Result<String, ProviderError> {
+    let parsed = check_url(url)?;
     let response = http
         .client()
         .post(parsed)
-        .form(&[(field, token.value.expose())])
+        .form(form)
         .send()
         .await
         .map_err(|e| ProviderError::network(url, &e))?;
@@ -194,36 +199,9 @@ pub async fn tokeninfo(
         .text()
         .await
         .map_err(|e| ProviderError::network(url, &e))?;
-    if !status.is_success() {
-        return Err(ProviderError::rejected(
-            url,
-            status.as_u16(),
-            &body,
-            &[&token.value],
-        ));
-    }
-    serde_json::from_str(&body).map_err(|e| ProviderError::config(url, format!("not JSON: {e}")))
-}
-
-/// Revokes a token (`POST token=...`); Google answers 200 or 400 (wire.md §2.4).
-pub async fn revoke(http: &Http, url: &str, token: &Token) -> Result<(), ProviderError> {
-    let parsed = check_url(url)?;
-    let response = http
-        .client()
-        .post(parsed)
-        .form(&[("token", token.value.expose())])
-        .send()
-        .await
-        .map_err(|e| ProviderError::network(url, &e))?;
-    let status = response.status();
     if status.is_success() {
-        return Ok(());
+        Ok(body)
+    } else {
+        Err(ProviderError::rejected(url, status.as_u16(), &body, sent))
     }
-    let body = response.text().await.unwrap_or_default();
-    Err(ProviderError::rejected(
-        url,
-        status.as_u16(),
-        &body,
-        &[&token.value],
-    ))
 }
