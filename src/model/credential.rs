@@ -75,6 +75,12 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// True when revoking the token also revokes the refresh token behind
+    /// it, so getting a new one means logging in again (Google, wire.md §2.4).
+    pub fn revoke_ends_login(self) -> bool {
+        self == Kind::User
+    }
+
     /// The short label shown in tables.
     pub fn label(self) -> &'static str {
         match self {

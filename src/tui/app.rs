@@ -5,7 +5,7 @@ use super::action::Action;
 use super::event::{Effect, Event};
 use super::keymap::{Keymap, Layer};
 use crate::engine::protocol::{Command, Level, Update};
-use crate::model::{Clock, CredentialId, DecodeReport, Kind, Row, Status};
+use crate::model::{Clock, CredentialId, DecodeReport, Row, Status};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -180,10 +180,10 @@ impl App {
                     self.say(Level::Warn, format!("{}: no token to revoke", row.profile));
                 }
                 Some(row) if row.status == Status::Revoked => {
-                    let next = match row.kind {
-                        // Google revokes the refresh token with it (wire.md §2.4).
-                        Kind::User => "its refresh token went with it: log in again",
-                        _ => "r for a new token",
+                    let next = if row.kind.revoke_ends_login() {
+                        "its refresh token went with it: log in again"
+                    } else {
+                        "r for a new token"
                     };
                     self.say(
                         Level::Info,
@@ -276,16 +276,16 @@ impl App {
 
     /// Soonest expiry first, then rows without one, then revoked ones; ties by profile.
     fn sort(&mut self) {
-        self.rows.sort_by(|a, b| {
-            let key = |r: &Row| {
-                (
-                    r.status == Status::Revoked,
-                    r.expires_at.is_none(),
-                    r.expires_at,
-                    r.profile.clone(),
-                )
-            };
-            key(a).cmp(&key(b))
-        });
+        self.rows.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     }
+}
+
+/// The table's order, borrowing from the row (no copy per comparison).
+fn sort_key(r: &Row) -> (bool, bool, Option<DateTime<Utc>>, &str) {
+    (
+        r.status == Status::Revoked,
+        r.expires_at.is_none(),
+        r.expires_at,
+        r.profile.as_str(),
+    )
 }

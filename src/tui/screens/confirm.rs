@@ -1,6 +1,6 @@
 //! "Revoke this token?": a destructive action waits for a yes.
 
-use crate::model::{Kind, Row};
+use crate::model::Row;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -28,8 +28,7 @@ pub fn render(row: Option<&Row>, theme: &Theme, frame: &mut Frame, area: Rect) {
         Line::default(),
         Line::from("It stops working everywhere it is used."),
     ];
-    if row.is_some_and(|r| r.kind == Kind::User) {
-        // Google revokes the refresh token with it (wire.md §2.4).
+    if row.is_some_and(|r| r.kind.revoke_ends_login()) {
         text.push(Line::from(
             "Its refresh token goes too: you will have to log in again.",
         ));
