@@ -50,18 +50,11 @@ impl Journal {
         &self.path
     }
 
-    /// Appends one line (mode 0600 when created).
+    /// Appends one line (the file 0600 in a 0700 folder).
     pub fn append(&self, entry: &Entry<'_>) -> std::io::Result<()> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.create(true).append(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
         line.push(b'\n');
-        options.open(&self.path)?.write_all(&line)
+        crate::files::append_private(&self.path)?.write_all(&line)
     }
 }
 

@@ -6,10 +6,11 @@
 //! |-------------|---------------------------------------|------------------------------------------|
 //! | `model`     | pure data and rules, the clock        | nothing of ours                          |
 //! | `net`       | the HTTP client, loopback-only http   | nothing of ours                          |
-//! | `config`    | XDG locations, UI options             | nothing of ours                          |
-//! | `audit`     | the append-only journal               | nothing of ours                          |
-//! | `logging`   | tracing to a file                     | config                                   |
-//! | `sources`   | files and env to credentials          | model                                    |
+//! | `files`     | safe reads of user files, private writes | nothing of ours                       |
+//! | `config`    | XDG locations, UI options             | files                                    |
+//! | `audit`     | the append-only journal               | files                                    |
+//! | `logging`   | tracing to a file                     | config, files                            |
+//! | `sources`   | files and env to credentials          | model, files                             |
 //! | `inspect`   | JWT decode, discovery, JWKS           | model, net                               |
 //! | `providers` | refresh, tokeninfo, revoke per vendor | model, net, inspect                      |
 //! | `engine`    | store, jobs, watcher; the protocol    | model, net, sources, providers, inspect, audit |
@@ -31,6 +32,7 @@ pub mod config;
 pub mod demo;
 pub mod emulator;
 pub mod engine;
+pub mod files;
 pub mod inspect;
 pub mod launch;
 pub mod logging;

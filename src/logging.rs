@@ -2,13 +2,15 @@
 
 use tracing_appender::non_blocking::WorkerGuard;
 
-/// Starts logging at `level` into `$XDG_STATE_HOME/tokentop/tokentop.log`.
+/// Starts logging at `level` into `$XDG_STATE_HOME/tokentop/tokentop.log`
+/// (0600, in a 0700 folder).
 /// Keep the guard alive for the program's life.
 pub fn init(level: &str) -> Result<WorkerGuard, String> {
     let dir = crate::config::state_dir().ok_or("no state directory")?;
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let appender = tracing_appender::rolling::never(&dir, "tokentop.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let path = dir.join("tokentop.log");
+    let file =
+        crate::files::append_private(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = tracing_subscriber::EnvFilter::try_new(format!("tokentop={level}"))
         .map_err(|e| e.to_string())?;
     tracing_subscriber::fmt()

@@ -62,9 +62,9 @@ fn main() -> ExitCode {
         }
     };
     let ui = tokentop::config::UiOptions::resolve(cli.theme.as_deref(), cli.no_color);
-    let profiles = cli
-        .profiles
-        .or_else(|| tokentop::config::default_profiles_path().filter(|p| p.exists()));
+    let profiles = cli.profiles.or_else(|| {
+        tokentop::config::default_profiles_path().filter(|p| tokentop::sources::something_at(p))
+    });
     let result = runtime.block_on(async move {
         match cli.command {
             None => {

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 const RULES: &[(&str, &[&str])] = &[
     ("model", &[]),
     ("net", &[]),
-    ("config", &[]),
-    ("audit", &[]),
-    ("logging", &["config"]),
-    ("sources", &["model"]),
+    ("files", &[]),
+    ("config", &["files"]),
+    ("audit", &["files"]),
+    ("logging", &["config", "files"]),
+    ("sources", &["model", "files"]),
     ("inspect", &["model", "net"]),
     ("providers", &["model", "net", "inspect"]),
     (

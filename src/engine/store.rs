@@ -1,7 +1,7 @@
 //! The credential table: secret material and current tokens, in discovery
 //! order, and the row snapshots made from them.
 
-use crate::model::{Credential, CredentialId, Row, Status, Token};
+use crate::model::{Credential, CredentialId, Row, Status, Token, printable_owned};
 use crate::sources::SourceError;
 use std::collections::HashMap;
 
@@ -131,25 +131,31 @@ impl Store {
         let e = self.entries.get(id)?;
         let c = &e.credential;
         let t = e.token.as_ref();
+        // Names, scopes and errors come from files and servers: made
+        // printable here, so every consumer shows them safely.
+        let text = |s: &str| printable_owned(s);
         Some(Row {
             id: c.id.clone(),
-            profile: c.provenance.profile.clone(),
+            profile: text(&c.provenance.profile),
             platform: c.platform,
             kind: c.kind,
-            principal: c.principal.clone(),
-            source: c.provenance.source.clone(),
+            principal: text(&c.principal),
+            source: text(&c.provenance.source),
             token_kind: t.map(|t| t.kind),
             fingerprint: t.map(|t| t.value.fingerprint()),
             issued_at: t.map(|t| t.issued_at),
             expires_at: t.and_then(|t| t.expires_at),
             scopes: t
-                .map(|t| t.scopes.clone())
-                .unwrap_or_else(|| c.scopes.clone()),
+                .map_or(&c.scopes, |t| &t.scopes)
+                .iter()
+                .map(|s| text(s))
+                .collect(),
             audience: t
-                .and_then(|t| t.audience.clone())
-                .or_else(|| c.audience.clone()),
+                .and_then(|t| t.audience.as_deref())
+                .or(c.audience.as_deref())
+                .map(text),
             status: e.status.clone(),
-            error: e.source_error.clone().or_else(|| e.error.clone()),
+            error: e.source_error.as_deref().or(e.error.as_deref()).map(text),
             busy: e.busy.map(str::to_string),
             capabilities: c.capabilities(),
         })

@@ -5,6 +5,7 @@ pub mod credential;
 pub mod decoded;
 pub mod row;
 pub mod secret;
+pub mod text;
 pub mod token;
 pub mod toml_error;
 
@@ -15,6 +16,7 @@ pub use credential::{
 pub use decoded::{DecodeReport, DecodedBody, SignatureCheck};
 pub use row::{Row, Status};
 pub use secret::Secret;
+pub use text::{printable, printable_owned};
 pub use token::{
     Token, TokenKind, TtlClass, abbreviate_scopes, expiry_after, format_relative, format_ttl,
 };

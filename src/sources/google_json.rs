@@ -42,7 +42,7 @@ struct RawFile {
 
 /// Reads and parses a Google credential file. Errors name the file and the field.
 pub fn read(path: &Path) -> Result<GoogleFile, SourceError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SourceError::io(path, &e))?;
+    let text = crate::files::read_text(path).map_err(|e| SourceError::unreadable(path, &e))?;
     parse(&text, path)
 }
 

@@ -5,7 +5,9 @@ pub mod databrickscfg;
 pub mod google_json;
 pub mod profiles;
 
-use crate::model::{Credential, CredentialId, Endpoints, Kind, Platform, Provenance};
+use crate::model::{
+    Credential, CredentialId, Endpoints, Kind, Platform, Provenance, printable_owned,
+};
 use profiles::ProfileSpec;
 use std::path::{Path, PathBuf};
 
@@ -24,11 +26,12 @@ pub struct SourceError {
 }
 
 impl SourceError {
-    /// An error about `path`.
+    /// An error about `path`. Path and message may quote a file's contents
+    /// (a section name, a value): both are made printable.
     pub fn new(path: &Path, message: impl Into<String>) -> Self {
         Self {
-            source_path: path.display().to_string(),
-            message: message.into(),
+            source_path: printable_owned(&path.display().to_string()),
+            message: printable_owned(&message.into()),
             profile: None,
         }
     }
@@ -37,13 +40,14 @@ impl SourceError {
     /// not found this time: its file, or its profiles file, failed as a whole
     /// or for that very profile.
     pub fn breaks(&self, p: &crate::model::Provenance) -> bool {
-        let file = self.source_path == p.source || Some(&self.source_path) == p.via.as_ref();
+        let same = |path: &str| self.source_path == printable_owned(path);
+        let file = same(&p.source) || p.via.as_deref().is_some_and(same);
         file && self.profile.as_ref().is_none_or(|name| *name == p.profile)
     }
 
-    /// An I/O error reading `path`.
-    pub fn io(path: &Path, err: &std::io::Error) -> Self {
-        Self::new(path, format!("cannot read: {err}"))
+    /// Why `path` could not be read.
+    pub fn unreadable(path: &Path, err: &crate::files::ReadError) -> Self {
+        Self::new(path, err.to_string())
     }
 }
 
@@ -56,12 +60,17 @@ pub struct DiscoveryConfig {
     pub adc_files: Vec<PathBuf>,
     /// `.databrickscfg` files whose M2M profiles to show.
     pub databricks_configs: Vec<PathBuf>,
+    /// Paths that an environment variable named, with the variable: their
+    /// errors say which variable to fix.
+    pub named_by: Vec<(PathBuf, &'static str)>,
 }
 
 impl DiscoveryConfig {
     /// The ambient locations: `GOOGLE_APPLICATION_CREDENTIALS`, gcloud's ADC file
     /// (`$CLOUDSDK_CONFIG` or `~/.config/gcloud`), and `DATABRICKS_CONFIG_FILE`
-    /// or `~/.databrickscfg`. Missing files are skipped.
+    /// or `~/.databrickscfg`. A default location with nothing there is
+    /// skipped; a path an environment variable names is always read, so a
+    /// missing, dangling or unreadable one is reported.
     pub fn ambient(profiles_file: Option<PathBuf>) -> Self {
         let env = |name: &str| {
             std::env::var_os(name)
@@ -71,24 +80,56 @@ impl DiscoveryConfig {
         let home = env("HOME");
         let gcloud_dir =
             env("CLOUDSDK_CONFIG").or_else(|| home.as_ref().map(|h| h.join(".config/gcloud")));
-        let adc_files = [
-            env("GOOGLE_APPLICATION_CREDENTIALS"),
-            gcloud_dir.map(|d| d.join("application_default_credentials.json")),
-        ];
-        let databricks =
-            env("DATABRICKS_CONFIG_FILE").or_else(|| home.map(|h| h.join(".databrickscfg")));
-        let mut adc_files: Vec<PathBuf> = adc_files
-            .into_iter()
-            .flatten()
-            .filter(|p| p.exists())
-            .collect();
-        adc_files.dedup();
-        Self {
+        let mut config = Self {
             profiles_file,
-            adc_files,
-            databricks_configs: databricks.into_iter().filter(|p| p.exists()).collect(),
+            ..Self::default()
+        };
+        let google_env = env("GOOGLE_APPLICATION_CREDENTIALS");
+        let gcloud_adc = gcloud_dir.map(|d| d.join("application_default_credentials.json"));
+        config.add_ambient(google_env, Some("GOOGLE_APPLICATION_CREDENTIALS"), true);
+        config.add_ambient(gcloud_adc, None, true);
+        match env("DATABRICKS_CONFIG_FILE") {
+            Some(path) => config.add_ambient(Some(path), Some("DATABRICKS_CONFIG_FILE"), false),
+            None => config.add_ambient(home.map(|h| h.join(".databrickscfg")), None, false),
+        }
+        config
+    }
+
+    /// Adds a Google (`google`) or Databricks file: always when the
+    /// environment variable `var` named it, else only when something is there.
+    fn add_ambient(&mut self, path: Option<PathBuf>, var: Option<&'static str>, google: bool) {
+        let Some(path) = path else { return };
+        match var {
+            Some(var) => self.named_by.push((path.clone(), var)),
+            None if !something_at(&path) => return,
+            None => {}
+        }
+        let list = if google {
+            &mut self.adc_files
+        } else {
+            &mut self.databricks_configs
+        };
+        if !list.contains(&path) {
+            list.push(path);
         }
     }
+
+    /// `error`, saying which environment variable named its path.
+    fn explain(&self, mut error: SourceError) -> SourceError {
+        if let Some((_, var)) = self
+            .named_by
+            .iter()
+            .find(|(p, _)| printable_owned(&p.display().to_string()) == error.source_path)
+        {
+            error.message = format!("{} (the file ${var} names)", error.message);
+        }
+        error
+    }
+}
+
+/// True when a file, folder or link (even a broken one) is at `path`.
+pub fn something_at(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
 }
 
 /// What discovery found.
@@ -126,12 +167,14 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
                 vec![],
                 None,
             )),
-            Err(e) => found.errors.push(e),
+            Err(e) => found.errors.push(config.explain(e)),
         }
     }
     for path in &config.databricks_configs {
-        let (profiles, mut errors) = databrickscfg::read(path);
-        found.errors.append(&mut errors);
+        let (profiles, errors) = databrickscfg::read(path);
+        found
+            .errors
+            .extend(errors.into_iter().map(|e| config.explain(e)));
         for p in profiles {
             let name = p.name.clone();
             found

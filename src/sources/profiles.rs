@@ -78,7 +78,7 @@ pub struct EndpointOverrides {
 
 /// Reads and validates a profiles file; errors name the file, line and key.
 pub fn read(path: &Path) -> Result<ProfilesFile, SourceError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SourceError::io(path, &e))?;
+    let text = crate::files::read_text(path).map_err(|e| SourceError::unreadable(path, &e))?;
     parse(&text, path)
 }
 
