@@ -1,7 +1,59 @@
-//! The HTTP client that providers and inspect share: rustls, timeouts, and the
-//! rule that plain `http://` is allowed only to loopback hosts.
+//! The HTTP client that providers and inspect share: rustls, timeouts, the
+//! rule that plain `http://` is allowed only to loopback hosts, and the one
+//! bounded reader every answer's body goes through.
 
 use std::time::Duration;
+
+/// The most of any answer tokentop reads: token, tokeninfo, revoke, JWKS
+/// and discovery answers are a few kilobytes; anything past this is refused
+/// unread, however long the server keeps sending.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// An answer that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// The connection failed or timed out while reading.
+    #[error(transparent)]
+    Transport(#[from] reqwest::Error),
+    /// The body was longer than [`MAX_BODY_BYTES`].
+    #[error("the answer is larger than {limit} bytes; not read")]
+    TooLarge {
+        /// The cap.
+        limit: usize,
+    },
+}
+
+/// Reads `response`'s body, at most [`MAX_BODY_BYTES`]: a declared length
+/// over the cap is refused before reading, an undeclared one is cut off as
+/// soon as it passes the cap.
+pub async fn read_body(response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    read_body_capped(response, MAX_BODY_BYTES).await
+}
+
+/// [`read_body`] with an explicit cap.
+pub async fn read_body_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge { limit });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// [`read_body`] as text (invalid UTF-8 replaced).
+pub async fn read_text(response: reqwest::Response) -> Result<String, BodyError> {
+    let body = read_body(response).await?;
+    Ok(String::from_utf8(body)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
 
 /// A URL that tokentop refuses to call, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,43 +95,6 @@ impl Http {
     /// The underlying client, for a request to a URL that [`check_url`] accepted.
     pub fn client(&self) -> &reqwest::Client {
         &self.client
-    }
-
-    async fn send_oauth2(
-        &self,
-        request: oauth2::HttpRequest,
-    ) -> Result<oauth2::HttpResponse, reqwest::Error> {
-        let (parts, body) = request.into_parts();
-        let response = self
-            .client
-            .request(parts.method, parts.uri.to_string())
-            .headers(parts.headers)
-            .body(body)
-            .send()
-            .await?;
-        let mut builder = oauth2::http::Response::builder().status(response.status());
-        for (name, value) in response.headers() {
-            builder = builder.header(name, value);
-        }
-        let bytes = response.bytes().await?;
-        // A builder fed only a valid status and valid headers cannot fail.
-        Ok(builder.body(bytes.to_vec()).unwrap_or_default())
-    }
-}
-
-/// Lets the oauth2 crate send its requests through this client.
-impl<'c> oauth2::AsyncHttpClient<'c> for Http {
-    type Error = reqwest::Error;
-    type Future = std::pin::Pin<
-        Box<
-            dyn std::future::Future<Output = Result<oauth2::HttpResponse, reqwest::Error>>
-                + Send
-                + 'c,
-        >,
-    >;
-
-    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
-        Box::pin(self.send_oauth2(request))
     }
 }
 

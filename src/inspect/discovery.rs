@@ -19,7 +19,11 @@ pub async fn jwks_uri(http: &Http, issuer: &str) -> Result<String, String> {
             tried.push(format!("{url}: HTTP {}", response.status().as_u16()));
             continue;
         }
-        let body: serde_json::Value = response.json().await.map_err(|e| format!("{url}: {e}"))?;
+        let text = crate::net::read_text(response)
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        let body: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{url}: not a discovery document: {e}"))?;
         let named = body
             .get("issuer")
             .and_then(|v| v.as_str())

@@ -43,7 +43,9 @@ impl JwksCache {
             .and_then(max_age)
             .unwrap_or(DEFAULT_MAX_AGE)
             .min(MAX_AGE_CAP);
-        let body = response.text().await.map_err(|e| format!("{url}: {e}"))?;
+        let body = crate::net::read_text(response)
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
         if !status.is_success() {
             return Err(format!("{url}: HTTP {}", status.as_u16()));
         }

@@ -18,5 +18,6 @@ pub use row::{Row, Status};
 pub use secret::Secret;
 pub use text::{printable, printable_owned};
 pub use token::{
-    Token, TokenKind, TtlClass, abbreviate_scopes, expiry_after, format_relative, format_ttl,
+    Token, TokenKind, TtlClass, abbreviate_scopes, check_token_value, expiry_after,
+    format_relative, format_ttl,
 };

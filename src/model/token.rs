@@ -31,6 +31,31 @@ pub struct Token {
     pub audience: Option<String>,
 }
 
+/// The longest token tokentop holds. Google and Databricks tokens are 0.2
+/// to 2 KiB; an Entra ID token full of group claims stays under 10 KiB.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// Checks a token a server sent before it is held: not empty, at most
+/// [`MAX_TOKEN_BYTES`], and visible ASCII only (RFC 6750's `b64token`, and
+/// the dots of a JWT), since it goes into `Authorization` headers.
+pub fn check_token_value(value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Err("is empty".into());
+    }
+    if value.len() > MAX_TOKEN_BYTES {
+        return Err(format!(
+            "is {} bytes long; tokens are at most {MAX_TOKEN_BYTES}",
+            value.len()
+        ));
+    }
+    if let Some(bad) = value.bytes().find(|b| !(0x21..=0x7e).contains(b)) {
+        return Err(format!(
+            "contains the byte 0x{bad:02x}; a token is visible ASCII"
+        ));
+    }
+    Ok(())
+}
+
 /// How a token stands, as the table shows it. Colour is never the only signal:
 /// each class has a word and a symbol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -148,6 +173,16 @@ mod tests {
         assert_eq!(expiry_after(now, i64::MAX), None);
         assert_eq!(expiry_after(now, 1_000_000_000_000_000), None);
         assert_eq!(expiry_after(now, -5), None);
+    }
+
+    #[test]
+    fn only_plausible_tokens_are_held() {
+        assert!(check_token_value("ya29.a0AfB_byC-x/y+z=").is_ok());
+        assert!(check_token_value("").is_err());
+        assert!(check_token_value(&"a".repeat(MAX_TOKEN_BYTES + 1)).is_err());
+        assert!(check_token_value(&"a".repeat(MAX_TOKEN_BYTES)).is_ok());
+        assert!(check_token_value("ya29 with space").is_err());
+        assert!(check_token_value("ya29.\u{1b}]0;x").is_err());
     }
 
     #[test]

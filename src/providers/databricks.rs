@@ -1,11 +1,11 @@
 //! Databricks OAuth M2M: client-credentials grant with HTTP Basic client
 //! authentication, `scope=all-apis` by default (wire.md §3.4).
 
-use super::{ProviderError, oauth};
+use super::ProviderError;
+use super::grant::{self, ClientAuth, post_form};
 use crate::model::{Credential, Material, Token};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
-use oauth2::Scope;
 
 /// Obtains an access token (an RS256 `at+jwt`) for a service principal.
 pub async fn client_credentials(
@@ -24,16 +24,17 @@ pub async fn client_credentials(
         ));
     };
     let endpoint = cred.endpoints.token.as_str();
-    let response = oauth::client(
+    let scope = cred.scopes.join(" ");
+    let mut form = vec![("grant_type", "client_credentials")];
+    if !scope.is_empty() {
+        form.push(("scope", &scope));
+    }
+    let body = post_form(
+        http,
         endpoint,
-        client_id,
-        client_secret,
-        oauth2::AuthType::BasicAuth,
-    )?
-    .exchange_client_credentials()
-    .add_scopes(cred.scopes.iter().map(|s| Scope::new(s.clone())))
-    .request_async(http)
-    .await
-    .map_err(|e| oauth::error(endpoint, e, &[client_secret]))?;
-    Ok(oauth::access_token(&response, cred, now))
+        &form,
+        ClientAuth::Basic(client_id, client_secret),
+    )
+    .await?;
+    grant::access_token(grant::parse_grant(&body, endpoint)?, cred, now, endpoint)
 }

@@ -3,11 +3,13 @@
 
 pub mod databricks;
 pub mod google;
-pub mod oauth;
+pub mod grant;
+pub mod scrub;
 
-use crate::model::{Credential, Material, Secret, Token};
+use crate::model::{Credential, Material, Token};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
+use scrub::Sent;
 
 /// A failed provider call, naming the endpoint and what the server said.
 /// Never carries a token or secret.
@@ -21,15 +23,6 @@ pub enum ProviderError {
         /// HTTP status.
         status: u16,
         /// `error: error_description`, or the body's first line.
-        message: String,
-    },
-    /// The token endpoint refused with an OAuth error (RFC 6749 §5.2); the
-    /// oauth2 crate does not keep the HTTP status, so none is claimed.
-    #[error("{endpoint}: {message}")]
-    OAuth {
-        /// The URL.
-        endpoint: String,
-        /// `error: error_description`.
         message: String,
     },
     /// The request did not complete.
@@ -60,8 +53,9 @@ impl From<crate::net::UrlRejected> for ProviderError {
 }
 
 impl ProviderError {
-    /// A transport failure talking to `endpoint`.
-    pub fn network(endpoint: &str, err: &dyn std::error::Error) -> Self {
+    /// A transport failure talking to `endpoint` (its text scrubbed of
+    /// what was `sent`).
+    pub fn network(endpoint: &str, err: &dyn std::error::Error, sent: &Sent) -> Self {
         let mut message = err.to_string();
         let mut source = err.source();
         while let Some(cause) = source {
@@ -70,7 +64,7 @@ impl ProviderError {
         }
         Self::Network {
             endpoint: endpoint.to_string(),
-            message,
+            message: sent.scrub(&message),
         }
     }
 
@@ -82,13 +76,13 @@ impl ProviderError {
         }
     }
 
-    /// An HTTP error answer; OAuth-style bodies become `error: description`.
-    /// `sent` are the secrets the request carried: see [`scrub`].
-    pub fn rejected(endpoint: &str, status: u16, body: &str, sent: &[&Secret]) -> Self {
+    /// An HTTP error answer; OAuth-style bodies become `error: description`,
+    /// scrubbed of the secrets the request carried.
+    pub fn rejected(endpoint: &str, status: u16, body: &str, sent: &Sent) -> Self {
         Self::Rejected {
             endpoint: endpoint.to_string(),
             status,
-            message: scrub(&error_summary(body), sent),
+            message: sent.scrub(&error_summary(body)),
         }
     }
 }
@@ -111,31 +105,6 @@ pub fn error_summary(body: &str) -> String {
     } else {
         line.chars().take(160).collect()
     }
-}
-
-/// Makes a server's words safe to show, log and journal: control characters
-/// become spaces (no terminal escapes), each secret the request carried is
-/// replaced by its fingerprint, and if any 12-character piece of one is
-/// still there (a server quoting a cut-off secret) the text is withheld.
-pub fn scrub(text: &str, sent: &[&Secret]) -> String {
-    let mut out: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    for secret in sent.iter().filter(|s| s.expose().len() >= 8) {
-        out = out.replace(secret.expose(), &secret.fingerprint());
-    }
-    let quotes_a_piece = |secret: &&&Secret| {
-        let value = secret.expose().as_bytes();
-        value.len() >= 12
-            && value
-                .windows(12)
-                .any(|w| out.as_bytes().windows(12).any(|o| o == w))
-    };
-    if sent.iter().any(|s| quotes_a_piece(&s)) {
-        return "(the server's answer quoted a secret it was sent: withheld)".to_string();
-    }
-    out
 }
 
 /// Obtains a new token for a credential.
@@ -258,31 +227,6 @@ mod tests {
         assert_eq!(
             confirmation(Ok(serde_json::json!({"aud": "x"}))),
             Confirmation::StillAccepted
-        );
-    }
-
-    #[test]
-    fn scrub_removes_secrets_and_terminal_escapes() {
-        let refresh = Secret::new("1//0gAbCdEfGhIjKlMnOp");
-        let said = format!("invalid_grant: bad token {} \u{1b}[2J", refresh.expose());
-        let clean = scrub(&said, &[&refresh]);
-        assert!(
-            !clean.contains("1//0gAbCd") && !clean.contains('\u{1b}'),
-            "{clean}"
-        );
-        assert!(clean.contains(&refresh.fingerprint()), "{clean}");
-        // A cut-off quote of the secret withholds the whole text.
-        let cut = format!(
-            "echo: grant_type=refresh_token&refresh_token={}",
-            &refresh.expose()[..14]
-        );
-        assert_eq!(
-            scrub(&cut, &[&refresh]),
-            "(the server's answer quoted a secret it was sent: withheld)"
-        );
-        assert_eq!(
-            scrub("Token has been expired or revoked.", &[&refresh]),
-            "Token has been expired or revoked."
         );
     }
 

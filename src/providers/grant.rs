@@ -1,0 +1,234 @@
+//! One path for every call that carries a secret: the form POST (with the
+//! client in the body or in a Basic header), the bounded answer, one parser
+//! for token-endpoint answers, and every error scrubbed of what was sent.
+
+use super::ProviderError;
+use super::scrub::Sent;
+use crate::model::{Credential, Secret, Token, TokenKind, check_token_value, expiry_after};
+use crate::net::{Http, check_url};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+/// How the client authenticates at the token endpoint (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy)]
+pub enum ClientAuth<'a> {
+    /// No client authentication (the form carries the grant alone).
+    None,
+    /// `client_id` and `client_secret` as form fields (Google).
+    InBody(&'a str, &'a Secret),
+    /// An `Authorization: Basic` header (Databricks).
+    Basic(&'a str, &'a Secret),
+}
+
+/// Form fields that never carry a secret; every other field's value is
+/// treated as one when scrubbing the answer.
+const PUBLIC_FIELDS: [&str; 7] = [
+    "grant_type",
+    "scope",
+    "audience",
+    "target_audience",
+    "subject_token_type",
+    "requested_token_type",
+    "token_type_hint",
+];
+
+/// POSTs `form` to `url` (checked first: https, or http to loopback) and
+/// returns the body of a 2xx answer. Any other answer is an error naming
+/// `url` whose text is scrubbed of every secret the request carried.
+pub async fn post_form(
+    http: &Http,
+    url: &str,
+    form: &[(&str, &str)],
+    auth: ClientAuth<'_>,
+) -> Result<String, ProviderError> {
+    let parsed = check_url(url)?;
+    let mut fields: Vec<(&str, &str)> = form.to_vec();
+    let mut secrets: Vec<Secret> = form
+        .iter()
+        .filter(|(name, _)| !PUBLIC_FIELDS.contains(name))
+        .map(|(_, value)| Secret::new(*value))
+        .collect();
+    let mut request = http.client().post(parsed);
+    let mut sent = match auth {
+        ClientAuth::None => Sent::default(),
+        ClientAuth::InBody(id, secret) => {
+            fields.push(("client_id", id));
+            fields.push(("client_secret", secret.expose()));
+            secrets.push(secret.clone());
+            Sent::default()
+        }
+        ClientAuth::Basic(id, secret) => {
+            request = request.basic_auth(form_encode(id), Some(form_encode(secret.expose())));
+            Sent::default().with_basic(id, secret)
+        }
+    };
+    sent = sent.and(&secrets);
+    let response = request
+        .form(&fields)
+        .send()
+        .await
+        .map_err(|e| ProviderError::network(url, &e, &sent))?;
+    let status = response.status();
+    let body = crate::net::read_text(response)
+        .await
+        .map_err(|e| ProviderError::network(url, &e, &sent))?;
+    if status.is_success() {
+        Ok(body)
+    } else {
+        Err(ProviderError::rejected(url, status.as_u16(), &body, &sent))
+    }
+}
+
+fn form_encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// A token endpoint's success answer (RFC 6749 §5.1), checked.
+#[derive(Debug)]
+pub struct Grant {
+    /// `access_token`, if sent.
+    pub access_token: Option<Secret>,
+    /// `id_token`, if sent.
+    pub id_token: Option<Secret>,
+    /// `expires_in` in seconds: a number, or a string of digits (both are
+    /// accepted by every client, so both are accepted on every path).
+    pub expires_in: Option<i64>,
+    /// `scope`, split on spaces.
+    pub scopes: Option<Vec<String>>,
+}
+
+/// Reads a token endpoint's 200 answer. Errors say which field is wrong
+/// and never quote the answer (it may echo what was sent).
+pub fn parse_grant(body: &str, endpoint: &str) -> Result<Grant, ProviderError> {
+    let bad = |what: String| ProviderError::config(endpoint, format!("token answer: {what}"));
+    let value: Value = serde_json::from_str(body).map_err(|e| {
+        bad(format!(
+            "not JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let Value::Object(fields) = value else {
+        return Err(bad("not a JSON object".into()));
+    };
+    let token = |name: &str| -> Result<Option<Secret>, ProviderError> {
+        match fields.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => {
+                check_token_value(s).map_err(|why| bad(format!("`{name}` {why}")))?;
+                Ok(Some(Secret::new(s.as_str())))
+            }
+            Some(_) => Err(bad(format!("`{name}` is not a string"))),
+        }
+    };
+    let expires_in = match fields.get("expires_in") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(
+            n.as_i64()
+                .ok_or_else(|| bad("`expires_in` is not a whole number of seconds".into()))?,
+        ),
+        Some(Value::String(s)) => Some(
+            s.trim()
+                .parse::<i64>()
+                .map_err(|_| bad("`expires_in` is a string that is not a number".into()))?,
+        ),
+        Some(_) => return Err(bad("`expires_in` is not a number".into())),
+    };
+    let scopes = match fields.get("scope") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.split_whitespace().map(str::to_string).collect()),
+        Some(_) => return Err(bad("`scope` is not a string".into())),
+    };
+    let grant = Grant {
+        access_token: token("access_token")?,
+        id_token: token("id_token")?,
+        expires_in,
+        scopes,
+    };
+    if grant.access_token.is_none() && grant.id_token.is_none() {
+        return Err(bad("neither `access_token` nor `id_token`".into()));
+    }
+    Ok(grant)
+}
+
+/// The access token of a grant. Scopes fall back to the requested ones
+/// (RFC 6749 §5.1: omitted means as requested); a JWT's `aud` is read.
+pub fn access_token(
+    grant: Grant,
+    cred: &Credential,
+    now: DateTime<Utc>,
+    endpoint: &str,
+) -> Result<Token, ProviderError> {
+    let Some(value) = grant.access_token else {
+        return Err(ProviderError::config(
+            endpoint,
+            "token answer: no `access_token`",
+        ));
+    };
+    let audience = crate::inspect::jwt::peek_claims(value.expose())
+        .ok()
+        .and_then(|claims| {
+            claims
+                .get("aud")
+                .map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_string))
+        });
+    Ok(Token {
+        kind: TokenKind::Access,
+        issued_at: now,
+        expires_at: grant.expires_in.and_then(|s| expiry_after(now, s)),
+        scopes: grant.scopes.unwrap_or_else(|| cred.scopes.clone()),
+        audience,
+        value,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_parser_for_every_grant() {
+        let ok = |body: &str| parse_grant(body, "t").expect(body);
+        assert_eq!(
+            ok(r#"{"access_token":"ya29.a","expires_in":3599}"#).expires_in,
+            Some(3599)
+        );
+        assert_eq!(
+            ok(r#"{"access_token":"ya29.a","expires_in":"3600"}"#).expires_in,
+            Some(3600)
+        );
+        assert_eq!(ok(r#"{"access_token":"ya29.a"}"#).expires_in, None);
+        assert_eq!(
+            ok(r#"{"access_token":"ya29.a","scope":"a b"}"#).scopes,
+            Some(vec!["a".to_string(), "b".to_string()])
+        );
+        assert!(ok(r#"{"id_token":"eyJ.x.y"}"#).id_token.is_some());
+    }
+
+    #[test]
+    fn bad_answers_are_named_without_quoting_them() {
+        let echo = "grant_type=refresh_token&refresh_token=1%2F%2F0gSECRETSECRET";
+        for body in [
+            format!(r#"{{"access_token":"ya29.a","expires_in":"{echo}"}}"#),
+            format!(r#"{{"access_token":"ya29.a","expires_in":3600,"scope":["{echo}"]}}"#),
+            format!(r#"{{"access_token":"{echo} x","expires_in":3600}}"#),
+            format!("{{\"access_token\": \"{echo}"),
+            r#"{"access_token":"","expires_in":3600}"#.to_string(),
+            format!(
+                r#"{{"access_token":"{}","expires_in":3600}}"#,
+                "a".repeat(100_000)
+            ),
+            r#"{"token_type":"Bearer"}"#.to_string(),
+            "[1,2]".to_string(),
+        ] {
+            let err = parse_grant(&body, "http://127.0.0.1/token")
+                .expect_err(&body[..40.min(body.len())]);
+            let said = err.to_string();
+            assert!(!said.contains("SECRET") && said.len() < 200, "{said}");
+            assert!(
+                said.starts_with("http://127.0.0.1/token: token answer: "),
+                "{said}"
+            );
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Keeping a request's secrets out of what tokentop says about its answer.
+//! A hostile or broken server may echo the request back (in an error, in a
+//! field of a success, in a header it quotes): every form a secret travels
+//! in is recognised and replaced by the secret's fingerprint.
+
+use crate::model::Secret;
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+/// The longest server text tokentop repeats (a row error, a log line).
+pub const MAX_SAID_CHARS: usize = 300;
+
+/// What replaces a text that still quotes a piece of a secret.
+pub const WITHHELD: &str = "(the server's answer quoted a secret it was sent: withheld)";
+
+/// The secrets one request carried, in each form they were sent in.
+#[derive(Debug, Default)]
+pub struct Sent {
+    /// (the form as it may be echoed, the fingerprint shown instead)
+    forms: Vec<(Secret, String)>,
+}
+
+impl Sent {
+    /// The secrets a request carries as form fields or JSON values.
+    pub fn new(secrets: &[&Secret]) -> Self {
+        let mut sent = Self::default();
+        for secret in secrets {
+            sent.add(secret);
+        }
+        sent
+    }
+
+    /// Adds the client secret of an `Authorization: Basic` header, in the
+    /// header's forms: `id:secret` (raw and form-encoded, RFC 6749 §2.3.1)
+    /// and its base64.
+    pub fn with_basic(mut self, client_id: &str, secret: &Secret) -> Self {
+        self.add(secret);
+        for pair in [
+            format!("{client_id}:{}", secret.expose()),
+            format!(
+                "{}:{}",
+                form_encode(client_id),
+                form_encode(secret.expose())
+            ),
+        ] {
+            let pair = Secret::new(pair);
+            let shown = secret.fingerprint();
+            self.push(STANDARD.encode(pair.expose()), &shown);
+            self.push(pair.expose().to_string(), &shown);
+        }
+        self
+    }
+
+    /// Adds more secrets sent as form fields or JSON values.
+    pub fn and(mut self, secrets: &[Secret]) -> Self {
+        for secret in secrets {
+            self.add(secret);
+        }
+        self
+    }
+
+    /// A secret's raw, form-encoded, JSON-escaped and base64 forms.
+    fn add(&mut self, secret: &Secret) {
+        let raw = secret.expose();
+        if raw.len() < 8 {
+            return;
+        }
+        let shown = secret.fingerprint();
+        let json = serde_json::to_string(raw).unwrap_or_default();
+        let json = json.trim_matches('"').to_string();
+        for form in [
+            raw.to_string(),
+            form_encode(raw),
+            json,
+            STANDARD.encode(raw),
+            URL_SAFE_NO_PAD.encode(raw),
+        ] {
+            self.push(form, &shown);
+        }
+    }
+
+    fn push(&mut self, form: String, shown: &str) {
+        if !self.forms.iter().any(|(f, _)| f.expose() == form) {
+            self.forms.push((Secret::new(form), shown.to_string()));
+        }
+    }
+
+    /// Makes a server's words safe to show, log and journal: each secret
+    /// sent, in any of its forms, becomes its fingerprint; if a
+    /// 12-character piece of one is still there (a server quoting a cut-off
+    /// secret) the text is withheld; control characters become spaces; and
+    /// the text is cut to [`MAX_SAID_CHARS`].
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        // Longest forms first, so a form inside another is not half-replaced.
+        let mut forms: Vec<&(Secret, String)> = self.forms.iter().collect();
+        forms.sort_by_key(|(f, _)| std::cmp::Reverse(f.expose().len()));
+        for (form, shown) in &forms {
+            out = out.replace(form.expose(), shown);
+        }
+        let quotes_a_piece = forms.iter().any(|(form, _)| {
+            let value = form.expose().as_bytes();
+            value.len() >= 12
+                && value
+                    .windows(12)
+                    .any(|w| out.as_bytes().windows(12).any(|o| o == w))
+        });
+        if quotes_a_piece {
+            return WITHHELD.to_string();
+        }
+        if out.chars().count() > MAX_SAID_CHARS {
+            out = out.chars().take(MAX_SAID_CHARS).collect::<String>() + "…";
+        }
+        out
+    }
+}
+
+fn form_encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_and_terminal_escapes_are_removed() {
+        let refresh = Secret::new("1//0gAbCdEfGhIjKlMnOp");
+        let sent = Sent::new(&[&refresh]);
+        let said = format!("invalid_grant: bad token {} \u{1b}[2J", refresh.expose());
+        let clean = sent.scrub(&said);
+        assert!(
+            !clean.contains("1//0gAbCd") && !clean.contains('\u{1b}'),
+            "{clean}"
+        );
+        assert!(clean.contains(&refresh.fingerprint()), "{clean}");
+        let cut = format!(
+            "echo: grant_type=refresh_token&refresh_token={}",
+            &refresh.expose()[..14]
+        );
+        assert_eq!(sent.scrub(&cut), WITHHELD);
+        assert_eq!(
+            sent.scrub("Token has been expired or revoked."),
+            "Token has been expired or revoked."
+        );
+    }
+
+    #[test]
+    fn every_form_a_secret_travels_in_is_recognised() {
+        let refresh = Secret::new("1//0g-AbC/dEf+GhI=jKl\"Mn\\Op");
+        let client = Secret::new("GOCSPX-s3cr3t/with+chars");
+        let sent = Sent::new(&[&refresh]).with_basic("app id@x", &client);
+        let echoes = [
+            // The form body as sent.
+            format!(
+                "grant_type=refresh_token&refresh_token={}",
+                form_encode(refresh.expose())
+            ),
+            // Inside a JSON string.
+            serde_json::to_string(refresh.expose()).expect("json"),
+            // The Basic header, as RFC 6749 §2.3.1 builds it and as some clients do.
+            format!(
+                "Authorization: Basic {}",
+                STANDARD.encode(format!(
+                    "{}:{}",
+                    form_encode("app id@x"),
+                    form_encode(client.expose())
+                ))
+            ),
+            format!(
+                "Authorization: Basic {}",
+                STANDARD.encode(format!("app id@x:{}", client.expose()))
+            ),
+            format!("Bearer {}", STANDARD.encode(refresh.expose())),
+        ];
+        for echo in echoes {
+            let clean = sent.scrub(&format!("invalid type: string \"{echo}\", expected u64"));
+            for secret in [&refresh, &client] {
+                assert!(!clean.contains(secret.expose()), "{clean}");
+            }
+            assert!(
+                clean.contains("sha256:") || clean == WITHHELD,
+                "{echo} -> {clean}"
+            );
+            let b64 = STANDARD.encode(refresh.expose());
+            assert!(!clean.contains(&b64[..16]), "{clean}");
+        }
+    }
+
+    #[test]
+    fn long_answers_are_cut() {
+        let said = Sent::default().scrub(&"x".repeat(5000));
+        assert_eq!(said.chars().count(), MAX_SAID_CHARS + 1);
+    }
+}
