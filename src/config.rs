@@ -8,6 +8,12 @@ pub fn default_profiles_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "tokentop").map(|d| d.config_dir().join("profiles.toml"))
 }
 
+/// `$XDG_CONFIG_HOME/tokentop/config.toml`: the user's own settings (which
+/// endpoints a shared profiles file may send secrets to).
+pub fn default_settings_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "tokentop").map(|d| d.config_dir().join("config.toml"))
+}
+
 /// `$XDG_STATE_HOME/tokentop/`: the log file and the audit journal.
 pub fn state_dir() -> Option<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "tokentop")?;

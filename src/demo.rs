@@ -20,7 +20,9 @@ pub async fn run(ui: UiOptions) -> Result<ExitCode, String> {
     let emulator = Emulator::start(EmulatorOptions::default())
         .await
         .map_err(|e| format!("emulator: {e}"))?;
-    let dir = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
+    // The sample keys live here: private to the user (0700), removed on
+    // every way out the dashboard has (q, Ctrl-C, SIGINT, SIGTERM, SIGHUP, SIGQUIT).
+    let dir = private_tempdir().map_err(|e| format!("temporary folder: {e}"))?;
     let profiles =
         seed(&emulator, dir.path()).map_err(|e| format!("{}: {e}", dir.path().display()))?;
     let discovery = DiscoveryConfig {
@@ -31,6 +33,18 @@ pub async fn run(ui: UiOptions) -> Result<ExitCode, String> {
     let result = crate::launch::dashboard(discovery, ui, Some(journal)).await;
     emulator.shutdown().await;
     result
+}
+
+/// A fresh temporary folder only the user can enter.
+fn private_tempdir() -> std::io::Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("tokentop-demo-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    builder.tempdir()
 }
 
 /// Registers the sample principals with `emulator`, writes their credential

@@ -5,12 +5,12 @@
 //! | module      | job                                   | may use                                  |
 //! |-------------|---------------------------------------|------------------------------------------|
 //! | `model`     | pure data and rules, the clock        | nothing of ours                          |
-//! | `net`       | the HTTP client, loopback-only http   | nothing of ours                          |
+//! | `net`       | the HTTP client, loopback-only http   | model                                    |
 //! | `files`     | safe reads of user files, private writes | nothing of ours                       |
 //! | `config`    | XDG locations, UI options             | files                                    |
 //! | `audit`     | the append-only journal               | files                                    |
 //! | `logging`   | tracing to a file                     | config, files                            |
-//! | `sources`   | files and env to credentials          | model, files                             |
+//! | `sources`   | files and env to credentials, trust   | model, files                             |
 //! | `inspect`   | JWT decode, discovery, JWKS           | model, net                               |
 //! | `providers` | refresh, tokeninfo, revoke per vendor | model, net, inspect                      |
 //! | `engine`    | store, jobs, watcher; the protocol    | model, net, sources, providers, inspect, audit |

@@ -29,6 +29,7 @@ enum Command {
     /// The dashboard on the embedded emulator with sample profiles (touches no real credential file).
     Demo,
     /// One-shot table of every credential, for scripts and cron.
+    #[command(after_help = tokentop::cli::EXIT_HELP)]
     List {
         /// JSON instead of a table.
         #[arg(long)]
@@ -65,11 +66,13 @@ fn main() -> ExitCode {
     let profiles = cli.profiles.or_else(|| {
         tokentop::config::default_profiles_path().filter(|p| tokentop::sources::something_at(p))
     });
+    let discovery = tokentop::sources::DiscoveryConfig::ambient(profiles)
+        .with_settings(tokentop::config::default_settings_path());
     let result = runtime.block_on(async move {
         match cli.command {
             None => {
                 tokentop::launch::dashboard(
-                    tokentop::sources::DiscoveryConfig::ambient(profiles),
+                    discovery,
                     ui,
                     tokentop::config::audit_journal_path().map(tokentop::audit::Journal::at),
                 )
@@ -77,7 +80,7 @@ fn main() -> ExitCode {
             }
             Some(Command::Demo) => tokentop::demo::run(ui).await,
             Some(Command::List { json, no_refresh }) => {
-                tokentop::cli::list(profiles, json, !no_refresh).await
+                tokentop::cli::list(discovery, json, !no_refresh).await
             }
             Some(Command::Emulator { credentials_dir }) => {
                 tokentop::demo::serve_emulator(credentials_dir).await

@@ -105,21 +105,12 @@ pub fn check_url(url: &str) -> Result<reqwest::Url, UrlRejected> {
         reqwest::Url::parse(url).map_err(|e| rejected(url, format!("not a valid URL: {e}")))?;
     match parsed.scheme() {
         "https" => Ok(parsed),
-        "http" if is_loopback(&parsed) => Ok(parsed),
+        "http" if crate::model::is_loopback_host(&parsed) => Ok(parsed),
         "http" => Err(rejected(
             url,
             "plain http is allowed only to loopback hosts; use https",
         )),
         other => Err(rejected(url, format!("unsupported scheme `{other}`"))),
-    }
-}
-
-fn is_loopback(url: &reqwest::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d == "localhost",
-        None => false,
     }
 }
 

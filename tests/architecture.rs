@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 /// Module -> the `crate::` paths it may use (besides its own).
 const RULES: &[(&str, &[&str])] = &[
     ("model", &[]),
-    ("net", &[]),
+    ("net", &["model"]),
     ("files", &[]),
     ("config", &["files"]),
     ("audit", &["files"]),

@@ -128,7 +128,12 @@ async fn a_broken_file_is_named_and_hides_nothing_else() {
     .expect("write");
     let (code, stdout, stderr) =
         list(dir.path(), &["--profiles", &profiles.display().to_string()]).await;
-    assert_eq!(code, 0, "the remaining credentials are live: {stderr}");
+    // The remaining credentials are listed; the broken source decides the status.
+    assert_eq!(
+        code,
+        i32::from(tokentop::cli::EXIT_SOURCE_BROKEN),
+        "{stderr}"
+    );
     assert_no_raw_tokens(&stdout);
     assert_eq!(
         stdout.lines().count(),
@@ -200,7 +205,12 @@ async fn ambient_files_are_found_without_a_profiles_file() {
     )
     .expect("write");
     let (code, stdout, stderr) = list(home.path(), &["--json", "--no-refresh"]).await;
-    assert_eq!(code, 0, "{stderr}");
+    // The [pat] section cannot be used yet: a source error, status 3.
+    assert_eq!(
+        code,
+        i32::from(tokentop::cli::EXIT_SOURCE_BROKEN),
+        "{stderr}"
+    );
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     let profiles: Vec<&str> = json["credentials"]
         .as_array()
@@ -301,7 +311,7 @@ async fn with_nothing_usable_list_says_where_it_looked_and_what_was_broken() {
     .expect("write");
     let (code, stdout, stderr) =
         list(dir.path(), &["--profiles", &profiles.display().to_string()]).await;
-    assert_eq!(code, 0);
+    assert_eq!(code, i32::from(tokentop::cli::EXIT_SOURCE_BROKEN));
     assert!(stdout.is_empty(), "{stdout}");
     assert!(stderr.contains("no credentials found"), "{stderr}");
     assert!(

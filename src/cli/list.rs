@@ -5,7 +5,6 @@ use crate::engine::protocol::Update;
 use crate::model::{Clock, Row, Status, SystemClock, TtlClass, abbreviate_scopes, format_ttl};
 use crate::sources::DiscoveryConfig;
 use serde::Serialize;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -23,14 +22,25 @@ struct Listing<'a> {
     source_errors: &'a [String],
 }
 
-/// Discovers, obtains tokens (unless `refresh` is false), prints; exits 1 when
-/// a refresh left a credential without a live token, 0 otherwise.
+/// `list`'s exit status when every credential has a live token.
+pub const EXIT_ALL_LIVE: u8 = 0;
+/// Some credential has no live token: expired, revoked, or its refresh failed.
+pub const EXIT_NOT_LIVE: u8 = 1;
+/// A credential source (a file, or a path an environment variable names)
+/// could not be read; this wins over [`EXIT_NOT_LIVE`].
+pub const EXIT_SOURCE_BROKEN: u8 = 3;
+
+/// What `list --help` says about its exit status.
+pub const EXIT_HELP: &str = "Exit status: 0 every credential has a live token; 1 some credential is not live (expired, revoked, or its refresh failed); 3 a credential source could not be read or used (this wins over 1); 2 bad usage. With --no-refresh, tokens are not obtained, so only 0 and 3 occur.";
+
+/// Discovers, obtains tokens (unless `refresh` is false), prints; the exit
+/// status says whether everything is live ([`EXIT_HELP`]).
 pub async fn list(
-    profiles: Option<PathBuf>,
+    discovery: DiscoveryConfig,
     json: bool,
     refresh: bool,
 ) -> Result<ExitCode, String> {
-    let (rows, source_errors) = collect(DiscoveryConfig::ambient(profiles), refresh).await?;
+    let (rows, source_errors) = collect(discovery, refresh).await?;
     let now = SystemClock.now();
     let listed: Vec<Listed> = rows
         .iter()
@@ -40,6 +50,20 @@ pub async fn list(
             ttl_class: row.ttl_class(now),
         })
         .collect();
+    // Without a refresh nothing is live yet: only a refresh can fail the listing.
+    let all_live = !refresh
+        || listed.iter().all(|l| {
+            l.row.status == Status::Live
+                && l.row.error.is_none()
+                && l.ttl_class != TtlClass::Expired
+        });
+    let code = ExitCode::from(if !source_errors.is_empty() {
+        EXIT_SOURCE_BROKEN
+    } else if all_live {
+        EXIT_ALL_LIVE
+    } else {
+        EXIT_NOT_LIVE
+    });
     if json {
         let text = serde_json::to_string_pretty(&Listing {
             credentials: listed,
@@ -60,16 +84,7 @@ pub async fn list(
             eprintln!("warning: {e}");
         }
     }
-    // Without a refresh nothing is live yet: only a refresh can fail the listing.
-    let all_live = !refresh
-        || rows
-            .iter()
-            .all(|r| r.status == Status::Live && r.error.is_none());
-    Ok(if all_live {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(code)
 }
 
 /// Runs the engine until every row has a token or an error.

@@ -2,4 +2,4 @@
 
 mod list;
 
-pub use list::list;
+pub use list::{EXIT_ALL_LIVE, EXIT_HELP, EXIT_NOT_LIVE, EXIT_SOURCE_BROKEN, list};

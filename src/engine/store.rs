@@ -140,7 +140,14 @@ impl Store {
             platform: c.platform,
             kind: c.kind,
             principal: text(&c.principal),
-            source: text(&c.provenance.source),
+            source: text(&match c.provenance.trusted_overrides.as_slice() {
+                [] => c.provenance.source.clone(),
+                urls => format!(
+                    "{} (sends to {}, trusted in config.toml)",
+                    c.provenance.source,
+                    urls.join(", ")
+                ),
+            }),
             token_kind: t.map(|t| t.kind),
             fingerprint: t.map(|t| t.value.fingerprint()),
             issued_at: t.map(|t| t.issued_at),
@@ -178,6 +185,7 @@ pub(super) mod tests {
                 source: "/d/key.json".into(),
                 profile: profile.into(),
                 via: Some("/d/profiles.toml".into()),
+                trusted_overrides: Vec::new(),
             },
             scopes: vec![],
             audience: None,

@@ -101,6 +101,9 @@ pub struct Provenance {
     pub profile: String,
     /// tokentop's profiles file, when the credential was named there.
     pub via: Option<String>,
+    /// Endpoints a profiles file set that only the user's own settings
+    /// allow, shown on the row so nobody is surprised where secrets go.
+    pub trusted_overrides: Vec<String>,
 }
 
 /// The long-lived secret material a credential refreshes from.

@@ -1,5 +1,6 @@
 //! Pure data and rules: credentials, tokens, secrets, rows and the clock. No I/O.
 
+pub mod address;
 pub mod clock;
 pub mod credential;
 pub mod decoded;
@@ -9,6 +10,7 @@ pub mod text;
 pub mod token;
 pub mod toml_error;
 
+pub use address::{is_loopback_host, is_loopback_url};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credential::{
     Capabilities, Credential, CredentialId, Endpoints, Kind, Material, Platform, Provenance,

@@ -4,6 +4,7 @@
 pub mod databrickscfg;
 pub mod google_json;
 pub mod profiles;
+pub mod trust;
 
 use crate::model::{
     Credential, CredentialId, Endpoints, Kind, Platform, Provenance, printable_owned,
@@ -60,6 +61,9 @@ pub struct DiscoveryConfig {
     pub adc_files: Vec<PathBuf>,
     /// `.databrickscfg` files whose M2M profiles to show.
     pub databricks_configs: Vec<PathBuf>,
+    /// The user's own settings file (`config.toml`), which alone can trust
+    /// an endpoint a profiles file sets.
+    pub settings_file: Option<PathBuf>,
     /// Paths that an environment variable named, with the variable: their
     /// errors say which variable to fix.
     pub named_by: Vec<(PathBuf, &'static str)>,
@@ -93,6 +97,12 @@ impl DiscoveryConfig {
             None => config.add_ambient(home.map(|h| h.join(".databrickscfg")), None, false),
         }
         config
+    }
+
+    /// The user's settings file (see [`trust`]).
+    pub fn with_settings(mut self, settings_file: Option<PathBuf>) -> Self {
+        self.settings_file = settings_file;
+        self
     }
 
     /// Adds a Google (`google`) or Databricks file: always when the
@@ -144,11 +154,18 @@ pub struct Discovery {
 /// Reads every configured source. Never fails as a whole.
 pub fn discover(config: &DiscoveryConfig) -> Discovery {
     let mut found = Discovery::default();
+    let settings = match &config.settings_file {
+        Some(path) if something_at(path) => trust::read_settings(path).unwrap_or_else(|e| {
+            found.errors.push(e);
+            trust::Settings::default()
+        }),
+        _ => trust::Settings::default(),
+    };
     if let Some(path) = &config.profiles_file {
         match profiles::read(path) {
             Ok(file) => {
                 for spec in &file.profiles {
-                    match from_profile(spec, path) {
+                    match from_profile(spec, path, &settings) {
                         Ok(mut creds) => found.credentials.append(&mut creds),
                         Err(e) => found.errors.push(e),
                     }
@@ -185,7 +202,11 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
     found
 }
 
-fn from_profile(spec: &ProfileSpec, profiles_path: &Path) -> Result<Vec<Credential>, SourceError> {
+fn from_profile(
+    spec: &ProfileSpec,
+    profiles_path: &Path,
+    settings: &trust::Settings,
+) -> Result<Vec<Credential>, SourceError> {
     let here = |m: String| SourceError {
         profile: Some(spec.name.clone()),
         ..SourceError::new(profiles_path, format!("profile `{}`: {m}", spec.name))
@@ -193,6 +214,8 @@ fn from_profile(spec: &ProfileSpec, profiles_path: &Path) -> Result<Vec<Credenti
     match (&spec.google_credentials, &spec.databricks_config) {
         (Some(path), None) => {
             let mut file = google_json::read(path)?;
+            let mut own: Vec<String> = trust::GOOGLE_ENDPOINTS.map(String::from).to_vec();
+            own.extend(file.token_uri.clone());
             // An overridden token endpoint decides the Google defaults too,
             // so another issuer's tokens are never sent to Google.
             if let Some(token) = &spec.endpoints.token {
@@ -207,6 +230,8 @@ fn from_profile(spec: &ProfileSpec, profiles_path: &Path) -> Result<Vec<Credenti
                 spec.audience.clone(),
             );
             apply_overrides(&mut cred.endpoints, &spec.endpoints);
+            cred.provenance.trusted_overrides =
+                judge_overrides(&spec.endpoints, &own, settings).map_err(here)?;
             cred.provenance.via = Some(profiles_path.display().to_string());
             Ok(vec![cred])
         }
@@ -219,8 +244,11 @@ fn from_profile(spec: &ProfileSpec, profiles_path: &Path) -> Result<Vec<Credenti
                 });
                 return Err(here(why));
             };
+            let own = vec![profile.host.clone()];
             let mut cred = databricks_credential(profile, path, &spec.name, Some(&spec.scopes));
             apply_overrides(&mut cred.endpoints, &spec.endpoints);
+            cred.provenance.trusted_overrides =
+                judge_overrides(&spec.endpoints, &own, settings).map_err(here)?;
             cred.provenance.via = Some(profiles_path.display().to_string());
             Ok(vec![cred])
         }
@@ -228,6 +256,26 @@ fn from_profile(spec: &ProfileSpec, profiles_path: &Path) -> Result<Vec<Credenti
             "set exactly one of `google_credentials` and `databricks_config`".into(),
         )),
     }
+}
+
+/// Judges each endpoint a profile sets ([`trust::judge`]); returns the ones
+/// only the user's settings allow, to show on the row.
+fn judge_overrides(
+    o: &profiles::EndpointOverrides,
+    own: &[String],
+    settings: &trust::Settings,
+) -> Result<Vec<String>, String> {
+    let own: Vec<&str> = own.iter().map(String::as_str).collect();
+    let mut trusted = Vec::new();
+    for url in [&o.token, &o.tokeninfo, &o.revoke, &o.jwks]
+        .into_iter()
+        .flatten()
+    {
+        if trust::judge(url, &own, settings)? == trust::Trust::Settings {
+            trusted.push(url.clone());
+        }
+    }
+    Ok(trusted)
 }
 
 fn apply_overrides(endpoints: &mut Endpoints, o: &profiles::EndpointOverrides) {
@@ -274,6 +322,7 @@ fn google_credential(
             source: path.display().to_string(),
             profile: profile.to_string(),
             via: None,
+            trusted_overrides: Vec::new(),
         },
         scopes,
         audience,
@@ -317,6 +366,7 @@ fn databricks_credential(
             source: path.display().to_string(),
             profile: profile.to_string(),
             via: None,
+            trusted_overrides: Vec::new(),
         },
         scopes,
         audience: None,
@@ -366,9 +416,13 @@ mod tests {
             google_credentials: Some(key),
             ..spec.clone()
         };
-        let cred = from_profile(&spec, Path::new("/nowhere/profiles.toml"))
-            .expect("credential")
-            .remove(0);
+        let cred = from_profile(
+            &spec,
+            Path::new("/nowhere/profiles.toml"),
+            &trust::Settings::default(),
+        )
+        .expect("credential")
+        .remove(0);
         assert_eq!(
             cred.endpoints.revoke, None,
             "an overridden token endpoint drops Google's revoke"

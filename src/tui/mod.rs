@@ -50,9 +50,12 @@ pub async fn run(
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     terminal.clear()?;
     let mut input = EventStream::new();
-    // A dropped SSH session (SIGHUP) or a polite kill (SIGTERM) quits cleanly.
+    // A dropped SSH session (SIGHUP), a kill (SIGTERM, SIGINT) or SIGQUIT
+    // quits cleanly: the terminal is restored and the caller cleans up.
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
     let mut dirty = true;
     loop {
         if dirty {
@@ -77,6 +80,8 @@ pub async fn run(
             () = tokio::time::sleep(until_next_second(&app, clock.as_ref())) => Event::Tick,
             _ = hangup.recv() => break,
             _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
+            _ = quit.recv() => break,
         };
         let mut effects = app.update(event);
         // Drain whatever else is ready, then draw once.

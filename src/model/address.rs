@@ -1,0 +1,42 @@
+//! Rules about addresses that several layers apply the same way.
+
+/// True when `url` names a loopback host (`127.0.0.0/8`, `::1`,
+/// `localhost`): a request there never leaves the machine.
+pub fn is_loopback_url(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| is_loopback_host(&u))
+}
+
+/// True when a parsed URL's host is a loopback host.
+pub fn is_loopback_host(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for yes in [
+            "http://127.0.0.1:8/t",
+            "http://127.9.9.9/",
+            "http://[::1]:1/",
+            "https://localhost/x",
+        ] {
+            assert!(is_loopback_url(yes), "{yes}");
+        }
+        for no in [
+            "https://oauth2.googleapis.com/token",
+            "http://localhost.evil.test/",
+            "http://0.0.0.0/",
+            "not a url",
+        ] {
+            assert!(!is_loopback_url(no), "{no}");
+        }
+    }
+}
