@@ -2,7 +2,7 @@
 //! per credential and operation), applying what they return, journalling,
 //! and letting them finish when the engine stops.
 
-use super::jobs::{self, Op};
+use super::jobs::{self, Lane, Op};
 use super::protocol::{Level, Update};
 use super::{Done, Engine, Running, SHUTDOWN_GRACE, outcome};
 use crate::audit;
@@ -13,7 +13,10 @@ impl Engine {
     /// Starts a job. While one runs for the same row and operation, a new
     /// request is remembered once and started when it finishes (one running,
     /// one pending), so every token a server issues is seen and journalled.
-    pub(super) fn spawn(&mut self, id: &CredentialId, op: Op) {
+    ///
+    /// Jobs wait for a turn in their [`Lane`] before they start (and before
+    /// their timeout starts), so a keypress never queues behind start-up work.
+    pub(super) fn spawn(&mut self, id: &CredentialId, op: Op, lane: Lane) {
         let key = (id.clone(), op);
         let current = self
             .store
@@ -34,8 +37,9 @@ impl Engine {
         let job = self.next_job;
         tracing::debug!(credential = %id, op = op.label(), job, "job started");
         let timeout = self.config.request_timeout * 3;
-        let (tx, task_id) = (self.done.clone(), id.clone());
+        let (tx, task_id, lanes) = (self.done.clone(), id.clone(), self.lanes.clone());
         let task = tokio::spawn(async move {
+            let _turn = lanes.turn(lane).await;
             let outcome = jobs::guarded(op, future, timeout).await;
             let _ = tx.send(Done {
                 id: task_id,
@@ -50,6 +54,7 @@ impl Engine {
                 job,
                 abort: task.abort_handle(),
                 again: false,
+                lane,
                 subject: current,
             },
         );
@@ -71,7 +76,7 @@ impl Engine {
             &entry.credential.provenance.profile,
         );
         match (op, entry.token.clone()) {
-            (Op::Refresh, _) => Some(Box::pin(jobs::refresh(res, cred, self.clock.now()))),
+            (Op::Refresh, _) => Some(Box::pin(jobs::refresh(res, cred, self.clock.clone()))),
             (Op::Decode, Some(token)) => Some(Box::pin(jobs::decode(res, cred, token))),
             (Op::Revoke, Some(token)) => match cred.capabilities().revoke_blocked {
                 None => Some(Box::pin(jobs::revoke(res, cred, token))),
@@ -122,7 +127,7 @@ impl Engine {
         }
         self.push_row(&done.id);
         if running.again && !self.stopping {
-            self.spawn(&done.id, done.op);
+            self.spawn(&done.id, done.op, running.lane);
         }
     }
 

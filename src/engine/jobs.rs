@@ -2,10 +2,9 @@
 //! of what it needs and returns a value; none touches the store.
 
 use crate::inspect::{discovery, jwks::JwksCache, jwt};
-use crate::model::{Credential, DecodeReport, DecodedBody, SignatureCheck, Token};
+use crate::model::{Clock, Credential, DecodeReport, DecodedBody, SignatureCheck, Token};
 use crate::net::Http;
 use crate::providers;
-use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 /// The operations a job can run.
@@ -30,6 +29,51 @@ impl Op {
             Op::Decode => "decode",
             Op::Revoke => "revoke",
         }
+    }
+}
+
+/// Who asked for a job, which decides the queue it waits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// The user pressed a key: never waits behind background work.
+    User,
+    /// Tokentop's own work (a token for every credential at start).
+    Background,
+}
+
+/// How many jobs of each lane talk to servers at once. However many
+/// credentials there are, tokentop holds at most this many connections
+/// (reused per endpoint by the HTTP client's pool), so 10,000 credentials
+/// refresh in turn instead of exhausting file descriptors and memory.
+#[derive(Debug, Clone)]
+pub struct Lanes {
+    user: Arc<tokio::sync::Semaphore>,
+    background: Arc<tokio::sync::Semaphore>,
+}
+
+/// Jobs in flight for the user's keys.
+pub const USER_JOBS_IN_FLIGHT: usize = 4;
+/// Jobs in flight for tokentop's own work.
+pub const BACKGROUND_JOBS_IN_FLIGHT: usize = 8;
+
+impl Default for Lanes {
+    fn default() -> Self {
+        Self {
+            user: Arc::new(tokio::sync::Semaphore::new(USER_JOBS_IN_FLIGHT)),
+            background: Arc::new(tokio::sync::Semaphore::new(BACKGROUND_JOBS_IN_FLIGHT)),
+        }
+    }
+}
+
+impl Lanes {
+    /// Waits for a turn in `lane`; the turn ends when the permit drops.
+    pub async fn turn(&self, lane: Lane) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let semaphore = match lane {
+            Lane::User => &self.user,
+            Lane::Background => &self.background,
+        };
+        // The semaphores are never closed; `None` would only mean no limit.
+        semaphore.clone().acquire_owned().await.ok()
     }
 }
 
@@ -93,10 +137,11 @@ pub struct Resources {
     pub jwks: Arc<JwksCache>,
 }
 
-/// Refreshes a credential.
-pub async fn refresh(res: Resources, cred: Credential, now: DateTime<Utc>) -> Outcome {
+/// Refreshes a credential; the time is read when the job gets its turn,
+/// not when it was queued.
+pub async fn refresh(res: Resources, cred: Credential, clock: Arc<dyn Clock>) -> Outcome {
     Outcome::Refreshed(
-        providers::refresh(&res.http, &cred, now)
+        providers::refresh(&res.http, &cred, clock.now())
             .await
             .map_err(|e| e.to_string()),
     )

@@ -12,7 +12,7 @@ use crate::audit::Journal;
 use crate::model::{Clock, CredentialId};
 use crate::net::Http;
 use crate::sources::{self, DiscoveryConfig};
-use jobs::{Op, Outcome, Resources};
+use jobs::{Lane, Lanes, Op, Outcome, Resources};
 pub use protocol::EngineHandle;
 use protocol::{Command, Level, Update};
 use std::collections::{BTreeSet, HashMap};
@@ -104,6 +104,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
             http,
             jwks: Arc::default(),
         },
+        lanes: Lanes::default(),
         in_flight: HashMap::new(),
         next_job: 0,
         updates: update_tx,
@@ -122,6 +123,8 @@ struct Running {
     abort: AbortHandle,
     /// Another refresh was asked for meanwhile.
     again: bool,
+    /// The queue it waited in, and the next one will.
+    lane: Lane,
     /// Fingerprint of the token the job acts on, when it started.
     subject: Option<String>,
 }
@@ -138,6 +141,7 @@ struct Engine {
     clock: Arc<dyn Clock>,
     store: Store,
     resources: Resources,
+    lanes: Lanes,
     in_flight: HashMap<(CredentialId, Op), Running>,
     next_job: u64,
     updates: mpsc::UnboundedSender<Update>,
@@ -231,7 +235,7 @@ impl Engine {
                         && e.source_error.is_none()
                 });
                 if untouched {
-                    self.spawn(&id, Op::Refresh);
+                    self.spawn(&id, Op::Refresh, Lane::Background);
                 }
             }
         }
@@ -257,9 +261,9 @@ impl Engine {
 
     fn handle(&mut self, command: Command) {
         match command {
-            Command::Refresh(id) => self.spawn(&id, Op::Refresh),
-            Command::Decode(id) => self.spawn(&id, Op::Decode),
-            Command::Revoke(id) => self.spawn(&id, Op::Revoke),
+            Command::Refresh(id) => self.spawn(&id, Op::Refresh, Lane::User),
+            Command::Decode(id) => self.spawn(&id, Op::Decode, Lane::User),
+            Command::Revoke(id) => self.spawn(&id, Op::Revoke, Lane::User),
             Command::Reload => self.reload(),
         }
     }

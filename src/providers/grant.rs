@@ -3,6 +3,7 @@
 //! for token-endpoint answers, and every error scrubbed of what was sent.
 
 use super::ProviderError;
+use super::retry;
 use super::scrub::Sent;
 use crate::model::{Credential, Secret, Token, TokenKind, check_token_value, expiry_after};
 use crate::net::{Http, check_url};
@@ -33,7 +34,7 @@ const PUBLIC_FIELDS: [&str; 7] = [
 ];
 
 /// POSTs `form` to `url` (checked first: https, or http to loopback) and
-/// returns the body of a 2xx answer. Any other answer is an error naming
+/// returns the body of a 2xx answer, trying again as [`retry`] allows. Any other answer is an error naming
 /// `url` whose text is scrubbed of every secret the request carried.
 pub async fn post_form(
     http: &Http,
@@ -48,7 +49,7 @@ pub async fn post_form(
         .filter(|(name, _)| !PUBLIC_FIELDS.contains(name))
         .map(|(_, value)| Secret::new(*value))
         .collect();
-    let mut request = http.client().post(parsed);
+    let mut basic = None;
     let mut sent = match auth {
         ClientAuth::None => Sent::default(),
         ClientAuth::InBody(id, secret) => {
@@ -58,24 +59,59 @@ pub async fn post_form(
             Sent::default()
         }
         ClientAuth::Basic(id, secret) => {
-            request = request.basic_auth(form_encode(id), Some(form_encode(secret.expose())));
+            basic = Some((form_encode(id), form_encode(secret.expose())));
             Sent::default().with_basic(id, secret)
         }
     };
     sent = sent.and(&secrets);
-    let response = request
-        .form(&fields)
-        .send()
-        .await
-        .map_err(|e| ProviderError::network(url, &e, &sent))?;
-    let status = response.status();
-    let body = crate::net::read_text(response)
-        .await
-        .map_err(|e| ProviderError::network(url, &e, &sent))?;
-    if status.is_success() {
-        Ok(body)
-    } else {
-        Err(ProviderError::rejected(url, status.as_u16(), &body, &sent))
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut request = http.client().post(parsed.clone()).form(&fields);
+        if let Some((id, secret)) = &basic {
+            request = request.basic_auth(id, Some(secret));
+        }
+        let response = match request.send().await {
+            Ok(response) => response,
+            // Only a connection that never opened is safe to try again.
+            Err(e) if e.is_connect() => match retry::wait_before_next(attempt, None) {
+                Some(wait) => {
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                None => return Err(ProviderError::network(url, &e, &sent)),
+            },
+            Err(e) => return Err(ProviderError::network(url, &e, &sent)),
+        };
+        let status = response.status();
+        let asked = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry::retry_after(v, Utc::now()));
+        let body = crate::net::read_text(response)
+            .await
+            .map_err(|e| ProviderError::network(url, &e, &sent))?;
+        if status.is_success() {
+            return Ok(body);
+        }
+        if retry::retryable_status(status.as_u16())
+            && let Some(wait) = retry::wait_before_next(attempt, asked)
+        {
+            tracing::debug!(
+                endpoint = url,
+                status = status.as_u16(),
+                attempt,
+                "retrying"
+            );
+            tokio::time::sleep(wait).await;
+            continue;
+        }
+        let mut error = ProviderError::rejected(url, status.as_u16(), &body, &sent);
+        if let (ProviderError::Rejected { message, .. }, Some(wait)) = (&mut error, asked) {
+            message.push_str(&format!(" (the server asks to wait {} s)", wait.as_secs()));
+        }
+        return Err(error);
     }
 }
 

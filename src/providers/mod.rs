@@ -4,6 +4,7 @@
 pub mod databricks;
 pub mod google;
 pub mod grant;
+pub mod retry;
 pub mod scrub;
 
 use crate::model::{Credential, Material, Token};
