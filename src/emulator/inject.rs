@@ -1,7 +1,7 @@
 //! The fault middleware: wraps each route, asks the [`FaultBoard`] whether
 //! this request is faulted and, if so, answers as the picked [`Fault`] says.
 //!
-//! [`FaultBoard`]: super::faults::FaultBoard
+//! [`FaultBoard`]: super::fault_board::FaultBoard
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -16,7 +16,8 @@ use axum::routing::MethodRouter;
 use serde_json::{Map, Value, json};
 
 use super::conn::ResetSwitch;
-use super::faults::{Fault, FaultEndpoint, random_u64};
+use super::fault_board::random_u64;
+use super::faults::{Fault, FaultEndpoint};
 use super::http;
 use super::keys;
 use super::state::Shared;

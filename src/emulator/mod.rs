@@ -8,6 +8,7 @@
 
 mod conn;
 mod databricks;
+mod fault_board;
 mod faults;
 mod google;
 mod google_info;
@@ -17,7 +18,8 @@ mod keys;
 mod samples;
 mod state;
 
-pub use self::faults::{EndpointStats, Fault, FaultEndpoint, FaultPlan, FaultRule, FaultStats};
+pub use self::fault_board::{EndpointStats, FaultStats};
+pub use self::faults::{Fault, FaultEndpoint, FaultPlan, FaultRule};
 
 use std::io;
 use std::sync::Arc;

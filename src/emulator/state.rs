@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::faults::FaultBoard;
+use super::fault_board::FaultBoard;
 use super::keys::{KeyRing, RsaKey};
 
 /// Everything both listeners share: base URLs, signing keys and the tables.
