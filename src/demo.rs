@@ -5,7 +5,7 @@
 use crate::audit::Journal;
 use crate::config::UiOptions;
 use crate::emulator::{
-    DatabricksSpSpec, Emulator, EmulatorOptions, GoogleUserSpec, ServiceAccountSpec,
+    DatabricksSpSpec, Emulator, EmulatorOptions, FaultRule, GoogleUserSpec, ServiceAccountSpec,
 };
 use crate::sources::DiscoveryConfig;
 use std::io::Write;
@@ -117,11 +117,19 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// `tokentop emulator`: serves until interrupted; prints
-/// `READY google=<url> databricks=<url>` once listening.
-pub async fn serve_emulator(credentials_dir: Option<PathBuf>) -> Result<ExitCode, String> {
+/// `READY google=<url> databricks=<url>` once listening. Each fault rule is
+/// announced on stderr; at exit the fault counters go to stderr too.
+pub async fn serve_emulator(
+    credentials_dir: Option<PathBuf>,
+    faults: Vec<FaultRule>,
+) -> Result<ExitCode, String> {
     let emulator = Emulator::start(EmulatorOptions::default())
         .await
         .map_err(|e| format!("emulator: {e}"))?;
+    for rule in faults {
+        eprintln!("fault {rule}");
+        emulator.set_faults(rule.endpoint, rule.plan);
+    }
     if let Some(dir) = &credentials_dir {
         emulator
             .write_samples(dir)
@@ -134,6 +142,10 @@ pub async fn serve_emulator(credentials_dir: Option<PathBuf>) -> Result<ExitCode
     );
     let _ = std::io::stdout().flush();
     terminated().await;
+    let stats = emulator.fault_stats();
+    if stats.endpoints.values().any(|s| s.injected() > 0) {
+        eprint!("{stats}");
+    }
     emulator.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -43,6 +43,18 @@ enum Command {
         /// Also write sample credential files into this folder.
         #[arg(long, value_name = "DIR")]
         credentials_dir: Option<PathBuf>,
+        /// Make an endpoint misbehave, e.g. `google-token=0.3:server-error,slow=2s` (repeatable).
+        ///
+        /// Endpoints: google-token, google-tokeninfo, google-revoke, google-certs,
+        /// google-discovery, databricks-token, databricks-jwks, databricks-discovery,
+        /// databricks-host-metadata, databricks-introspect, databricks-scim-me, all.
+        /// RATE is the probability (0 to 1) that a request is faulted; one of the
+        /// FAULTs is then picked at random: server-error, too-many-requests[=SECS],
+        /// slow[=250ms|2s], endless-body, reset, truncated-json, malformed-json, html,
+        /// echo-secrets, echo-secrets-error, escapes, empty-token, huge-token,
+        /// expires-in-string, empty-body, foreign-keys.
+        #[arg(long = "fault", value_name = "ENDPOINT=RATE:FAULT[,FAULT...]")]
+        faults: Vec<tokentop::emulator::FaultRule>,
     },
 }
 
@@ -82,9 +94,10 @@ fn main() -> ExitCode {
             Some(Command::List { json, no_refresh }) => {
                 tokentop::cli::list(discovery, json, !no_refresh).await
             }
-            Some(Command::Emulator { credentials_dir }) => {
-                tokentop::demo::serve_emulator(credentials_dir).await
-            }
+            Some(Command::Emulator {
+                credentials_dir,
+                faults,
+            }) => tokentop::demo::serve_emulator(credentials_dir, faults).await,
         }
     });
     match result {

@@ -11,7 +11,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use super::faults::FaultEndpoint;
 use super::http;
+use super::inject::faulted;
 use super::keys;
 use super::state::{Shared, lifetime_secs, now_secs};
 
@@ -22,16 +24,32 @@ const EXPIRY_MARGIN: i64 = 30;
 
 /// Builds the router for the Databricks workspace listener.
 pub fn router(shared: Arc<Shared>) -> Router {
+    let guard = |route, endpoint| faulted(route, &shared, endpoint);
     Router::new()
-        .route("/.well-known/databricks-config", get(host_metadata))
+        .route(
+            "/.well-known/databricks-config",
+            guard(get(host_metadata), FaultEndpoint::DatabricksHostMetadata),
+        )
         .route(
             "/oidc/.well-known/oauth-authorization-server",
-            get(discovery),
+            guard(get(discovery), FaultEndpoint::DatabricksDiscovery),
         )
-        .route("/oidc/v1/token", post(token))
-        .route("/oidc/v1/keys", get(keys_handler))
-        .route("/api/2.0/tokens/introspect", get(introspect))
-        .route("/api/2.0/preview/scim/v2/Me", get(me))
+        .route(
+            "/oidc/v1/token",
+            guard(post(token), FaultEndpoint::DatabricksToken),
+        )
+        .route(
+            "/oidc/v1/keys",
+            guard(get(keys_handler), FaultEndpoint::DatabricksJwks),
+        )
+        .route(
+            "/api/2.0/tokens/introspect",
+            guard(get(introspect), FaultEndpoint::DatabricksIntrospect),
+        )
+        .route(
+            "/api/2.0/preview/scim/v2/Me",
+            guard(get(me), FaultEndpoint::DatabricksScimMe),
+        )
         .with_state(shared)
 }
 
@@ -68,7 +86,7 @@ async fn discovery(State(shared): State<Arc<Shared>>) -> Response {
 
 /// `GET /oidc/v1/keys`: the Databricks signing key as a JWK Set.
 async fn keys_handler(State(shared): State<Arc<Shared>>) -> Response {
-    http::jwks_response(&[shared.databricks_key.jwk()])
+    http::jwks_response(&shared.databricks_keys.jwks())
 }
 
 /// `POST /oidc/v1/token`: the client-credentials grant.
@@ -127,7 +145,7 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
         "exp": now.saturating_add(expires_in),
         "jti": keys::random_uuid(),
     });
-    match shared.databricks_key.sign("at+jwt", &claims) {
+    match shared.databricks_keys.sign("at+jwt", &claims) {
         Ok(access_token) => http::json_response(
             StatusCode::OK,
             json!({
@@ -172,7 +190,7 @@ impl Rejection {
 fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<(String, String), Rejection> {
     let token = http::bearer_token(headers).ok_or(Rejection::Missing)?;
     let (header, claims) = shared
-        .databricks_key
+        .databricks_keys
         .verify(&token)
         .map_err(|_| Rejection::Invalid)?;
     if header.typ.as_deref() != Some("at+jwt") {

@@ -14,8 +14,10 @@ use axum::response::Response;
 use axum::routing::{any, get, post};
 use serde_json::{Value, json};
 
+use super::faults::FaultEndpoint;
 use super::google_info;
 use super::http::{self, OAuthError, Params};
+use super::inject::faulted;
 use super::keys;
 use super::state::{AccessTokenRecord, Shared, Tables, TokenOrigin, lifetime_secs, now_secs};
 
@@ -36,21 +38,39 @@ const MAX_IAT_SKEW: i64 = 60;
 
 /// Builds the router for the Google listener.
 pub fn router(shared: Arc<Shared>) -> Router {
+    let tokeninfo = || {
+        faulted(
+            get(google_info::tokeninfo).post(google_info::tokeninfo),
+            &shared,
+            FaultEndpoint::GoogleTokeninfo,
+        )
+    };
     Router::new()
-        .route("/token", post(token))
         .route(
-            "/tokeninfo",
-            get(google_info::tokeninfo).post(google_info::tokeninfo),
+            "/token",
+            faulted(post(token), &shared, FaultEndpoint::GoogleToken),
+        )
+        .route("/tokeninfo", tokeninfo())
+        .route("/oauth2/v3/tokeninfo", tokeninfo())
+        .route(
+            "/revoke",
+            faulted(
+                any(google_info::revoke),
+                &shared,
+                FaultEndpoint::GoogleRevoke,
+            ),
         )
         .route(
-            "/oauth2/v3/tokeninfo",
-            get(google_info::tokeninfo).post(google_info::tokeninfo),
+            "/oauth2/v3/certs",
+            faulted(get(google_info::certs), &shared, FaultEndpoint::GoogleCerts),
         )
-        .route("/revoke", any(google_info::revoke))
-        .route("/oauth2/v3/certs", get(google_info::certs))
         .route(
             "/.well-known/openid-configuration",
-            get(google_info::discovery),
+            faulted(
+                get(google_info::discovery),
+                &shared,
+                FaultEndpoint::GoogleDiscovery,
+            ),
         )
         .with_state(shared)
 }
@@ -180,7 +200,7 @@ fn refresh_grant(shared: &Shared, headers: &HeaderMap, params: &Params) -> Respo
             "iat": now,
             "exp": exp,
         });
-        match shared.google_key.sign("JWT", &claims) {
+        match shared.google_keys.sign("JWT", &claims) {
             Ok(id_token) => body["id_token"] = Value::String(id_token),
             Err(e) => return http::internal_error(&e),
         }
@@ -320,7 +340,7 @@ fn jwt_bearer_grant(shared: &Shared, params: &Params) -> Response {
             "iat": now,
             "exp": token_exp,
         });
-        return match shared.google_key.sign("JWT", &id_claims) {
+        return match shared.google_keys.sign("JWT", &id_claims) {
             Ok(id_token) => http::json_response(StatusCode::OK, json!({ "id_token": id_token })),
             Err(e) => http::internal_error(&e),
         };

@@ -76,7 +76,7 @@ pub async fn tokeninfo(
 
 /// Tokeninfo for an ID token this emulator signed and that has not expired.
 fn id_token_info(shared: &Shared, token: &str, now: i64) -> Option<Response> {
-    let (header, claims) = shared.google_key.verify(token).ok()?;
+    let (header, claims) = shared.google_keys.verify(token).ok()?;
     let exp = claims.get("exp").and_then(Value::as_i64)?;
     if now >= exp {
         return None;
@@ -95,10 +95,7 @@ fn id_token_info(shared: &Shared, token: &str, now: i64) -> Option<Response> {
         })
         .collect();
     out.insert("alg".into(), Value::String("RS256".into()));
-    out.insert(
-        "kid".into(),
-        Value::String(header.kid.unwrap_or_else(|| shared.google_key.kid.clone())),
-    );
+    out.insert("kid".into(), Value::String(header.kid.unwrap_or_default()));
     Some(http::json_response(StatusCode::OK, Value::Object(out)))
 }
 
@@ -180,7 +177,7 @@ fn revoke_token(tables: &mut Tables, token: &str, now: i64) -> bool {
 
 /// `GET /oauth2/v3/certs`: the Google signing key as a JWK Set.
 pub async fn certs(State(shared): State<Arc<Shared>>) -> Response {
-    http::jwks_response(&[shared.google_key.jwk()])
+    http::jwks_response(&shared.google_keys.jwks())
 }
 
 /// `GET /.well-known/openid-configuration`.

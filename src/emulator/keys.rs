@@ -7,6 +7,7 @@ use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::KeyPair as _;
 use std::fmt::Write as _;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -96,6 +97,70 @@ impl RsaKey {
         jsonwebtoken::decode::<Value>(token, &self.decoding, &validation)
             .map(|data| (data.header, data.claims))
             .map_err(|e| e.to_string())
+    }
+}
+
+/// The signing keys one issuer publishes: the current one and, after a
+/// rotation that kept them, the retired ones.
+#[derive(Debug)]
+pub struct KeyRing {
+    /// Current key first, then retired keys still published.
+    keys: RwLock<Vec<Arc<RsaKey>>>,
+}
+
+impl KeyRing {
+    /// A ring holding only `key`.
+    pub fn new(key: RsaKey) -> Self {
+        Self {
+            keys: RwLock::new(vec![Arc::new(key)]),
+        }
+    }
+
+    /// Reads the key list; a poisoned lock is recovered.
+    fn read(&self) -> RwLockReadGuard<'_, Vec<Arc<RsaKey>>> {
+        self.keys.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The key new tokens are signed with.
+    pub fn current(&self) -> Option<Arc<RsaKey>> {
+        self.read().first().cloned()
+    }
+
+    /// Every published key as a JWK, current first.
+    pub fn jwks(&self) -> Vec<Value> {
+        self.read().iter().map(|k| k.jwk()).collect()
+    }
+
+    /// Signs with the current key.
+    pub fn sign<T: Serialize>(&self, typ: &str, claims: &T) -> Result<String, String> {
+        self.current()
+            .ok_or_else(|| "no signing key".to_string())?
+            .sign(typ, claims)
+    }
+
+    /// Verifies with the published key named by the token's `kid` (the
+    /// current key when the token names none).
+    pub fn verify(&self, token: &str) -> Result<(Header, Value), String> {
+        let kid = jsonwebtoken::decode_header(token)
+            .map_err(|e| e.to_string())?
+            .kid;
+        let key = {
+            let keys = self.read();
+            match kid {
+                Some(kid) => keys.iter().find(|k| k.kid == kid).cloned(),
+                None => keys.first().cloned(),
+            }
+        };
+        key.ok_or_else(|| "unknown kid".to_string())?.verify(token)
+    }
+
+    /// Makes `key` current; the previous keys stay published only if `keep_old`.
+    pub fn rotate(&self, key: RsaKey, keep_old: bool) {
+        let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
+        if !keep_old {
+            keys.clear();
+        }
+        keys.insert(0, Arc::new(key));
     }
 }
 
@@ -208,6 +273,25 @@ mod tests {
         assert!(other.verify(&token).is_err());
         assert!(key.pkcs8_pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
         assert_eq!(key.jwk()["e"], "AQAB");
+    }
+
+    #[test]
+    fn ring_rotation_keeps_or_drops_old_keys() {
+        let ring = KeyRing::new(RsaKey::generate("k1".into()).unwrap());
+        let old = ring.sign("JWT", &json!({"sub": "x"})).unwrap();
+        ring.rotate(RsaKey::generate("k2".into()).unwrap(), true);
+        assert!(ring.verify(&old).is_ok());
+        let new = ring.sign("JWT", &json!({"sub": "y"})).unwrap();
+        assert_eq!(
+            jsonwebtoken::decode_header(&new).unwrap().kid.as_deref(),
+            Some("k2")
+        );
+        assert_eq!(ring.jwks().len(), 2);
+        ring.rotate(RsaKey::generate("k3".into()).unwrap(), false);
+        assert!(ring.verify(&old).is_err());
+        assert!(ring.verify(&new).is_err());
+        assert_eq!(ring.jwks().len(), 1);
+        assert_eq!(ring.jwks()[0]["kid"], "k3");
     }
 
     #[test]

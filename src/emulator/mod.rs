@@ -6,15 +6,22 @@
 //! REST calls). Written from the wire reference only, so that the dashboard's
 //! tests pass only when client and service agree.
 
+mod conn;
 mod databricks;
+mod fault_board;
+mod faults;
 mod google;
 mod google_info;
 mod http;
+mod inject;
 mod keys;
+mod samples;
 mod state;
 
+pub use self::fault_board::{EndpointStats, FaultStats};
+pub use self::faults::{Fault, FaultEndpoint, FaultPlan, FaultRule};
+
 use std::io;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,17 +30,12 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use self::conn::{ResetSwitch, ResettableListener};
 use self::keys::RsaKey;
 use self::state::{DatabricksSpRecord, GoogleClient, RefreshGrant, ServiceAccountRecord, Shared};
 
 /// How long [`Emulator::shutdown`] waits for in-flight requests per listener.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// Scopes of the sample Google user written by [`Emulator::write_samples`].
-const SAMPLE_USER_SCOPES: [&str; 3] = [
-    "https://www.googleapis.com/auth/cloud-platform",
-    "openid",
-    "https://www.googleapis.com/auth/userinfo.email",
-];
 
 /// Where the two listeners bind (always on 127.0.0.1).
 #[derive(Debug, Clone, Default)]
@@ -94,11 +96,14 @@ struct Server {
 }
 
 impl Server {
-    /// Serves `router` on `listener` until told to stop.
+    /// Serves `router` on `listener` until told to stop; every connection
+    /// carries a [`ResetSwitch`] for the `reset` fault.
     fn spawn(listener: TcpListener, router: axum::Router) -> Self {
         let (stop, stopped) = oneshot::channel::<()>();
+        let listener = ResettableListener(listener);
+        let service = router.into_make_service_with_connect_info::<ResetSwitch>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, router)
+            axum::serve(listener, service)
                 .with_graceful_shutdown(async move {
                     let _ = stopped.await;
                 })
@@ -277,47 +282,36 @@ impl Emulator {
         }
     }
 
-    /// Writes sample credentials for the conformance check into `dir`: `google_user.json`,
-    /// `google_sa.json`, `databrickscfg` (INI: `[DEFAULT]` `host`, `client_id`, `client_secret`),
-    /// `urls.json` (`{"google": .., "databricks": ..}`).
-    ///
-    /// Each call registers a fresh sample user, service account and service
-    /// principal (one-hour token lifetimes). `dir` is created if missing.
+    /// Puts `plan` on `endpoint` ([`FaultEndpoint::All`]: on every endpoint),
+    /// replacing the plan it had.
+    pub fn set_faults(&self, endpoint: FaultEndpoint, plan: FaultPlan) {
+        self.shared.faults.set(endpoint, plan);
+    }
+
+    /// Removes every fault plan; the counters of [`Emulator::fault_stats`] are kept.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
+    }
+
+    /// Requests served and faults injected per endpoint since start.
+    #[must_use]
+    pub fn fault_stats(&self) -> FaultStats {
+        self.shared.faults.stats()
+    }
+
+    /// Gives Google's ID-token signer and Databricks' access-token signer a
+    /// fresh key with a new `kid`. With `keep_old` the previous keys stay in
+    /// the JWK Sets (tokens signed before remain verifiable); without, they
+    /// disappear and those tokens stop verifying, here and for any client.
     ///
     /// # Errors
-    /// The directory or a file cannot be written, or key generation failed.
-    pub fn write_samples(&self, dir: &Path) -> io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let hour = Duration::from_hours(1);
-        let user = self.add_google_user(GoogleUserSpec {
-            email: "sample-user@example.test".into(),
-            scopes: SAMPLE_USER_SCOPES.iter().map(ToString::to_string).collect(),
-            access_token_lifetime: hour,
-        });
-        let sa = self.add_google_service_account(ServiceAccountSpec {
-            email: "sample-sa@sample-project.iam.gserviceaccount.com".into(),
-            project_id: "sample-project".into(),
-            access_token_lifetime: hour,
-        });
-        if let Some(e) = sa.get("error") {
-            return Err(io::Error::other(e.to_string()));
-        }
-        let sp = self.add_databricks_service_principal(DatabricksSpSpec {
-            application_id: keys::random_uuid(),
-            access_token_lifetime: hour,
-        });
-        write_private(&dir.join("google_user.json"), &to_pretty(&user)?)?;
-        write_private(&dir.join("google_sa.json"), &to_pretty(&sa)?)?;
-        let cfg = format!(
-            "[DEFAULT]\nhost = {}\nclient_id = {}\nclient_secret = {}\n",
-            self.shared.databricks_url, sp.client_id, sp.client_secret
-        );
-        write_private(&dir.join("databrickscfg"), &cfg)?;
-        let urls = json!({
-            "google": self.shared.google_url,
-            "databricks": self.shared.databricks_url,
-        });
-        std::fs::write(dir.join("urls.json"), to_pretty(&urls)?)
+    /// Key generation failed (nothing is rotated then).
+    pub fn rotate_signing_keys(&self, keep_old: bool) -> io::Result<()> {
+        let google = RsaKey::generate(keys::random_hex(40)).map_err(io::Error::other)?;
+        let databricks = RsaKey::generate(keys::random_hex(64)).map_err(io::Error::other)?;
+        self.shared.google_keys.rotate(google, keep_old);
+        self.shared.databricks_keys.rotate(databricks, keep_old);
+        Ok(())
     }
 
     /// Stops both listeners.
@@ -333,22 +327,4 @@ fn random_workspace_id() -> u64 {
     let mut raw = [0u8; 8];
     raw.copy_from_slice(&bytes[..8]);
     1_000_000_000_000_000 + u64::from_le_bytes(raw) % 8_000_000_000_000_000
-}
-
-/// Pretty JSON text with a trailing newline.
-fn to_pretty(value: &Value) -> io::Result<String> {
-    serde_json::to_string_pretty(value)
-        .map(|s| s + "\n")
-        .map_err(io::Error::other)
-}
-
-/// Writes a secret-bearing file, readable by the owner only on Unix.
-fn write_private(path: &Path, contents: &str) -> io::Result<()> {
-    std::fs::write(path, contents)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
 }

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::keys::RsaKey;
+use super::fault_board::FaultBoard;
+use super::keys::{KeyRing, RsaKey};
 
 /// Everything both listeners share: base URLs, signing keys and the tables.
 #[derive(Debug)]
@@ -15,10 +16,12 @@ pub struct Shared {
     pub databricks_url: String,
     /// Numeric Databricks workspace id (below 2^53 so JavaScript keeps it exact).
     pub workspace_id: u64,
-    /// Key signing Google ID tokens.
-    pub google_key: RsaKey,
-    /// Key signing Databricks access tokens.
-    pub databricks_key: RsaKey,
+    /// Keys signing Google ID tokens (published at `/oauth2/v3/certs`).
+    pub google_keys: KeyRing,
+    /// Keys signing Databricks access tokens (published at `/oidc/v1/keys`).
+    pub databricks_keys: KeyRing,
+    /// Fault plans and counters, per endpoint.
+    pub faults: FaultBoard,
     /// Mutable tables.
     tables: Mutex<Tables>,
 }
@@ -36,8 +39,9 @@ impl Shared {
             google_url,
             databricks_url,
             workspace_id,
-            google_key,
-            databricks_key,
+            google_keys: KeyRing::new(google_key),
+            databricks_keys: KeyRing::new(databricks_key),
+            faults: FaultBoard::default(),
             tables: Mutex::new(Tables::default()),
         }
     }

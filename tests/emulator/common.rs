@@ -95,3 +95,53 @@ pub async fn verify_with_jwks(jwks_url: &str, token: &str, aud: &str) -> Value {
         .unwrap()
         .claims
 }
+
+/// A plan that faults every request with `fault`.
+pub fn always(fault: tokentop::emulator::Fault) -> tokentop::emulator::FaultPlan {
+    tokentop::emulator::FaultPlan {
+        rate: 1.0,
+        faults: vec![fault],
+    }
+}
+
+/// A Databricks service principal with one-hour tokens.
+pub fn databricks_sp(emu: &Emulator) -> tokentop::emulator::DatabricksSp {
+    emu.add_databricks_service_principal(tokentop::emulator::DatabricksSpSpec {
+        application_id: "0b1c2d3e-aaaa-bbbb-cccc-ddddeeeeffff".into(),
+        access_token_lifetime: Duration::from_secs(3600),
+    })
+}
+
+/// The `Authorization: Basic` value reqwest sends for these credentials.
+pub fn basic_header(id: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+    )
+}
+
+/// The M2M client-credentials request, raw.
+pub async fn m2m_raw(
+    emu: &Emulator,
+    sp: &tokentop::emulator::DatabricksSp,
+) -> reqwest::Result<reqwest::Response> {
+    client()
+        .post(format!("{}/oidc/v1/token", emu.databricks_url()))
+        .header(
+            "authorization",
+            basic_header(&sp.client_id, &sp.client_secret),
+        )
+        .form(&[("grant_type", "client_credentials"), ("scope", "all-apis")])
+        .send()
+        .await
+}
+
+/// The response's content type, or "".
+pub fn content_type(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}

@@ -2,6 +2,11 @@
 
 mod common;
 mod databricks;
+mod faults_body;
+mod faults_plan;
+mod faults_wire;
 mod google_info;
 mod google_token;
+mod key_rotation;
 mod lifecycle;
+mod samples;
