@@ -1,6 +1,10 @@
 //! `tokentop list` as scripts use it: the real binary against the emulator,
 //! with a private HOME so no real credential file is read.
 
+#[path = "support/secrets.rs"]
+mod secrets;
+
+use secrets::{assert_no_secrets, demo_secrets};
 use std::path::Path;
 use tokentop::emulator::{Emulator, EmulatorOptions};
 
@@ -28,51 +32,6 @@ fn assert_no_raw_tokens(text: &str) {
         !text.contains("ya29.") && !text.contains("eyJ"),
         "a raw token was printed:\n{text}"
     );
-}
-
-/// Every secret in the demo's credential files (refresh tokens, client
-/// secrets, private keys), read back from the files.
-fn demo_secrets(dir: &Path) -> Vec<String> {
-    let mut secrets = Vec::new();
-    for file in [
-        "oncall-adc.json",
-        "dataproc-etl.json",
-        "orders-invoker.json",
-    ] {
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join(file)).expect("read"))
-                .expect("json");
-        for field in ["refresh_token", "client_secret", "private_key"] {
-            if let Some(value) = json[field].as_str() {
-                secrets.push(value.to_string());
-            }
-        }
-    }
-    let cfg = std::fs::read_to_string(dir.join("databrickscfg")).expect("read");
-    secrets.extend(
-        cfg.lines()
-            .filter_map(|l| l.strip_prefix("client_secret = "))
-            .map(str::to_string),
-    );
-    assert!(secrets.len() >= 6, "{secrets:?}");
-    secrets
-}
-
-/// No secret, nor any 12-character piece of one, appears in `text`.
-fn assert_no_secrets(text: &str, secrets: &[String]) {
-    for secret in secrets {
-        let pieces = secret
-            .as_bytes()
-            .windows(12)
-            .filter(|w| !w.iter().all(|b| b.is_ascii_whitespace() || *b == b'-'));
-        for piece in pieces {
-            let piece = String::from_utf8_lossy(piece);
-            assert!(
-                !text.contains(piece.as_ref()),
-                "a piece of a secret ({piece}) was printed:\n{text}"
-            );
-        }
-    }
 }
 
 #[tokio::test]
