@@ -371,3 +371,64 @@ fn ctrl_z_gives_the_terminal_back_and_fg_resumes() {
     });
     t.stty_unchanged();
 }
+
+/// The pid of the program the pane's shell started (tokentop).
+fn child_of_pane(t: &Tmux) -> String {
+    let pane = t.tmux(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"]);
+    let shell = String::from_utf8_lossy(&pane.stdout).trim().to_string();
+    t.wait_for("tokentop's pid", |_| {
+        let out = Command::new("pgrep").args(["-P", &shell]).output().ok()?;
+        let pid = String::from_utf8_lossy(&out.stdout).lines().next()?.to_string();
+        (!pid.is_empty()).then_some(pid)
+    })
+}
+
+/// The demo's private folders under `tmp`.
+fn demo_folders(tmp: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(tmp)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.to_string_lossy().contains("tokentop-demo-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_terminating_signal_restores_the_terminal_and_removes_the_demo_keys() {
+    use std::os::unix::fs::PermissionsExt;
+    for signal in ["INT", "QUIT", "TERM", "HUP"] {
+        let t = Tmux::new(&format!("signal-{signal}"));
+        let tmp = t.file("tmp");
+        std::fs::create_dir_all(&tmp).expect("mkdir");
+        t.start("demo", &format!("TMPDIR={}", tmp.display()));
+        t.wait_for("the table", |s| s.contains("lakehouse").then_some(()));
+        let folders = demo_folders(&tmp);
+        assert_eq!(folders.len(), 1, "{folders:?}");
+        let mode = folders[0].metadata().expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "the demo's keys are private");
+        let pid = child_of_pane(&t);
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let end = t.wait_for("exit", |s| {
+            s.lines()
+                .find(|l| l.starts_with("EXIT="))
+                .map(str::to_string)
+        });
+        assert_eq!(end, "EXIT=0", "SIG{signal} quits cleanly");
+        t.wait_for("stty", |_| {
+            let size = t.file("stty-after").metadata().ok()?.len();
+            (size > 0).then_some(())
+        });
+        t.stty_unchanged();
+        assert!(
+            demo_folders(&tmp).is_empty(),
+            "SIG{signal} left the demo's keys behind"
+        );
+    }
+}
