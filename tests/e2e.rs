@@ -2,143 +2,12 @@
 //! rows, refresh, decode, quit; and check the terminal is given back exactly as
 //! it was, after `q` and after a panic. Needs tmux (tests/run.sh installs it).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+#[path = "support/tmux.rs"]
+mod tmux;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tokentop");
-
-/// A tmux server of our own (its own socket), so no user session is touched.
-struct Tmux {
-    socket: String,
-    home: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn new(name: &str) -> Self {
-        let home = tempfile::tempdir().expect("tempdir");
-        Self {
-            socket: format!("tokentop-e2e-{name}-{}", std::process::id()),
-            home,
-        }
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux must be installed (tests/run.sh installs it)")
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.home.path().join(name)
-    }
-
-    /// Opens a 100x30 pane running `command`, with a UTF-8 locale, a
-    /// tmux TERM and the private HOME.
-    fn open(&self, command: &[&str]) {
-        let home = format!("HOME={}", self.home.path().display());
-        let mut args = vec![
-            "-u",
-            "new-session",
-            "-d",
-            "-s",
-            "e2e",
-            "-x",
-            "100",
-            "-y",
-            "30",
-        ];
-        args.extend([
-            "-e",
-            "LANG=C.UTF-8",
-            "-e",
-            "TERM=tmux-256color",
-            "-e",
-            &home,
-            "-e",
-            "PS1=$ ",
-        ]);
-        args.extend(command);
-        let out = self.tmux(&args);
-        assert!(
-            out.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// Starts `tokentop ARGS` wrapped in a shell that saves the terminal
-    /// modes before and after and prints the exit status.
-    fn start(&self, args: &str, env: &str) {
-        let script = format!(
-            "stty -a > {before}; env {env} {BIN} {args}; echo EXIT=$?; stty -a > {after}; sleep 60",
-            before = self.file("stty-before").display(),
-            after = self.file("stty-after").display(),
-        );
-        self.open(&["sh", "-c", &script]);
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-t", "e2e", "-p"]).stdout)
-            .into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for key in keys {
-            self.tmux(&["send-keys", "-t", "e2e", key]);
-            std::thread::sleep(Duration::from_millis(150));
-        }
-    }
-
-    /// Polls the screen until `check` finds what it wants.
-    fn wait_for<T>(&self, what: &str, check: impl Fn(&str) -> Option<T>) -> T {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.screen();
-            assert_no_raw_tokens(&screen);
-            if let Some(found) = check(&screen) {
-                return found;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn stty_unchanged(&self) {
-        let read = |p: &Path| {
-            std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-        };
-        let (before, after) = (
-            read(&self.file("stty-before")),
-            read(&self.file("stty-after")),
-        );
-        assert!(
-            before.contains(" icanon") && before.contains(" echo"),
-            "{before}"
-        );
-        assert_eq!(before, after, "terminal modes differ after exit");
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
-    }
-}
-
-/// Google access tokens start `ya29.`, JWTs `eyJ`: neither may be on screen.
-fn assert_no_raw_tokens(screen: &str) {
-    assert!(
-        !screen.contains("ya29.") && !screen.contains("eyJ"),
-        "a raw token is on screen:\n{screen}"
-    );
-}
+use std::process::Command;
+use std::time::Duration;
+use tmux::{BIN, Tmux, child_of_pane, demo_folders};
 
 /// The selected row's detail line: `PROFILE exp HH:MM:SS token sha256:XXXXXXXX from ...`.
 fn selected(screen: &str) -> Option<(String, String)> {
@@ -370,30 +239,6 @@ fn ctrl_z_gives_the_terminal_back_and_fg_resumes() {
         (size > 0).then_some(())
     });
     t.stty_unchanged();
-}
-
-/// The pid of the program the pane's shell started (tokentop).
-fn child_of_pane(t: &Tmux) -> String {
-    let pane = t.tmux(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"]);
-    let shell = String::from_utf8_lossy(&pane.stdout).trim().to_string();
-    t.wait_for("tokentop's pid", |_| {
-        let out = Command::new("pgrep").args(["-P", &shell]).output().ok()?;
-        let pid = String::from_utf8_lossy(&out.stdout).lines().next()?.to_string();
-        (!pid.is_empty()).then_some(pid)
-    })
-}
-
-/// The demo's private folders under `tmp`.
-fn demo_folders(tmp: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(tmp)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.to_string_lossy().contains("tokentop-demo-"))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[test]
