@@ -48,13 +48,19 @@ pub fn parse(text: &str, path: &Path) -> (Vec<DatabricksProfile>, Vec<SourceErro
             profile: Some(name.clone()),
             ..SourceError::new(path, format!("profile [{name}]: {message}"))
         };
-        let Some(host) = props.get("host") else {
+        // An empty value (`key =`, `key = ""`) counts as no value, as in the
+        // Google files: an empty secret or host is never a usable credential.
+        let get = |key: &str| props.get(key).filter(|v| !v.is_empty());
+        let Some(host) = get("host")
+            .map(|h| h.trim_end_matches('/'))
+            .filter(|h| !h.is_empty())
+        else {
             errors.push(here("missing key `host`".into()));
             continue;
         };
-        match (props.get("client_id"), props.get("client_secret")) {
+        match (get("client_id"), get("client_secret")) {
             (Some(id), Some(secret)) => profiles.push(DatabricksProfile {
-                host: host.trim_end_matches('/').to_string(),
+                host: host.to_string(),
                 client_id: id.to_string(),
                 material: Material::DatabricksM2m {
                     client_id: id.to_string(),
@@ -62,7 +68,7 @@ pub fn parse(text: &str, path: &Path) -> (Vec<DatabricksProfile>, Vec<SourceErro
                 },
                 name,
             }),
-            _ if props.contains_key("token") => errors.push(here(
+            _ if get("token").is_some() => errors.push(here(
                 "personal access tokens are not shown yet (only OAuth M2M profiles)".into(),
             )),
             _ => errors.push(here(
@@ -90,5 +96,24 @@ mod tests {
                 && message.contains("host")
                 && message.contains(".databrickscfg")
         );
+    }
+
+    #[test]
+    fn empty_values_count_as_missing() {
+        // Found by the `databrickscfg` fuzz target: `client_secret =` gave a
+        // credential with an empty secret, and `host = /` one whose token
+        // endpoint was `/oidc/v1/token`.
+        let text = "[empty-secret]\nhost = https://h\nclient_id = app\nclient_secret =\n\n\
+                    [quoted-empty]\nhost = https://h\nclient_id = \"\"\nclient_secret = s\n\n\
+                    [slash-host]\nhost = /\nclient_id = app\nclient_secret = s\n\n\
+                    [empty-token]\nhost = https://h\ntoken =\n";
+        let (profiles, errors) = parse(text, Path::new("/h/.databrickscfg"));
+        assert!(profiles.is_empty(), "{profiles:?}");
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages[0].contains("[empty-secret]: needs `client_id` and `client_secret`"));
+        assert!(messages[1].contains("[quoted-empty]: needs `client_id` and `client_secret`"));
+        assert!(messages[2].contains("[slash-host]: missing key `host`"));
+        assert!(messages[3].contains("[empty-token]: needs `client_id`"));
     }
 }

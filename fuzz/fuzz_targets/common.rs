@@ -1,0 +1,85 @@
+//! Checks shared by the fuzz targets.
+
+#![allow(dead_code)]
+
+use tokentop::model::{Material, Secret};
+use tokentop::sources::SourceError;
+
+/// Asserts that every error names the file it was given, in its field and
+/// first in its message.
+pub fn assert_names_path(err: &SourceError, path: &str) {
+    assert_eq!(err.source_path, path, "{err:?}");
+    let message = err.to_string();
+    assert!(message.starts_with(&format!("{path}: ")), "{message}");
+    assert!(!err.message.is_empty(), "{err:?}");
+}
+
+/// `material` with every secret replaced by a fixed marker value, and the
+/// fingerprints before and after.
+pub fn swap_secrets(material: &Material) -> (Material, Vec<String>, Vec<String>) {
+    let marker = |i: usize| Secret::new(format!("tokentop-fuzz-marker-{i}"));
+    let (swapped, old): (Material, Vec<&Secret>) = match material {
+        Material::GoogleUser {
+            client_id,
+            client_secret,
+            refresh_token,
+        } => (
+            Material::GoogleUser {
+                client_id: client_id.clone(),
+                client_secret: marker(0),
+                refresh_token: marker(1),
+            },
+            vec![client_secret, refresh_token],
+        ),
+        Material::GoogleServiceAccount {
+            client_email,
+            private_key_id,
+            private_key,
+        } => (
+            Material::GoogleServiceAccount {
+                client_email: client_email.clone(),
+                private_key_id: private_key_id.clone(),
+                private_key: marker(0),
+            },
+            vec![private_key],
+        ),
+        Material::DatabricksM2m {
+            client_id,
+            client_secret,
+        } => (
+            Material::DatabricksM2m {
+                client_id: client_id.clone(),
+                client_secret: marker(0),
+            },
+            vec![client_secret],
+        ),
+    };
+    for secret in &old {
+        assert!(!secret.is_empty(), "a parsed secret is never empty");
+        assert_eq!(secret.to_string(), secret.fingerprint());
+    }
+    let old = old.iter().map(|s| s.fingerprint()).collect();
+    let new = (0..)
+        .map(marker)
+        .take(match material {
+            Material::GoogleUser { .. } => 2,
+            _ => 1,
+        })
+        .map(|s| s.fingerprint())
+        .collect();
+    (swapped, old, new)
+}
+
+/// Asserts that `original` and `swapped` (the same value with other secrets)
+/// print the same once fingerprints are blanked: `Debug` shows a secret only
+/// as its fingerprint, never its value or any part of it.
+pub fn assert_same_but_fingerprints(original: &str, old: &[String], swapped: &str, new: &[String]) {
+    let blank = |text: &str, fingerprints: &[String]| {
+        fingerprints.iter().fold(text.to_string(), |t, fp| {
+            t.replace(fp.as_str(), "sha256:########")
+        })
+    };
+    let (a, b) = (blank(original, old), blank(swapped, new));
+    assert_eq!(a, b, "Debug output depends on a secret's value");
+    assert!(!a.contains("tokentop-fuzz-marker"), "{a}");
+}
