@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # tokentop's one test command. Installs what the tests need (tmux, procps, a
-# Python venv with the reference clients), then runs, in order: format and lint
-# checks, every Rust test (unit, engine against the emulator, TUI snapshots,
-# the real binary in tmux), and the emulator's conformance check against
-# google-auth and databricks-sdk.
+# Python venv with the reference clients, cargo-deny and cargo-fuzz), then
+# runs, in order: format and lint checks, every Rust test (unit, engine
+# against the emulator, hostile input and the fault run, TUI snapshots, the
+# real binary in tmux), the emulator's conformance check against google-auth
+# and databricks-sdk, the supply-chain policy (deny.toml), and a bounded fuzz
+# run of every parser (FUZZ_SECONDS per target, 15 by default).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -42,5 +44,11 @@ fi
 # --- the emulator against the real Python clients ----------------------------
 step "conformance: google-auth and databricks-sdk against tokentop emulator"
 tests/conformance/run.sh "${CARGO_TARGET_DIR:-target}/debug/tokentop" emulator
+
+# --- supply chain and fuzzing -------------------------------------------------
+step "cargo deny (deny.toml)"
+tests/deny.sh
+step "fuzz every parser for ${FUZZ_SECONDS:=15} s"
+FUZZ_SECONDS=$FUZZ_SECONDS tests/fuzz.sh
 
 step "all tests passed"
