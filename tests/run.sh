@@ -16,6 +16,7 @@ need_apt=()
 command -v tmux >/dev/null || need_apt+=(tmux)
 command -v pgrep >/dev/null || need_apt+=(procps)
 command -v bash >/dev/null || need_apt+=(bash)
+command -v g++ >/dev/null || need_apt+=(g++)   # libFuzzer, for tests/fuzz.sh
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
     step "installing ${need_apt[*]}"
