@@ -17,14 +17,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 CARGO_DENY_VERSION=0.20.2
 
-step() { printf '\n== %s\n' "$*"; }
-locked() {
-    if [[ -n ${TOKENTOP_CARGO_LOCK:-} ]]; then
-        flock "$TOKENTOP_CARGO_LOCK" "$@"
-    else
-        "$@"
-    fi
-}
+# shellcheck source=tests/lib.sh
+source tests/lib.sh
 
 if [[ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]]; then
     step "installing cargo-deny $CARGO_DENY_VERSION"

@@ -24,14 +24,8 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 read -r -a targets <<<"${FUZZ_TARGETS:-jwt google_json profiles databrickscfg}"
 build_flags=(-s none -a)
 
-step() { printf '\n== %s\n' "$*"; }
-locked() {
-    if [[ -n ${TOKENTOP_CARGO_LOCK:-} ]]; then
-        flock "$TOKENTOP_CARGO_LOCK" "$@"
-    else
-        "$@"
-    fi
-}
+# shellcheck source=tests/lib.sh
+source tests/lib.sh
 
 if [[ ! $FUZZ_SECONDS =~ ^[1-9][0-9]*$ ]]; then
     echo "FUZZ_SECONDS must be a positive number of seconds, not '$FUZZ_SECONDS'" >&2

@@ -3,6 +3,8 @@
 //! the emulator's fault switches. Each test is a reproduction that once
 //! leaked, hung or misled.
 
+#[path = "support/many.rs"]
+mod many;
 #[path = "support/secrets.rs"]
 mod secrets;
 
@@ -366,19 +368,7 @@ async fn more_credentials_than_file_descriptors_all_refresh() {
     let emulator = Emulator::start(EmulatorOptions::default())
         .await
         .expect("emulator");
-    let mut cfg = String::new();
-    for n in 0..PROFILES {
-        let sp = emulator.add_databricks_service_principal(tokentop::emulator::DatabricksSpSpec {
-            application_id: format!("app-{n}"),
-            access_token_lifetime: Duration::from_secs(3600),
-        });
-        cfg.push_str(&format!(
-            "[p{n}]\nhost = {}\nclient_id = {}\nclient_secret = {}\n\n",
-            emulator.databricks_url(),
-            sp.client_id,
-            sp.client_secret
-        ));
-    }
+    let cfg = many::databricks_profiles(&emulator, PROFILES, "app");
     std::fs::write(home.path().join(".databrickscfg"), cfg).expect("write");
     let mut command = tokio::process::Command::new("bash");
     command
@@ -405,4 +395,134 @@ async fn more_credentials_than_file_descriptors_all_refresh() {
         failed[0]
     );
     assert_eq!(out.status.code(), Some(0));
+}
+
+/// A watched credential file swapped for a FIFO: the running engine names
+/// it, keeps the row's last good token, and goes on answering.
+#[tokio::test]
+async fn a_watched_file_swapped_for_a_fifo_freezes_nothing() {
+    use tokentop::engine::protocol::{Command, Update};
+    let home = tempfile::tempdir().expect("tempdir");
+    let (_emulator, profiles) = demo(home.path()).await;
+    let config = tokentop::engine::EngineConfig::new(
+        tokentop::sources::DiscoveryConfig {
+            profiles_file: Some(profiles),
+            ..Default::default()
+        },
+        true,
+    )
+    .watching();
+    let mut handle =
+        tokentop::engine::start(config, std::sync::Arc::new(tokentop::model::SystemClock))
+            .expect("engine");
+    // Wait for the user's token.
+    let adc_id = loop {
+        if let Update::Row(row) = next(&mut handle.updates).await
+            && row.profile == "nightly-dataflow"
+            && row.fingerprint.is_some()
+        {
+            break row.id;
+        }
+    };
+    let adc = home.path().join("oncall-adc.json");
+    std::fs::remove_file(&adc).expect("rm");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&adc)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    let (rows, errors) = loop {
+        if let Update::Snapshot {
+            rows,
+            source_errors,
+        } = next(&mut handle.updates).await
+            && !source_errors.is_empty()
+        {
+            break (rows, source_errors);
+        }
+    };
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("a FIFO, not a regular file")),
+        "{errors:?}"
+    );
+    let row = rows.iter().find(|r| r.id == adc_id).expect("the row stays");
+    assert!(
+        row.fingerprint.is_some(),
+        "the last good token stays: {row:?}"
+    );
+    assert!(
+        row.error.as_deref().is_some_and(|e| e.contains("FIFO")),
+        "{row:?}"
+    );
+    // Still answering: a reload comes back with a snapshot.
+    handle.commands.send(Command::Reload).await.expect("send");
+    loop {
+        if let Update::Snapshot { .. } = next(&mut handle.updates).await {
+            break;
+        }
+    }
+    handle.shutdown().await;
+}
+
+/// "Not now" answers are asked again after the server's Retry-After, at
+/// most twice; a wait longer than tokentop's limit is reported instead.
+#[tokio::test]
+async fn a_busy_server_is_asked_again_after_its_retry_after() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let (emulator, profiles) = demo(home.path()).await;
+    let profiles = profiles.display().to_string();
+    let databricks = [FaultEndpoint::DatabricksToken];
+    fault(
+        &emulator,
+        &databricks,
+        Fault::TooManyRequests {
+            retry_after_secs: 1,
+        },
+    );
+    let started = std::time::Instant::now();
+    let run = list(home.path(), &["--json", "--profiles", &profiles], &[]).await;
+    let waited = started.elapsed();
+    let requests = emulator
+        .fault_stats()
+        .endpoint(FaultEndpoint::DatabricksToken)
+        .requests;
+    assert_eq!(requests, 2 * 3, "two profiles, three tries each");
+    assert!(waited >= Duration::from_secs(2), "waited {waited:?}");
+    assert_eq!(run.code, 1);
+    fault(
+        &emulator,
+        &databricks,
+        Fault::TooManyRequests {
+            retry_after_secs: 600,
+        },
+    );
+    let run = list(home.path(), &["--json", "--profiles", &profiles], &[]).await;
+    let requests = emulator
+        .fault_stats()
+        .endpoint(FaultEndpoint::DatabricksToken)
+        .requests;
+    assert_eq!(requests, 6 + 2, "no retry when asked to wait 10 minutes");
+    let errors = errors(&json(&run));
+    assert!(
+        errors
+            .iter()
+            .filter(|e| e.contains("HTTP 429") && e.contains("the server asks to wait 600 s"))
+            .count()
+            == 2,
+        "{errors:?}"
+    );
+}
+
+/// The engine's next update, within 20 s (else it is frozen).
+async fn next(
+    updates: &mut tokio::sync::mpsc::UnboundedReceiver<tokentop::engine::protocol::Update>,
+) -> tokentop::engine::protocol::Update {
+    tokio::time::timeout(Duration::from_secs(20), updates.recv())
+        .await
+        .expect("the engine answers (not frozen)")
+        .expect("update")
 }

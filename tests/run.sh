@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-step() { printf '\n== %s\n' "$*"; }
+# shellcheck source=tests/lib.sh
+source tests/lib.sh
 
 # --- what the tests need ------------------------------------------------------
 need_apt=()
