@@ -225,12 +225,14 @@ fn a_view_about_a_vanished_credential_closes() {
     app.update(Event::Engine(Box::new(Update::Snapshot {
         rows: rest,
         source_errors: vec![],
+        skipped: vec![],
     })));
     assert!(app.overlays.is_empty(), "{:?}", app.overlays);
     press(&mut app, '?');
     app.update(Event::Engine(Box::new(Update::Snapshot {
         rows: fixtures::rows(),
         source_errors: vec![],
+        skipped: vec![],
     })));
     assert_eq!(app.overlays.len(), 1, "help stays");
 }

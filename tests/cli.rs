@@ -164,12 +164,9 @@ async fn ambient_files_are_found_without_a_profiles_file() {
     )
     .expect("write");
     let (code, stdout, stderr) = list(home.path(), &["--json", "--no-refresh"]).await;
-    // The [pat] section cannot be used yet: a source error, status 3.
-    assert_eq!(
-        code,
-        i32::from(tokentop::cli::EXIT_SOURCE_BROKEN),
-        "{stderr}"
-    );
+    // The [pat] section is a fine profile tokentop does not show yet: a
+    // note, not a broken source, so the status stays 0.
+    assert_eq!(code, 0, "{stderr}");
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     let profiles: Vec<&str> = json["credentials"]
         .as_array()
@@ -178,16 +175,13 @@ async fn ambient_files_are_found_without_a_profiles_file() {
         .filter_map(|c| c["profile"].as_str())
         .collect();
     assert_eq!(profiles, ["adc", "ws"]);
-    assert_eq!(
-        json["source_errors"].as_array().map(Vec::len),
-        Some(1),
-        "{}",
-        json["source_errors"]
-    );
-    let errors = json["source_errors"].to_string();
+    assert_eq!(json["source_errors"], serde_json::json!([]));
+    let notes = json["skipped"].to_string();
     assert!(
-        errors.contains(".databrickscfg") && errors.contains("[pat]"),
-        "{errors}"
+        notes.contains(".databrickscfg")
+            && notes.contains("[pat]")
+            && notes.contains("personal access token"),
+        "{notes}"
     );
     assert!(
         !stdout.contains("dapi0") && !stdout.contains("1//r"),
@@ -196,7 +190,7 @@ async fn ambient_files_are_found_without_a_profiles_file() {
 }
 
 #[tokio::test]
-async fn an_absurd_expires_in_is_shown_as_unknown_not_a_crash() {
+async fn an_absurd_expires_in_is_refused_not_taken_for_a_live_token() {
     let router = axum::Router::new().route(
         "/token",
         axum::routing::post(|| async {
@@ -212,10 +206,15 @@ async fn an_absurd_expires_in_is_shown_as_unknown_not_a_crash() {
         tokio::time::timeout(std::time::Duration::from_secs(20), list_one_user(&url))
             .await
             .expect("list finishes");
-    assert_eq!(code, 0, "{json}");
+    // A lifetime of 31 billion years is a broken answer, not a live token.
+    assert_eq!(code, i32::from(tokentop::cli::EXIT_NOT_LIVE), "{json}");
     let row = &json["credentials"][0];
-    assert_eq!(row["ttl_seconds"], serde_json::Value::Null, "{row}");
-    assert!(row["fingerprint"].is_string(), "{row}");
+    assert_eq!(row["fingerprint"], serde_json::Value::Null, "{row}");
+    let error = row["error"].as_str().expect("an error");
+    assert!(
+        error.contains("`expires_in`") && error.contains("not a plausible lifetime"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

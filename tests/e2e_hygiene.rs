@@ -2,7 +2,7 @@
 //! decodes and revokes, then a search for every secret of the demo's in
 //! everything tokentop left where others could see it: the screen, the log,
 //! the audit journal, and the argv and environment of its process and of
-//! any child.
+//! any child (tokentop starts none today; the check covers one that would).
 
 #[path = "support/secrets.rs"]
 mod secrets;

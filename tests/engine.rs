@@ -44,6 +44,7 @@ async fn setup_with(configure: impl FnOnce(engine::EngineConfig) -> engine::Engi
         Update::Snapshot {
             rows,
             source_errors,
+            ..
         } => {
             assert!(source_errors.is_empty(), "{source_errors:?}");
             rows
@@ -385,6 +386,7 @@ async fn edited_files_are_re_read_and_new_profiles_fetched() {
         if let Update::Snapshot {
             rows,
             source_errors,
+            ..
         } = recv(&mut s.handle).await
         {
             break (rows, source_errors);

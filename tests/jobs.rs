@@ -200,3 +200,93 @@ async fn quitting_journals_what_was_still_in_flight() {
         "{text}"
     );
 }
+
+/// A key pressed for a row still queued behind start-up refreshes takes
+/// that row out of the queue: it is served in the user's lane, long before
+/// the background work ahead of it is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keypress_jumps_the_start_up_queue() {
+    const USERS: usize = 200;
+    // A token endpoint that takes 100 ms and records which user asked, in order.
+    let arrivals = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = arrivals.clone();
+    let router = axum::Router::new().route(
+        "/token",
+        axum::routing::post(move |body: String| {
+            let who = body
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("refresh_token="))
+                .unwrap_or_default()
+                .to_string();
+            log.lock().expect("lock").push(who);
+            async move {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                axum::Json(serde_json::json!({"access_token": "at", "expires_in": 3600}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/token", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut profiles = String::new();
+    for n in 0..USERS {
+        let user = serde_json::json!({"type": "authorized_user", "client_id": "c", "client_secret": "s", "refresh_token": format!("r{n}"), "token_uri": url});
+        std::fs::write(dir.path().join(format!("u{n}.json")), user.to_string()).expect("write");
+        profiles.push_str(&format!(
+            "[[profile]]\nname = \"u{n}\"\nplatform = \"gcp\"\ngoogle_credentials = \"u{n}.json\"\n\n"
+        ));
+    }
+    let profiles_path = dir.path().join("profiles.toml");
+    std::fs::write(&profiles_path, profiles).expect("write");
+    let discovery = DiscoveryConfig {
+        profiles_file: Some(profiles_path),
+        ..DiscoveryConfig::default()
+    };
+    let mut handle =
+        engine::start(EngineConfig::new(discovery, true), Arc::new(SystemClock)).expect("engine");
+    let Update::Snapshot { rows, .. } = next(&mut handle).await else {
+        panic!("a snapshot first");
+    };
+    // Once start-up work is under way, pick a user the server has not
+    // heard from yet: its refresh is still waiting for a turn.
+    while arrivals.lock().expect("lock").len() < 16 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (waiting, before) = {
+        let seen = arrivals.lock().expect("lock");
+        let n = (0..USERS)
+            .rev()
+            .find(|n| !seen.contains(&format!("r{n}")))
+            .expect("a user still waiting");
+        (n, seen.len())
+    };
+    let id = rows
+        .iter()
+        .find(|r| r.profile == format!("u{waiting}"))
+        .expect("row")
+        .id
+        .clone();
+    handle
+        .commands
+        .send(Command::Refresh(id))
+        .await
+        .expect("send");
+    let position = loop {
+        let seen = arrivals.lock().expect("lock").clone();
+        if let Some(at) = seen.iter().position(|w| *w == format!("r{waiting}")) {
+            break at;
+        }
+        drop(seen);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    // In its lane it is asked at once, not after the ~180 still queued.
+    assert!(
+        position < before + 12,
+        "asked as request {position}, {} after the keypress",
+        position - before
+    );
+    handle.shutdown().await;
+}

@@ -18,10 +18,14 @@ fuzz_target!(|data: &[u8]| {
     for e in &errors {
         common::assert_names_path(e, PATH);
         if let Some(name) = &e.profile {
+            // Messages are made printable: a section name with a control
+            // character in it is quoted with the character written out.
+            let shown = tokentop::model::printable(name);
             assert!(
-                e.message.starts_with(&format!("profile [{name}]: ")),
+                e.message.starts_with(&format!("profile [{shown}]: ")),
                 "{e:?}"
             );
+            assert!(!e.message.chars().any(char::is_control), "{e:?}");
         }
     }
     for p in &profiles {

@@ -20,6 +20,7 @@ struct Listed<'a> {
 struct Listing<'a> {
     credentials: Vec<Listed<'a>>,
     source_errors: &'a [String],
+    skipped: &'a [String],
 }
 
 /// `list`'s exit status when every credential has a live token.
@@ -40,7 +41,11 @@ pub async fn list(
     json: bool,
     refresh: bool,
 ) -> Result<ExitCode, String> {
-    let (rows, source_errors) = collect(discovery, refresh).await?;
+    let Collected {
+        rows,
+        source_errors,
+        skipped,
+    } = collect(discovery, refresh).await?;
     let now = SystemClock.now();
     let listed: Vec<Listed> = rows
         .iter()
@@ -68,6 +73,7 @@ pub async fn list(
         let text = serde_json::to_string_pretty(&Listing {
             credentials: listed,
             source_errors: &source_errors,
+            skipped: &skipped,
         })
         .map_err(|e| e.to_string())?;
         println!("{text}");
@@ -83,28 +89,40 @@ pub async fn list(
         for e in &source_errors {
             eprintln!("warning: {e}");
         }
+        for note in &skipped {
+            eprintln!("note: {note}");
+        }
     }
     Ok(code)
 }
 
+/// What a listing found.
+pub struct Collected {
+    /// Every credential, settled.
+    pub rows: Vec<Row>,
+    /// Sources that could not be read or used.
+    pub source_errors: Vec<String>,
+    /// Profiles of kinds not shown yet.
+    pub skipped: Vec<String>,
+}
+
 /// Runs the engine until every row has a token or an error.
-pub async fn collect(
-    discovery: DiscoveryConfig,
-    refresh: bool,
-) -> Result<(Vec<Row>, Vec<String>), String> {
+pub async fn collect(discovery: DiscoveryConfig, refresh: bool) -> Result<Collected, String> {
     let mut handle =
         crate::engine::start(EngineConfig::new(discovery, refresh), Arc::new(SystemClock))?;
     let mut rows: Vec<Row> = Vec::new();
-    let mut errors = Vec::new();
+    let (mut errors, mut notes) = (Vec::new(), Vec::new());
     let mut seen_snapshot = false;
     while let Some(update) = handle.updates.recv().await {
         match update {
             Update::Snapshot {
                 rows: all,
                 source_errors,
+                skipped,
             } => {
                 rows = all;
                 errors = source_errors;
+                notes = skipped;
                 seen_snapshot = true;
             }
             Update::Row(row) => {
@@ -121,7 +139,11 @@ pub async fn collect(
         }
     }
     handle.shutdown().await;
-    Ok((rows, errors))
+    Ok(Collected {
+        rows,
+        source_errors: errors,
+        skipped: notes,
+    })
 }
 
 /// A plain table whose columns are as wide as their widest cell.

@@ -7,6 +7,8 @@ use super::protocol::{Level, Update};
 use super::{Done, Engine, Running, SHUTDOWN_GRACE, outcome};
 use crate::audit;
 use crate::model::{CredentialId, DecodeReport, DecodedBody};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc;
 
 impl Engine {
@@ -24,11 +26,26 @@ impl Engine {
             .and_then(|e| e.token.as_ref())
             .map(|t| t.value.fingerprint());
         if let Some(running) = self.in_flight.get_mut(&key) {
-            // A refresh asked for during one is queued once (the user wants a
-            // token newer than that click); a decode or revoke is queued only
-            // when the token changed meanwhile, else it would repeat the first.
-            running.again |= op == Op::Refresh || running.subject != current;
-            return;
+            if lane == Lane::User
+                && running.lane == Lane::Background
+                && !running.started.load(Ordering::SeqCst)
+            {
+                // Still waiting behind start-up work: the user's key takes
+                // its place in the user's lane (it never ran, so nothing to
+                // journal).
+                running.abort.abort();
+                self.in_flight.remove(&key);
+            } else {
+                // A refresh asked for during one is queued once (the user
+                // wants a token newer than that click); a decode or revoke is
+                // queued only when the token changed meanwhile, else it would
+                // repeat the first. The repeat runs in the asker's lane.
+                running.again |= op == Op::Refresh || running.subject != current;
+                if lane == Lane::User {
+                    running.lane = Lane::User;
+                }
+                return;
+            }
         }
         let Some(future) = self.job_future(id, op) else {
             return;
@@ -36,10 +53,13 @@ impl Engine {
         self.next_job += 1;
         let job = self.next_job;
         tracing::debug!(credential = %id, op = op.label(), job, "job started");
-        let timeout = self.config.request_timeout * 3;
+        let timeout = self.config.request_timeout * 4;
         let (tx, task_id, lanes) = (self.done.clone(), id.clone(), self.lanes.clone());
+        let started = Arc::new(AtomicBool::new(false));
+        let began = started.clone();
         let task = tokio::spawn(async move {
             let _turn = lanes.turn(lane).await;
+            began.store(true, Ordering::SeqCst);
             let outcome = jobs::guarded(op, future, timeout).await;
             let _ = tx.send(Done {
                 id: task_id,
@@ -55,6 +75,7 @@ impl Engine {
                 abort: task.abort_handle(),
                 again: false,
                 lane,
+                started,
                 subject: current,
             },
         );
@@ -193,6 +214,7 @@ impl Engine {
         why: &str,
     ) {
         running.abort.abort();
+        let reached_the_network = running.started.load(Ordering::SeqCst);
         if op == Op::Decode {
             self.send(Update::Decoded(failed_decode(
                 id,
@@ -200,6 +222,10 @@ impl Engine {
                 running.subject,
                 format!("abandoned: {why}"),
             )));
+            return;
+        }
+        if !reached_the_network {
+            // It was still waiting for its turn: nothing was sent.
             return;
         }
         let change = audit::Change {

@@ -79,6 +79,10 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     }
 }
 
+/// How long reading every credential file may take before the engine
+/// gives up on that reading (and says so) instead of waiting forever.
+const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How long jobs in flight may still finish when the engine stops.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
@@ -125,6 +129,8 @@ struct Running {
     again: bool,
     /// The queue it waited in, and the next one will.
     lane: Lane,
+    /// It got its turn (so it may have reached a server).
+    started: Arc<std::sync::atomic::AtomicBool>,
     /// Fingerprint of the token the job acts on, when it started.
     subject: Option<String>,
 }
@@ -159,7 +165,7 @@ impl Engine {
         mut done: mpsc::UnboundedReceiver<Done>,
         mut changed: mpsc::UnboundedReceiver<()>,
     ) {
-        self.reload();
+        self.reload().await;
         let mut reload_at: Option<tokio::time::Instant> = None;
         loop {
             tokio::select! {
@@ -167,7 +173,7 @@ impl Engine {
                 biased;
                 Some(finished) = done.recv() => self.finish(finished),
                 command = commands.recv() => match command {
-                    Some(command) => self.handle(command),
+                    Some(command) => self.handle(command).await,
                     None => break,
                 },
                 Some(()) = changed.recv() => {
@@ -177,7 +183,7 @@ impl Engine {
                 }
                 () = sleep_until(reload_at), if reload_at.is_some() => {
                     reload_at = None;
-                    self.reload();
+                    self.reload().await;
                 }
             }
         }
@@ -198,8 +204,22 @@ impl Engine {
 
     /// Re-reads every source, publishes the table, fetches tokens for new
     /// credentials, and (re)starts the file watch.
-    fn reload(&mut self) {
-        let found = sources::discover(&self.config.discovery);
+    async fn reload(&mut self) {
+        // Reading files can hang (a dead network mount): on a blocking
+        // thread, with a deadline, so the engine keeps answering.
+        let discovery = self.config.discovery.clone();
+        let read = tokio::task::spawn_blocking(move || sources::discover(&discovery));
+        let found = match tokio::time::timeout(DISCOVERY_TIMEOUT, read).await {
+            Ok(Ok(found)) => found,
+            Ok(Err(e)) => return self.unread(format!("reading credential files failed: {e}")),
+            Err(_) => {
+                return self.unread(format!(
+                    "reading credential files took over {} s (a hung network filesystem?): \
+                     keeping what is shown",
+                    DISCOVERY_TIMEOUT.as_secs()
+                ));
+            }
+        };
         tracing::info!(
             credentials = found.credentials.len(),
             broken_sources = found.errors.len(),
@@ -224,7 +244,18 @@ impl Engine {
         }
         self.send(Update::Snapshot {
             rows: self.store.rows(),
-            source_errors: found.errors.iter().map(ToString::to_string).collect(),
+            source_errors: found
+                .errors
+                .iter()
+                .filter(|e| !e.unsupported)
+                .map(ToString::to_string)
+                .collect(),
+            skipped: found
+                .errors
+                .iter()
+                .filter(|e| e.unsupported)
+                .map(ToString::to_string)
+                .collect(),
         });
         if self.config.refresh_on_start {
             for id in self.store.ids() {
@@ -259,12 +290,21 @@ impl Engine {
         }
     }
 
-    fn handle(&mut self, command: Command) {
+    /// Keeps the table as it is and says why the files were not re-read.
+    fn unread(&self, why: String) {
+        self.send(Update::Snapshot {
+            rows: self.store.rows(),
+            source_errors: vec![why],
+            skipped: Vec::new(),
+        });
+    }
+
+    async fn handle(&mut self, command: Command) {
         match command {
             Command::Refresh(id) => self.spawn(&id, Op::Refresh, Lane::User),
             Command::Decode(id) => self.spawn(&id, Op::Decode, Lane::User),
             Command::Revoke(id) => self.spawn(&id, Op::Revoke, Lane::User),
-            Command::Reload => self.reload(),
+            Command::Reload => self.reload().await,
         }
     }
 

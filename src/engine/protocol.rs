@@ -39,6 +39,9 @@ pub enum Update {
         rows: Vec<Row>,
         /// One line per broken source, naming the file.
         source_errors: Vec<String>,
+        /// One line per profile of a kind tokentop does not show yet
+        /// (a Databricks personal access token, say): not an error.
+        skipped: Vec<String>,
     },
     /// One row changed.
     Row(Row),

@@ -218,6 +218,7 @@ pub(super) mod tests {
 
     fn profile_error(profile: Option<&str>) -> SourceError {
         SourceError {
+            unsupported: false,
             profile: profile.map(str::to_string),
             ..SourceError::new(std::path::Path::new("/d/profiles.toml"), "bad")
         }

@@ -29,12 +29,12 @@ pub async fn client_credentials(
     if !scope.is_empty() {
         form.push(("scope", &scope));
     }
-    let body = post_form(
+    let answer = post_form(
         http,
         endpoint,
         &form,
         ClientAuth::Basic(client_id, client_secret),
     )
     .await?;
-    grant::access_token(grant::parse_grant(&body, endpoint)?, cred, now, endpoint)
+    grant::access_token(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
 }

@@ -3,6 +3,7 @@
 
 use super::ProviderError;
 use super::grant::{self, ClientAuth, post_form};
+use super::scrub::Sent;
 use crate::model::{Credential, Material, Secret, Token, TokenKind};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
@@ -34,14 +35,14 @@ pub async fn refresh_user(
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh_token.expose()),
     ];
-    let body = post_form(
+    let answer = post_form(
         http,
         endpoint,
         &form,
         ClientAuth::InBody(client_id, client_secret),
     )
     .await?;
-    grant::access_token(grant::parse_grant(&body, endpoint)?, cred, now, endpoint)
+    grant::access_token(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
 }
 
 #[derive(Serialize)]
@@ -99,16 +100,21 @@ pub async fn jwt_bearer(
         ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
         ("assertion", assertion.expose()),
     ];
-    let body = post_form(http, endpoint, &form, ClientAuth::None).await?;
-    let grant = grant::parse_grant(&body, endpoint)?;
-    match grant.id_token {
-        Some(value) if grant.access_token.is_none() => id_token(value, now, endpoint),
+    let answer = post_form(http, endpoint, &form, ClientAuth::None).await?;
+    let mut grant = grant::parse_grant(answer, endpoint)?;
+    match grant.id_token.take() {
+        Some(value) if grant.access_token.is_none() => id_token(value, &grant.sent, now, endpoint),
         _ => grant::access_token(grant, cred, now, endpoint),
     }
 }
 
 /// An ID token (Cloud Run): its expiry and audience are its own claims.
-fn id_token(value: Secret, now: DateTime<Utc>, endpoint: &str) -> Result<Token, ProviderError> {
+fn id_token(
+    value: Secret,
+    sent: &Sent,
+    now: DateTime<Utc>,
+    endpoint: &str,
+) -> Result<Token, ProviderError> {
     let claims = crate::inspect::jwt::peek_claims(value.expose())
         .map_err(|e| ProviderError::config(endpoint, format!("id_token: {e}")))?;
     Ok(Token {
@@ -121,7 +127,7 @@ fn id_token(value: Secret, now: DateTime<Utc>, endpoint: &str) -> Result<Token, 
         audience: claims
             .get("aud")
             .and_then(|a| a.as_str())
-            .map(str::to_string),
+            .map(|aud| sent.scrub(aud)),
         scopes: Vec::new(),
         value,
     })
@@ -137,13 +143,17 @@ pub async fn tokeninfo(
         TokenKind::Access => "access_token",
         TokenKind::Id => "id_token",
     };
-    let body = post_form(
+    let answer = post_form(
         http,
         url,
         &[(field, token.value.expose())],
         ClientAuth::None,
     )
     .await?;
+    // Its answer is shown in the decode view: no echo of the token in it.
+    let body = answer.sent.redact(&answer.body).ok_or_else(|| {
+        ProviderError::config(url, "the answer quoted the token it was sent: withheld")
+    })?;
     serde_json::from_str(&body).map_err(|e| {
         ProviderError::config(
             url,

@@ -33,15 +33,25 @@ const PUBLIC_FIELDS: [&str; 7] = [
     "token_type_hint",
 ];
 
+/// A 2xx answer, and the secrets its request carried: whatever tokentop
+/// keeps of it is scrubbed of them first (a server may echo them back).
+#[derive(Debug)]
+pub struct Answer {
+    /// The body.
+    pub body: String,
+    /// What the request carried.
+    pub sent: Sent,
+}
+
 /// POSTs `form` to `url` (checked first: https, or http to loopback) and
-/// returns the body of a 2xx answer, trying again as [`retry`] allows. Any other answer is an error naming
+/// returns the 2xx answer, trying again as [`retry`] allows. Any other answer is an error naming
 /// `url` whose text is scrubbed of every secret the request carried.
 pub async fn post_form(
     http: &Http,
     url: &str,
     form: &[(&str, &str)],
     auth: ClientAuth<'_>,
-) -> Result<String, ProviderError> {
+) -> Result<Answer, ProviderError> {
     let parsed = check_url(url)?;
     let mut fields: Vec<(&str, &str)> = form.to_vec();
     let mut secrets: Vec<Secret> = form
@@ -65,6 +75,9 @@ pub async fn post_form(
     };
     sent = sent.and(&secrets);
     let mut attempt = 0;
+    let began = std::time::Instant::now();
+    // A wait that would overrun the retry budget is not taken.
+    let within_budget = |wait: std::time::Duration| began.elapsed() + wait <= retry::RETRY_BUDGET;
     loop {
         attempt += 1;
         let mut request = http.client().post(parsed.clone()).form(&fields);
@@ -74,13 +87,15 @@ pub async fn post_form(
         let response = match request.send().await {
             Ok(response) => response,
             // Only a connection that never opened is safe to try again.
-            Err(e) if e.is_connect() => match retry::wait_before_next(attempt, None) {
-                Some(wait) => {
-                    tokio::time::sleep(wait).await;
-                    continue;
+            Err(e) if e.is_connect() => {
+                match retry::wait_before_next(attempt, None).filter(|w| within_budget(*w)) {
+                    Some(wait) => {
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    None => return Err(ProviderError::network(url, &e, &sent)),
                 }
-                None => return Err(ProviderError::network(url, &e, &sent)),
-            },
+            }
             Err(e) => return Err(ProviderError::network(url, &e, &sent)),
         };
         let status = response.status();
@@ -93,10 +108,11 @@ pub async fn post_form(
             .await
             .map_err(|e| ProviderError::network(url, &e, &sent))?;
         if status.is_success() {
-            return Ok(body);
+            return Ok(Answer { body, sent });
         }
         if retry::retryable_status(status.as_u16())
-            && let Some(wait) = retry::wait_before_next(attempt, asked)
+            && let Some(wait) =
+                retry::wait_before_next(attempt, asked).filter(|w| within_budget(*w))
         {
             tracing::debug!(
                 endpoint = url,
@@ -129,15 +145,22 @@ pub struct Grant {
     /// `expires_in` in seconds: a number, or a string of digits (both are
     /// accepted by every client, so both are accepted on every path).
     pub expires_in: Option<i64>,
-    /// `scope`, split on spaces.
+    /// `scope`, split on spaces (scrubbed of what was sent).
     pub scopes: Option<Vec<String>>,
+    /// What the request carried, to scrub what is read from the tokens.
+    pub sent: Sent,
 }
+
+/// The longest `expires_in` believed: ten years. A longer or negative one
+/// is a broken or hostile answer, not a token that never expires.
+pub const MAX_EXPIRES_IN: i64 = 10 * 366 * 24 * 3600;
 
 /// Reads a token endpoint's 200 answer. Errors say which field is wrong
 /// and never quote the answer (it may echo what was sent).
-pub fn parse_grant(body: &str, endpoint: &str) -> Result<Grant, ProviderError> {
+pub fn parse_grant(answer: Answer, endpoint: &str) -> Result<Grant, ProviderError> {
+    let Answer { body, sent } = answer;
     let bad = |what: String| ProviderError::config(endpoint, format!("token answer: {what}"));
-    let value: Value = serde_json::from_str(body).map_err(|e| {
+    let value: Value = serde_json::from_str(&body).map_err(|e| {
         bad(format!(
             "not JSON (line {}, column {})",
             e.line(),
@@ -170,9 +193,16 @@ pub fn parse_grant(body: &str, endpoint: &str) -> Result<Grant, ProviderError> {
         ),
         Some(_) => return Err(bad("`expires_in` is not a number".into())),
     };
+    if let Some(seconds) = expires_in
+        && !(0..=MAX_EXPIRES_IN).contains(&seconds)
+    {
+        return Err(bad(format!(
+            "`expires_in` of {seconds} s is not a plausible lifetime"
+        )));
+    }
     let scopes = match fields.get("scope") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.split_whitespace().map(str::to_string).collect()),
+        Some(Value::String(s)) => Some(s.split_whitespace().map(|x| sent.scrub(x)).collect()),
         Some(_) => return Err(bad("`scope` is not a string".into())),
     };
     let grant = Grant {
@@ -180,6 +210,7 @@ pub fn parse_grant(body: &str, endpoint: &str) -> Result<Grant, ProviderError> {
         id_token: token("id_token")?,
         expires_in,
         scopes,
+        sent,
     };
     if grant.access_token.is_none() && grant.id_token.is_none() {
         return Err(bad("neither `access_token` nor `id_token`".into()));
@@ -207,7 +238,8 @@ pub fn access_token(
             claims
                 .get("aud")
                 .map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_string))
-        });
+        })
+        .map(|aud| grant.sent.scrub(&aud));
     Ok(Token {
         kind: TokenKind::Access,
         issued_at: now,
@@ -224,7 +256,11 @@ mod tests {
 
     #[test]
     fn one_parser_for_every_grant() {
-        let ok = |body: &str| parse_grant(body, "t").expect(body);
+        let answer = |body: &str| Answer {
+            body: body.to_string(),
+            sent: Sent::default(),
+        };
+        let ok = |body: &str| parse_grant(answer(body), "t").expect(body);
         assert_eq!(
             ok(r#"{"access_token":"ya29.a","expires_in":3599}"#).expires_in,
             Some(3599)
@@ -242,6 +278,26 @@ mod tests {
     }
 
     #[test]
+    fn a_success_that_echoes_a_secret_keeps_none_of_it() {
+        let refresh = Secret::new("1//0gEchoedRefreshToken");
+        let body = format!(
+            r#"{{"access_token":"ya29.ok","expires_in":3600,"scope":"openid {} email"}}"#,
+            refresh.expose()
+        );
+        let grant = parse_grant(
+            Answer {
+                body,
+                sent: Sent::new(&[&refresh]),
+            },
+            "t",
+        )
+        .expect("a usable token");
+        let scopes = grant.scopes.expect("scopes").join(" ");
+        assert!(!scopes.contains("Echoed"), "{scopes}");
+        assert!(scopes.contains(&refresh.fingerprint()), "{scopes}");
+    }
+
+    #[test]
     fn bad_answers_are_named_without_quoting_them() {
         let echo = "grant_type=refresh_token&refresh_token=1%2F%2F0gSECRETSECRET";
         for body in [
@@ -256,8 +312,14 @@ mod tests {
             ),
             r#"{"token_type":"Bearer"}"#.to_string(),
             "[1,2]".to_string(),
+            r#"{"access_token":"ya29.a","expires_in":-5}"#.to_string(),
+            r#"{"access_token":"ya29.a","expires_in":1000000000000000}"#.to_string(),
         ] {
-            let err = parse_grant(&body, "http://127.0.0.1/token")
+            let answer = Answer {
+                body: body.clone(),
+                sent: Sent::default(),
+            };
+            let err = parse_grant(answer, "http://127.0.0.1/token")
                 .expect_err(&body[..40.min(body.len())]);
             let said = err.to_string();
             assert!(!said.contains("SECRET") && said.len() < 200, "{said}");

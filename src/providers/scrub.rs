@@ -91,10 +91,24 @@ impl Sent {
     /// secret) the text is withheld; control characters become spaces; and
     /// the text is cut to [`MAX_SAID_CHARS`].
     pub fn scrub(&self, text: &str) -> String {
-        let mut out: String = text
+        let spaced: String = text
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
+        let Some(mut out) = self.redact(&spaced) else {
+            return WITHHELD.to_string();
+        };
+        if out.chars().count() > MAX_SAID_CHARS {
+            out = out.chars().take(MAX_SAID_CHARS).collect::<String>() + "…";
+        }
+        out
+    }
+
+    /// `text` with each secret sent, in any of its forms, replaced by its
+    /// fingerprint (which keeps JSON valid); `None` when a 12-character
+    /// piece of one is still there.
+    pub fn redact(&self, text: &str) -> Option<String> {
+        let mut out = text.to_string();
         // Longest forms first, so a form inside another is not half-replaced.
         let mut forms: Vec<&(Secret, String)> = self.forms.iter().collect();
         forms.sort_by_key(|(f, _)| std::cmp::Reverse(f.expose().len()));
@@ -108,13 +122,7 @@ impl Sent {
                     .windows(12)
                     .any(|w| out.as_bytes().windows(12).any(|o| o == w))
         });
-        if quotes_a_piece {
-            return WITHHELD.to_string();
-        }
-        if out.chars().count() > MAX_SAID_CHARS {
-            out = out.chars().take(MAX_SAID_CHARS).collect::<String>() + "…";
-        }
-        out
+        (!quotes_a_piece).then_some(out)
     }
 }
 

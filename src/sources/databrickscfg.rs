@@ -68,12 +68,23 @@ pub fn parse(text: &str, path: &Path) -> (Vec<DatabricksProfile>, Vec<SourceErro
                 },
                 name,
             }),
-            _ if get("token").is_some() => errors.push(here(
-                "personal access tokens are not shown yet (only OAuth M2M profiles)".into(),
+            // Half an M2M profile is a broken one.
+            (Some(_), None) | (None, Some(_)) => errors.push(here(
+                "needs both `client_id` and `client_secret` (OAuth M2M)".into(),
             )),
-            _ => errors.push(here(
-                "needs `client_id` and `client_secret` (OAuth M2M)".into(),
-            )),
+            // Other auth styles are fine profiles tokentop does not show yet.
+            (None, None) => errors.push(SourceError {
+                unsupported: true,
+                ..here(match (get("token"), get("auth_type")) {
+                    (Some(_), _) => {
+                        "a personal access token: not shown yet (only OAuth M2M)".into()
+                    }
+                    (None, Some(kind)) => {
+                        format!("auth_type `{kind}`: not shown yet (only OAuth M2M)")
+                    }
+                    (None, None) => "no OAuth M2M client: not shown yet (only OAuth M2M)".into(),
+                })
+            }),
         }
     }
     (profiles, errors)
@@ -111,9 +122,12 @@ mod tests {
         assert!(profiles.is_empty(), "{profiles:?}");
         let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(messages.len(), 4, "{messages:?}");
-        assert!(messages[0].contains("[empty-secret]: needs `client_id` and `client_secret`"));
-        assert!(messages[1].contains("[quoted-empty]: needs `client_id` and `client_secret`"));
+        assert!(messages[0].contains("[empty-secret]: needs both `client_id` and `client_secret`"));
+        assert!(messages[1].contains("[quoted-empty]: needs both `client_id` and `client_secret`"));
         assert!(messages[2].contains("[slash-host]: missing key `host`"));
-        assert!(messages[3].contains("[empty-token]: needs `client_id`"));
+        // With no client at all it is some other auth style: a note.
+        assert!(messages[3].contains("[empty-token]: no OAuth M2M client"));
+        let unsupported: Vec<bool> = errors.iter().map(|e| e.unsupported).collect();
+        assert_eq!(unsupported, [false, false, false, true]);
     }
 }

@@ -24,6 +24,10 @@ pub struct SourceError {
     /// whole file is at fault.
     #[serde(skip)]
     pub profile: Option<String>,
+    /// The profile is fine but of a kind tokentop does not show yet: a
+    /// note, not a broken source.
+    #[serde(skip)]
+    pub unsupported: bool,
 }
 
 impl SourceError {
@@ -34,6 +38,7 @@ impl SourceError {
             source_path: printable_owned(&path.display().to_string()),
             message: printable_owned(&message.into()),
             profile: None,
+            unsupported: false,
         }
     }
 
@@ -409,7 +414,9 @@ mod tests {
         let key = dir.path().join("k.json");
         std::fs::write(
             &key,
-            r#"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"r"}"#,
+            // A local credential (its own endpoint on loopback) may be
+            // pointed at another loopback endpoint.
+            r#"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"r","token_uri":"http://127.0.0.1:8/token"}"#,
         )
         .expect("write");
         let spec = ProfileSpec {

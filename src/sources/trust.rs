@@ -55,26 +55,45 @@ pub enum Trust {
 
 /// Judges `url`, set by a profiles file for a credential whose own
 /// endpoints are `own`; `Err` says why it is refused and how to allow it.
+///
+/// URLs are compared as they will be requested (parsed: `..` and `%2e`
+/// resolved, host lowercased), never as text: an endpoint is the
+/// credential's own or trusted only on the same scheme, host and port, and
+/// on the very path named, unless what is named is a whole origin. Loopback
+/// is trusted only for a credential whose own endpoint is on loopback (a
+/// local emulator): on a shared host anyone can listen on 127.0.0.1.
 pub fn judge(url: &str, own: &[&str], settings: &Settings) -> Result<Trust, String> {
-    let bare = url.trim_end_matches('/');
-    let under = |base: &str| {
-        let base = base.trim_end_matches('/');
-        !base.is_empty() && (bare == base || bare.starts_with(&format!("{base}/")))
-    };
-    if own.iter().any(|o| under(o)) {
+    let target =
+        url::Url::parse(url).map_err(|e| format!("endpoint {url} is not a valid URL: {e}"))?;
+    if !target.username().is_empty() || target.password().is_some() || target.fragment().is_some() {
+        return Err(format!(
+            "endpoint {url} carries a user name, password or fragment: refused"
+        ));
+    }
+    let covered_by = |base: &str| url::Url::parse(base).is_ok_and(|b| covers(&b, &target));
+    if own.iter().any(|o| covered_by(o)) {
         return Ok(Trust::Own);
     }
-    if crate::model::is_loopback_url(url) {
-        return Ok(Trust::Loopback);
-    }
-    if settings.trusted_endpoints.iter().any(|t| under(t)) {
+    if settings.trusted_endpoints.iter().any(|t| covered_by(t)) {
         return Ok(Trust::Settings);
     }
+    if crate::model::is_loopback_host(&target)
+        && own.iter().any(|o| crate::model::is_loopback_url(o))
+    {
+        return Ok(Trust::Loopback);
+    }
     Err(format!(
-        "endpoint {url} is not the credential's own, the vendor's, or on loopback: \
-         tokentop sends no secret there unless your own config.toml lists it in \
-         trusted_endpoints"
+        "endpoint {url} is not the credential's own or its vendor's: tokentop sends \
+         no secret there unless your own config.toml lists it in trusted_endpoints"
     ))
+}
+
+/// True when `base` names `target`: the same origin, and either `base` is a
+/// whole origin (no path) or the same path without a query.
+fn covers(base: &url::Url, target: &url::Url) -> bool {
+    let path = |u: &url::Url| u.path().trim_end_matches('/').to_string();
+    base.origin() == target.origin()
+        && (path(base).is_empty() || (path(base) == path(target) && target.query().is_none()))
 }
 
 #[cfg(test)]
@@ -82,7 +101,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_own_vendor_loopback_or_user_trusted_endpoints() {
+    fn only_own_vendor_or_user_trusted_endpoints() {
         let none = Settings::default();
         let own = ["https://oauth2.googleapis.com/token"];
         assert_eq!(
@@ -90,12 +109,8 @@ mod tests {
             Ok(Trust::Own)
         );
         assert_eq!(
-            judge("http://127.0.0.1:9/token", &own, &none),
-            Ok(Trust::Loopback)
-        );
-        assert_eq!(
-            judge("http://[::1]:9/token", &own, &none),
-            Ok(Trust::Loopback)
+            judge("https://OAUTH2.googleapis.com:443/token", &own, &none),
+            Ok(Trust::Own)
         );
         let err = judge("https://collector.example/token", &own, &none).expect_err("refused");
         assert!(
@@ -110,5 +125,48 @@ mod tests {
         );
         // A prefix of the host is not the host.
         assert!(judge("https://idp.corp.example.evil.test/token", &own, &user).is_err());
+    }
+
+    #[test]
+    fn url_tricks_do_not_pass_for_the_vendor() {
+        let none = Settings::default();
+        let own = [
+            "https://oauth2.googleapis.com/token",
+            "https://www.googleapis.com/oauth2/v3/certs",
+        ];
+        for trick in [
+            "https://www.googleapis.com/oauth2/v3/certs/../../upload/storage/v1/b/x/o",
+            "https://www.googleapis.com/oauth2/v3/certs/%2e%2e/%2e%2e/upload/x",
+            "https://oauth2.googleapis.com/token/../revoke",
+            "https://oauth2.googleapis.com/token?redirect=x",
+            "https://oauth2.googleapis.com@evil.test/token",
+            "https://user:pw@oauth2.googleapis.com/token",
+            "https://oauth2.googleapis.com./token",
+            "https://oauth2.googleapis.com:8443/token",
+            "http://oauth2.googleapis.com/token",
+            "https://oauth2.googleapis.com/token#x",
+        ] {
+            assert!(judge(trick, &own, &none).is_err(), "{trick}");
+        }
+    }
+
+    #[test]
+    fn loopback_only_for_a_credential_that_is_local_itself() {
+        let none = Settings::default();
+        let google = ["https://oauth2.googleapis.com/token"];
+        assert!(judge("http://127.0.0.1:31337/token", &google, &none).is_err());
+        assert!(judge("http://localhost:31337/token", &google, &none).is_err());
+        let local = ["http://127.0.0.1:8080/token"];
+        assert_eq!(
+            judge("http://127.0.0.1:9/tokeninfo", &local, &none),
+            Ok(Trust::Loopback)
+        );
+        let user = Settings {
+            trusted_endpoints: vec!["http://127.0.0.1:4444".into()],
+        };
+        assert_eq!(
+            judge("http://127.0.0.1:4444/token", &google, &user),
+            Ok(Trust::Settings)
+        );
     }
 }

@@ -60,6 +60,8 @@ pub struct App {
     pub status_at: DateTime<Utc>,
     /// Sources that could not be read.
     pub source_errors: Vec<String>,
+    /// Profiles of kinds not shown yet, from the last discovery.
+    pub skipped: Vec<String>,
     /// Whether the engine's first snapshot has arrived.
     pub loaded: bool,
     /// Whether the user has moved the selection (until then it follows the top row).
@@ -80,6 +82,7 @@ impl App {
             status: None,
             status_at: clock.now(),
             source_errors: Vec::new(),
+            skipped: Vec::new(),
             loaded: false,
             user_moved: false,
             keymap,
@@ -240,9 +243,11 @@ impl App {
             Update::Snapshot {
                 rows,
                 source_errors,
+                skipped,
             } => {
                 self.rows = rows;
                 self.source_errors = source_errors;
+                self.skipped = skipped;
                 self.loaded = true;
                 // A view about a credential that is gone has nothing to show.
                 let present = |id: &CredentialId| self.rows.iter().any(|r| &r.id == id);

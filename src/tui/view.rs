@@ -124,7 +124,13 @@ fn status_line(app: &App, theme: &Theme) -> Line<'static> {
             Level::Warn,
             format!("{} source(s) unreadable: {first}", app.source_errors.len()),
         ),
-        (None, None) => return Line::default(),
+        (None, None) => match app.skipped.first() {
+            Some(first) => (
+                Level::Info,
+                format!("{} profile(s) not shown yet: {first}", app.skipped.len()),
+            ),
+            None => return Line::default(),
+        },
     };
     let slot = match level {
         Level::Info => "alert.info",

@@ -118,6 +118,7 @@ pub fn app() -> App {
     app.update(Event::Engine(Box::new(Update::Snapshot {
         rows: rows(),
         source_errors: vec![],
+        skipped: vec![],
     })));
     app
 }
