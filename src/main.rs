@@ -100,6 +100,9 @@ fn main() -> ExitCode {
             }) => tokentop::demo::serve_emulator(credentials_dir, faults).await,
         }
     });
+    // A credential file on a hung mount may still hold a reading thread:
+    // do not wait for it to exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     match result {
         Ok(code) => code,
         Err(e) => {

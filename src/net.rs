@@ -76,6 +76,7 @@ fn rejected(url: &str, message: impl Into<String>) -> UrlRejected {
 #[derive(Debug, Clone)]
 pub struct Http {
     client: reqwest::Client,
+    timeout: Duration,
 }
 
 impl Http {
@@ -89,7 +90,12 @@ impl Http {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("tokentop/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { client })
+        Ok(Self { client, timeout })
+    }
+
+    /// How long one request may take.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// The underlying client, for a request to a URL that [`check_url`] accepted.

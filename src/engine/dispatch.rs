@@ -7,8 +7,6 @@ use super::protocol::{Level, Update};
 use super::{Done, Engine, Running, SHUTDOWN_GRACE, outcome};
 use crate::audit;
 use crate::model::{CredentialId, DecodeReport, DecodedBody};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc;
 
 impl Engine {
@@ -26,10 +24,7 @@ impl Engine {
             .and_then(|e| e.token.as_ref())
             .map(|t| t.value.fingerprint());
         if let Some(running) = self.in_flight.get_mut(&key) {
-            if lane == Lane::User
-                && running.lane == Lane::Background
-                && !running.started.load(Ordering::SeqCst)
-            {
+            if lane == Lane::User && running.lane == Lane::Background && running.start.cancel() {
                 // Still waiting behind start-up work: the user's key takes
                 // its place in the user's lane (it never ran, so nothing to
                 // journal).
@@ -55,11 +50,13 @@ impl Engine {
         tracing::debug!(credential = %id, op = op.label(), job, "job started");
         let timeout = self.config.request_timeout * 4;
         let (tx, task_id, lanes) = (self.done.clone(), id.clone(), self.lanes.clone());
-        let started = Arc::new(AtomicBool::new(false));
-        let began = started.clone();
+        let start = jobs::Start::default();
+        let begin = start.clone();
         let task = tokio::spawn(async move {
             let _turn = lanes.turn(lane).await;
-            began.store(true, Ordering::SeqCst);
+            if !begin.begin() {
+                return; // called off while it waited: the engine forgot it
+            }
             let outcome = jobs::guarded(op, future, timeout).await;
             let _ = tx.send(Done {
                 id: task_id,
@@ -75,7 +72,7 @@ impl Engine {
                 abort: task.abort_handle(),
                 again: false,
                 lane,
-                started,
+                start,
                 subject: current,
             },
         );
@@ -213,8 +210,10 @@ impl Engine {
         running: Running,
         why: &str,
     ) {
+        // A job still waiting is called off for good; one that began may
+        // have reached its server, so it is journalled.
+        let reached_the_network = !running.start.cancel();
         running.abort.abort();
-        let reached_the_network = running.started.load(Ordering::SeqCst);
         if op == Op::Decode {
             self.send(Update::Decoded(failed_decode(
                 id,

@@ -77,6 +77,33 @@ impl Lanes {
     }
 }
 
+/// Whether a job has begun. The engine may cancel one that has not (and it
+/// then never begins); one that has may have reached a server.
+#[derive(Debug, Clone, Default)]
+pub struct Start(Arc<std::sync::atomic::AtomicU8>);
+
+const QUEUED: u8 = 0;
+const BEGUN: u8 = 1;
+const CANCELLED: u8 = 2;
+
+impl Start {
+    fn swap(&self, from: u8, to: u8) -> bool {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.0.compare_exchange(from, to, SeqCst, SeqCst).is_ok()
+    }
+
+    /// The job's turn came: true if it may run (it was not cancelled).
+    pub fn begin(&self) -> bool {
+        self.swap(QUEUED, BEGUN)
+    }
+
+    /// The engine calls a queued job off: true if it had not begun, and now
+    /// never will; false if it already began.
+    pub fn cancel(&self) -> bool {
+        self.swap(QUEUED, CANCELLED)
+    }
+}
+
 /// What a finished job produced.
 #[derive(Debug)]
 pub enum Outcome {
@@ -169,9 +196,15 @@ pub async fn decode(res: Resources, cred: Credential, token: Token) -> Outcome {
                 Ok(url) => res.jwks.verify(&res.http, &url, raw).await,
                 Err(reason) => SignatureCheck::NotChecked { reason },
             };
+            // A token's contents come from its issuer: they may not quote
+            // the credential's own secrets on screen.
+            let held = providers::scrub::Sent::held_by(&cred.material);
+            let (mut header, mut claims) = (header.into(), claims.into());
+            held.scrub_json(&mut header);
+            held.scrub_json(&mut claims);
             DecodedBody::Jwt {
-                header: header.into(),
-                claims: claims.into(),
+                header,
+                claims,
                 signature,
             }
         }

@@ -96,9 +96,14 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
     let (update_tx, update_rx) = mpsc::unbounded_channel();
     let (done, done_rx) = mpsc::unbounded_channel();
     let (changed, changed_rx) = mpsc::unbounded_channel();
+    let (discovered, discovered_rx) = mpsc::unbounded_channel();
     let engine = Engine {
         done,
         changed,
+        discovered,
+        reading: false,
+        read_deadline: None,
+        read_again: false,
         watch: None,
         stopping: false,
         config,
@@ -113,7 +118,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         next_job: 0,
         updates: update_tx,
     };
-    let task = tokio::spawn(engine.run(command_rx, done_rx, changed_rx));
+    let task = tokio::spawn(engine.run(command_rx, done_rx, changed_rx, discovered_rx));
     Ok(EngineHandle {
         commands: command_tx,
         updates: update_rx,
@@ -129,8 +134,8 @@ struct Running {
     again: bool,
     /// The queue it waited in, and the next one will.
     lane: Lane,
-    /// It got its turn (so it may have reached a server).
-    started: Arc<std::sync::atomic::AtomicBool>,
+    /// Whether it began (and may have reached a server).
+    start: jobs::Start,
     /// Fingerprint of the token the job acts on, when it started.
     subject: Option<String>,
 }
@@ -154,6 +159,14 @@ struct Engine {
     done: mpsc::UnboundedSender<Done>,
     changed: mpsc::UnboundedSender<()>,
     watch: Option<watcher::FileWatch>,
+    /// Where finished reads of the sources arrive.
+    discovered: mpsc::UnboundedSender<sources::Discovery>,
+    /// A read is under way.
+    reading: bool,
+    /// When the read under way is overdue (until that is said).
+    read_deadline: Option<tokio::time::Instant>,
+    /// Another read was asked for during this one.
+    read_again: bool,
     /// Shutting down: finish what runs, start nothing new.
     stopping: bool,
 }
@@ -164,16 +177,20 @@ impl Engine {
         mut commands: mpsc::Receiver<Command>,
         mut done: mpsc::UnboundedReceiver<Done>,
         mut changed: mpsc::UnboundedReceiver<()>,
+        mut discovered: mpsc::UnboundedReceiver<sources::Discovery>,
     ) {
-        self.reload().await;
+        self.reload();
         let mut reload_at: Option<tokio::time::Instant> = None;
         loop {
             tokio::select! {
                 // Finished work first: a result already here is never dropped.
                 biased;
                 Some(finished) = done.recv() => self.finish(finished),
+                // After finished work, so results already here are applied
+                // before the table is replaced.
+                Some(found) = discovered.recv() => self.apply_discovery(found),
                 command = commands.recv() => match command {
-                    Some(command) => self.handle(command).await,
+                    Some(command) => self.handle(command),
                     None => break,
                 },
                 Some(()) = changed.recv() => {
@@ -183,7 +200,10 @@ impl Engine {
                 }
                 () = sleep_until(reload_at), if reload_at.is_some() => {
                     reload_at = None;
-                    self.reload().await;
+                    self.reload();
+                }
+                () = sleep_until(self.read_deadline), if self.read_deadline.is_some() => {
+                    self.read_overdue();
                 }
             }
         }
@@ -204,22 +224,45 @@ impl Engine {
 
     /// Re-reads every source, publishes the table, fetches tokens for new
     /// credentials, and (re)starts the file watch.
-    async fn reload(&mut self) {
-        // Reading files can hang (a dead network mount): on a blocking
-        // thread, with a deadline, so the engine keeps answering.
-        let discovery = self.config.discovery.clone();
-        let read = tokio::task::spawn_blocking(move || sources::discover(&discovery));
-        let found = match tokio::time::timeout(DISCOVERY_TIMEOUT, read).await {
-            Ok(Ok(found)) => found,
-            Ok(Err(e)) => return self.unread(format!("reading credential files failed: {e}")),
-            Err(_) => {
-                return self.unread(format!(
-                    "reading credential files took over {} s (a hung network filesystem?): \
-                     keeping what is shown",
-                    DISCOVERY_TIMEOUT.as_secs()
-                ));
-            }
-        };
+    ///
+    /// Reading files can hang (a dead network mount), so it runs on a
+    /// blocking thread and reports back through a channel: the engine goes on
+    /// answering meanwhile. One read at a time; a reload asked for during one
+    /// follows it.
+    fn reload(&mut self) {
+        if self.reading {
+            self.read_again = true;
+            return;
+        }
+        self.reading = true;
+        self.read_deadline = Some(tokio::time::Instant::now() + DISCOVERY_TIMEOUT);
+        let (discovery, found) = (self.config.discovery.clone(), self.discovered.clone());
+        tokio::task::spawn_blocking(move || {
+            let _ = found.send(sources::discover(&discovery));
+        });
+    }
+
+    /// A read that has not finished in time: the table stays as it is and
+    /// says why. The read may still finish, and is then applied; no other
+    /// starts meanwhile, so a hung mount holds one thread, not one per try.
+    fn read_overdue(&mut self) {
+        self.read_deadline = None;
+        self.send(Update::Snapshot {
+            rows: self.store.rows(),
+            source_errors: vec![format!(
+                "reading credential files has taken over {} s (a hung network filesystem?): \
+                 keeping what is shown",
+                DISCOVERY_TIMEOUT.as_secs()
+            )],
+            skipped: Vec::new(),
+        });
+    }
+
+    /// Applies a finished read: publishes the table, fetches tokens for new
+    /// credentials, and (re)starts the file watch.
+    fn apply_discovery(&mut self, found: sources::Discovery) {
+        self.reading = false;
+        self.read_deadline = None;
         tracing::info!(
             credentials = found.credentials.len(),
             broken_sources = found.errors.len(),
@@ -229,7 +272,15 @@ impl Engine {
             tracing::warn!(source = %e.source_path, "{}", e.message);
         }
         // Work for a credential that changed or went away no longer applies.
-        for (id, profile) in self.store.replace(found.credentials, &found.errors) {
+        // A profile of a kind not shown yet is no broken source: it does not
+        // keep an old row alive.
+        let broken: Vec<sources::SourceError> = found
+            .errors
+            .iter()
+            .filter(|e| !e.unsupported)
+            .cloned()
+            .collect();
+        for (id, profile) in self.store.replace(found.credentials, &broken) {
             for op in Op::ALL {
                 if let Some(running) = self.in_flight.remove(&(id.clone(), op)) {
                     self.abandon(
@@ -288,23 +339,17 @@ impl Engine {
                 }
             };
         }
+        if std::mem::take(&mut self.read_again) {
+            self.reload();
+        }
     }
 
-    /// Keeps the table as it is and says why the files were not re-read.
-    fn unread(&self, why: String) {
-        self.send(Update::Snapshot {
-            rows: self.store.rows(),
-            source_errors: vec![why],
-            skipped: Vec::new(),
-        });
-    }
-
-    async fn handle(&mut self, command: Command) {
+    fn handle(&mut self, command: Command) {
         match command {
             Command::Refresh(id) => self.spawn(&id, Op::Refresh, Lane::User),
             Command::Decode(id) => self.spawn(&id, Op::Decode, Lane::User),
             Command::Revoke(id) => self.spawn(&id, Op::Revoke, Lane::User),
-            Command::Reload => self.reload().await,
+            Command::Reload => self.reload(),
         }
     }
 

@@ -76,8 +76,10 @@ pub async fn post_form(
     sent = sent.and(&secrets);
     let mut attempt = 0;
     let began = std::time::Instant::now();
-    // A wait that would overrun the retry budget is not taken.
-    let within_budget = |wait: std::time::Duration| began.elapsed() + wait <= retry::RETRY_BUDGET;
+    // A wait that would overrun the retry budget is not taken: with the
+    // last try's own timeout, one call stays within twice the timeout.
+    let budget = retry::RETRY_BUDGET.min(http.timeout());
+    let within_budget = |wait: std::time::Duration| began.elapsed() + wait <= budget;
     loop {
         attempt += 1;
         let mut request = http.client().post(parsed.clone()).form(&fields);
@@ -202,7 +204,11 @@ pub fn parse_grant(answer: Answer, endpoint: &str) -> Result<Grant, ProviderErro
     }
     let scopes = match fields.get("scope") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.split_whitespace().map(|x| sent.scrub(x)).collect()),
+        // The whole string first: a secret echoed in short pieces is still one.
+        Some(Value::String(s)) => Some(match sent.redact(s) {
+            Some(clean) => clean.split_whitespace().map(str::to_string).collect(),
+            None => vec![super::scrub::WITHHELD.to_string()],
+        }),
         Some(_) => return Err(bad("`scope` is not a string".into())),
     };
     let grant = Grant {

@@ -11,8 +11,9 @@ pub const MAX_ATTEMPTS: u32 = 3;
 /// The longest `Retry-After` tokentop waits out inside one operation; a
 /// longer one is reported instead.
 pub const MAX_WAIT: Duration = Duration::from_secs(10);
-/// No new try starts once a request has taken this long, waits included,
-/// so one operation stays within its job's deadline.
+/// No new try starts once a request has taken this long (or its timeout,
+/// if shorter), waits included, so one operation stays within its job's
+/// deadline.
 pub const RETRY_BUDGET: Duration = Duration::from_secs(10);
 /// The first backoff's upper bound; it doubles each time.
 pub const BASE_BACKOFF: Duration = Duration::from_millis(400);

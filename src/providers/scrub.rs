@@ -104,6 +104,44 @@ impl Sent {
         out
     }
 
+    /// Every string in `value` (keys too) with each secret sent replaced
+    /// by its fingerprint, or withheld where a piece of one remains: for
+    /// JSON that is shown as it came (tokeninfo, a decoded token's claims).
+    pub fn scrub_json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        let clean = |text: &str| self.redact(text).unwrap_or_else(|| WITHHELD.to_string());
+        match value {
+            Value::String(text) => *text = clean(text),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_json(v)),
+            Value::Object(fields) => {
+                let taken = std::mem::take(fields);
+                for (key, mut v) in taken {
+                    self.scrub_json(&mut v);
+                    fields.insert(clean(&key), v);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The secrets a credential holds (client secret, refresh token,
+    /// private key): what a token's contents must never quote.
+    pub fn held_by(material: &crate::model::Material) -> Self {
+        use crate::model::Material;
+        match material {
+            Material::GoogleUser {
+                client_secret,
+                refresh_token,
+                ..
+            } => Self::new(&[client_secret, refresh_token]),
+            Material::GoogleServiceAccount { private_key, .. } => Self::new(&[private_key]),
+            Material::DatabricksM2m {
+                client_id,
+                client_secret,
+            } => Self::default().with_basic(client_id, client_secret),
+        }
+    }
+
     /// `text` with each secret sent, in any of its forms, replaced by its
     /// fingerprint (which keeps JSON valid); `None` when a 12-character
     /// piece of one is still there.
@@ -196,6 +234,22 @@ mod tests {
             let b64 = STANDARD.encode(refresh.expose());
             assert!(!clean.contains(&b64[..16]), "{clean}");
         }
+    }
+
+    #[test]
+    fn json_is_scrubbed_after_parsing_however_it_was_escaped() {
+        let refresh = Secret::new("1//0g-echoed/refresh-token");
+        let sent = Sent::new(&[&refresh]);
+        let body = r#"{"echo":"1\/\/0g-echoed\/refresh-token","\u0031//0g-echoed/refresh-token":1,"list":["x 1//0g-echoed/refr"],"n":5}"#;
+        let mut value: serde_json::Value = serde_json::from_str(body).expect("json");
+        sent.scrub_json(&mut value);
+        let text = value.to_string();
+        assert!(!text.contains("echoed"), "{text}");
+        assert!(
+            text.contains(&refresh.fingerprint()) && text.contains(WITHHELD),
+            "{text}"
+        );
+        assert_eq!(value["n"], 5);
     }
 
     #[test]

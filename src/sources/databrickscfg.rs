@@ -72,19 +72,24 @@ pub fn parse(text: &str, path: &Path) -> (Vec<DatabricksProfile>, Vec<SourceErro
             (Some(_), None) | (None, Some(_)) => errors.push(here(
                 "needs both `client_id` and `client_secret` (OAuth M2M)".into(),
             )),
-            // Other auth styles are fine profiles tokentop does not show yet.
-            (None, None) => errors.push(SourceError {
-                unsupported: true,
-                ..here(match (get("token"), get("auth_type")) {
-                    (Some(_), _) => {
-                        "a personal access token: not shown yet (only OAuth M2M)".into()
-                    }
-                    (None, Some(kind)) => {
-                        format!("auth_type `{kind}`: not shown yet (only OAuth M2M)")
-                    }
-                    (None, None) => "no OAuth M2M client: not shown yet (only OAuth M2M)".into(),
-                })
-            }),
+            // Another auth style the file names is a fine profile tokentop
+            // does not show yet; an M2M profile without its client (or with
+            // misspelt keys) is a broken one.
+            (None, None) => match (get("token"), get("auth_type")) {
+                (Some(_), _) => errors.push(SourceError {
+                    unsupported: true,
+                    ..here("a personal access token: not shown yet (only OAuth M2M)".into())
+                }),
+                (None, Some(kind)) if kind != "oauth-m2m" => errors.push(SourceError {
+                    unsupported: true,
+                    ..here(format!(
+                        "auth_type `{kind}`: not shown yet (only OAuth M2M)"
+                    ))
+                }),
+                _ => errors.push(here(
+                    "needs `client_id` and `client_secret` (OAuth M2M)".into(),
+                )),
+            },
         }
     }
     (profiles, errors)
@@ -125,9 +130,29 @@ mod tests {
         assert!(messages[0].contains("[empty-secret]: needs both `client_id` and `client_secret`"));
         assert!(messages[1].contains("[quoted-empty]: needs both `client_id` and `client_secret`"));
         assert!(messages[2].contains("[slash-host]: missing key `host`"));
-        // With no client at all it is some other auth style: a note.
-        assert!(messages[3].contains("[empty-token]: no OAuth M2M client"));
-        let unsupported: Vec<bool> = errors.iter().map(|e| e.unsupported).collect();
-        assert_eq!(unsupported, [false, false, false, true]);
+        assert!(messages[3].contains("[empty-token]: needs `client_id`"));
+        assert!(errors.iter().all(|e| !e.unsupported), "{messages:?}");
+    }
+
+    #[test]
+    fn other_auth_styles_are_notes_and_half_m2m_profiles_are_broken() {
+        let text = "[pat]\nhost = https://h\ntoken = dapi0\n\n\
+                    [u2m]\nhost = https://h\nauth_type = databricks-cli\n\n\
+                    [m2m-no-client]\nhost = https://h\nauth_type = oauth-m2m\n\n\
+                    [misspelt]\nhost = https://h\nclient-id = a\nclient-secret = s\n";
+        let (_, errors) = parse(text, Path::new("/h/.databrickscfg"));
+        let kinds: Vec<(String, bool)> = errors
+            .iter()
+            .map(|e| (e.profile.clone().unwrap_or_default(), e.unsupported))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("pat".to_string(), true),
+                ("u2m".to_string(), true),
+                ("m2m-no-client".to_string(), false),
+                ("misspelt".to_string(), false),
+            ]
+        );
     }
 }

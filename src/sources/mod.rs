@@ -414,9 +414,9 @@ mod tests {
         let key = dir.path().join("k.json");
         std::fs::write(
             &key,
-            // A local credential (its own endpoint on loopback) may be
-            // pointed at another loopback endpoint.
-            r#"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"r","token_uri":"http://127.0.0.1:8/token"}"#,
+            // A local credential may be pointed at another endpoint of its
+            // own loopback host and port.
+            r#"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"r","token_uri":"http://127.0.0.1:9/old-token"}"#,
         )
         .expect("write");
         let spec = ProfileSpec {

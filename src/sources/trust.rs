@@ -45,10 +45,9 @@ pub fn read_settings(path: &Path) -> Result<Settings, SourceError> {
 /// Why an endpoint set in a profiles file may be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trust {
-    /// The credential's own file names it, or it is the vendor's.
+    /// The credential's own file names it (for a local credential,
+    /// anything on its own loopback host and port), or it is the vendor's.
     Own,
-    /// A loopback address: nothing leaves the machine.
-    Loopback,
     /// The user's settings file trusts it.
     Settings,
 }
@@ -60,8 +59,9 @@ pub enum Trust {
 /// resolved, host lowercased), never as text: an endpoint is the
 /// credential's own or trusted only on the same scheme, host and port, and
 /// on the very path named, unless what is named is a whole origin. Loopback
-/// is trusted only for a credential whose own endpoint is on loopback (a
-/// local emulator): on a shared host anyone can listen on 127.0.0.1.
+/// is no exception: on a shared host anyone can listen on 127.0.0.1, so
+/// only the credential's own loopback host and port count (a local
+/// emulator serves every endpoint there).
 pub fn judge(url: &str, own: &[&str], settings: &Settings) -> Result<Trust, String> {
     let target =
         url::Url::parse(url).map_err(|e| format!("endpoint {url} is not a valid URL: {e}"))?;
@@ -77,11 +77,6 @@ pub fn judge(url: &str, own: &[&str], settings: &Settings) -> Result<Trust, Stri
     if settings.trusted_endpoints.iter().any(|t| covered_by(t)) {
         return Ok(Trust::Settings);
     }
-    if crate::model::is_loopback_host(&target)
-        && own.iter().any(|o| crate::model::is_loopback_url(o))
-    {
-        return Ok(Trust::Loopback);
-    }
     Err(format!(
         "endpoint {url} is not the credential's own or its vendor's: tokentop sends \
          no secret there unless your own config.toml lists it in trusted_endpoints"
@@ -89,11 +84,14 @@ pub fn judge(url: &str, own: &[&str], settings: &Settings) -> Result<Trust, Stri
 }
 
 /// True when `base` names `target`: the same origin, and either `base` is a
-/// whole origin (no path) or the same path without a query.
+/// whole origin (no path), or a local service (loopback: an emulator serves
+/// all its endpoints on one port), or the same path without a query.
 fn covers(base: &url::Url, target: &url::Url) -> bool {
     let path = |u: &url::Url| u.path().trim_end_matches('/').to_string();
     base.origin() == target.origin()
-        && (path(base).is_empty() || (path(base) == path(target) && target.query().is_none()))
+        && (path(base).is_empty()
+            || crate::model::is_loopback_host(base)
+            || (path(base) == path(target) && target.query().is_none()))
 }
 
 #[cfg(test)]
@@ -158,9 +156,13 @@ mod tests {
         assert!(judge("http://localhost:31337/token", &google, &none).is_err());
         let local = ["http://127.0.0.1:8080/token"];
         assert_eq!(
-            judge("http://127.0.0.1:9/tokeninfo", &local, &none),
-            Ok(Trust::Loopback)
+            judge("http://127.0.0.1:8080/tokeninfo", &local, &none),
+            Ok(Trust::Own)
         );
+        // Another port on the same host is someone else's listener.
+        assert!(judge("http://127.0.0.1:9/tokeninfo", &local, &none).is_err());
+        let tunnel = ["https://localhost:8443"];
+        assert!(judge("https://localhost:31337/oidc/v1/token", &tunnel, &none).is_err());
         let user = Settings {
             trusted_endpoints: vec!["http://127.0.0.1:4444".into()],
         };
