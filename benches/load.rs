@@ -26,7 +26,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 async fn run(home: &std::path::Path) -> Sample {
     let out = tokio::process::Command::new("bash")
         .arg("-c")
-        .arg("ulimit -n 1024 && exec /usr/bin/time -f 'TIME %e %M' \"$0\" list --json >/dev/null")
+        .arg("ulimit -n 1024 && exec /usr/bin/time -f 'TIME %e %M' \"$0\" list --json >\"$HOME/list.json\"")
         .arg(env!("CARGO_BIN_EXE_tokentop"))
         .env_clear()
         .env("HOME", home)
@@ -42,10 +42,13 @@ async fn run(home: &std::path::Path) -> Sample {
     let mut parts = line.split_whitespace();
     let seconds = parts.next().and_then(|s| s.parse().ok()).expect("seconds");
     let peak_kib = parts.next().and_then(|s| s.parse().ok()).expect("kib");
+    let listing = std::fs::read_to_string(home.join("list.json")).unwrap_or_default();
+    let value: serde_json::Value = serde_json::from_str(&listing).unwrap_or_default();
     assert_eq!(
         out.status.code(),
         Some(0),
-        "every credential refreshed: {stderr}"
+        "every credential refreshed: {stderr}; source errors: {}",
+        value["source_errors"]
     );
     Sample { seconds, peak_kib }
 }

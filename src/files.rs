@@ -8,8 +8,9 @@ use std::io::{self, Read};
 use std::path::Path;
 
 /// The largest credential or config file tokentop reads. Real ones are a few
-/// kilobytes; a service-account key is about 2.3 KiB.
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+/// kilobytes (a service-account key is about 2.3 KiB); a `.databrickscfg`
+/// with 10,000 profiles is about 1.3 MiB. Far more is not a credential file.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Why a file could not be read, in words that name the problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
