@@ -6,7 +6,9 @@ use std::borrow::Cow;
 
 /// `text` with every character a terminal could act on written out as a
 /// visible escape (`\u{1b}`): C0 and C1 controls (ESC, BEL, CSI, OSC…), DEL,
-/// and the bidirectional overrides that reorder what is displayed. Text
+/// line and paragraph separators, the bidirectional overrides that reorder
+/// what is displayed, and the invisible characters that make two names look
+/// alike. Text
 /// without them is returned as is; the result is stable
 /// (`printable(printable(x)) == printable(x)`).
 pub fn printable(text: &str) -> Cow<'_, str> {
@@ -31,7 +33,13 @@ pub fn printable_owned(text: &str) -> String {
 
 fn is_unsafe(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        || matches!(
+            c,
+            '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{feff}'
+        )
 }
 
 #[cfg(test)]
@@ -41,6 +49,9 @@ mod tests {
     #[test]
     fn escapes_become_visible_and_inert() {
         let hostile = "a\u{1b}]0;PWNED\u{7}\u{1b}]52;c;UFdORUQK\u{7}\u{9b}2J\u{202e}txt";
+        for invisible in ["\u{200b}", "\u{2028}", "\u{2060}", "\u{feff}", "\u{2066}"] {
+            assert_ne!(printable(invisible), invisible, "{invisible:?}");
+        }
         let shown = printable(hostile);
         assert!(
             !shown.chars().any(|c| c.is_control() || c == '\u{202e}'),
