@@ -222,7 +222,7 @@ async fn idle_rows(handle: &mut EngineHandle, count: usize) -> Vec<Row> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_keypress_jumps_the_start_up_queue() {
     const USERS: usize = 200;
-    // A token endpoint that takes 100 ms and records which user asked, in order.
+    // A token endpoint that takes 150 ms and records which user asked, in order.
     let arrivals = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let log = arrivals.clone();
     let router = axum::Router::new().route(
@@ -235,7 +235,7 @@ async fn a_keypress_jumps_the_start_up_queue() {
                 .to_string();
             log.lock().expect("lock").push(who);
             async move {
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                tokio::time::sleep(Duration::from_millis(150)).await;
                 axum::Json(serde_json::json!({"access_token": "at", "expires_in": 3600}))
             }
         }),
@@ -311,7 +311,7 @@ async fn a_keypress_jumps_the_start_up_queue() {
     assert_eq!(asked, 1, "the row was asked {asked} times");
     // In its lane it is asked at once, not after the ~180 still queued.
     assert!(
-        position < before + 24,
+        position < before + 32,
         "asked as request {position}, {} after the keypress",
         position - before
     );
