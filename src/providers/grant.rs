@@ -4,7 +4,7 @@
 
 use super::ProviderError;
 use super::retry;
-use super::scrub::Sent;
+use super::scrub::{Sent, form_encode};
 use crate::model::{Credential, Secret, Token, TokenKind, check_token_value, expiry_after};
 use crate::net::{Http, check_url};
 use chrono::{DateTime, Utc};
@@ -54,26 +54,25 @@ pub async fn post_form(
 ) -> Result<Answer, ProviderError> {
     let parsed = check_url(url)?;
     let mut fields: Vec<(&str, &str)> = form.to_vec();
-    let mut secrets: Vec<Secret> = form
+    let mut sent = form
         .iter()
         .filter(|(name, _)| !PUBLIC_FIELDS.contains(name))
-        .map(|(_, value)| Secret::new(*value))
-        .collect();
+        .fold(Sent::default(), |sent, (_, value)| {
+            sent.and(&Secret::new(*value))
+        });
     let mut basic = None;
-    let mut sent = match auth {
-        ClientAuth::None => Sent::default(),
+    match auth {
+        ClientAuth::None => {}
         ClientAuth::InBody(id, secret) => {
             fields.push(("client_id", id));
             fields.push(("client_secret", secret.expose()));
-            secrets.push(secret.clone());
-            Sent::default()
+            sent = sent.and(secret);
         }
         ClientAuth::Basic(id, secret) => {
             basic = Some((form_encode(id), form_encode(secret.expose())));
-            Sent::default().with_basic(id, secret)
+            sent = sent.with_basic(id, secret);
         }
-    };
-    sent = sent.and(&secrets);
+    }
     let mut attempt = 0;
     let began = std::time::Instant::now();
     // A wait that would overrun the retry budget is not taken: with the
@@ -131,10 +130,6 @@ pub async fn post_form(
         }
         return Err(error);
     }
-}
-
-fn form_encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// A token endpoint's success answer (RFC 6749 §5.1), checked.

@@ -51,11 +51,9 @@ impl Sent {
         self
     }
 
-    /// Adds more secrets sent as form fields or JSON values.
-    pub fn and(mut self, secrets: &[Secret]) -> Self {
-        for secret in secrets {
-            self.add(secret);
-        }
+    /// Adds one more secret sent as a form field or JSON value.
+    pub fn and(mut self, secret: &Secret) -> Self {
+        self.add(secret);
         self
     }
 
@@ -79,10 +77,17 @@ impl Sent {
         }
     }
 
+    /// Keeps the forms longest first, so that [`Sent::redact`] never
+    /// half-replaces a form that holds another.
     fn push(&mut self, form: String, shown: &str) {
-        if !self.forms.iter().any(|(f, _)| f.expose() == form) {
-            self.forms.push((Secret::new(form), shown.to_string()));
+        if self.forms.iter().any(|(f, _)| f.expose() == form) {
+            return;
         }
+        let at = self
+            .forms
+            .partition_point(|(f, _)| f.expose().len() >= form.len());
+        self.forms
+            .insert(at, (Secret::new(form), shown.to_string()));
     }
 
     /// Makes a server's words safe to show, log and journal: each secret
@@ -147,24 +152,24 @@ impl Sent {
     /// piece of one is still there.
     pub fn redact(&self, text: &str) -> Option<String> {
         let mut out = text.to_string();
-        // Longest forms first, so a form inside another is not half-replaced.
-        let mut forms: Vec<&(Secret, String)> = self.forms.iter().collect();
-        forms.sort_by_key(|(f, _)| std::cmp::Reverse(f.expose().len()));
-        for (form, shown) in &forms {
+        for (form, shown) in &self.forms {
             out = out.replace(form.expose(), shown);
         }
-        let quotes_a_piece = forms.iter().any(|(form, _)| {
-            let value = form.expose().as_bytes();
-            value.len() >= 12
-                && value
-                    .windows(12)
-                    .any(|w| out.as_bytes().windows(12).any(|o| o == w))
+        // Every 12-byte piece of what is left, once: each piece of a form is
+        // then one lookup, however long the text and the forms.
+        let pieces: std::collections::HashSet<&[u8]> = out.as_bytes().windows(12).collect();
+        let quotes_a_piece = self.forms.iter().any(|(form, _)| {
+            form.expose()
+                .as_bytes()
+                .windows(12)
+                .any(|w| pieces.contains(w))
         });
         (!quotes_a_piece).then_some(out)
     }
 }
 
-fn form_encode(text: &str) -> String {
+/// `text` as `application/x-www-form-urlencoded` writes it.
+pub(super) fn form_encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
