@@ -271,15 +271,11 @@ impl Engine {
         for e in &found.errors {
             tracing::warn!(source = %e.source_path, "{}", e.message);
         }
+        // A profile of a kind not shown yet is a note, not a broken source:
+        // it does not keep an old row alive.
+        let (notes, broken): (Vec<_>, Vec<_>) =
+            found.errors.into_iter().partition(|e| e.unsupported);
         // Work for a credential that changed or went away no longer applies.
-        // A profile of a kind not shown yet is no broken source: it does not
-        // keep an old row alive.
-        let broken: Vec<sources::SourceError> = found
-            .errors
-            .iter()
-            .filter(|e| !e.unsupported)
-            .cloned()
-            .collect();
         for (id, profile) in self.store.replace(found.credentials, &broken) {
             for op in Op::ALL {
                 if let Some(running) = self.in_flight.remove(&(id.clone(), op)) {
@@ -295,18 +291,8 @@ impl Engine {
         }
         self.send(Update::Snapshot {
             rows: self.store.rows(),
-            source_errors: found
-                .errors
-                .iter()
-                .filter(|e| !e.unsupported)
-                .map(ToString::to_string)
-                .collect(),
-            skipped: found
-                .errors
-                .iter()
-                .filter(|e| e.unsupported)
-                .map(ToString::to_string)
-                .collect(),
+            source_errors: broken.iter().map(ToString::to_string).collect(),
+            skipped: notes.iter().map(ToString::to_string).collect(),
         });
         if self.config.refresh_on_start {
             for id in self.store.ids() {

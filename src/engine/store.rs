@@ -133,7 +133,7 @@ impl Store {
         let t = e.token.as_ref();
         // Names, scopes and errors come from files and servers: made
         // printable here, so every consumer shows them safely.
-        let text = |s: &str| printable_owned(s);
+        let text = printable_owned;
         Some(Row {
             id: c.id.clone(),
             profile: text(&c.provenance.profile),
@@ -155,7 +155,8 @@ impl Store {
             scopes: t
                 .map_or(&c.scopes, |t| &t.scopes)
                 .iter()
-                .map(|s| text(s))
+                .map(String::as_str)
+                .map(text)
                 .collect(),
             audience: t
                 .and_then(|t| t.audience.as_deref())
