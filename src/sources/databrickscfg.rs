@@ -20,9 +20,9 @@ pub struct DatabricksProfile {
 /// Reads every section of a `.databrickscfg`. A section that can't be used is an
 /// error of its own; it never hides the others.
 pub fn read(path: &Path) -> (Vec<DatabricksProfile>, Vec<SourceError>) {
-    match crate::files::read_text(path) {
+    match super::read_source(path) {
         Ok(text) => parse(&text, path),
-        Err(e) => (Vec::new(), vec![SourceError::unreadable(path, &e)]),
+        Err(e) => (Vec::new(), vec![e]),
     }
 }
 

@@ -42,7 +42,7 @@ struct RawFile {
 
 /// Reads and parses a Google credential file. Errors name the file and the field.
 pub fn read(path: &Path) -> Result<GoogleFile, SourceError> {
-    let text = crate::files::read_text(path).map_err(|e| SourceError::unreadable(path, &e))?;
+    let text = super::read_source(path)?;
     parse(&text, path)
 }
 

@@ -58,6 +58,19 @@ impl SourceError {
     pub fn unreadable(path: &Path, err: &crate::files::ReadError) -> Self {
         Self::new(path, err.to_string())
     }
+
+    /// A TOML file at `path` that does not parse: the line and key at fault.
+    pub fn toml(path: &Path, text: &str, err: &toml::de::Error) -> Self {
+        Self::new(
+            path,
+            crate::model::toml_error::describe("", text, err).trim_start(),
+        )
+    }
+}
+
+/// A source file's text, read the one safe way (see [`crate::files`]).
+fn read_source(path: &Path) -> Result<String, SourceError> {
+    crate::files::read_text(path).map_err(|e| SourceError::unreadable(path, &e))
 }
 
 /// What discovery found.
@@ -183,13 +196,12 @@ fn judge_overrides(
     own: &[String],
     settings: &trust::Settings,
 ) -> Result<Vec<String>, String> {
-    let own: Vec<&str> = own.iter().map(String::as_str).collect();
     let mut trusted = Vec::new();
     for url in [&o.token, &o.tokeninfo, &o.revoke, &o.jwks]
         .into_iter()
         .flatten()
     {
-        if trust::judge(url, &own, settings)? == trust::Trust::Settings {
+        if trust::judge(url, own, settings)? == trust::Trust::Settings {
             trusted.push(url.clone());
         }
     }

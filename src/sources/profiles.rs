@@ -78,19 +78,15 @@ pub struct EndpointOverrides {
 
 /// Reads and validates a profiles file; errors name the file, line and key.
 pub fn read(path: &Path) -> Result<ProfilesFile, SourceError> {
-    let text = crate::files::read_text(path).map_err(|e| SourceError::unreadable(path, &e))?;
+    let text = super::read_source(path)?;
     parse(&text, path)
 }
 
 /// Parses profiles text read from `path`. Relative credential paths are
 /// resolved against the profiles file's folder.
 pub fn parse(text: &str, path: &Path) -> Result<ProfilesFile, SourceError> {
-    let mut file: ProfilesFile = toml::from_str(text).map_err(|e| {
-        SourceError::new(
-            path,
-            crate::model::toml_error::describe("", text, &e).trim_start(),
-        )
-    })?;
+    let mut file: ProfilesFile =
+        toml::from_str(text).map_err(|e| SourceError::toml(path, text, &e))?;
     let base = path.parent().unwrap_or(Path::new("."));
     for profile in &mut file.profiles {
         for p in [

@@ -33,13 +33,8 @@ pub struct Settings {
 
 /// Reads the user's settings file; unknown keys are left to other readers.
 pub fn read_settings(path: &Path) -> Result<Settings, SourceError> {
-    let text = crate::files::read_text(path).map_err(|e| SourceError::unreadable(path, &e))?;
-    toml::from_str(&text).map_err(|e| {
-        SourceError::new(
-            path,
-            crate::model::toml_error::describe("", &text, &e).trim_start(),
-        )
-    })
+    let text = super::read_source(path)?;
+    toml::from_str(&text).map_err(|e| SourceError::toml(path, &text, &e))
 }
 
 /// Why an endpoint set in a profiles file may be used.
@@ -62,7 +57,7 @@ pub enum Trust {
 /// is no exception: on a shared host anyone can listen on 127.0.0.1, so
 /// only the credential's own loopback host and port count (a local
 /// emulator serves every endpoint there).
-pub fn judge(url: &str, own: &[&str], settings: &Settings) -> Result<Trust, String> {
+pub fn judge(url: &str, own: &[impl AsRef<str>], settings: &Settings) -> Result<Trust, String> {
     let target =
         url::Url::parse(url).map_err(|e| format!("endpoint {url} is not a valid URL: {e}"))?;
     if !target.username().is_empty() || target.password().is_some() || target.fragment().is_some() {
@@ -71,7 +66,7 @@ pub fn judge(url: &str, own: &[&str], settings: &Settings) -> Result<Trust, Stri
         ));
     }
     let covered_by = |base: &str| url::Url::parse(base).is_ok_and(|b| covers(&b, &target));
-    if own.iter().any(|o| covered_by(o)) {
+    if own.iter().any(|o| covered_by(o.as_ref())) {
         return Ok(Trust::Own);
     }
     if settings.trusted_endpoints.iter().any(|t| covered_by(t)) {
