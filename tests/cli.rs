@@ -1,6 +1,8 @@
 //! `tokentop list` as scripts use it: the real binary against the emulator,
 //! with a private HOME so no real credential file is read.
 
+#[path = "support/listing.rs"]
+mod listing;
 #[path = "support/secrets.rs"]
 mod secrets;
 
@@ -8,23 +10,10 @@ use secrets::{assert_no_secrets, demo_secrets};
 use std::path::Path;
 use tokentop::emulator::{Emulator, EmulatorOptions};
 
-const BIN: &str = env!("CARGO_BIN_EXE_tokentop");
-
+/// `tokentop list ARGS` with a private HOME: status, stdout, stderr.
 async fn list(home: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = tokio::process::Command::new(BIN)
-        .arg("list")
-        .args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .await
-        .expect("run tokentop");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let run = listing::list(home, args, &[]).await;
+    (run.code, run.stdout, run.stderr)
 }
 
 fn assert_no_raw_tokens(text: &str) {
