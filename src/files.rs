@@ -53,7 +53,7 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
 }
 
 /// [`read_text`] with an explicit cap.
-pub fn read_text_capped(path: &Path, limit: u64) -> Result<String, ReadError> {
+fn read_text_capped(path: &Path, limit: u64) -> Result<String, ReadError> {
     let file = open_nonblocking(path).map_err(|e| explain(path, &e))?;
     let meta = file.metadata().map_err(|e| ReadError::Io(e.to_string()))?;
     if !meta.is_file() {
@@ -123,7 +123,7 @@ fn file_type_name(kind: &std::fs::FileType) -> &'static str {
 
 /// Creates `dir` (and its parents) for tokentop's own files, and makes the
 /// last folder private to the user (0700) even if it already existed.
-pub fn private_dir(dir: &Path) -> io::Result<()> {
+fn private_dir(dir: &Path) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -31,7 +31,7 @@ pub async fn read_body(response: reqwest::Response) -> Result<Vec<u8>, BodyError
 }
 
 /// [`read_body`] with an explicit cap.
-pub async fn read_body_capped(
+async fn read_body_capped(
     mut response: reqwest::Response,
     limit: usize,
 ) -> Result<Vec<u8>, BodyError> {
