@@ -23,7 +23,7 @@ pub async fn dashboard(
         },
         Arc::new(SystemClock),
     )?;
-    let result = crate::tui::run(&mut handle, &ui.theme, Arc::new(SystemClock)).await;
+    let result = crate::tui::run(&mut handle, &ui.theme).await;
     handle.shutdown().await;
     result.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)

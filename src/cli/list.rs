@@ -2,7 +2,7 @@
 
 use crate::engine::EngineConfig;
 use crate::engine::protocol::Update;
-use crate::model::{Clock, Row, Status, SystemClock, TtlClass, abbreviate_scopes, format_ttl};
+use crate::model::{Row, Status, SystemClock, TtlClass, abbreviate_scopes, format_ttl};
 use crate::sources::DiscoveryConfig;
 use serde::Serialize;
 use std::process::ExitCode;
@@ -45,8 +45,8 @@ pub async fn list(
         rows,
         source_errors,
         skipped,
+        now,
     } = collect(discovery, refresh).await?;
-    let now = SystemClock.now();
     let listed: Vec<Listed> = rows
         .iter()
         .map(|row| Listed {
@@ -104,6 +104,8 @@ pub struct Collected {
     pub source_errors: Vec<String>,
     /// Profiles of kinds not shown yet.
     pub skipped: Vec<String>,
+    /// The engine's "now" when the listing settled.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 /// Runs the engine until every row has a token or an error.
@@ -138,11 +140,13 @@ pub async fn collect(discovery: DiscoveryConfig, refresh: bool) -> Result<Collec
             break;
         }
     }
+    let now = handle.clock.now();
     handle.shutdown().await;
     Ok(Collected {
         rows,
         source_errors: errors,
         skipped: notes,
+        now,
     })
 }
 

@@ -107,7 +107,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         watch: None,
         stopping: false,
         config,
-        clock,
+        clock: clock.clone(),
         store: Store::default(),
         resources: Resources {
             http,
@@ -123,6 +123,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         commands: command_tx,
         updates: update_rx,
         task,
+        clock,
     })
 }
 

@@ -1,8 +1,9 @@
 //! The engine's only public surface for the UI and the CLI: commands in,
 //! updates out, by value.
 
-use crate::model::{CredentialId, DecodeReport, Row};
+use crate::model::{Clock, CredentialId, DecodeReport, Row};
 use serde::Serialize;
+use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// What the UI or CLI asks the engine to do.
@@ -57,7 +58,6 @@ pub enum Update {
 }
 
 /// The UI's or CLI's end of the engine.
-#[derive(Debug)]
 pub struct EngineHandle {
     /// Commands to the engine (bounded: a runaway key repeat waits).
     pub commands: mpsc::Sender<Command>,
@@ -65,6 +65,14 @@ pub struct EngineHandle {
     pub updates: mpsc::UnboundedReceiver<Update>,
     /// The engine's task, awaited by [`EngineHandle::shutdown`].
     pub task: tokio::task::JoinHandle<()>,
+    /// The engine's clock: the one "now" the UI counts down against too.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for EngineHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineHandle").finish_non_exhaustive()
+    }
 }
 
 impl EngineHandle {

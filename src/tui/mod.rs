@@ -20,7 +20,6 @@ use event::{Effect, Event};
 use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -29,11 +28,8 @@ use tokio::signal::unix::{SignalKind, signal};
 pub const PANIC_FOR_TESTS: &str = "TOKENTOP_TEST_PANIC";
 
 /// Runs the dashboard until the user quits or the input closes.
-pub async fn run(
-    handle: &mut EngineHandle,
-    theme_name: &str,
-    clock: Arc<dyn Clock>,
-) -> std::io::Result<()> {
+pub async fn run(handle: &mut EngineHandle, theme_name: &str) -> std::io::Result<()> {
+    let clock = handle.clock.clone();
     let keymap = keymap::Keymap::default_keys().map_err(std::io::Error::other)?;
     let mut app = App::new(keymap, clock.clone());
     let theme = match theme::Theme::built_in(theme_name) {
