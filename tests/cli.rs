@@ -120,10 +120,11 @@ async fn a_failing_refresh_exits_1_and_says_why() {
     let (code, json) = list_one_user("http://127.0.0.1:9/token").await;
     assert_eq!(code, 1);
     let error = json["credentials"][0]["error"].as_str().expect("an error");
-    assert!(
-        error.contains("http://127.0.0.1:9/token"),
-        "names the endpoint: {error}"
+    assert_eq!(
+        error, "refresh failed: offline: 127.0.0.1:9 refused the connection",
+        "short, naming the host"
     );
+    assert_eq!(json["credentials"][0]["error_cause"], "offline");
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use tokentop::emulator::{Emulator, EmulatorOptions};
 use tokentop::engine::protocol::{Command, Level, Update};
 use tokentop::engine::{self, EngineHandle};
 use tokentop::model::{
-    DecodeReport, DecodedBody, Platform, Row, SignatureCheck, Status, SystemClock, TokenKind,
+    DecodeReport, DecodedBody, Platform, Row, SignatureCheck, Status, SystemClock, TokenRole,
 };
 use tokentop::sources::DiscoveryConfig;
 
@@ -152,7 +152,7 @@ async fn every_demo_profile_gets_a_live_token() {
         ttl("lakehouse-batch")
     );
     let run = row(&s.rows, "orders-api");
-    assert_eq!(run.token_kind, Some(TokenKind::Id));
+    assert_eq!(run.token_role, Some(TokenRole::Id));
     assert_eq!(
         run.audience.as_deref(),
         Some("https://orders-api-x7k2q-uc.a.run.app")
@@ -276,7 +276,9 @@ async fn revoke_is_confirmed_server_side_and_a_failed_refresh_keeps_the_last_tok
         .await
         .expect("send");
     let failed = settled_row(&mut s.handle, "nightly-dataflow").await;
-    let error = failed.error.expect("refresh must fail");
+    let problem = failed.error.expect("refresh must fail");
+    assert_eq!(problem.cause(), "invalid-grant", "{problem}");
+    let error = problem.to_string();
     assert!(error.contains("invalid_grant"), "{error}");
     assert!(error.contains("/token"), "names the endpoint: {error}");
     assert_eq!(
@@ -400,7 +402,11 @@ async fn edited_files_are_re_read_and_new_profiles_fetched() {
         "{errors:?}"
     );
     let broken = row(&rows, "nightly-dataflow");
-    let error = broken.error.as_deref().unwrap_or_default();
+    let error = broken
+        .error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     assert!(
         error.contains("source unreadable") && error.contains("oncall-adc.json"),
         "{error}"
@@ -430,7 +436,11 @@ async fn a_changed_secret_drops_the_old_token_and_fetches_a_new_one() {
         "the old token belonged to the old secret"
     );
     let refetched = settled_row(&mut s.handle, "lakehouse").await;
-    let error = refetched.error.expect("the rotated secret is wrong");
-    assert!(error.contains("invalid_client"), "{error}");
+    let problem = refetched.error.expect("the rotated secret is wrong");
+    assert_eq!(
+        problem.provider_error().and_then(|e| e.oauth_error()),
+        Some("invalid_client"),
+        "{problem}"
+    );
     assert_ne!(before.fingerprint, None);
 }

@@ -147,11 +147,11 @@ impl Tally {
             self.losses
                 .push(format!("{}: the last good token vanished", row.profile));
         }
-        if let Some(e) = &row.error {
+        if let Some(e) = row.error.as_ref().map(ToString::to_string) {
             if e.contains("internal error") {
                 self.panics.push(e.clone());
             }
-            self.texts.push_str(e);
+            self.texts.push_str(&e);
             self.texts.push('\n');
         }
         self.texts.push_str(&format!(

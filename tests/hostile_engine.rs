@@ -109,7 +109,9 @@ async fn a_watched_file_swapped_for_a_fifo_freezes_nothing() {
         "the last good token stays: {row:?}"
     );
     assert!(
-        row.error.as_deref().is_some_and(|e| e.contains("FIFO")),
+        row.error
+            .as_ref()
+            .is_some_and(|e| e.to_string().contains("FIFO")),
         "{row:?}"
     );
     // Still answering: a reload comes back with a snapshot.

@@ -127,9 +127,16 @@ async fn a_server_that_never_answers_times_out_on_its_row() {
         .await
         .expect("send");
     let row = idle(&mut handle).await;
-    let error = row.error.expect("an error");
+    let problem = row.error.expect("an error");
+    assert_eq!(problem.cause(), "timeout", "{problem}");
+    let host = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let error = problem.to_string();
     assert!(
-        error.contains("timed out") && error.contains(&url),
+        error.contains("timed out") && error.contains(host),
         "{error}"
     );
     assert_eq!(row.status, Status::Pending);

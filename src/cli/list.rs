@@ -14,6 +14,8 @@ struct Listed<'a> {
     row: &'a Row,
     ttl_seconds: Option<i64>,
     ttl_class: TtlClass,
+    /// The error's cause for scripts (`offline`, `invalid-grant`, ...).
+    error_cause: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -53,6 +55,7 @@ pub async fn list(
             row,
             ttl_seconds: row.remaining(now).map(|d| d.num_seconds()),
             ttl_class: row.ttl_class(now),
+            error_cause: row.error.as_ref().map(crate::model::Problem::cause),
         })
         .collect();
     // Without a refresh nothing is live yet: only a refresh can fail the listing.

@@ -21,7 +21,7 @@ impl Engine {
         let current = self
             .store
             .get(id)
-            .and_then(|e| e.token.as_ref())
+            .and_then(|e| e.token())
             .map(|t| t.value.fingerprint());
         if let Some(running) = self.in_flight.get_mut(&key) {
             if lane == Lane::User && running.lane == Lane::Background && running.start.cancel() {
@@ -93,7 +93,7 @@ impl Engine {
             self.resources.clone(),
             &entry.credential.provenance.profile,
         );
-        match (op, entry.token.clone()) {
+        match (op, entry.token().cloned()) {
             (Op::Refresh, _) => Some(Box::pin(jobs::refresh(res, cred, self.clock.clone()))),
             (Op::Decode, Some(token)) => Some(Box::pin(jobs::decode(res, cred, token))),
             (Op::Revoke, Some(token)) => match cred.capabilities().revoke_blocked {

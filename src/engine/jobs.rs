@@ -107,8 +107,8 @@ impl Start {
 /// What a finished job produced.
 #[derive(Debug)]
 pub enum Outcome {
-    /// A refresh: the new token, or why not.
-    Refreshed(Result<Token, String>),
+    /// A refresh: the new tokens (access, ID, or both), or why not.
+    Refreshed(Result<Vec<Token>, providers::ProviderError>),
     /// A decode report.
     Decoded(DecodeReport),
     /// A revocation, and what the issuer said about the token afterwards.
@@ -116,7 +116,7 @@ pub enum Outcome {
         /// Fingerprint of the token revoked.
         fingerprint: String,
         /// The issuer's answer afterwards, or why the revoke call failed.
-        result: Result<providers::Confirmation, String>,
+        result: Result<providers::Confirmation, providers::ProviderError>,
     },
     /// The job did not finish in time.
     TimedOut(String),
@@ -167,18 +167,14 @@ pub struct Resources {
 /// Refreshes a credential; the time is read when the job gets its turn,
 /// not when it was queued.
 pub async fn refresh(res: Resources, cred: Credential, clock: Arc<dyn Clock>) -> Outcome {
-    Outcome::Refreshed(
-        providers::refresh(&res.http, &cred, clock.now())
-            .await
-            .map_err(|e| e.to_string()),
-    )
+    Outcome::Refreshed(providers::refresh(&res.http, &cred, clock.now()).await)
 }
 
 /// Revokes the token, then asks tokeninfo whether the issuer still accepts it.
 pub async fn revoke(res: Resources, cred: Credential, token: Token) -> Outcome {
     let result = match providers::revoke(&res.http, &cred, &token).await {
         Ok(()) => Ok(providers::confirm_revoked(&res.http, &cred, &token).await),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e),
     };
     Outcome::Revoked {
         fingerprint: token.value.fingerprint(),

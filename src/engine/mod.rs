@@ -298,7 +298,7 @@ impl Engine {
         if self.config.refresh_on_start {
             for id in self.store.ids() {
                 let untouched = self.store.get(&id).is_some_and(|e| {
-                    e.token.is_none()
+                    e.token().is_none()
                         && e.busy.is_none()
                         && e.error.is_none()
                         && e.source_error.is_none()

@@ -6,7 +6,7 @@ use super::jobs::{Op, Outcome};
 use super::protocol::Level;
 use super::store::Entry;
 use crate::audit::Change;
-use crate::model::{DecodeReport, DecodedBody, Status};
+use crate::model::{DecodeReport, DecodedBody, Problem, Status};
 use crate::providers::Confirmation;
 
 /// What applying an outcome produced besides the changed entry.
@@ -27,7 +27,7 @@ pub struct Applied {
 /// `subject` is the fingerprint of the token the job started with.
 pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String>) -> Applied {
     let profile = entry.credential.provenance.profile.clone();
-    let current = entry.token.as_ref().map(|t| t.value.fingerprint());
+    let current = entry.token().map(|t| t.value.fingerprint());
     let mut applied = Applied::default();
     let action = op.label();
     let line = |before: Option<String>, after: Option<String>, result: String| Change {
@@ -37,11 +37,12 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
         result,
     };
     match outcome {
-        Outcome::Refreshed(Ok(token)) => {
-            let after = token.value.fingerprint();
-            let left = token
-                .expires_at
-                .map(|exp| crate::model::format_ttl(exp - token.issued_at));
+        Outcome::Refreshed(Ok(tokens)) => {
+            entry.take_tokens(tokens);
+            let shown = entry.token();
+            let after = shown.map(|t| t.value.fingerprint()).unwrap_or_default();
+            let left =
+                shown.and_then(|t| Some(crate::model::format_ttl(t.expires_at? - t.issued_at?)));
             // A replacement is news; the first token of each row at start is not.
             applied.notice = current.is_some().then(|| {
                 let valid = left.as_deref().unwrap_or("(no expiry given)");
@@ -51,14 +52,14 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
                 )
             });
             applied.journal = Some(line(current, Some(after), "ok".into()));
-            entry.token = Some(token);
             entry.status = Status::Live;
             entry.error = None;
         }
-        Outcome::Refreshed(Err(e)) => {
-            applied.notice = Some((Level::Error, format!("{profile}: refresh failed: {e}")));
-            applied.journal = Some(line(current, None, e.clone()));
-            entry.error = Some(format!("refresh failed: {e}"));
+        Outcome::Refreshed(Err(error)) => {
+            let problem = Problem::Provider { op: action, error };
+            applied.notice = Some((Level::Error, format!("{profile}: {problem}")));
+            applied.journal = Some(line(current, None, problem.to_string()));
+            entry.error = Some(problem);
         }
         Outcome::Revoked {
             fingerprint,
@@ -74,7 +75,7 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
                 None,
                 format!("not confirmed: {why}"),
             ));
-            entry.error = Some(format!("revoke not confirmed: {why}"));
+            entry.error = Some(Problem::Other(format!("revoke not confirmed: {why}")));
         }
         Outcome::Revoked {
             fingerprint,
@@ -93,11 +94,12 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
         }
         Outcome::Revoked {
             fingerprint,
-            result: Err(e),
+            result: Err(error),
         } => {
-            applied.notice = Some((Level::Error, format!("{profile}: revoke failed: {e}")));
-            applied.journal = Some(line(Some(fingerprint), None, e.clone()));
-            entry.error = Some(format!("revoke failed: {e}"));
+            let problem = Problem::Provider { op: action, error };
+            applied.notice = Some((Level::Error, format!("{profile}: {problem}")));
+            applied.journal = Some(line(Some(fingerprint), None, problem.to_string()));
+            entry.error = Some(problem);
         }
         Outcome::Decoded(report) => applied.decoded = Some(report),
         // A decode that fails says so in its view; the token is no worse.
@@ -112,7 +114,7 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
         Outcome::TimedOut(why) | Outcome::Failed(why) => {
             applied.notice = Some((Level::Error, format!("{profile}: {why}")));
             applied.journal = Some(line(subject, None, why.clone()));
-            entry.error = Some(why);
+            entry.error = Some(Problem::Other(why));
         }
     }
     applied
@@ -121,24 +123,20 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Secret, Token, TokenKind};
+    use crate::model::{Secret, Token, TokenRole};
     use chrono::{DateTime, Duration, Utc};
 
     fn token(value: &str) -> Token {
         let at = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap_or_default();
         Token {
-            kind: TokenKind::Access,
-            value: Secret::new(value),
-            issued_at: at,
             expires_at: Some(at + Duration::hours(1)),
-            scopes: vec![],
-            audience: None,
+            ..Token::obtained(TokenRole::Access, Secret::new(value), at)
         }
     }
 
     fn entry(current: &str) -> Entry {
         let mut entry = Entry::new(super::super::store::tests::credential("p", "s"));
-        entry.token = Some(token(current));
+        entry.take_tokens(vec![token(current)]);
         entry.status = Status::Live;
         entry
     }
@@ -149,14 +147,19 @@ mod tests {
         let applied = apply(
             &mut e,
             Op::Refresh,
-            Outcome::Refreshed(Err("HTTP 400: invalid_grant".into())),
+            Outcome::Refreshed(Err(crate::model::ProviderError::Rejected {
+                endpoint: "https://t/token".into(),
+                status: 400,
+                error: Some("invalid_grant".into()),
+                message: "invalid_grant: Token has been expired or revoked.".into(),
+            })),
             None,
         );
-        assert_eq!(e.token.as_ref().map(|t| t.value.expose()), Some("old"));
+        assert_eq!(e.token().map(|t| t.value.expose()), Some("old"));
         assert!(
             e.error
-                .as_deref()
-                .is_some_and(|m| m.contains("invalid_grant"))
+                .as_ref()
+                .is_some_and(|p| p.provider_error().is_some_and(|e| e.is_invalid_grant()))
         );
         assert_eq!(
             applied.journal.map(|j| j.before),
@@ -202,8 +205,8 @@ mod tests {
         assert_eq!(e.status, Status::Live);
         assert!(
             e.error
-                .as_deref()
-                .is_some_and(|m| m.contains("NOT confirmed") || m.contains("not confirmed"))
+                .as_ref()
+                .is_some_and(|p| p.to_string().contains("not confirmed"))
         );
         let confirmed = Confirmation::Confirmed("tokeninfo now answers 400".into());
         apply(
@@ -242,7 +245,7 @@ mod tests {
             subject,
         );
         assert!(applied.journal.is_none());
-        assert_eq!(e.token.as_ref().map(|t| t.value.expose()), Some("t"));
+        assert_eq!(e.token().map(|t| t.value.expose()), Some("t"));
         assert_eq!(
             e.error, error_before,
             "a failed decode says so in its view, not on the row"

@@ -1,7 +1,9 @@
 //! The credential table: secret material and current tokens, in discovery
 //! order, and the row snapshots made from them.
 
-use crate::model::{Credential, CredentialId, Row, Status, Token, printable_owned};
+use crate::model::{
+    Credential, CredentialId, Problem, Row, Status, Token, TokenRole, TokenView, printable_owned,
+};
 use crate::sources::SourceError;
 use std::collections::HashMap;
 
@@ -10,12 +12,13 @@ use std::collections::HashMap;
 pub struct Entry {
     /// The credential as discovered.
     pub credential: Credential,
-    /// The last good token (kept when a refresh fails).
-    pub token: Option<Token>,
+    /// The tokens held: access, ID, and any made from them. The last good
+    /// ones are kept when a refresh fails.
+    pub tokens: Vec<Token>,
     /// Held, pending or revoked.
     pub status: Status,
     /// The last failure.
-    pub error: Option<String>,
+    pub error: Option<Problem>,
     /// The operation in flight, by name.
     pub busy: Option<&'static str>,
     /// Why its source can no longer be read (the row shows its last state).
@@ -23,11 +26,37 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The token the table shows: the access token, else the ID token
+    /// (a Cloud Run credential holds only that).
+    pub fn token(&self) -> Option<&Token> {
+        [TokenRole::Access, TokenRole::Id]
+            .iter()
+            .find_map(|role| self.tokens.iter().find(|t| t.role == *role))
+    }
+
+    /// Takes in tokens just obtained: each replaces the held token of its
+    /// role, and the tokens made from a replaced one go with it.
+    pub fn take_tokens(&mut self, fresh: Vec<Token>) {
+        for token in fresh {
+            let replaced: Vec<String> = self
+                .tokens
+                .iter()
+                .filter(|t| t.role == token.role)
+                .map(|t| t.value.fingerprint())
+                .collect();
+            self.tokens.retain(|t| {
+                t.role != token.role && !t.parent.as_ref().is_some_and(|p| replaced.contains(p))
+            });
+            self.tokens.push(token);
+        }
+        self.tokens.sort_by_key(|t| t.role);
+    }
+
     /// A credential with no token yet.
     pub fn new(credential: Credential) -> Self {
         Self {
             credential,
-            token: None,
+            tokens: Vec::new(),
             status: Status::Pending,
             error: None,
             busy: None,
@@ -130,7 +159,7 @@ impl Store {
     pub fn row(&self, id: &CredentialId) -> Option<Row> {
         let e = self.entries.get(id)?;
         let c = &e.credential;
-        let t = e.token.as_ref();
+        let t = e.token();
         // Names, scopes and errors come from files and servers: made
         // printable here, so every consumer shows them safely.
         let text = printable_owned;
@@ -148,9 +177,9 @@ impl Store {
                     urls.join(", ")
                 ),
             }),
-            token_kind: t.map(|t| t.kind),
+            token_role: t.map(|t| t.role),
             fingerprint: t.map(|t| t.value.fingerprint()),
-            issued_at: t.map(|t| t.issued_at),
+            issued_at: t.and_then(|t| t.issued_at),
             expires_at: t.and_then(|t| t.expires_at),
             scopes: t
                 .map_or(&c.scopes, |t| &t.scopes)
@@ -163,7 +192,25 @@ impl Store {
                 .or(c.audience.as_deref())
                 .map(text),
             status: e.status.clone(),
-            error: e.source_error.as_deref().or(e.error.as_deref()).map(text),
+            tokens: e
+                .tokens
+                .iter()
+                .filter(|t| t.role != TokenRole::Refresh)
+                .map(|t| TokenView {
+                    role: t.role,
+                    fingerprint: t.value.fingerprint(),
+                    issued_at: t.issued_at,
+                    expires_at: t.expires_at,
+                    scopes: t.scopes.iter().map(String::as_str).map(text).collect(),
+                    audience: t.audience.as_deref().map(text),
+                    parent: t.parent.clone(),
+                    found_in: t.found_in.as_deref().map(text),
+                })
+                .collect(),
+            error: match &e.source_error {
+                Some(why) => Some(Problem::Other(text(why))),
+                None => e.error.clone().map(|p| p.map_text(text)),
+            },
             busy: e.busy.map(str::to_string),
             capabilities: c.capabilities(),
         })
@@ -173,7 +220,7 @@ impl Store {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::model::{Endpoints, Kind, Material, Platform, Provenance, Secret, TokenKind};
+    use crate::model::{Endpoints, Kind, Material, Platform, Provenance, Secret};
 
     /// A credential from `/d/key.json`, named `profile` in `/d/profiles.toml`.
     pub(in crate::engine) fn credential(profile: &str, secret: &str) -> Credential {
@@ -206,14 +253,11 @@ pub(super) mod tests {
     fn with_token(store: &mut Store, profile: &str) {
         let id = CredentialId(format!("/d/key.json#{profile}"));
         let entry = store.get_mut(&id).expect("entry");
-        entry.token = Some(Token {
-            kind: TokenKind::Access,
-            value: Secret::new("tok"),
-            issued_at: chrono::DateTime::from_timestamp(0, 0).unwrap_or_default(),
-            expires_at: None,
-            scopes: vec![],
-            audience: None,
-        });
+        entry.take_tokens(vec![Token::obtained(
+            TokenRole::Access,
+            Secret::new("tok"),
+            chrono::DateTime::from_timestamp(0, 0).unwrap_or_default(),
+        )]);
         entry.status = Status::Live;
     }
 
@@ -241,8 +285,8 @@ pub(super) mod tests {
         let row = &store.rows()[0];
         assert!(
             row.error
-                .as_deref()
-                .is_some_and(|e| e.contains("source unreadable")),
+                .as_ref()
+                .is_some_and(|e| e.to_string().contains("source unreadable")),
             "{row:?}"
         );
         assert!(row.fingerprint.is_some(), "last good token kept");
@@ -267,6 +311,31 @@ pub(super) mod tests {
         store.replace(vec![credential("a", "s"), credential("b", "s")], &[]);
         store.replace(vec![], &[profile_error(None)]);
         assert_eq!(store.rows().len(), 2);
+    }
+
+    #[test]
+    fn new_tokens_replace_their_role_and_the_tokens_made_from_the_old_one() {
+        let at = chrono::DateTime::from_timestamp(0, 0).unwrap_or_default();
+        let token = |role, value: &str| Token::obtained(role, Secret::new(value), at);
+        let mut entry = Entry::new(credential("a", "s"));
+        entry.take_tokens(vec![
+            token(TokenRole::Id, "id1"),
+            token(TokenRole::Access, "a1"),
+        ]);
+        let child = Token {
+            parent: Some(Secret::new("a1").fingerprint()),
+            ..token(TokenRole::Downscoped, "d1")
+        };
+        entry.take_tokens(vec![child]);
+        assert_eq!(entry.tokens.len(), 3);
+        assert_eq!(entry.token().map(|t| t.value.expose()), Some("a1"));
+        entry.take_tokens(vec![token(TokenRole::Access, "a2")]);
+        let held: Vec<&str> = entry.tokens.iter().map(|t| t.value.expose()).collect();
+        assert_eq!(
+            held,
+            ["a2", "id1"],
+            "the downscoped child of a1 went with it"
+        );
     }
 
     #[test]

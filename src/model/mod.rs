@@ -4,6 +4,7 @@ pub mod address;
 pub mod clock;
 pub mod credential;
 pub mod decoded;
+pub mod failure;
 pub mod row;
 pub mod secret;
 pub mod text;
@@ -16,10 +17,11 @@ pub use credential::{
     Capabilities, Credential, CredentialId, Endpoints, Kind, Material, Platform, Provenance,
 };
 pub use decoded::{DecodeReport, DecodedBody, SignatureCheck};
-pub use row::{Row, Status};
+pub use failure::{Problem, ProviderError, Unreachable};
+pub use row::{Row, Status, TokenView};
 pub use secret::Secret;
 pub use text::{printable, printable_owned};
 pub use token::{
-    Token, TokenKind, TtlClass, abbreviate_scopes, check_token_value, expiry_after,
+    Token, TokenRole, TtlClass, abbreviate_scopes, check_token_value, expiry_after,
     format_relative, format_ttl,
 };

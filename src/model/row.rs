@@ -1,7 +1,8 @@
 //! A row snapshot: what the engine tells the UI and the CLI about one credential.
 
 use super::credential::{Capabilities, CredentialId, Kind, Platform};
-use super::token::{TokenKind, TtlClass};
+use super::failure::Problem;
+use super::token::{TokenRole, TtlClass};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
@@ -33,7 +34,7 @@ pub struct Row {
     /// Where it came from.
     pub source: String,
     /// Which token the row shows.
-    pub token_kind: Option<TokenKind>,
+    pub token_role: Option<TokenRole>,
     /// Fingerprint of the current token (never the token).
     pub fingerprint: Option<String>,
     /// When the current token was obtained.
@@ -46,12 +47,44 @@ pub struct Row {
     pub audience: Option<String>,
     /// Held, pending or revoked.
     pub status: Status,
+    /// Every token the credential holds but its refresh token, by role.
+    pub tokens: Vec<TokenView>,
     /// The last failure, kept beside the last good token.
-    pub error: Option<String>,
+    #[serde(serialize_with = "as_text")]
+    pub error: Option<Problem>,
     /// An operation in flight for this row.
     pub busy: Option<String>,
     /// What the credential can do.
     pub capabilities: Capabilities,
+}
+
+/// One token of a row, by value: never the token, only its fingerprint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenView {
+    /// What it is for.
+    pub role: TokenRole,
+    /// Its fingerprint.
+    pub fingerprint: String,
+    /// When it was obtained, if known.
+    pub issued_at: Option<DateTime<Utc>>,
+    /// When it expires, if known.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Its scopes.
+    pub scopes: Vec<String>,
+    /// Its audience.
+    pub audience: Option<String>,
+    /// Fingerprint of the token it was made from.
+    pub parent: Option<String>,
+    /// The cache it was found in, when another tool obtained it.
+    pub found_in: Option<String>,
+}
+
+/// A problem as the words a person reads (scripts get its cause beside it).
+fn as_text<S: serde::Serializer>(error: &Option<Problem>, s: S) -> Result<S::Ok, S::Error> {
+    match error {
+        Some(problem) => s.serialize_some(&problem.to_string()),
+        None => s.serialize_none(),
+    }
 }
 
 impl Row {

@@ -4,31 +4,71 @@ use super::secret::Secret;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-/// Which token of a grant a row shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What a token is for. A credential holds several: the table shows the
+/// access token, the others are reachable from the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum TokenKind {
+pub enum TokenRole {
     /// An OAuth access token.
     Access,
     /// An OIDC ID token.
     Id,
+    /// A refresh token, held as a secret (never shown, never sent but to refresh).
+    Refresh,
+    /// An access token narrowed from another (Credential Access Boundary).
+    Downscoped,
+    /// A token obtained by exchanging another (STS, impersonation).
+    Exchanged,
 }
 
-/// The short-lived token a grant produced, and what the issuer said about it.
+impl TokenRole {
+    /// The word shown for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            TokenRole::Access => "access",
+            TokenRole::Id => "id",
+            TokenRole::Refresh => "refresh",
+            TokenRole::Downscoped => "downscoped",
+            TokenRole::Exchanged => "exchanged",
+        }
+    }
+}
+
+/// A token a credential holds, and what the issuer said about it.
 #[derive(Debug, Clone)]
 pub struct Token {
-    /// Access or ID token.
-    pub kind: TokenKind,
+    /// What it is for.
+    pub role: TokenRole,
     /// The token itself.
     pub value: Secret,
-    /// When it was obtained (our clock).
-    pub issued_at: DateTime<Utc>,
+    /// When it was obtained (our clock); unknown for a token found in a cache.
+    pub issued_at: Option<DateTime<Utc>>,
     /// When it stops working, if known.
     pub expires_at: Option<DateTime<Utc>>,
     /// Granted scopes.
     pub scopes: Vec<String>,
     /// Audience, where the token says.
     pub audience: Option<String>,
+    /// Fingerprint of the token this one was made from, if any.
+    pub parent: Option<String>,
+    /// The cache it was found in, when another tool obtained it (gcloud).
+    pub found_in: Option<String>,
+}
+
+impl Token {
+    /// A token of `role` just obtained at `now`, with nothing else known yet.
+    pub fn obtained(role: TokenRole, value: Secret, now: DateTime<Utc>) -> Self {
+        Self {
+            role,
+            value,
+            issued_at: Some(now),
+            expires_at: None,
+            scopes: Vec::new(),
+            audience: None,
+            parent: None,
+            found_in: None,
+        }
+    }
 }
 
 /// The longest token tokentop holds. Google and Databricks tokens are 0.2

@@ -12,7 +12,7 @@ pub async fn client_credentials(
     http: &Http,
     cred: &Credential,
     now: DateTime<Utc>,
-) -> Result<Token, ProviderError> {
+) -> Result<Vec<Token>, ProviderError> {
     let Material::DatabricksM2m {
         client_id,
         client_secret,
@@ -36,5 +36,5 @@ pub async fn client_credentials(
         ClientAuth::Basic(client_id, client_secret),
     )
     .await?;
-    grant::access_token(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
+    grant::tokens(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
 }

@@ -3,8 +3,7 @@
 
 use super::ProviderError;
 use super::grant::{self, ClientAuth, post_form};
-use super::scrub::Sent;
-use crate::model::{Credential, Material, Secret, Token, TokenKind};
+use crate::model::{Credential, Material, Secret, Token, TokenRole};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -18,7 +17,7 @@ pub async fn refresh_user(
     http: &Http,
     cred: &Credential,
     now: DateTime<Utc>,
-) -> Result<Token, ProviderError> {
+) -> Result<Vec<Token>, ProviderError> {
     let Material::GoogleUser {
         client_id,
         client_secret,
@@ -42,7 +41,7 @@ pub async fn refresh_user(
         ClientAuth::InBody(client_id, client_secret),
     )
     .await?;
-    grant::access_token(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
+    grant::tokens(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
 }
 
 #[derive(Serialize)]
@@ -63,7 +62,7 @@ pub async fn jwt_bearer(
     http: &Http,
     cred: &Credential,
     now: DateTime<Utc>,
-) -> Result<Token, ProviderError> {
+) -> Result<Vec<Token>, ProviderError> {
     let Material::GoogleServiceAccount {
         client_email,
         private_key_id,
@@ -101,36 +100,7 @@ pub async fn jwt_bearer(
         ("assertion", assertion.expose()),
     ];
     let answer = post_form(http, endpoint, &form, ClientAuth::None).await?;
-    let mut grant = grant::parse_grant(answer, endpoint)?;
-    match grant.id_token.take() {
-        Some(value) if grant.access_token.is_none() => id_token(value, &grant.sent, now, endpoint),
-        _ => grant::access_token(grant, cred, now, endpoint),
-    }
-}
-
-/// An ID token (Cloud Run): its expiry and audience are its own claims.
-fn id_token(
-    value: Secret,
-    sent: &Sent,
-    now: DateTime<Utc>,
-    endpoint: &str,
-) -> Result<Token, ProviderError> {
-    let claims = crate::inspect::jwt::peek_claims(value.expose())
-        .map_err(|e| ProviderError::config(endpoint, format!("id_token: {e}")))?;
-    Ok(Token {
-        kind: TokenKind::Id,
-        issued_at: now,
-        expires_at: claims
-            .get("exp")
-            .and_then(serde_json::Value::as_i64)
-            .and_then(|t| DateTime::from_timestamp(t, 0)),
-        audience: claims
-            .get("aud")
-            .and_then(|a| a.as_str())
-            .map(|aud| sent.scrub(aud)),
-        scopes: Vec::new(),
-        value,
-    })
+    grant::tokens(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
 }
 
 /// Asks tokeninfo about an access or ID token (POSTed in the body, never in a URL).
@@ -139,9 +109,9 @@ pub async fn tokeninfo(
     url: &str,
     token: &Token,
 ) -> Result<serde_json::Value, ProviderError> {
-    let field = match token.kind {
-        TokenKind::Access => "access_token",
-        TokenKind::Id => "id_token",
+    let field = match token.role {
+        TokenRole::Id => "id_token",
+        _ => "access_token",
     };
     let answer = post_form(
         http,

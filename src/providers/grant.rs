@@ -5,7 +5,7 @@
 use super::ProviderError;
 use super::retry;
 use super::scrub::{Sent, form_encode};
-use crate::model::{Credential, Secret, Token, TokenKind, check_token_value, expiry_after};
+use crate::model::{Credential, Secret, Token, TokenRole, check_token_value, expiry_after};
 use crate::net::{Http, check_url};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -219,35 +219,64 @@ pub fn parse_grant(answer: Answer, endpoint: &str) -> Result<Grant, ProviderErro
     Ok(grant)
 }
 
-/// The access token of a grant. Scopes fall back to the requested ones
-/// (RFC 6749 §5.1: omitted means as requested); a JWT's `aud` is read.
-pub fn access_token(
+/// The tokens of a grant: its access token and its ID token, either or
+/// both. Scopes fall back to the requested ones (RFC 6749 §5.1: omitted
+/// means as requested); a JWT's `aud` and an ID token's `exp` are read.
+pub fn tokens(
     grant: Grant,
     cred: &Credential,
     now: DateTime<Utc>,
     endpoint: &str,
+) -> Result<Vec<Token>, ProviderError> {
+    let Grant {
+        access_token,
+        id_token,
+        expires_in,
+        scopes,
+        sent,
+    } = grant;
+    let mut tokens = Vec::new();
+    if let Some(value) = access_token {
+        let audience = crate::inspect::jwt::peek_claims(value.expose())
+            .ok()
+            .and_then(|claims| {
+                claims
+                    .get("aud")
+                    .map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_string))
+            })
+            .map(|aud| sent.scrub(&aud));
+        tokens.push(Token {
+            expires_at: expires_in.and_then(|s| expiry_after(now, s)),
+            scopes: scopes.unwrap_or_else(|| cred.scopes.clone()),
+            audience,
+            ..Token::obtained(TokenRole::Access, value, now)
+        });
+    }
+    if let Some(value) = id_token {
+        tokens.push(id_token_of(value, &sent, now, endpoint)?);
+    }
+    Ok(tokens)
+}
+
+/// An ID token: its expiry and audience are its own claims.
+fn id_token_of(
+    value: Secret,
+    sent: &Sent,
+    now: DateTime<Utc>,
+    endpoint: &str,
 ) -> Result<Token, ProviderError> {
-    let Some(value) = grant.access_token else {
-        return Err(ProviderError::config(
-            endpoint,
-            "token answer: no `access_token`",
-        ));
-    };
-    let audience = crate::inspect::jwt::peek_claims(value.expose())
-        .ok()
-        .and_then(|claims| {
-            claims
-                .get("aud")
-                .map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_string))
-        })
-        .map(|aud| grant.sent.scrub(&aud));
+    let claims = crate::inspect::jwt::peek_claims(value.expose())
+        .map_err(|e| ProviderError::config(endpoint, format!("id_token: {e}")))?;
     Ok(Token {
-        kind: TokenKind::Access,
-        issued_at: now,
-        expires_at: grant.expires_in.and_then(|s| expiry_after(now, s)),
-        scopes: grant.scopes.unwrap_or_else(|| cred.scopes.clone()),
-        audience,
-        value,
+        expires_at: claims
+            .get("exp")
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|t| DateTime::from_timestamp(t, 0)),
+        audience: claims
+            .get("aud")
+            .and_then(|a| a.as_str())
+            .map(|aud| sent.scrub(aud)),
+        ..Token::obtained(TokenRole::Id, value, now)
     })
 }
 

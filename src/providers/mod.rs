@@ -12,37 +12,8 @@ use crate::net::Http;
 use chrono::{DateTime, Utc};
 use scrub::Sent;
 
-/// A failed provider call, naming the endpoint and what the server said.
-/// Never carries a token or secret.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProviderError {
-    /// The server answered with an error.
-    #[error("{endpoint}: HTTP {status}: {message}")]
-    Rejected {
-        /// The URL (without query).
-        endpoint: String,
-        /// HTTP status.
-        status: u16,
-        /// `error: error_description`, or the body's first line.
-        message: String,
-    },
-    /// The request did not complete.
-    #[error("{endpoint}: {message}")]
-    Network {
-        /// The URL.
-        endpoint: String,
-        /// What went wrong.
-        message: String,
-    },
-    /// The credential or its endpoints are unusable.
-    #[error("{what}: {message}")]
-    Config {
-        /// The field or URL at fault.
-        what: String,
-        /// What is wrong.
-        message: String,
-    },
-}
+pub use crate::model::ProviderError;
+use crate::model::Unreachable;
 
 impl From<crate::net::UrlRejected> for ProviderError {
     fn from(e: crate::net::UrlRejected) -> Self {
@@ -54,38 +25,84 @@ impl From<crate::net::UrlRejected> for ProviderError {
 }
 
 impl ProviderError {
-    /// A transport failure talking to `endpoint` (its text scrubbed of
-    /// what was `sent`).
-    pub fn network(endpoint: &str, err: &dyn std::error::Error, sent: &Sent) -> Self {
-        let mut message = err.to_string();
-        let mut source = err.source();
-        while let Some(cause) = source {
-            message = format!("{message}: {cause}");
-            source = cause.source();
+    /// A transport failure talking to `endpoint`, sorted by cause: DNS,
+    /// refused, reset, TLS or timeout (its text scrubbed of what was `sent`).
+    pub fn network(endpoint: &str, err: &(dyn std::error::Error + 'static), sent: &Sent) -> Self {
+        use std::io::ErrorKind;
+        let host = host_of(endpoint);
+        let mut chain = Vec::new();
+        let (mut timeout, mut io_kind) = (false, None);
+        let mut next = Some(err);
+        while let Some(cause) = next {
+            chain.push(cause.to_string());
+            if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+                io_kind.get_or_insert(io.kind());
+            }
+            timeout |= cause
+                .downcast_ref::<reqwest::Error>()
+                .is_some_and(reqwest::Error::is_timeout);
+            next = cause.source();
         }
-        Self::Network {
-            endpoint: endpoint.to_string(),
-            message: sent.scrub(&message),
+        let text = chain.join(": ").to_ascii_lowercase();
+        let last = || sent.scrub(chain.last().map_or("", String::as_str));
+        if timeout || io_kind == Some(ErrorKind::TimedOut) {
+            return Self::Timeout { host };
         }
-    }
-
-    /// A configuration problem with `what`.
-    pub fn config(what: &str, message: impl Into<String>) -> Self {
-        Self::Config {
-            what: what.to_string(),
-            message: message.into(),
-        }
+        let why = if text.contains("dns error") || text.contains("failed to lookup address") {
+            Unreachable::Dns
+        } else if io_kind == Some(ErrorKind::ConnectionRefused) {
+            Unreachable::Refused
+        } else if ["certificate", "tls", "handshake"]
+            .iter()
+            .any(|w| text.contains(w))
+        {
+            return Self::Tls {
+                host,
+                message: last(),
+            };
+        } else if matches!(
+            io_kind,
+            Some(
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::UnexpectedEof
+            )
+        ) || text.contains("connection closed")
+        {
+            Unreachable::Reset
+        } else {
+            Unreachable::Other(last())
+        };
+        Self::Offline { host, why }
     }
 
     /// An HTTP error answer; OAuth-style bodies become `error: description`,
     /// scrubbed of the secrets the request carried.
     pub fn rejected(endpoint: &str, status: u16, body: &str, sent: &Sent) -> Self {
+        let error = serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v.get("error")?.as_str().map(|e| sent.scrub(e)));
         Self::Rejected {
             endpoint: endpoint.to_string(),
             status,
+            error,
             message: sent.scrub(&error_summary(body)),
         }
     }
+}
+
+/// `host[:port]` of `endpoint`, or the whole text when it is not a URL.
+fn host_of(endpoint: &str) -> String {
+    url::Url::parse(endpoint)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_string();
+            Some(match u.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| endpoint.to_string())
 }
 
 /// `error: error_description` from an OAuth error body, Databricks' `message`,
@@ -113,7 +130,7 @@ pub async fn refresh(
     http: &Http,
     credential: &Credential,
     now: DateTime<Utc>,
-) -> Result<Token, ProviderError> {
+) -> Result<Vec<Token>, ProviderError> {
     match &credential.material {
         Material::GoogleUser { .. } => google::refresh_user(http, credential, now).await,
         Material::GoogleServiceAccount { .. } => google::jwt_bearer(http, credential, now).await,
@@ -208,6 +225,7 @@ mod tests {
             Err(ProviderError::Rejected {
                 endpoint: "t".into(),
                 status,
+                error: None,
                 message: "m".into(),
             })
         };

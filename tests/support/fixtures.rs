@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 use tokentop::engine::protocol::Update;
 use tokentop::model::{
-    Capabilities, CredentialId, DecodeReport, DecodedBody, FixedClock, Kind, Platform, Row,
-    SignatureCheck, Status, TokenKind,
+    Capabilities, CredentialId, DecodeReport, DecodedBody, FixedClock, Kind, Platform, Problem,
+    ProviderError, Row, SignatureCheck, Status, TokenRole,
 };
 use tokentop::tui::app::App;
 use tokentop::tui::event::Event;
@@ -37,12 +37,13 @@ fn row(
         kind,
         principal: principal.into(),
         source: format!("/fixtures/{profile}.json"),
-        token_kind: Some(TokenKind::Access),
+        token_role: Some(TokenRole::Access),
         fingerprint: Some(format!("sha256:{:08x}", profile.len() * 0x1f2e3d)),
         issued_at: Some(now - Duration::seconds(lifetime_s - left_s)),
         expires_at: Some(now + Duration::seconds(left_s)),
         scopes: vec![CLOUD.into()],
         audience: None,
+        tokens: Vec::new(),
         status: Status::Live,
         error: None,
         busy: None,
@@ -64,7 +65,7 @@ pub fn rows() -> Vec<Row> {
         180,
         170,
     );
-    run.token_kind = Some(TokenKind::Id);
+    run.token_role = Some(TokenRole::Id);
     run.scopes = vec![];
     run.audience = Some("https://orders-api-x7k2q-uc.a.run.app".into());
     let mut lake = row(
@@ -85,7 +86,15 @@ pub fn rows() -> Vec<Row> {
         3600,
         420,
     );
-    flow.error = Some("refresh failed: https://oauth2.googleapis.com/token: HTTP 400: invalid_grant: Token has been expired or revoked.".into());
+    flow.error = Some(Problem::Provider {
+        op: "refresh",
+        error: ProviderError::Rejected {
+            endpoint: "https://oauth2.googleapis.com/token".into(),
+            status: 400,
+            error: Some("invalid_grant".into()),
+            message: "invalid_grant: Token has been expired or revoked.".into(),
+        },
+    });
     vec![
         row(
             "etl-dataproc",

@@ -231,7 +231,7 @@ pub fn render_selected(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) 
     let second = match &row.error {
         Some(e) => Line::from(vec![
             Span::styled("! ", theme.slot("state.error")),
-            Span::styled(e.clone(), theme.slot("state.error")),
+            Span::styled(e.to_string(), theme.slot("state.error")),
             Span::raw(if row.fingerprint.is_some() && row.status == Status::Live {
                 " (last good token kept)"
             } else {
