@@ -117,7 +117,8 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// `tokentop emulator`: serves until interrupted; prints
-/// `READY google=<url> databricks=<url>` once listening. Each fault rule is
+/// `READY google=<url> databricks=<url> metadata=<host:port>` once listening
+/// (new fields only ever go at the end). Each fault rule is
 /// announced on stderr; at exit the fault counters go to stderr too.
 pub async fn serve_emulator(
     credentials_dir: Option<PathBuf>,
@@ -136,9 +137,10 @@ pub async fn serve_emulator(
             .map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     println!(
-        "READY google={} databricks={}",
+        "READY google={} databricks={} metadata={}",
         emulator.google_url(),
-        emulator.databricks_url()
+        emulator.databricks_url(),
+        emulator.metadata_host()
     );
     let _ = std::io::stdout().flush();
     terminated().await;

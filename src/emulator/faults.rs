@@ -39,13 +39,15 @@ pub enum FaultEndpoint {
     DatabricksIntrospect,
     /// Databricks `/api/2.0/preview/scim/v2/Me`.
     DatabricksScimMe,
+    /// Metadata server `instance/service-accounts/<account>/token`.
+    MetadataToken,
     /// Every endpoint above (only as a target of [`FaultPlan`]s).
     All,
 }
 
 impl FaultEndpoint {
     /// Every concrete endpoint (all but [`FaultEndpoint::All`]).
-    pub const EACH: [Self; 11] = [
+    pub const EACH: [Self; 12] = [
         Self::GoogleToken,
         Self::GoogleTokeninfo,
         Self::GoogleRevoke,
@@ -57,6 +59,7 @@ impl FaultEndpoint {
         Self::DatabricksHostMetadata,
         Self::DatabricksIntrospect,
         Self::DatabricksScimMe,
+        Self::MetadataToken,
     ];
 
     /// The kebab-case name (`google-token`, `databricks-jwks`, `all`, ...).
@@ -74,6 +77,7 @@ impl FaultEndpoint {
             Self::DatabricksHostMetadata => "databricks-host-metadata",
             Self::DatabricksIntrospect => "databricks-introspect",
             Self::DatabricksScimMe => "databricks-scim-me",
+            Self::MetadataToken => "metadata-token",
             Self::All => "all",
         }
     }

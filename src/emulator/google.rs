@@ -98,7 +98,11 @@ pub fn split_scopes(scope: &str) -> Vec<String> {
 }
 
 /// Stores a fresh opaque access token and returns it with its `expires_in`.
-fn mint_access_token(tables: &mut Tables, record: AccessTokenRecord, now: i64) -> (String, i64) {
+pub fn mint_access_token(
+    tables: &mut Tables,
+    record: AccessTokenRecord,
+    now: i64,
+) -> (String, i64) {
     let token = format!("ya29.a0{}", keys::random_urlsafe(96));
     let expires_in = record.exp - now;
     tables.access_tokens.insert(token.clone(), record);

@@ -1,4 +1,4 @@
-//! Small HTTP helpers shared by the Google and Databricks handlers.
+//! Small HTTP helpers shared by the Google, Databricks and metadata handlers.
 
 use std::collections::HashMap;
 
@@ -121,6 +121,16 @@ fn percent_decode(input: &str) -> String {
 /// A JSON response with the given status.
 pub fn json_response(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
+}
+
+/// A plain-text response with the given status.
+pub fn text_response(status: StatusCode, body: impl Into<String>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body.into(),
+    )
+        .into_response()
 }
 
 /// An OAuth-style error: `{"error": code, "error_description": description}`.

@@ -1,9 +1,10 @@
 //! Local emulator of Google's and Databricks' OAuth/OIDC token services.
 //!
-//! Two loopback listeners: one plays `oauth2.googleapis.com` (token,
-//! tokeninfo, revoke, JWKS, OIDC discovery), the other a Databricks
-//! workspace (host metadata, OIDC discovery, M2M token endpoint, JWKS and two
-//! REST calls). Written from the wire reference only, so that the dashboard's
+//! Three loopback listeners: one plays `oauth2.googleapis.com` (token,
+//! tokeninfo, revoke, JWKS, OIDC discovery), one a Databricks workspace (host
+//! metadata, OIDC discovery, M2M token endpoint, JWKS and two REST calls), and
+//! one a VM's metadata server (access and ID tokens, project and instance
+//! facts). Written from the wire reference only, so that the dashboard's
 //! tests pass only when client and service agree.
 
 mod conn;
@@ -15,11 +16,15 @@ mod google_info;
 mod http;
 mod inject;
 mod keys;
+mod mds;
+mod mds_spec;
+mod mds_token;
 mod samples;
 mod state;
 
 pub use self::fault_board::{EndpointStats, FaultStats};
 pub use self::faults::{Fault, FaultEndpoint, FaultPlan, FaultRule};
+pub use self::mds_spec::{MdsServiceAccount, MetadataSpec};
 
 use std::io;
 use std::sync::Arc;
@@ -32,18 +37,27 @@ use tokio::task::JoinHandle;
 
 use self::conn::{ResetSwitch, ResettableListener};
 use self::keys::RsaKey;
-use self::state::{DatabricksSpRecord, GoogleClient, RefreshGrant, ServiceAccountRecord, Shared};
+use self::mds_spec::MdsInstance;
+use self::state::{
+    DatabricksSpRecord, GoogleClient, ListenerUrls, RefreshGrant, ServiceAccountRecord, Shared,
+    now_secs,
+};
 
 /// How long [`Emulator::shutdown`] waits for in-flight requests per listener.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// Where the two listeners bind (always on 127.0.0.1).
+/// Where the listeners bind (always on 127.0.0.1) and what the metadata
+/// server describes.
 #[derive(Debug, Clone, Default)]
 pub struct EmulatorOptions {
     /// Port of the Google listener; 0 picks a free port.
     pub google_port: u16,
     /// Port of the Databricks workspace listener; 0 picks a free port.
     pub databricks_port: u16,
+    /// Port of the metadata-server listener; 0 picks a free port.
+    pub metadata_port: u16,
+    /// The VM and service accounts the metadata server plays.
+    pub metadata: MetadataSpec,
 }
 
 /// A Google user with an OAuth client and a refresh token.
@@ -134,37 +148,46 @@ pub struct Emulator {
     google: Server,
     /// The Databricks workspace listener.
     databricks: Server,
+    /// The metadata-server listener.
+    metadata: Server,
 }
 
 impl Emulator {
-    /// Binds 127.0.0.1 (two listeners: one "Google", one "Databricks workspace"), serves on tokio tasks.
+    /// Binds 127.0.0.1 (three listeners: "Google", "Databricks workspace"
+    /// and "metadata server"), serves on tokio tasks.
     ///
     /// # Errors
     /// A port cannot be bound, or the signing keys cannot be generated.
     pub async fn start(options: EmulatorOptions) -> io::Result<Self> {
         let google_listener = TcpListener::bind(("127.0.0.1", options.google_port)).await?;
         let databricks_listener = TcpListener::bind(("127.0.0.1", options.databricks_port)).await?;
-        let google_url = format!("http://127.0.0.1:{}", google_listener.local_addr()?.port());
-        let databricks_url = format!(
-            "http://127.0.0.1:{}",
-            databricks_listener.local_addr()?.port()
-        );
+        let metadata_listener = TcpListener::bind(("127.0.0.1", options.metadata_port)).await?;
+        let host = |listener: &TcpListener| -> io::Result<String> {
+            Ok(format!("127.0.0.1:{}", listener.local_addr()?.port()))
+        };
+        let urls = ListenerUrls {
+            google: format!("http://{}", host(&google_listener)?),
+            databricks: format!("http://{}", host(&databricks_listener)?),
+            metadata_host: host(&metadata_listener)?,
+        };
         let google_key = RsaKey::generate(keys::random_hex(40)).map_err(io::Error::other)?;
         let databricks_key = RsaKey::generate(keys::random_hex(64)).map_err(io::Error::other)?;
         let shared = Arc::new(Shared::new(
-            google_url,
-            databricks_url,
+            urls,
             random_workspace_id(),
             google_key,
             databricks_key,
+            MdsInstance::new(options.metadata, now_secs()),
         ));
         let google = Server::spawn(google_listener, google::router(Arc::clone(&shared)));
         let databricks =
             Server::spawn(databricks_listener, databricks::router(Arc::clone(&shared)));
+        let metadata = Server::spawn(metadata_listener, mds::router(Arc::clone(&shared)));
         Ok(Self {
             shared,
             google,
             databricks,
+            metadata,
         })
     }
 
@@ -178,6 +201,14 @@ impl Emulator {
     #[must_use]
     pub fn databricks_url(&self) -> String {
         self.shared.databricks_url.clone()
+    }
+
+    /// Metadata server as `127.0.0.1:PORT`, the form `GCE_METADATA_HOST` and
+    /// `GCE_METADATA_IP` take; its values live under
+    /// `http://<host>/computeMetadata/v1/`.
+    #[must_use]
+    pub fn metadata_host(&self) -> String {
+        self.shared.metadata_host.clone()
     }
 
     /// Registers an OAuth client + a user's refresh token; returns an `authorized_user` JSON document
@@ -314,10 +345,11 @@ impl Emulator {
         Ok(())
     }
 
-    /// Stops both listeners.
+    /// Stops the listeners.
     pub async fn shutdown(self) {
         self.google.stop().await;
         self.databricks.stop().await;
+        self.metadata.stop().await;
     }
 }
 

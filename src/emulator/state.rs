@@ -6,14 +6,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::fault_board::FaultBoard;
 use super::keys::{KeyRing, RsaKey};
+use super::mds_spec::MdsInstance;
 
-/// Everything both listeners share: base URLs, signing keys and the tables.
+/// Everything the listeners share: base URLs, signing keys and the tables.
 #[derive(Debug)]
 pub struct Shared {
     /// Base URL of the Google listener, e.g. `http://127.0.0.1:4000`.
     pub google_url: String,
     /// Base URL of the Databricks workspace listener.
     pub databricks_url: String,
+    /// `host:port` of the metadata-server listener (as `GCE_METADATA_HOST` takes it).
+    pub metadata_host: String,
     /// Numeric Databricks workspace id (below 2^53 so JavaScript keeps it exact).
     pub workspace_id: u64,
     /// Keys signing Google ID tokens (published at `/oauth2/v3/certs`).
@@ -22,6 +25,8 @@ pub struct Shared {
     pub databricks_keys: KeyRing,
     /// Fault plans and counters, per endpoint.
     pub faults: FaultBoard,
+    /// The VM the metadata server describes.
+    pub metadata: MdsInstance,
     /// Mutable tables.
     tables: Mutex<Tables>,
 }
@@ -29,19 +34,21 @@ pub struct Shared {
 impl Shared {
     /// Builds the shared state with empty tables.
     pub fn new(
-        google_url: String,
-        databricks_url: String,
+        urls: ListenerUrls,
         workspace_id: u64,
         google_key: RsaKey,
         databricks_key: RsaKey,
+        metadata: MdsInstance,
     ) -> Self {
         Self {
-            google_url,
-            databricks_url,
+            google_url: urls.google,
+            databricks_url: urls.databricks,
+            metadata_host: urls.metadata_host,
             workspace_id,
             google_keys: KeyRing::new(google_key),
             databricks_keys: KeyRing::new(databricks_key),
             faults: FaultBoard::default(),
+            metadata,
             tables: Mutex::new(Tables::default()),
         }
     }
@@ -59,6 +66,17 @@ impl Shared {
     }
 }
 
+/// Where the three listeners answer.
+#[derive(Debug)]
+pub struct ListenerUrls {
+    /// Base URL of the Google listener.
+    pub google: String,
+    /// Base URL of the Databricks workspace listener.
+    pub databricks: String,
+    /// `host:port` of the metadata-server listener.
+    pub metadata_host: String,
+}
+
 /// All registered principals and all issued opaque tokens.
 #[derive(Debug, Default)]
 pub struct Tables {
@@ -72,6 +90,9 @@ pub struct Tables {
     pub service_accounts: HashMap<String, ServiceAccountRecord>,
     /// Databricks service principals by client id (= application id).
     pub databricks_sps: HashMap<String, DatabricksSpRecord>,
+    /// The access token the metadata server currently hands out, by account
+    /// email and requested scopes (its record is in `access_tokens`).
+    pub mds_tokens: HashMap<(String, Vec<String>), String>,
 }
 
 /// A registered Google OAuth client.
@@ -103,7 +124,7 @@ pub struct RefreshGrant {
 pub enum TokenOrigin {
     /// Minted from a user refresh token (the key into `refresh_grants`).
     RefreshGrant(String),
-    /// Minted for a service account (JWT-bearer grant).
+    /// Minted for a service account (JWT-bearer grant or metadata server).
     ServiceAccount,
 }
 

@@ -1,14 +1,17 @@
 """Conformance oracle: drive the emulator with the real reference clients.
 
-Usage: python oracle.py CREDENTIALS_DIR GOOGLE_URL DATABRICKS_URL
+Usage: python oracle.py CREDENTIALS_DIR GOOGLE_URL DATABRICKS_URL METADATA_HOST
 
 CREDENTIALS_DIR holds the files written by the emulator's write_samples
-(google_user.json, google_sa.json, databrickscfg, urls.json). Every check
-prints one PASS line; the first failure prints FAIL and the script exits 1.
+(google_user.json, google_sa.json, databrickscfg, urls.json). METADATA_HOST is
+the metadata server's host:port; GCE_METADATA_HOST and GCE_METADATA_IP must
+already name it (google-auth reads them at import). Every check prints one
+PASS line; the first failure prints FAIL and the script exits 1.
 """
 
 import base64
 import configparser
+import datetime
 import json
 import os
 import sys
@@ -17,9 +20,12 @@ import traceback
 
 import requests
 
+import google.auth
 import google.auth.transport.requests
 import google.oauth2.credentials
 import google.oauth2.id_token
+from google.auth import compute_engine
+from google.auth.compute_engine import _metadata
 from google.oauth2 import service_account
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
@@ -51,11 +57,85 @@ def jwt_part(token, index):
     return json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4)))
 
 
+def metadata_checks(req, google_url, metadata_host):
+    """google-auth's Compute Engine credentials against the metadata server."""
+    root = f"http://{metadata_host}/computeMetadata/v1"
+    certs_url = f"{google_url}/oauth2/v3/certs"
+    flavor = {"Metadata-Flavor": "Google"}
+
+    def mds(path):
+        r = requests.get(f"{root}/{path}", headers=flavor, timeout=10)
+        expect(r.status_code == 200, f"{path}: {r.status_code} {r.text}")
+        return r
+
+    def env_points_at_emulator():
+        for name in ("GCE_METADATA_HOST", "GCE_METADATA_IP"):
+            expect(os.environ.get(name) == metadata_host, f"{name}={os.environ.get(name)}")
+        r = requests.get(f"{root}/project/project-id", timeout=10)
+        expect(r.status_code == 403, f"no flavor header: {r.status_code}")
+        expect(r.headers.get("Metadata-Flavor") == "Google", "flavor echoed on 403")
+        return "flavor-less request refused with 403"
+
+    check("metadata server: env and the Metadata-Flavor rule", env_points_at_emulator)
+
+    def ping():
+        expect(_metadata.ping(req) is True, "ping")
+        expect(_metadata.is_on_gce(req) is True, "is_on_gce")
+        return f"GET http://{metadata_host}/ -> on GCE"
+
+    check("compute_engine._metadata.ping", ping)
+
+    def gce_credentials():
+        email = mds("instance/service-accounts/default/email").text
+        creds = compute_engine.Credentials()
+        creds.refresh(req)
+        expect(creds.token.startswith("ya29."), f"token {creds.token[:12]}")
+        expect(creds.valid, "valid")
+        expect(creds.service_account_email == email,
+               f"service_account_email {creds.service_account_email} != {email}")
+        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        left = (creds.expiry - now).total_seconds()
+        expect(3500 < left <= 3600, f"expiry in {left:.0f} s")
+        expect(creds.universe_domain == "googleapis.com", f"universe {creds.universe_domain}")
+        again = mds("instance/service-accounts/default/token").json()
+        expect(again["access_token"] == creds.token, "the server hands out its cached token")
+        expect(again["expires_in"] <= left + 1, "expires_in does not grow")
+        info = requests.get(f"{google_url}/tokeninfo",
+                            params={"access_token": creds.token}, timeout=10).json()
+        expect(info.get("email") == email, f"tokeninfo email {info.get('email')}")
+        return f"{email}, expires in {left:.0f} s"
+
+    check("compute_engine.Credentials refresh", gce_credentials)
+
+    def gce_id_token():
+        token = google.oauth2.id_token.fetch_id_token(req, TARGET_AUDIENCE)
+        claims = google.oauth2.id_token.verify_token(
+            token, req, audience=TARGET_AUDIENCE, certs_url=certs_url)
+        expect(claims["iss"] == google_url, f"iss {claims['iss']}")
+        expect(claims["exp"] - claims["iat"] <= 3600, "lifetime at most an hour")
+        gce = claims["google"]["compute_engine"]
+        expect(gce["project_id"] == mds("project/project-id").text, "project_id")
+        expect(gce["instance_id"] == mds("instance/id").text, "instance_id")
+        expect(isinstance(gce["project_number"], int), "project_number is a number")
+        return f"aud {claims['aud']}, instance {gce['instance_name']}"
+
+    check("id_token.fetch_id_token via the metadata identity endpoint", gce_id_token)
+
+    def adc_on_gce():
+        expect("GOOGLE_APPLICATION_CREDENTIALS" not in os.environ, "no explicit ADC file")
+        creds, project = google.auth.default()
+        expect(isinstance(creds, compute_engine.Credentials), f"{type(creds)}")
+        expect(project == mds("project/project-id").text, f"project {project}")
+        return f"{type(creds).__module__}.{type(creds).__name__}, project {project}"
+
+    check("google.auth.default() finds the metadata server", adc_on_gce)
+
+
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) != 5:
         print(__doc__)
         sys.exit(2)
-    cred_dir, google_url, databricks_url = sys.argv[1:4]
+    cred_dir, google_url, databricks_url, metadata_host = sys.argv[1:5]
     req = google.auth.transport.requests.Request()
     token_uri = f"{google_url}/token"
     certs_url = f"{google_url}/oauth2/v3/certs"
@@ -241,6 +321,8 @@ def main():
         return f"aud (workspace id) {claims['aud']}"
 
     check("Databricks token verifies against /oidc/v1/keys", databricks_jwks)
+
+    metadata_checks(req, google_url, metadata_host)
 
     print(f"ALL {len(passed)} CHECKS PASSED")
 

@@ -5,7 +5,8 @@
 # usage: conformance/run.sh SERVER [ARGS...]
 #   SERVER ARGS... --credentials-dir DIR   must start the emulator, write the
 #   sample credentials into DIR, print one line
-#   "READY google=<url> databricks=<url>" on stdout and serve until killed.
+#   "READY google=<url> databricks=<url> metadata=<host:port>" on stdout and
+#   serve until killed.
 #   e.g.  conformance/run.sh target/debug/emu-serve
 #         conformance/run.sh target/debug/tokentop emulator
 #
@@ -15,7 +16,7 @@
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
-    sed -n '2,14p' "$0" >&2
+    sed -n '2,15p' "$0" >&2
     exit 2
 fi
 
@@ -83,22 +84,28 @@ fi
 echo "== $ready"
 google_url="$(sed -nE 's/.*google=([^ ]+).*/\1/p' <<<"$ready")"
 databricks_url="$(sed -nE 's/.*databricks=([^ ]+).*/\1/p' <<<"$ready")"
-if [[ -z "$google_url" || -z "$databricks_url" ]]; then
+metadata_host="$(sed -nE 's/.*metadata=([^ ]+).*/\1/p' <<<"$ready")"
+if [[ -z "$google_url" || -z "$databricks_url" || -z "$metadata_host" ]]; then
     echo "run.sh: malformed READY line: $ready" >&2
     exit 1
 fi
 
 # --- run the oracle -----------------------------------------------------------
 # Isolate the clients from the caller's environment: no proxies for loopback,
-# no ambient Databricks/Google configuration.
+# no ambient Databricks/Google configuration. google-auth finds the metadata
+# server through GCE_METADATA_HOST (values) and GCE_METADATA_IP (the ping).
 mkdir -p "$work/home"
 status=0
 env -u DATABRICKS_HOST -u DATABRICKS_TOKEN -u DATABRICKS_CLIENT_ID \
     -u DATABRICKS_CLIENT_SECRET -u DATABRICKS_CONFIG_PROFILE -u DATABRICKS_AUTH_TYPE \
     -u GOOGLE_APPLICATION_CREDENTIALS -u HTTP_PROXY -u HTTPS_PROXY -u http_proxy -u https_proxy \
+    -u GOOGLE_CLOUD_PROJECT -u GCLOUD_PROJECT -u CLOUDSDK_CONFIG -u GCE_METADATA_ROOT \
+    -u GCE_METADATA_MTLS_MODE -u NO_GCE_CHECK \
     NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost \
     HOME="$work/home" DATABRICKS_CONFIG_FILE="$creds/databrickscfg" \
-    "$venv/bin/python" "$here/oracle.py" "$creds" "$google_url" "$databricks_url" || status=$?
+    GCE_METADATA_HOST="$metadata_host" GCE_METADATA_IP="$metadata_host" \
+    "$venv/bin/python" "$here/oracle.py" "$creds" "$google_url" "$databricks_url" \
+    "$metadata_host" || status=$?
 
 if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "run.sh: the server died during the checks" >&2

@@ -102,6 +102,12 @@ async fn all_covers_every_route_and_clear_restores() {
         let r = client().post(url).form(&[("a", "b")]).send().await.unwrap();
         assert_eq!(r.status(), 502, "{url}");
     }
+    let mds_token = format!(
+        "http://{}/computeMetadata/v1/instance/service-accounts/default/token",
+        emu.metadata_host()
+    );
+    let mds = || client().get(&mds_token).header("Metadata-Flavor", "Google");
+    assert_eq!(mds().send().await.unwrap().status(), 502);
     let stats = emu.fault_stats();
     for endpoint in FaultEndpoint::EACH {
         assert!(stats.endpoint(endpoint).faults["html"] >= 1, "{endpoint}");
@@ -114,6 +120,7 @@ async fn all_covers_every_route_and_clear_restores() {
         assert_ne!(r.status(), 502, "{url}");
         assert!(content_type(&r).starts_with("application/json"), "{url}");
     }
+    assert_eq!(mds().send().await.unwrap().status(), 200);
     // Counters survive clearing.
     assert_eq!(
         emu.fault_stats()

@@ -17,40 +17,51 @@ async fn urls_and_fixed_ports() {
     let emu = start().await;
     let g = emu.google_url();
     let d = emu.databricks_url();
+    let m = emu.metadata_host();
     assert!(g.starts_with("http://127.0.0.1:") && !g.ends_with('/'));
     assert!(d.starts_with("http://127.0.0.1:") && !d.ends_with('/'));
+    assert!(
+        m.starts_with("127.0.0.1:") && m[10..].parse::<u16>().is_ok(),
+        "{m}"
+    );
     assert_ne!(g, d);
+    assert!(!g.ends_with(&m[9..]) && !d.ends_with(&m[9..]), "{m}");
     emu.shutdown().await;
 
-    // Explicit ports: reuse two ports known to be free a moment ago.
+    // Explicit ports: reuse three ports known to be free a moment ago.
     let probe = |_| std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let (a, b) = (probe(0), probe(1));
-    let (pa, pb) = (
-        a.local_addr().unwrap().port(),
-        b.local_addr().unwrap().port(),
-    );
-    drop((a, b));
+    let (a, b, c) = (probe(0), probe(1), probe(2));
+    let port = |l: &std::net::TcpListener| l.local_addr().unwrap().port();
+    let (pa, pb, pc) = (port(&a), port(&b), port(&c));
+    drop((a, b, c));
     let emu = Emulator::start(EmulatorOptions {
         google_port: pa,
         databricks_port: pb,
+        metadata_port: pc,
+        ..EmulatorOptions::default()
     })
     .await
     .unwrap();
     assert_eq!(emu.google_url(), format!("http://127.0.0.1:{pa}"));
     assert_eq!(emu.databricks_url(), format!("http://127.0.0.1:{pb}"));
+    assert_eq!(emu.metadata_host(), format!("127.0.0.1:{pc}"));
     emu.shutdown().await;
 }
 
 #[tokio::test]
-async fn shutdown_stops_both_listeners() {
+async fn shutdown_stops_every_listener() {
     let emu = start().await;
     let g = format!("{}/oauth2/v3/certs", emu.google_url());
     let d = format!("{}/.well-known/databricks-config", emu.databricks_url());
+    let m = format!("http://{}/", emu.metadata_host());
     assert_eq!(get_json(&g).await.0, 200);
     assert_eq!(get_json(&d).await.0, 200);
+    let ping = || client().get(&m).header("Metadata-Flavor", "Google").send();
+    assert_eq!(ping().await.unwrap().status(), 200);
     emu.shutdown().await;
     assert!(client().get(&g).send().await.is_err());
     assert!(client().get(&d).send().await.is_err());
+    assert!(ping().await.is_err());
 }
 
 #[tokio::test]

@@ -9,4 +9,5 @@ mod google_info;
 mod google_token;
 mod key_rotation;
 mod lifecycle;
+mod metadata;
 mod samples;

@@ -117,6 +117,8 @@ async fn cli_fault_flag_and_credentials_dir() {
                 "google-certs=1:html",
                 "--fault",
                 "databricks-token=1:too-many-requests=9",
+                "--fault",
+                "metadata-token=1:server-error",
             ])
             .env_remove("TOKENTOP_LOG")
             .env("XDG_CONFIG_HOME", root.path())
@@ -140,6 +142,23 @@ async fn cli_fault_flag_and_credentials_dir() {
         .find_map(|w| w.strip_prefix("databricks="))
         .unwrap()
         .to_string();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(fields.len(), 4, "{line:?}");
+    assert!(fields[1].starts_with("google=") && fields[2].starts_with("databricks="));
+    let metadata = fields[3]
+        .strip_prefix("metadata=")
+        .unwrap_or_else(|| panic!("metadata last: {line:?}"));
+    let mds = |path: &str| {
+        client()
+            .get(format!("http://{metadata}/computeMetadata/v1/{path}"))
+            .header("Metadata-Flavor", "Google")
+            .send()
+    };
+    assert_eq!(mds("project/project-id").await.unwrap().status(), 200);
+    let r = mds("instance/service-accounts/default/token")
+        .await
+        .unwrap();
+    assert!(r.status().is_server_error(), "{}", r.status());
 
     let r = client()
         .get(format!("{google}/oauth2/v3/certs"))
@@ -185,6 +204,10 @@ async fn cli_fault_flag_and_credentials_dir() {
     );
     assert!(
         stderr.contains("databricks-token requests=1 too-many-requests=1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("metadata-token requests=1 server-error=1"),
         "{stderr}"
     );
 }
