@@ -120,9 +120,43 @@ pub fn check_url(url: &str) -> Result<reqwest::Url, UrlRejected> {
     }
 }
 
+/// The metadata server's own names: plain http there never leaves the VM
+/// (a link-local address), which is how Google serves it (wire.md §1.4).
+pub const METADATA_HOSTS: [&str; 2] = ["169.254.169.254", "metadata.google.internal"];
+
+/// [`check_url`], plus plain `http://` to the metadata server's own names.
+pub fn check_metadata_url(url: &str) -> Result<reqwest::Url, UrlRejected> {
+    match check_url(url) {
+        Err(e) => match reqwest::Url::parse(url) {
+            Ok(parsed)
+                if parsed.scheme() == "http"
+                    && parsed
+                        .host_str()
+                        .is_some_and(|h| METADATA_HOSTS.contains(&h)) =>
+            {
+                Ok(parsed)
+            }
+            _ => Err(e),
+        },
+        ok => ok,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_to_the_metadata_server_only_by_its_names() {
+        assert!(check_metadata_url("http://169.254.169.254/computeMetadata/v1/").is_ok());
+        assert!(check_metadata_url("http://metadata.google.internal/x").is_ok());
+        assert!(check_metadata_url("http://127.0.0.1:8080/x").is_ok());
+        assert!(check_metadata_url("http://metadata.google.internal.evil.test/x").is_err());
+        assert!(
+            check_url("http://169.254.169.254/").is_err(),
+            "only for the metadata server"
+        );
+    }
 
     #[test]
     fn plain_http_only_to_loopback() {

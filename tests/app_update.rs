@@ -59,7 +59,7 @@ fn selection_follows_the_credential_when_rows_reorder() {
     // A refresh of another row moves it to the bottom; the selection stays put.
     let mut refreshed = app.rows[0].clone();
     refreshed.expires_at = refreshed.expires_at.map(|t| t + chrono::Duration::hours(5));
-    app.update(Event::Engine(Box::new(Update::Row(refreshed))));
+    app.update(Event::Engine(Box::new(Update::Row(Box::new(refreshed)))));
     assert_eq!(app.rows.last().map(|r| r.profile.as_str()), Some("old-adc"));
     assert_eq!(selected_profile(&app), "etl-dataproc");
 }
@@ -164,7 +164,7 @@ fn without_a_token_decode_and_revoke_explain_instead() {
     pending.expires_at = None;
     pending.status = tokentop::model::Status::Pending;
     let profile = pending.profile.clone();
-    app.update(Event::Engine(Box::new(Update::Row(pending))));
+    app.update(Event::Engine(Box::new(Update::Row(Box::new(pending)))));
     while selected_profile(&app) != profile {
         press(&mut app, 'j');
     }
@@ -182,7 +182,7 @@ fn revoking_twice_is_refused_with_a_hint() {
     let mut app = fixtures::app();
     let mut revoked = app.selected_row().cloned().expect("selected");
     revoked.status = tokentop::model::Status::Revoked;
-    app.update(Event::Engine(Box::new(Update::Row(revoked))));
+    app.update(Event::Engine(Box::new(Update::Row(Box::new(revoked)))));
     // Revoked rows sink to the bottom.
     assert_eq!(
         app.rows.last().map(|r| r.status.clone()),
@@ -207,7 +207,7 @@ fn acting_on_a_row_pins_the_selection_through_a_re_sort() {
     // The refreshed row now expires last and sinks; the selection goes with it.
     let mut refreshed = top.clone();
     refreshed.expires_at = refreshed.expires_at.map(|t| t + chrono::Duration::hours(9));
-    app.update(Event::Engine(Box::new(Update::Row(refreshed))));
+    app.update(Event::Engine(Box::new(Update::Row(Box::new(refreshed)))));
     assert_ne!(app.rows[0].id, top.id);
     assert_eq!(app.selected_row().map(|r| r.id.clone()), Some(top.id));
 }

@@ -164,7 +164,11 @@ async fn ambient_files_are_found_without_a_profiles_file() {
         .iter()
         .filter_map(|c| c["profile"].as_str())
         .collect();
-    assert_eq!(profiles, ["adc", "ws"]);
+    assert_eq!(profiles, ["adc:gcloud", "ws"]);
+    let adc = &json["credentials"][0];
+    assert_eq!(adc["active_adc"], true, "{adc}");
+    assert_eq!(adc["credential_type"], "authorized_user");
+    assert_eq!(adc["principal"], "me@example.com");
     assert_eq!(json["source_errors"], serde_json::json!([]));
     let notes = json["skipped"].to_string();
     assert!(

@@ -59,7 +59,7 @@ async fn setup_with(configure: impl FnOnce(engine::EngineConfig) -> engine::Engi
             Update::Row(row) => {
                 assert!(row.error.is_none(), "{}: {:?}", row.profile, row.error);
                 let slot = rows.iter_mut().find(|r| r.id == row.id).expect("known row");
-                *slot = row;
+                *slot = *row;
             }
             Update::Notice {
                 level: Level::Error,
@@ -96,7 +96,7 @@ async fn settled_row(handle: &mut EngineHandle, profile: &str) -> Row {
             && row.profile == profile
             && row.busy.is_none()
         {
-            return row;
+            return *row;
         }
     }
 }
@@ -258,7 +258,7 @@ async fn revoke_is_confirmed_server_side_and_a_failed_refresh_keeps_the_last_tok
     let revoked = loop {
         match recv(&mut s.handle).await {
             Update::Notice { text, .. } => confirmed = Some(text),
-            Update::Row(r) if r.profile == "nightly-dataflow" && r.busy.is_none() => break r,
+            Update::Row(r) if r.profile == "nightly-dataflow" && r.busy.is_none() => break *r,
             _ => {}
         }
     };

@@ -127,7 +127,7 @@ impl Tally {
                     self.see(row);
                 }
             }
-            Update::Row(row) => self.see(row),
+            Update::Row(row) => self.see(*row),
             Update::Decoded(report) => {
                 self.decodes += 1;
                 self.texts.push_str(&format!("{:?}\n", report.body));

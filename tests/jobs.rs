@@ -84,7 +84,7 @@ async fn idle(handle: &mut EngineHandle) -> Row {
         if let Update::Row(row) = next(handle).await
             && row.busy.is_none()
         {
-            return row;
+            return *row;
         }
     }
 }
@@ -220,7 +220,7 @@ async fn idle_rows(handle: &mut EngineHandle, count: usize) -> Vec<Row> {
             }
         }
     }
-    rows.into_values().collect()
+    rows.into_values().map(|r| *r).collect()
 }
 
 /// A key pressed for a row still queued behind start-up refreshes takes

@@ -17,57 +17,19 @@ pub fn assert_names_path(err: &SourceError, path: &str) {
 /// `material` with every secret replaced by a fixed marker value, and the
 /// fingerprints before and after.
 pub fn swap_secrets(material: &Material) -> (Material, Vec<String>, Vec<String>) {
-    let marker = |i: usize| Secret::new(format!("tokentop-fuzz-marker-{i}"));
-    let (swapped, old): (Material, Vec<&Secret>) = match material {
-        Material::GoogleUser {
-            client_id,
-            client_secret,
-            refresh_token,
-        } => (
-            Material::GoogleUser {
-                client_id: client_id.clone(),
-                client_secret: marker(0),
-                refresh_token: marker(1),
-            },
-            vec![client_secret, refresh_token],
-        ),
-        Material::GoogleServiceAccount {
-            client_email,
-            private_key_id,
-            private_key,
-        } => (
-            Material::GoogleServiceAccount {
-                client_email: client_email.clone(),
-                private_key_id: private_key_id.clone(),
-                private_key: marker(0),
-            },
-            vec![private_key],
-        ),
-        Material::DatabricksM2m {
-            client_id,
-            client_secret,
-        } => (
-            Material::DatabricksM2m {
-                client_id: client_id.clone(),
-                client_secret: marker(0),
-            },
-            vec![client_secret],
-        ),
-    };
+    let old: Vec<&Secret> = material.secrets();
     for secret in &old {
         assert!(!secret.is_empty(), "a parsed secret is never empty");
         assert_eq!(secret.to_string(), secret.fingerprint());
     }
-    let old = old.iter().map(|s| s.fingerprint()).collect();
-    let new = (0..)
-        .map(marker)
-        .take(match material {
-            Material::GoogleUser { .. } => 2,
-            _ => 1,
-        })
-        .map(|s| s.fingerprint())
-        .collect();
-    (swapped, old, new)
+    let mut new = Vec::new();
+    let swapped = material.map_secrets(&mut |_| {
+        let marker = Secret::new(format!("tokentop-fuzz-marker-{}", new.len()));
+        new.push(marker.fingerprint());
+        marker
+    });
+    assert_eq!(new.len(), old.len(), "every secret swapped");
+    (swapped, old.iter().map(|s| s.fingerprint()).collect(), new)
 }
 
 /// Asserts that `original` and `swapped` (the same value with other secrets)

@@ -14,9 +14,14 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     match parse(&text, Path::new("fuzz.json")) {
         Ok(file) => {
-            assert!(!file.principal.is_empty());
-            if let Material::GoogleServiceAccount { client_email, .. } = &file.material {
-                assert_eq!(&file.principal, client_email);
+            match &file.material {
+                Material::GoogleServiceAccount { client_email, .. } => {
+                    assert_eq!(&file.principal, client_email);
+                }
+                Material::GoogleImpersonated { target, .. } => {
+                    assert_eq!(&file.principal, target);
+                }
+                _ => {}
             }
             let (material, old, new) = common::swap_secrets(&file.material);
             let swapped = GoogleFile {

@@ -132,7 +132,7 @@ pub async fn collect(discovery: DiscoveryConfig, refresh: bool) -> Result<Collec
             }
             Update::Row(row) => {
                 if let Some(slot) = rows.iter_mut().find(|r| r.id == row.id) {
-                    *slot = row;
+                    *slot = *row;
                 }
             }
             Update::Decoded(_) | Update::Notice { .. } => {}

@@ -96,7 +96,8 @@ impl Engine {
         match (op, entry.token().cloned()) {
             (Op::Refresh, _) => Some(Box::pin(jobs::refresh(res, cred, self.clock.clone()))),
             (Op::Decode, Some(token)) => Some(Box::pin(jobs::decode(res, cred, token))),
-            (Op::Revoke, Some(token)) => match cred.capabilities().revoke_blocked {
+            (Op::Revoke, Some(token)) => match crate::providers::capabilities(&cred).revoke_blocked
+            {
                 None => Some(Box::pin(jobs::revoke(res, cred, token))),
                 Some(why) => {
                     self.notice(Level::Warn, format!("{profile}: {why}"));

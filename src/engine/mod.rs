@@ -309,16 +309,10 @@ impl Engine {
             }
         }
         if self.config.watch_files {
-            let d = &self.config.discovery;
-            let mut files: BTreeSet<PathBuf> = d
-                .profiles_file
-                .iter()
-                .chain(&d.adc_files)
-                .chain(&d.databricks_configs)
-                .cloned()
-                .collect();
+            let (files, folders) = self.config.discovery.watched();
+            let mut files: BTreeSet<PathBuf> = files.into_iter().collect();
             files.extend(self.store.sources().into_iter().map(PathBuf::from));
-            self.watch = match watcher::watch(&files, self.changed.clone()) {
+            self.watch = match watcher::watch(&files, &folders, self.changed.clone()) {
                 Ok(watch) => Some(watch),
                 Err(e) => {
                     self.notice(Level::Warn, format!("not watching credential files: {e}"));
@@ -342,7 +336,7 @@ impl Engine {
 
     fn push_row(&self, id: &CredentialId) {
         if let Some(row) = self.store.row(id) {
-            self.send(Update::Row(row));
+            self.send(Update::Row(Box::new(row)));
         }
     }
 }

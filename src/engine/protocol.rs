@@ -45,7 +45,7 @@ pub enum Update {
         skipped: Vec<String>,
     },
     /// One row changed.
-    Row(Row),
+    Row(Box<Row>),
     /// A decode finished.
     Decoded(DecodeReport),
     /// A status-line message.

@@ -192,6 +192,33 @@ impl Store {
                 .or(c.audience.as_deref())
                 .map(text),
             status: e.status.clone(),
+            credential_type: c.kind.google_type(),
+            active_adc: c.context.adc.as_ref().is_some_and(|a| a.active),
+            shadowed_by: c
+                .context
+                .adc
+                .as_ref()
+                .and_then(|a| a.shadowed_by.as_deref())
+                .map(text),
+            project: c.context.project.as_deref().map(text),
+            quota_project: c.context.quota_project.as_deref().map(text),
+            gcloud_account: c.context.gcloud.as_ref().map(|g| text(&g.account)),
+            gcloud_configurations: c
+                .context
+                .gcloud
+                .iter()
+                .flat_map(|g| &g.configurations)
+                .map(String::as_str)
+                .map(text)
+                .collect(),
+            gcloud_active: c.context.gcloud.as_ref().is_some_and(|g| g.active),
+            details: c
+                .context
+                .details
+                .iter()
+                .map(String::as_str)
+                .map(text)
+                .collect(),
             tokens: e
                 .tokens
                 .iter()
@@ -212,7 +239,7 @@ impl Store {
                 None => e.error.clone().map(|p| p.map_text(text)),
             },
             busy: e.busy.map(str::to_string),
-            capabilities: c.capabilities(),
+            capabilities: crate::providers::capabilities(c),
         })
     }
 }
@@ -247,6 +274,8 @@ pub(super) mod tests {
                 client_id: "c".into(),
                 client_secret: Secret::new(secret),
             },
+            context: crate::model::Context::default(),
+            cached: Vec::new(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! What a credential is: identity, platform, kind, provenance and secret material.
 
-use super::secret::Secret;
+use super::material::Material;
+use super::token::Token;
 use serde::Serialize;
 use std::fmt;
 
@@ -70,6 +71,14 @@ pub enum Kind {
     ServiceAccount,
     /// A service-account key used to mint ID tokens for an audience.
     ServiceAccountIdToken,
+    /// A Google service account impersonated through IAM Credentials.
+    Impersonated,
+    /// Google workload or workforce identity federation (STS exchange).
+    ExternalAccount,
+    /// A Google workforce identity sign-in (refresh token at STS).
+    ExternalAccountUser,
+    /// A Google metadata server's service account (VM, Dataproc, Dataflow, Cloud Run).
+    MetadataServer,
     /// A Databricks OAuth service principal (client credentials).
     DatabricksM2m,
 }
@@ -87,9 +96,64 @@ impl Kind {
             Kind::User => "user",
             Kind::ServiceAccount => "sa",
             Kind::ServiceAccountIdToken => "sa-id",
+            Kind::Impersonated => "imp",
+            Kind::ExternalAccount => "ext",
+            Kind::ExternalAccountUser => "ext-user",
+            Kind::MetadataServer => "mds",
             Kind::DatabricksM2m => "m2m",
         }
     }
+
+    /// The credential type as Google's own libraries name it (the `type`
+    /// of a credential file; `compute_engine` for the metadata server).
+    pub fn google_type(self) -> Option<&'static str> {
+        Some(match self {
+            Kind::User => "authorized_user",
+            Kind::ServiceAccount | Kind::ServiceAccountIdToken => "service_account",
+            Kind::Impersonated => "impersonated_service_account",
+            Kind::ExternalAccount => "external_account",
+            Kind::ExternalAccountUser => "external_account_authorized_user",
+            Kind::MetadataServer => "compute_engine",
+            Kind::DatabricksM2m => return None,
+        })
+    }
+}
+
+/// A credential's place in Google's Application Default Credentials chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdcPlace {
+    /// google-auth's `default()` would pick this one.
+    pub active: bool,
+    /// What google-auth picks instead (`GOOGLE_APPLICATION_CREDENTIALS=…`).
+    pub shadowed_by: Option<String>,
+}
+
+/// gcloud's use of an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GcloudUse {
+    /// The account.
+    pub account: String,
+    /// The configurations whose `[core] account` it is.
+    pub configurations: Vec<String>,
+    /// The active configuration uses it (after `CLOUDSDK_CORE_ACCOUNT`).
+    pub active: bool,
+}
+
+/// Where a credential stands in its tools' configuration: facts to show,
+/// none needed to refresh it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The project google-auth would report with it (the environment's,
+    /// the credential's own, or gcloud's).
+    pub project: Option<String>,
+    /// The quota (billing) project it names.
+    pub quota_project: Option<String>,
+    /// Its place in the ADC chain, when it is in it.
+    pub adc: Option<AdcPlace>,
+    /// gcloud's use of it, when it is one of gcloud's accounts.
+    pub gcloud: Option<GcloudUse>,
+    /// Lines for the detail view ("impersonates …", "pool …, provider …").
+    pub details: Vec<String>,
 }
 
 /// Where a credential came from.
@@ -106,46 +170,21 @@ pub struct Provenance {
     pub trusted_overrides: Vec<String>,
 }
 
-/// The long-lived secret material a credential refreshes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Material {
-    /// Google `authorized_user`: refresh-token grant.
-    GoogleUser {
-        /// OAuth client id.
-        client_id: String,
-        /// OAuth client secret.
-        client_secret: Secret,
-        /// The long-lived refresh token.
-        refresh_token: Secret,
-    },
-    /// Google `service_account` key: JWT-bearer grant.
-    GoogleServiceAccount {
-        /// `client_email`, the assertion's issuer.
-        client_email: String,
-        /// `private_key_id`, the assertion's `kid`.
-        private_key_id: String,
-        /// PKCS#8 PEM private key.
-        private_key: Secret,
-    },
-    /// Databricks OAuth M2M: client-credentials grant.
-    DatabricksM2m {
-        /// Service principal application id.
-        client_id: String,
-        /// OAuth secret.
-        client_secret: Secret,
-    },
-}
-
-/// What a credential can do, and how, so the UI can say so before it is tried.
+/// What a credential can do, and why not, so the UI can say so before it is tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Capabilities {
-    /// A new access token can be obtained without the user.
-    pub refresh: bool,
+    /// Why tokentop cannot obtain a new token for it; `None` when it can.
+    pub refresh_blocked: Option<&'static str>,
     /// Why the token cannot be revoked at the issuer; `None` when it can.
     pub revoke_blocked: Option<&'static str>,
 }
 
 impl Capabilities {
+    /// True when tokentop can obtain a new token.
+    pub fn can_refresh(&self) -> bool {
+        self.refresh_blocked.is_none()
+    }
+
     /// True when the token can be revoked at the issuer.
     pub fn can_revoke(&self) -> bool {
         self.revoke_blocked.is_none()
@@ -187,6 +226,11 @@ pub struct Credential {
     pub endpoints: Endpoints,
     /// Long-lived secret material.
     pub material: Material,
+    /// Projects, ADC and gcloud facts.
+    pub context: Context,
+    /// Tokens another tool already obtained (gcloud's cache), shown as
+    /// they are instead of minting new ones.
+    pub cached: Vec<Token>,
 }
 
 impl Credential {
@@ -209,23 +253,5 @@ impl Credential {
             &other.audience,
             &other.material,
         )
-    }
-
-    /// What this credential can do with its endpoints.
-    pub fn capabilities(&self) -> Capabilities {
-        let revoke_blocked = match (self.kind, self.platform, &self.endpoints.revoke) {
-            (Kind::ServiceAccountIdToken, _, _) => {
-                Some("ID tokens cannot be revoked: it stays valid until it expires")
-            }
-            (_, Platform::Databricks, None) => {
-                Some("Databricks has no token revocation endpoint: it stays valid until it expires")
-            }
-            (_, _, None) => Some("no revocation endpoint is configured for this profile"),
-            (_, _, Some(_)) => None,
-        };
-        Capabilities {
-            refresh: true,
-            revoke_blocked,
-        }
     }
 }

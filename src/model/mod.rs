@@ -5,6 +5,7 @@ pub mod clock;
 pub mod credential;
 pub mod decoded;
 pub mod failure;
+pub mod material;
 pub mod row;
 pub mod secret;
 pub mod text;
@@ -14,10 +15,12 @@ pub mod toml_error;
 pub use address::{is_loopback_host, is_loopback_url};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credential::{
-    Capabilities, Credential, CredentialId, Endpoints, Kind, Material, Platform, Provenance,
+    AdcPlace, Capabilities, Context, Credential, CredentialId, Endpoints, GcloudUse, Kind,
+    Platform, Provenance,
 };
 pub use decoded::{DecodeReport, DecodedBody, SignatureCheck};
 pub use failure::{Problem, ProviderError, Unreachable};
+pub use material::{Material, SubjectSource};
 pub use row::{Row, Status, TokenView};
 pub use secret::Secret;
 pub use text::{printable, printable_owned};

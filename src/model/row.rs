@@ -47,6 +47,24 @@ pub struct Row {
     pub audience: Option<String>,
     /// Held, pending or revoked.
     pub status: Status,
+    /// The credential type as Google's libraries name it.
+    pub credential_type: Option<&'static str>,
+    /// Google's ADC would pick this credential.
+    pub active_adc: bool,
+    /// What Google's ADC picks instead of this one, when it is in the chain.
+    pub shadowed_by: Option<String>,
+    /// The project it would be used with.
+    pub project: Option<String>,
+    /// The quota (billing) project it names.
+    pub quota_project: Option<String>,
+    /// The gcloud account it is, when it is one of gcloud's.
+    pub gcloud_account: Option<String>,
+    /// gcloud configurations that use it.
+    pub gcloud_configurations: Vec<String>,
+    /// The active gcloud configuration uses it.
+    pub gcloud_active: bool,
+    /// Detail lines: impersonation, pools, configurations.
+    pub details: Vec<String>,
     /// Every token the credential holds but its refresh token, by role.
     pub tokens: Vec<TokenView>,
     /// The last failure, kept beside the last good token.

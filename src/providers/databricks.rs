@@ -2,10 +2,35 @@
 //! authentication, `scope=all-apis` by default (wire.md §3.4).
 
 use super::ProviderError;
+use super::family::{Family, Pending};
 use super::grant::{self, ClientAuth, post_form};
-use crate::model::{Credential, Material, Token};
+use crate::model::{Capabilities, Credential, Material, Token};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
+
+/// Databricks OAuth service principals.
+pub struct M2m;
+
+impl Family for M2m {
+    fn capabilities(&self, cred: &Credential) -> Capabilities {
+        Capabilities {
+            refresh_blocked: None,
+            // Databricks documents no revocation endpoint (wire.md §4.2).
+            revoke_blocked: cred.endpoints.revoke.is_none().then_some(
+                "Databricks has no token revocation endpoint: it stays valid until it expires",
+            ),
+        }
+    }
+
+    fn refresh<'a>(
+        &'a self,
+        http: &'a Http,
+        cred: &'a Credential,
+        now: DateTime<Utc>,
+    ) -> Pending<'a, Vec<Token>> {
+        Box::pin(client_credentials(http, cred, now))
+    }
+}
 
 /// Obtains an access token (an RS256 `at+jwt`) for a service principal.
 pub async fn client_credentials(

@@ -2,14 +2,53 @@
 //! tokeninfo and revocation (wire.md §2.1–2.4).
 
 use super::ProviderError;
+use super::family::{Family, Pending, default_capabilities};
 use super::grant::{self, ClientAuth, post_form};
-use crate::model::{Credential, Material, Secret, Token, TokenRole};
+use crate::model::{Capabilities, Credential, Material, Secret, Token, TokenRole};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// The audience google-auth puts in every assertion, whatever `token_uri` says.
 pub const ASSERTION_AUDIENCE: &str = "https://oauth2.googleapis.com/token";
+
+/// Google users (`authorized_user`, gcloud's user accounts).
+pub struct User;
+
+impl Family for User {
+    fn refresh<'a>(
+        &'a self,
+        http: &'a Http,
+        cred: &'a Credential,
+        now: DateTime<Utc>,
+    ) -> Pending<'a, Vec<Token>> {
+        Box::pin(refresh_user(http, cred, now))
+    }
+}
+
+/// Google service-account keys: access tokens, or ID tokens for an audience.
+pub struct ServiceAccount;
+
+impl Family for ServiceAccount {
+    fn capabilities(&self, cred: &Credential) -> Capabilities {
+        Capabilities {
+            revoke_blocked: match cred.audience {
+                Some(_) => Some("ID tokens cannot be revoked: it stays valid until it expires"),
+                None => default_capabilities(cred).revoke_blocked,
+            },
+            ..default_capabilities(cred)
+        }
+    }
+
+    fn refresh<'a>(
+        &'a self,
+        http: &'a Http,
+        cred: &'a Credential,
+        now: DateTime<Utc>,
+    ) -> Pending<'a, Vec<Token>> {
+        Box::pin(jwt_bearer(http, cred, now))
+    }
+}
 
 /// `authorized_user`: `grant_type=refresh_token`, client credentials in the body
 /// as google-auth sends them.

@@ -2,12 +2,14 @@
 //! Every endpoint comes from the credential's data, never from a constant here.
 
 pub mod databricks;
+pub mod family;
 pub mod google;
 pub mod grant;
+pub mod metadata;
 pub mod retry;
 pub mod scrub;
 
-use crate::model::{Credential, Material, Token};
+use crate::model::{Credential, Token};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
 use scrub::Sent;
@@ -131,13 +133,14 @@ pub async fn refresh(
     credential: &Credential,
     now: DateTime<Utc>,
 ) -> Result<Vec<Token>, ProviderError> {
-    match &credential.material {
-        Material::GoogleUser { .. } => google::refresh_user(http, credential, now).await,
-        Material::GoogleServiceAccount { .. } => google::jwt_bearer(http, credential, now).await,
-        Material::DatabricksM2m { .. } => {
-            databricks::client_credentials(http, credential, now).await
-        }
-    }
+    family::family(credential)
+        .refresh(http, credential, now)
+        .await
+}
+
+/// What a credential can do, and why not.
+pub fn capabilities(credential: &Credential) -> crate::model::Capabilities {
+    family::family(credential).capabilities(credential)
 }
 
 /// What the issuer says about a token after it was revoked.
@@ -200,19 +203,15 @@ pub async fn inspect_opaque(
     }
 }
 
-/// Revokes a token at the credential's revocation endpoint.
+/// Revokes a token, as its credential's family does.
 pub async fn revoke(
     http: &Http,
     credential: &Credential,
     token: &Token,
 ) -> Result<(), ProviderError> {
-    let Some(url) = &credential.endpoints.revoke else {
-        return Err(ProviderError::config(
-            &credential.provenance.profile,
-            "this platform has no revocation endpoint",
-        ));
-    };
-    google::revoke(http, url, token).await
+    family::family(credential)
+        .revoke(http, credential, token)
+        .await
 }
 
 #[cfg(test)]

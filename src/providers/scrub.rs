@@ -133,17 +133,19 @@ impl Sent {
     /// private key): what a token's contents must never quote.
     pub fn held_by(material: &crate::model::Material) -> Self {
         use crate::model::Material;
+        let held = Self::new(&material.secrets());
         match material {
-            Material::GoogleUser {
-                client_secret,
-                refresh_token,
-                ..
-            } => Self::new(&[client_secret, refresh_token]),
-            Material::GoogleServiceAccount { private_key, .. } => Self::new(&[private_key]),
+            // Sent as `Authorization: Basic`: that form is held too.
             Material::DatabricksM2m {
                 client_id,
                 client_secret,
-            } => Self::default().with_basic(client_id, client_secret),
+            }
+            | Material::GoogleExternalUser {
+                client_id,
+                client_secret,
+                ..
+            } => held.with_basic(client_id, client_secret),
+            _ => held,
         }
     }
 

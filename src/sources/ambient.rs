@@ -2,16 +2,32 @@
 //! and the ambient locations Google's and Databricks' own tools use.
 
 use super::SourceError;
+use super::gcloud_config::GcloudEnv;
 use crate::model::printable_owned;
 use std::path::{Path, PathBuf};
+
+/// What Google's tools read from the environment (wire.md §1.1, §1.3).
+#[derive(Debug, Clone, Default)]
+pub struct GoogleEnv {
+    /// `GOOGLE_APPLICATION_CREDENTIALS` (an empty value counts as unset).
+    pub application_credentials: Option<PathBuf>,
+    /// gcloud's folder: `$CLOUDSDK_CONFIG`, else `~/.config/gcloud`.
+    pub gcloud_dir: Option<PathBuf>,
+    /// gcloud's own variables.
+    pub gcloud: GcloudEnv,
+    /// The project google-auth takes from the environment:
+    /// `GOOGLE_CLOUD_PROJECT`, else `GCLOUD_PROJECT`, read as it reads
+    /// them (a set but empty `GOOGLE_CLOUD_PROJECT` hides the other).
+    pub explicit_project: Option<String>,
+}
 
 /// Where to look.
 #[derive(Debug, Clone, Default)]
 pub struct DiscoveryConfig {
     /// tokentop's profiles file, if any.
     pub profiles_file: Option<PathBuf>,
-    /// Google ADC files to read as `gcp` profiles (the env var's file, then gcloud's).
-    pub adc_files: Vec<PathBuf>,
+    /// Google's ADC chain and gcloud's state, when looked at.
+    pub google: Option<GoogleEnv>,
     /// `.databrickscfg` files whose M2M profiles to show.
     pub databricks_configs: Vec<PathBuf>,
     /// The user's own settings file (`config.toml`), which alone can trust
@@ -23,31 +39,55 @@ pub struct DiscoveryConfig {
 }
 
 impl DiscoveryConfig {
-    /// The ambient locations: `GOOGLE_APPLICATION_CREDENTIALS`, gcloud's ADC file
-    /// (`$CLOUDSDK_CONFIG` or `~/.config/gcloud`), and `DATABRICKS_CONFIG_FILE`
+    /// The ambient locations: Google's ADC chain (`GOOGLE_APPLICATION_CREDENTIALS`,
+    /// then gcloud's ADC file under `$CLOUDSDK_CONFIG` or `~/.config/gcloud`),
+    /// gcloud's accounts and configurations, and `DATABRICKS_CONFIG_FILE`
     /// or `~/.databrickscfg`. A default location with nothing there is
     /// skipped; a path an environment variable names is always read, so a
     /// missing, dangling or unreadable one is reported.
     pub fn ambient(profiles_file: Option<PathBuf>) -> Self {
-        let env = |name: &str| {
-            std::env::var_os(name)
-                .filter(|v| !v.is_empty())
+        let raw = |name: &str| std::env::var(name).ok();
+        let env = |name: &str| raw(name).filter(|v| !v.is_empty());
+        let home = env("HOME").map(PathBuf::from);
+        let application_credentials = env("GOOGLE_APPLICATION_CREDENTIALS").map(PathBuf::from);
+        let google = GoogleEnv {
+            gcloud_dir: env("CLOUDSDK_CONFIG")
                 .map(PathBuf::from)
+                .or_else(|| home.as_ref().map(|h| h.join(".config/gcloud"))),
+            gcloud: GcloudEnv {
+                active_config_name: env("CLOUDSDK_ACTIVE_CONFIG_NAME"),
+                core_account: env("CLOUDSDK_CORE_ACCOUNT"),
+                core_project: env("CLOUDSDK_CORE_PROJECT"),
+            },
+            explicit_project: raw("GOOGLE_CLOUD_PROJECT")
+                .or_else(|| raw("GCLOUD_PROJECT"))
+                .filter(|p| !p.is_empty()),
+            application_credentials: application_credentials.clone(),
         };
-        let home = env("HOME");
-        let gcloud_dir =
-            env("CLOUDSDK_CONFIG").or_else(|| home.as_ref().map(|h| h.join(".config/gcloud")));
         let mut config = Self {
             profiles_file,
+            google: Some(google),
             ..Self::default()
         };
-        let google_env = env("GOOGLE_APPLICATION_CREDENTIALS");
-        let gcloud_adc = gcloud_dir.map(|d| d.join("application_default_credentials.json"));
-        config.add_ambient(google_env, Some("GOOGLE_APPLICATION_CREDENTIALS"), true);
-        config.add_ambient(gcloud_adc, None, true);
-        match env("DATABRICKS_CONFIG_FILE") {
-            Some(path) => config.add_ambient(Some(path), Some("DATABRICKS_CONFIG_FILE"), false),
-            None => config.add_ambient(home.map(|h| h.join(".databrickscfg")), None, false),
+        if let Some(path) = application_credentials {
+            config
+                .named_by
+                .push((path, "GOOGLE_APPLICATION_CREDENTIALS"));
+        }
+        match env("DATABRICKS_CONFIG_FILE").map(PathBuf::from) {
+            Some(path) => {
+                config
+                    .named_by
+                    .push((path.clone(), "DATABRICKS_CONFIG_FILE"));
+                config.databricks_configs.push(path);
+            }
+            None => {
+                if let Some(path) = home.map(|h| h.join(".databrickscfg"))
+                    && something_at(&path)
+                {
+                    config.databricks_configs.push(path);
+                }
+            }
         }
         config
     }
@@ -58,23 +98,25 @@ impl DiscoveryConfig {
         self
     }
 
-    /// Adds a Google (`google`) or Databricks file: always when the
-    /// environment variable `var` named it, else only when something is there.
-    fn add_ambient(&mut self, path: Option<PathBuf>, var: Option<&'static str>, google: bool) {
-        let Some(path) = path else { return };
-        match var {
-            Some(var) => self.named_by.push((path.clone(), var)),
-            None if !something_at(&path) => return,
-            None => {}
+    /// Every file discovery reads, and every folder whose new files it
+    /// reads: what to watch for changes.
+    pub fn watched(&self) -> (Vec<PathBuf>, Vec<PathBuf>) {
+        let mut files: Vec<PathBuf> = self.profiles_file.iter().cloned().collect();
+        files.extend(self.databricks_configs.iter().cloned());
+        let mut folders = Vec::new();
+        if let Some(google) = &self.google {
+            files.extend(google.application_credentials.iter().cloned());
+            if let Some(dir) = &google.gcloud_dir {
+                // The folder itself, so a first `gcloud auth login` is seen.
+                files.push(dir.clone());
+                for name in super::gcloud::FILES_READ {
+                    files.push(dir.join(name));
+                }
+                folders.push(dir.join("configurations"));
+                folders.push(dir.join("legacy_credentials"));
+            }
         }
-        let list = if google {
-            &mut self.adc_files
-        } else {
-            &mut self.databricks_configs
-        };
-        if !list.contains(&path) {
-            list.push(path);
-        }
+        (files, folders)
     }
 
     /// `error`, saying which environment variable named its path.

@@ -1,13 +1,20 @@
 //! Discovery: files and environment to credentials, with one error per broken
 //! source. No network.
 
+pub mod adc;
 mod ambient;
 pub mod databrickscfg;
+pub mod gcloud;
+pub mod gcloud_config;
+pub mod gcloud_db;
+pub mod google_cred;
+mod google_external;
 pub mod google_json;
 pub mod profiles;
 pub mod trust;
 
-pub use ambient::{DiscoveryConfig, something_at};
+pub use ambient::{DiscoveryConfig, GoogleEnv, something_at};
+pub use gcloud_config::GcloudEnv;
 
 use crate::model::{
     Credential, CredentialId, Endpoints, Kind, Platform, Provenance, printable_owned,
@@ -105,18 +112,17 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
             Err(e) => found.errors.push(e),
         }
     }
-    for path in &config.adc_files {
-        match google_json::read(path) {
-            Ok(file) => found.credentials.push(google_credential(
-                file,
-                path,
-                "adc",
-                Platform::Gcp,
-                vec![],
-                None,
-            )),
-            Err(e) => found.errors.push(config.explain(e)),
-        }
+    if let Some(google) = &config.google {
+        let mut accounts = Discovery::default();
+        let gcloud = match &google.gcloud_dir {
+            Some(dir) if dir.is_dir() => gcloud::discover(dir, &google.gcloud, &mut accounts),
+            _ => gcloud::GcloudState::default(),
+        };
+        // The ADC chain before gcloud's accounts: it is what programs on
+        // this machine use.
+        adc::discover(google, &gcloud, config, &mut found);
+        found.credentials.append(&mut accounts.credentials);
+        found.errors.append(&mut accounts.errors);
     }
     for path in &config.databricks_configs {
         let (profiles, errors) = databrickscfg::read(path);
@@ -152,13 +158,16 @@ fn from_profile(
             if let Some(token) = &spec.endpoints.token {
                 file.token_uri = Some(token.clone());
             }
-            let mut cred = google_credential(
+            let mut cred = google_cred::google_credential(
                 file,
-                path,
-                &spec.name,
-                spec.platform,
-                spec.scopes.clone(),
-                spec.audience.clone(),
+                google_cred::Placement {
+                    id: CredentialId(format!("{}#{}", path.display(), spec.name)),
+                    source: path,
+                    profile: &spec.name,
+                    platform: spec.platform,
+                    scopes: spec.scopes.clone(),
+                    audience: spec.audience.clone(),
+                },
             );
             apply_overrides(&mut cred.endpoints, &spec.endpoints);
             cred.provenance.trusted_overrides =
@@ -223,60 +232,6 @@ fn apply_overrides(endpoints: &mut Endpoints, o: &profiles::EndpointOverrides) {
     }
 }
 
-fn google_credential(
-    file: google_json::GoogleFile,
-    path: &Path,
-    profile: &str,
-    platform: Platform,
-    scopes: Vec<String>,
-    audience: Option<String>,
-) -> Credential {
-    let kind = match (&file.material, &audience) {
-        (crate::model::Material::GoogleServiceAccount { .. }, Some(_)) => {
-            Kind::ServiceAccountIdToken
-        }
-        (crate::model::Material::GoogleServiceAccount { .. }, None) => Kind::ServiceAccount,
-        _ => Kind::User,
-    };
-    let scopes = if scopes.is_empty() && kind != Kind::ServiceAccountIdToken {
-        vec!["https://www.googleapis.com/auth/cloud-platform".to_string()]
-    } else {
-        scopes
-    };
-    Credential {
-        id: CredentialId(format!("{}#{profile}", path.display())),
-        platform,
-        kind,
-        principal: file.principal,
-        provenance: Provenance {
-            source: path.display().to_string(),
-            profile: profile.to_string(),
-            via: None,
-            trusted_overrides: Vec::new(),
-        },
-        scopes,
-        audience,
-        endpoints: google_endpoints(file.token_uri),
-        material: file.material,
-    }
-}
-
-/// Google's token endpoint and, only when that endpoint is Google's own, its
-/// tokeninfo, revocation and key-set URLs: a token minted by some other
-/// server (a `token_uri` pointing elsewhere) is never sent to Google, nor
-/// Google's tokens elsewhere. Profiles can set the others explicitly.
-fn google_endpoints(token_uri: Option<String>) -> Endpoints {
-    let token = token_uri.unwrap_or_else(|| google_json::GOOGLE_TOKEN_URL.to_string());
-    let is_google = google_json::GOOGLE_TOKEN_URLS.contains(&token.trim_end_matches('/'));
-    let google = |url: &str| is_google.then(|| url.to_string());
-    Endpoints {
-        tokeninfo: google("https://oauth2.googleapis.com/tokeninfo"),
-        revoke: google("https://oauth2.googleapis.com/revoke"),
-        jwks: google("https://www.googleapis.com/oauth2/v3/certs"),
-        token,
-    }
-}
-
 fn databricks_credential(
     p: databrickscfg::DatabricksProfile,
     path: &Path,
@@ -300,6 +255,8 @@ fn databricks_credential(
         },
         scopes,
         audience: None,
+        context: crate::model::Context::default(),
+        cached: Vec::new(),
         endpoints: Endpoints {
             token: format!("{}/oidc/v1/token", p.host),
             tokeninfo: None,
@@ -323,7 +280,7 @@ mod tests {
             Some("https://oauth2.googleapis.com/token"),
             Some("https://accounts.google.com/o/oauth2/token"),
         ] {
-            let e = google_endpoints(uri.map(str::to_string));
+            let e = google_cred::google_endpoints(uri.map(str::to_string));
             assert_eq!(
                 e.revoke.as_deref(),
                 Some("https://oauth2.googleapis.com/revoke"),
@@ -359,7 +316,7 @@ mod tests {
             cred.endpoints.revoke, None,
             "an overridden token endpoint drops Google's revoke"
         );
-        let other = google_endpoints(Some("http://127.0.0.1:8080/token".into()));
+        let other = google_cred::google_endpoints(Some("http://127.0.0.1:8080/token".into()));
         assert_eq!(other.token, "http://127.0.0.1:8080/token");
         assert_eq!(
             (other.tokeninfo, other.revoke, other.jwks),

@@ -257,8 +257,8 @@ impl App {
                 });
             }
             Update::Row(row) => match self.rows.iter_mut().find(|r| r.id == row.id) {
-                Some(slot) => *slot = row,
-                None => self.rows.push(row),
+                Some(slot) => *slot = *row,
+                None => self.rows.push(*row),
             },
             Update::Decoded(report) => {
                 for overlay in &mut self.overlays {

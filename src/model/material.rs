@@ -1,0 +1,201 @@
+//! The long-lived secret material a credential refreshes from: one variant
+//! per grant family, as data. What each family can do lives with its
+//! provider module.
+
+use super::secret::Secret;
+
+/// The long-lived secret material a credential refreshes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Material {
+    /// Google `authorized_user`: refresh-token grant.
+    GoogleUser {
+        /// OAuth client id.
+        client_id: String,
+        /// OAuth client secret.
+        client_secret: Secret,
+        /// The long-lived refresh token.
+        refresh_token: Secret,
+    },
+    /// Google `service_account` key: JWT-bearer grant.
+    GoogleServiceAccount {
+        /// `client_email`, the assertion's issuer.
+        client_email: String,
+        /// `private_key_id`, the assertion's `kid`.
+        private_key_id: String,
+        /// PKCS#8 PEM private key.
+        private_key: Secret,
+    },
+    /// Google `impersonated_service_account`: a source credential that
+    /// asks IAM Credentials for the target's tokens (wire.md §1.2, §2.7).
+    GoogleImpersonated {
+        /// The source credential's material.
+        source: Box<Material>,
+        /// The target service account.
+        target: String,
+        /// The delegation chain, in order.
+        delegates: Vec<String>,
+        /// The `generateAccessToken` URL.
+        url: String,
+    },
+    /// Google `external_account`: a subject token exchanged at STS
+    /// (workload or workforce identity federation).
+    GoogleExternal {
+        /// The pool provider's audience.
+        audience: String,
+        /// `subject_token_type`.
+        subject_token_type: String,
+        /// Where the subject token comes from.
+        subject: SubjectSource,
+        /// STS token URL.
+        token_url: String,
+        /// `service_account_impersonation_url`, when set.
+        impersonation_url: Option<String>,
+        /// Workforce pools: the project billed.
+        workforce_pool_user_project: Option<String>,
+        /// OAuth client id, when the pool uses one.
+        client_id: Option<String>,
+        /// OAuth client secret, when the pool uses one.
+        client_secret: Option<Secret>,
+    },
+    /// Google `external_account_authorized_user`: a workforce sign-in's
+    /// refresh token, refreshed at STS with Basic client authentication.
+    GoogleExternalUser {
+        /// The workforce pool provider's audience.
+        audience: String,
+        /// OAuth client id.
+        client_id: String,
+        /// OAuth client secret.
+        client_secret: Secret,
+        /// The refresh token.
+        refresh_token: Secret,
+        /// STS token URL.
+        token_url: String,
+        /// Revocation URL, when the file names one.
+        revoke_url: Option<String>,
+    },
+    /// A Google metadata server's service account: no secret at all, the
+    /// VM (or Cloud Run instance) is the credential.
+    GoogleMetadata {
+        /// `host[:port]` of the metadata server.
+        host: String,
+        /// The service account's email (or `default`).
+        account: String,
+    },
+    /// Databricks OAuth M2M: client-credentials grant.
+    DatabricksM2m {
+        /// Service principal application id.
+        client_id: String,
+        /// OAuth secret.
+        client_secret: Secret,
+    },
+}
+
+/// Where an external account's subject token comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubjectSource {
+    /// A file (often a Kubernetes projected token).
+    File(String),
+    /// A URL (often a CI system's OIDC endpoint).
+    Url(String),
+    /// A command, run only when `GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1`.
+    Executable(String),
+    /// AWS (signed `GetCallerIdentity`).
+    Aws,
+    /// An X.509 certificate (mTLS).
+    Certificate,
+}
+
+impl SubjectSource {
+    /// How it is shown.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::File(path) => format!("file {path}"),
+            Self::Url(url) => format!("url {url}"),
+            Self::Executable(command) => format!("executable `{command}`"),
+            Self::Aws => "AWS".into(),
+            Self::Certificate => "X.509 certificate".into(),
+        }
+    }
+}
+
+impl Material {
+    /// The same material with each secret replaced by what `f` makes of it,
+    /// in the order [`Material::secrets`] lists them.
+    pub fn map_secrets(&self, f: &mut impl FnMut(&Secret) -> Secret) -> Material {
+        let mut copy = self.clone();
+        match &mut copy {
+            Self::GoogleUser {
+                client_secret,
+                refresh_token,
+                ..
+            }
+            | Self::GoogleExternalUser {
+                client_secret,
+                refresh_token,
+                ..
+            } => {
+                *client_secret = f(client_secret);
+                *refresh_token = f(refresh_token);
+            }
+            Self::GoogleServiceAccount { private_key, .. } => *private_key = f(private_key),
+            Self::GoogleImpersonated { source, .. } => **source = source.map_secrets(f),
+            Self::GoogleExternal { client_secret, .. } => {
+                if let Some(secret) = client_secret {
+                    *secret = f(secret);
+                }
+            }
+            Self::GoogleMetadata { .. } => {}
+            Self::DatabricksM2m { client_secret, .. } => *client_secret = f(client_secret),
+        }
+        copy
+    }
+
+    /// Every secret it holds, to keep them out of anything shown.
+    pub fn secrets(&self) -> Vec<&Secret> {
+        match self {
+            Self::GoogleUser {
+                client_secret,
+                refresh_token,
+                ..
+            }
+            | Self::GoogleExternalUser {
+                client_secret,
+                refresh_token,
+                ..
+            } => vec![client_secret, refresh_token],
+            Self::GoogleServiceAccount { private_key, .. } => vec![private_key],
+            Self::GoogleImpersonated { source, .. } => source.secrets(),
+            Self::GoogleExternal { client_secret, .. } => client_secret.iter().collect(),
+            Self::GoogleMetadata { .. } => Vec::new(),
+            Self::DatabricksM2m { client_secret, .. } => vec![client_secret],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_secrets_reaches_every_secret_in_order() {
+        let user = Material::GoogleUser {
+            client_id: "c".into(),
+            client_secret: Secret::new("s"),
+            refresh_token: Secret::new("r"),
+        };
+        let nested = Material::GoogleImpersonated {
+            source: Box::new(user),
+            target: "t".into(),
+            delegates: vec![],
+            url: "u".into(),
+        };
+        let mut n = 0;
+        let swapped = nested.map_secrets(&mut |_| {
+            n += 1;
+            Secret::new(format!("m{n}"))
+        });
+        let held: Vec<&str> = swapped.secrets().iter().map(|s| s.expose()).collect();
+        assert_eq!(held, ["m1", "m2"]);
+        assert_eq!(nested.secrets().len(), 2);
+    }
+}

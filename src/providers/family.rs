@@ -1,0 +1,103 @@
+//! Credential families: each provider module implements what its family
+//! can do (refresh, revoke) and says why not for what it cannot. Adding a
+//! kind adds a family here and its module; nothing else matches on kinds.
+
+use super::{ProviderError, databricks, google, metadata};
+use crate::model::{Capabilities, Credential, Material, Token};
+use crate::net::Http;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+
+/// An operation's answer, on its way.
+pub type Pending<'a, T> = BoxFuture<'a, Result<T, ProviderError>>;
+
+/// What one family of credentials can do.
+pub trait Family: Sync {
+    /// What it can do with `cred`, and why not.
+    fn capabilities(&self, cred: &Credential) -> Capabilities {
+        default_capabilities(cred)
+    }
+
+    /// Obtains new tokens.
+    fn refresh<'a>(
+        &'a self,
+        http: &'a Http,
+        cred: &'a Credential,
+        now: DateTime<Utc>,
+    ) -> Pending<'a, Vec<Token>>;
+
+    /// Revokes `token` at the credential's revocation endpoint (RFC 7009).
+    fn revoke<'a>(
+        &'a self,
+        http: &'a Http,
+        cred: &'a Credential,
+        token: &'a Token,
+    ) -> Pending<'a, ()> {
+        Box::pin(async move {
+            match (
+                self.capabilities(cred).revoke_blocked,
+                &cred.endpoints.revoke,
+            ) {
+                (None, Some(url)) => google::revoke(http, url, token).await,
+                (why, _) => Err(ProviderError::config(
+                    &cred.provenance.profile,
+                    why.unwrap_or("no revocation endpoint"),
+                )),
+            }
+        })
+    }
+}
+
+/// A family whose refresh tokentop does not do yet: shown, inspected and
+/// revoked like the others, refreshed by its own tools.
+pub struct NotYet(pub &'static str);
+
+impl Family for NotYet {
+    fn capabilities(&self, cred: &Credential) -> Capabilities {
+        Capabilities {
+            refresh_blocked: Some(self.0),
+            ..default_capabilities(cred)
+        }
+    }
+
+    fn refresh<'a>(
+        &'a self,
+        _http: &'a Http,
+        cred: &'a Credential,
+        _now: DateTime<Utc>,
+    ) -> Pending<'a, Vec<Token>> {
+        Box::pin(async move { Err(ProviderError::config(&cred.provenance.profile, self.0)) })
+    }
+}
+
+/// What every family starts from: it refreshes, and revokes where an
+/// endpoint is configured.
+pub fn default_capabilities(cred: &Credential) -> Capabilities {
+    Capabilities {
+        refresh_blocked: None,
+        revoke_blocked: cred
+            .endpoints
+            .revoke
+            .is_none()
+            .then_some("no revocation endpoint is configured for this profile"),
+    }
+}
+
+/// The family of a credential: the one place that matches on its material.
+pub fn family(cred: &Credential) -> &'static dyn Family {
+    match &cred.material {
+        Material::GoogleUser { .. } => &google::User,
+        Material::GoogleServiceAccount { .. } => &google::ServiceAccount,
+        Material::GoogleMetadata { .. } => &metadata::MetadataServer,
+        Material::DatabricksM2m { .. } => &databricks::M2m,
+        Material::GoogleImpersonated { .. } => &NotYet(
+            "tokentop does not refresh impersonated credentials yet; gcloud and google-auth do",
+        ),
+        Material::GoogleExternal { .. } => &NotYet(
+            "tokentop does not exchange federated (external_account) credentials yet; gcloud and google-auth do",
+        ),
+        Material::GoogleExternalUser { .. } => {
+            &NotYet("tokentop does not refresh workforce sign-ins yet; gcloud and google-auth do")
+        }
+    }
+}

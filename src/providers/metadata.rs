@@ -1,0 +1,152 @@
+//! The Google metadata server (VMs, Dataproc and Dataflow workers, Cloud
+//! Run): its service accounts and their tokens (wire.md §1.4). No secret
+//! is sent; every request carries `Metadata-Flavor: Google` and every
+//! answer must carry it back.
+
+use super::ProviderError;
+use super::family::{Family, Pending};
+use super::grant::{self, Answer};
+use super::scrub::Sent;
+use crate::model::{Capabilities, Credential, Material, Token};
+use crate::net::{Http, check_metadata_url};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+const FLAVOR: &str = "Metadata-Flavor";
+
+/// A metadata server's service account.
+pub struct MetadataServer;
+
+impl Family for MetadataServer {
+    fn capabilities(&self, _cred: &Credential) -> Capabilities {
+        Capabilities {
+            refresh_blocked: None,
+            revoke_blocked: Some(
+                "the metadata server's token is shared by everything on the machine: revoking it would break them until it rotates",
+            ),
+        }
+    }
+
+    fn refresh<'a>(
+        &'a self,
+        http: &'a Http,
+        cred: &'a Credential,
+        now: DateTime<Utc>,
+    ) -> Pending<'a, Vec<Token>> {
+        Box::pin(async move {
+            let Material::GoogleMetadata { host, account } = &cred.material else {
+                return Err(ProviderError::config(&cred.id.0, "not a metadata server"));
+            };
+            let url = format!(
+                "http://{host}/computeMetadata/v1/instance/service-accounts/{account}/token"
+            );
+            let body = get(http, &url).await?;
+            let answer = Answer {
+                body,
+                sent: Sent::default(),
+            };
+            grant::tokens(grant::parse_grant(answer, &url)?, cred, now, &url)
+        })
+    }
+}
+
+/// GETs a metadata path from `host` and returns the body; an answer
+/// without `Metadata-Flavor: Google` is not the metadata server.
+pub async fn get(http: &Http, url: &str) -> Result<String, ProviderError> {
+    let parsed = check_metadata_url(url)?;
+    let response = http
+        .client()
+        .get(parsed)
+        .header(FLAVOR, "Google")
+        .send()
+        .await
+        .map_err(|e| ProviderError::network(url, &e, &Sent::default()))?;
+    let status = response.status().as_u16();
+    let genuine = response
+        .headers()
+        .get(FLAVOR)
+        .is_some_and(|v| v.as_bytes() == b"Google");
+    let body = crate::net::read_text(response)
+        .await
+        .map_err(|e| ProviderError::network(url, &e, &Sent::default()))?;
+    if !(200..300).contains(&status) {
+        return Err(ProviderError::rejected(
+            url,
+            status,
+            &body,
+            &Sent::default(),
+        ));
+    }
+    if !genuine {
+        return Err(ProviderError::config(
+            url,
+            "the answer lacks `Metadata-Flavor: Google`: not a metadata server",
+        ));
+    }
+    Ok(body)
+}
+
+/// One service account as the metadata server lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MetadataAccount {
+    /// Its email.
+    pub email: String,
+    /// Its aliases (`default`).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The scopes the VM grants it.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// What a metadata server says about its machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataFacts {
+    /// `host[:port]` asked.
+    pub host: String,
+    /// The project id.
+    pub project: Option<String>,
+    /// The zone (`projects/N/zones/Z`, shown as `Z`).
+    pub zone: Option<String>,
+    /// Every service account, `default` first.
+    pub accounts: Vec<MetadataAccount>,
+}
+
+/// Asks the metadata server at `host` for its project, zone and service
+/// accounts. The project and zone are facts to show: their absence is not
+/// an error (Cloud Run has no zone).
+pub async fn probe(http: &Http, host: &str) -> Result<MetadataFacts, ProviderError> {
+    let base = format!("http://{host}/computeMetadata/v1");
+    let listing = get(http, &format!("{base}/instance/service-accounts/")).await?;
+    let mut names: Vec<String> = listing
+        .lines()
+        .map(|l| l.trim().trim_end_matches('/').to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    names.sort_by_key(|n| n != "default");
+    let mut accounts: Vec<MetadataAccount> = Vec::new();
+    for name in names {
+        let url = format!("{base}/instance/service-accounts/{name}/?recursive=true");
+        let account: MetadataAccount = serde_json::from_str(&get(http, &url).await?)
+            .map_err(|e| ProviderError::config(&url, format!("not an account: {e}")))?;
+        if !accounts.iter().any(|a| a.email == account.email) {
+            accounts.push(account);
+        }
+    }
+    let text = |body: String| Some(body.trim().to_string()).filter(|t| !t.is_empty());
+    let project = get(http, &format!("{base}/project/project-id"))
+        .await
+        .ok()
+        .and_then(text);
+    let zone = get(http, &format!("{base}/instance/zone"))
+        .await
+        .ok()
+        .and_then(text)
+        .map(|z| z.rsplit('/').next().unwrap_or(&z).to_string());
+    Ok(MetadataFacts {
+        host: host.to_string(),
+        project,
+        zone,
+        accounts,
+    })
+}
