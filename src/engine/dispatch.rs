@@ -93,11 +93,17 @@ impl Engine {
             self.resources.clone(),
             &entry.credential.provenance.profile,
         );
+        let can = crate::providers::capabilities(&cred);
         match (op, entry.token().cloned()) {
-            (Op::Refresh, _) => Some(Box::pin(jobs::refresh(res, cred, self.clock.clone()))),
+            (Op::Refresh, _) => match can.refresh_blocked {
+                None => Some(Box::pin(jobs::refresh(res, cred, self.clock.clone()))),
+                Some(why) => {
+                    self.notice(Level::Warn, format!("{profile}: {why}"));
+                    None
+                }
+            },
             (Op::Decode, Some(token)) => Some(Box::pin(jobs::decode(res, cred, token))),
-            (Op::Revoke, Some(token)) => match crate::providers::capabilities(&cred).revoke_blocked
-            {
+            (Op::Revoke, Some(token)) => match can.revoke_blocked {
                 None => Some(Box::pin(jobs::revoke(res, cred, token))),
                 Some(why) => {
                     self.notice(Level::Warn, format!("{profile}: {why}"));

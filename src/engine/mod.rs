@@ -299,6 +299,7 @@ impl Engine {
             for id in self.store.ids() {
                 let untouched = self.store.get(&id).is_some_and(|e| {
                     e.token().is_none()
+                        && crate::providers::capabilities(&e.credential).can_refresh()
                         && e.busy.is_none()
                         && e.error.is_none()
                         && e.source_error.is_none()

@@ -23,6 +23,9 @@ pub struct Entry {
     pub busy: Option<&'static str>,
     /// Why its source can no longer be read (the row shows its last state).
     pub source_error: Option<String>,
+    /// Who the tokens say the principal is, when the credential did not
+    /// (the `email` of an ID token).
+    pub learned_principal: Option<String>,
 }
 
 impl Entry {
@@ -47,9 +50,36 @@ impl Entry {
             self.tokens.retain(|t| {
                 t.role != token.role && !t.parent.as_ref().is_some_and(|p| replaced.contains(p))
             });
+            if token.role == TokenRole::Id
+                && let Some(email) = claim(&token, "email")
+            {
+                // The issuer's text: never a quote of the credential's secrets.
+                let held = crate::providers::scrub::Sent::held_by(&self.credential.material);
+                self.learned_principal = Some(held.scrub(&email));
+            }
             self.tokens.push(token);
         }
         self.tokens.sort_by_key(|t| t.role);
+    }
+
+    /// Takes in the tokens another tool cached where they are news: not
+    /// held already, and expiring later than the one held. A JWT's own
+    /// `exp` and `aud` fill what the cache did not say.
+    pub fn take_cached(&mut self, cached: &[Token]) {
+        let news: Vec<Token> = cached
+            .iter()
+            .filter(|c| {
+                self.tokens
+                    .iter()
+                    .find(|t| t.role == c.role)
+                    .is_none_or(|held| held.value != c.value && c.expires_at > held.expires_at)
+            })
+            .map(with_claims)
+            .collect();
+        if !news.is_empty() && self.status == Status::Pending {
+            self.status = Status::Live;
+        }
+        self.take_tokens(news);
     }
 
     /// A credential with no token yet.
@@ -61,8 +91,39 @@ impl Entry {
             error: None,
             busy: None,
             source_error: None,
+            learned_principal: None,
         }
     }
+}
+
+/// A string claim of a JWT token (unverified: for display only).
+fn claim(token: &Token, name: &str) -> Option<String> {
+    crate::inspect::jwt::peek_claims(token.value.expose())
+        .ok()?
+        .get(name)?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// `token` with its expiry and audience read from its own claims where it
+/// did not come with them.
+fn with_claims(token: &Token) -> Token {
+    let mut token = token.clone();
+    if let Ok(claims) = crate::inspect::jwt::peek_claims(token.value.expose()) {
+        if token.expires_at.is_none() {
+            token.expires_at = claims
+                .get("exp")
+                .and_then(serde_json::Value::as_i64)
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0));
+        }
+        if token.audience.is_none() {
+            token.audience = claims
+                .get("aud")
+                .and_then(|a| a.as_str())
+                .map(str::to_string);
+        }
+    }
+    token
 }
 
 /// The table.
@@ -93,7 +154,8 @@ impl Store {
             if self.entries.contains_key(&id) {
                 continue;
             }
-            let entry = match old.remove(&id) {
+            let cached = credential.cached.clone();
+            let mut entry = match old.remove(&id) {
                 Some(mut kept) if kept.credential.same_grant(&credential) => {
                     kept.credential = credential;
                     kept.source_error = None;
@@ -105,6 +167,7 @@ impl Store {
                 }
                 None => Entry::new(credential),
             };
+            entry.take_cached(&cached);
             self.order.push(id.clone());
             self.entries.insert(id, entry);
         }
@@ -168,7 +231,10 @@ impl Store {
             profile: text(&c.provenance.profile),
             platform: c.platform,
             kind: c.kind,
-            principal: text(&c.principal),
+            principal: text(match (c.principal.as_str(), &e.learned_principal) {
+                ("", Some(learned)) => learned,
+                (given, _) => given,
+            }),
             source: text(&match c.provenance.trusted_overrides.as_slice() {
                 [] => c.provenance.source.clone(),
                 urls => format!(
@@ -181,8 +247,11 @@ impl Store {
             fingerprint: t.map(|t| t.value.fingerprint()),
             issued_at: t.and_then(|t| t.issued_at),
             expires_at: t.and_then(|t| t.expires_at),
+            // A cached token whose scopes nobody said shows the requested ones.
             scopes: t
-                .map_or(&c.scopes, |t| &t.scopes)
+                .map(|t| &t.scopes)
+                .filter(|s| !s.is_empty())
+                .unwrap_or(&c.scopes)
                 .iter()
                 .map(String::as_str)
                 .map(text)
@@ -365,6 +434,50 @@ pub(super) mod tests {
             ["a2", "id1"],
             "the downscoped child of a1 went with it"
         );
+    }
+
+    #[test]
+    fn cached_tokens_are_shown_as_they_are_and_only_newer_ones_replace_them() {
+        let at = |s| chrono::DateTime::from_timestamp(s, 0);
+        let cached = |value: &str, exp| Token {
+            issued_at: None,
+            expires_at: at(exp),
+            found_in: Some("/g/access_tokens.db".into()),
+            ..Token::obtained(
+                TokenRole::Access,
+                Secret::new(value),
+                chrono::DateTime::default(),
+            )
+        };
+        let mut cred = credential("a", "s");
+        cred.cached = vec![cached("c1", 2_000)];
+        let mut store = Store::default();
+        store.replace(vec![cred.clone()], &[]);
+        let row = &store.rows()[0];
+        assert_eq!(row.status, Status::Live, "a cached token is held");
+        assert_eq!(row.expires_at, at(2_000));
+        assert_eq!(row.issued_at, None, "nobody said when gcloud got it");
+        assert_eq!(
+            row.tokens[0].found_in.as_deref(),
+            Some("/g/access_tokens.db")
+        );
+        // tokentop's own newer token is not replaced by an older cache.
+        let id = cred.id.clone();
+        let mine = Token {
+            expires_at: at(5_000),
+            ..Token::obtained(
+                TokenRole::Access,
+                Secret::new("mine"),
+                chrono::DateTime::default(),
+            )
+        };
+        store.get_mut(&id).expect("entry").take_tokens(vec![mine]);
+        store.replace(vec![cred.clone()], &[]);
+        assert_eq!(store.rows()[0].expires_at, at(5_000));
+        // gcloud refreshing its cache later is news.
+        cred.cached = vec![cached("c2", 9_000)];
+        store.replace(vec![cred], &[]);
+        assert_eq!(store.rows()[0].expires_at, at(9_000));
     }
 
     #[test]
