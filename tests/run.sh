@@ -4,7 +4,9 @@
 # runs, in order: format and lint checks, every Rust test (unit, engine
 # against the emulator, hostile input and the fault run, TUI snapshots, the
 # real binary in tmux), the emulator's conformance check against google-auth
-# and databricks-sdk, the supply-chain policy (deny.toml), and a bounded fuzz
+# and databricks-sdk, the discovery corpus (in every home of tests/corpus,
+# tokentop picks the Application Default Credential google-auth's default()
+# picks, and sees gcloud's accounts), the supply-chain policy (deny.toml), and a bounded fuzz
 # run of every parser (FUZZ_SECONDS per target, 15 by default).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
