@@ -120,10 +120,6 @@ pub fn check_url(url: &str) -> Result<reqwest::Url, UrlRejected> {
     }
 }
 
-/// The metadata server's own names: plain http there never leaves the VM
-/// (a link-local address), which is how Google serves it (wire.md §1.4).
-pub const METADATA_HOSTS: [&str; 2] = ["169.254.169.254", "metadata.google.internal"];
-
 /// [`check_url`], plus plain `http://` to the metadata server's own names.
 pub fn check_metadata_url(url: &str) -> Result<reqwest::Url, UrlRejected> {
     match check_url(url) {
@@ -132,7 +128,7 @@ pub fn check_metadata_url(url: &str) -> Result<reqwest::Url, UrlRejected> {
                 if parsed.scheme() == "http"
                     && parsed
                         .host_str()
-                        .is_some_and(|h| METADATA_HOSTS.contains(&h)) =>
+                        .is_some_and(crate::model::is_metadata_host) =>
             {
                 Ok(parsed)
             }

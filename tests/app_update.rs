@@ -226,6 +226,7 @@ fn a_view_about_a_vanished_credential_closes() {
         rows: rest,
         source_errors: vec![],
         skipped: vec![],
+        settled: true,
     })));
     assert!(app.overlays.is_empty(), "{:?}", app.overlays);
     press(&mut app, '?');
@@ -233,6 +234,7 @@ fn a_view_about_a_vanished_credential_closes() {
         rows: fixtures::rows(),
         source_errors: vec![],
         skipped: vec![],
+        settled: true,
     })));
     assert_eq!(app.overlays.len(), 1, "help stays");
 }

@@ -84,7 +84,9 @@ pub async fn list(
         if listed.is_empty() {
             eprintln!(
                 "no credentials found: tokentop looked at --profiles (or $XDG_CONFIG_HOME/tokentop/profiles.toml), \
-                 GOOGLE_APPLICATION_CREDENTIALS, gcloud's ADC file and ~/.databrickscfg"
+                 GOOGLE_APPLICATION_CREDENTIALS, gcloud's folder ($CLOUDSDK_CONFIG or ~/.config/gcloud: \
+                 its ADC file and accounts), the metadata server (on Google Cloud, or at $GCE_METADATA_HOST) \
+                 and ~/.databrickscfg"
             );
         } else {
             print_table(&listed);
@@ -124,11 +126,13 @@ pub async fn collect(discovery: DiscoveryConfig, refresh: bool) -> Result<Collec
                 rows: all,
                 source_errors,
                 skipped,
+                settled,
             } => {
                 rows = all;
                 errors = source_errors;
                 notes = skipped;
-                seen_snapshot = true;
+                // A metadata server still being asked may add rows.
+                seen_snapshot = settled;
             }
             Update::Row(row) => {
                 if let Some(slot) = rows.iter_mut().find(|r| r.id == row.id) {

@@ -3,6 +3,7 @@
 
 mod dispatch;
 pub mod jobs;
+pub mod metadata_probe;
 pub mod outcome;
 pub mod protocol;
 pub mod store;
@@ -97,6 +98,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
     let (done, done_rx) = mpsc::unbounded_channel();
     let (changed, changed_rx) = mpsc::unbounded_channel();
     let (discovered, discovered_rx) = mpsc::unbounded_channel();
+    let (probed, probed_rx) = mpsc::unbounded_channel();
     let engine = Engine {
         done,
         changed,
@@ -106,6 +108,10 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         read_again: false,
         watch: None,
         stopping: false,
+        probed,
+        probing: false,
+        machine: None,
+        machine_note: None,
         config,
         clock: clock.clone(),
         store: Store::default(),
@@ -118,7 +124,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         next_job: 0,
         updates: update_tx,
     };
-    let task = tokio::spawn(engine.run(command_rx, done_rx, changed_rx, discovered_rx));
+    let task = tokio::spawn(engine.run(command_rx, done_rx, changed_rx, discovered_rx, probed_rx));
     Ok(EngineHandle {
         commands: command_tx,
         updates: update_rx,
@@ -170,6 +176,14 @@ struct Engine {
     read_again: bool,
     /// Shutting down: finish what runs, start nothing new.
     stopping: bool,
+    /// Where the metadata server probe reports.
+    probed: mpsc::UnboundedSender<metadata_probe::Probed>,
+    /// A metadata server probe is under way.
+    probing: bool,
+    /// What the metadata server said, once it has.
+    machine: Option<sources::adc::MetadataMachine>,
+    /// Why the metadata server could not be asked, for the notes.
+    machine_note: Option<String>,
 }
 
 impl Engine {
@@ -179,8 +193,10 @@ impl Engine {
         mut done: mpsc::UnboundedReceiver<Done>,
         mut changed: mpsc::UnboundedReceiver<()>,
         mut discovered: mpsc::UnboundedReceiver<sources::Discovery>,
+        mut probed: mpsc::UnboundedReceiver<metadata_probe::Probed>,
     ) {
         self.reload();
+        self.probe_metadata();
         let mut reload_at: Option<tokio::time::Instant> = None;
         loop {
             tokio::select! {
@@ -190,6 +206,7 @@ impl Engine {
                 // After finished work, so results already here are applied
                 // before the table is replaced.
                 Some(found) = discovered.recv() => self.apply_discovery(found),
+                Some(answer) = probed.recv() => self.apply_probe(answer),
                 command = commands.recv() => match command {
                     Some(command) => self.handle(command),
                     None => break,
@@ -243,6 +260,38 @@ impl Engine {
         });
     }
 
+    /// Asks the metadata server, when there is one to ask, on a task.
+    fn probe_metadata(&mut self) {
+        let host = self
+            .config
+            .discovery
+            .google
+            .as_ref()
+            .and_then(|g| g.metadata_host.clone());
+        if let Some(host) = host
+            && !self.probing
+        {
+            self.probing = true;
+            metadata_probe::spawn(self.resources.http.clone(), host, self.probed.clone());
+        }
+    }
+
+    /// Takes in what the metadata server said, then re-reads so its
+    /// accounts join the table in their place in the ADC chain.
+    fn apply_probe(&mut self, answer: metadata_probe::Probed) {
+        self.probing = false;
+        match answer.result {
+            Ok(machine) => {
+                self.machine = Some(machine);
+                self.machine_note = None;
+            }
+            Err(e) => {
+                self.machine_note = Some(format!("metadata server {}: {e}", answer.host));
+            }
+        }
+        self.reload();
+    }
+
     /// A read that has not finished in time: the table stays as it is and
     /// says why. The read may still finish, and is then applied; no other
     /// starts meanwhile, so a hung mount holds one thread, not one per try.
@@ -256,6 +305,7 @@ impl Engine {
                 DISCOVERY_TIMEOUT.as_secs()
             )],
             skipped: Vec::new(),
+            settled: false,
         });
     }
 
@@ -276,8 +326,14 @@ impl Engine {
         // it does not keep an old row alive.
         let (notes, broken): (Vec<_>, Vec<_>) =
             found.errors.into_iter().partition(|e| e.unsupported);
+        let mut notes: Vec<String> = notes.iter().map(ToString::to_string).collect();
+        notes.extend(self.machine_note.clone());
+        let mut found_credentials = found.credentials;
+        if let (Some(machine), Some(google)) = (&self.machine, &self.config.discovery.google) {
+            found_credentials.extend(sources::adc::metadata_credentials(google, machine));
+        }
         // Work for a credential that changed or went away no longer applies.
-        for (id, profile) in self.store.replace(found.credentials, &broken) {
+        for (id, profile) in self.store.replace(found_credentials, &broken) {
             for op in Op::ALL {
                 if let Some(running) = self.in_flight.remove(&(id.clone(), op)) {
                     self.abandon(
@@ -293,7 +349,8 @@ impl Engine {
         self.send(Update::Snapshot {
             rows: self.store.rows(),
             source_errors: broken.iter().map(ToString::to_string).collect(),
-            skipped: notes.iter().map(ToString::to_string).collect(),
+            skipped: notes,
+            settled: !self.probing && !self.reading,
         });
         if self.config.refresh_on_start {
             for id in self.store.ids() {
@@ -331,7 +388,10 @@ impl Engine {
             Command::Refresh(id) => self.spawn(&id, Op::Refresh, Lane::User),
             Command::Decode(id) => self.spawn(&id, Op::Decode, Lane::User),
             Command::Revoke(id) => self.spawn(&id, Op::Revoke, Lane::User),
-            Command::Reload => self.reload(),
+            Command::Reload => {
+                self.reload();
+                self.probe_metadata();
+            }
         }
     }
 

@@ -44,13 +44,21 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
             let left =
                 shown.and_then(|t| Some(crate::model::format_ttl(t.expires_at? - t.issued_at?)));
             // A replacement is news; the first token of each row at start is not.
-            applied.notice = current.is_some().then(|| {
-                let valid = left.as_deref().unwrap_or("(no expiry given)");
-                (
+            let valid = left.as_deref().unwrap_or("(no expiry given)");
+            applied.notice = match &current {
+                None => None,
+                // Metadata servers and some issuers hand out a cached token.
+                Some(before) if *before == after => Some((
+                    Level::Info,
+                    format!(
+                        "{profile}: the same token came back ({after}, valid {valid}): the issuer caches it"
+                    ),
+                )),
+                Some(_) => Some((
                     Level::Info,
                     format!("{profile}: new token {after}, valid {valid}"),
-                )
-            });
+                )),
+            };
             applied.journal = Some(line(current, Some(after), "ok".into()));
             entry.status = Status::Live;
             entry.error = None;

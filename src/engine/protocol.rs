@@ -43,6 +43,9 @@ pub enum Update {
         /// One line per profile of a kind tokentop does not show yet
         /// (a Databricks personal access token, say): not an error.
         skipped: Vec<String>,
+        /// Nothing more is being looked for: no read of the files and no
+        /// metadata server probe is under way.
+        settled: bool,
     },
     /// One row changed.
     Row(Box<Row>),

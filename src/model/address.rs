@@ -16,9 +16,28 @@ pub fn is_loopback_host(url: &url::Url) -> bool {
     }
 }
 
+/// The metadata server's own names (wire.md §1.4): plain http there never
+/// leaves the VM.
+pub const METADATA_HOSTS: [&str; 2] = ["169.254.169.254", "metadata.google.internal"];
+
+/// True when `host` (a name or address, with or without `:port`) is one
+/// of the metadata server's own names.
+pub fn is_metadata_host(host: &str) -> bool {
+    let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    METADATA_HOSTS.contains(&name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_hosts_by_name_only() {
+        assert!(is_metadata_host("169.254.169.254"));
+        assert!(is_metadata_host("metadata.google.internal:80"));
+        assert!(!is_metadata_host("127.0.0.1:9"));
+        assert!(!is_metadata_host("metadata.google.internal.evil.test"));
+    }
 
     #[test]
     fn loopback_hosts() {

@@ -12,7 +12,7 @@ pub mod text;
 pub mod token;
 pub mod toml_error;
 
-pub use address::{is_loopback_host, is_loopback_url};
+pub use address::{is_loopback_host, is_loopback_url, is_metadata_host};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credential::{
     AdcPlace, Capabilities, Context, Credential, CredentialId, Endpoints, GcloudUse, Kind,

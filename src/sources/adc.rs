@@ -9,7 +9,9 @@ use super::ambient::GoogleEnv;
 use super::gcloud::GcloudState;
 use super::google_cred::{Placement, google_credential};
 use super::{Discovery, DiscoveryConfig, google_json};
-use crate::model::{AdcPlace, CredentialId, Material, Platform};
+use crate::model::{
+    AdcPlace, Context, Credential, CredentialId, Endpoints, Kind, Material, Platform, Provenance,
+};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
@@ -33,21 +35,8 @@ pub fn discover(
     found: &mut Discovery,
 ) {
     let well_known = google.gcloud_dir.as_ref().map(|d| d.join(WELL_KNOWN_FILE));
-    let mut chain: Vec<(PathBuf, Origin)> = Vec::new();
-    if let Some(path) = &google.application_credentials {
-        chain.push((path.clone(), Origin::Variable));
-    }
-    if let Some(path) = well_known.as_ref().filter(|p| super::something_at(p)) {
-        // google-auth compares the variable with the well-known path as
-        // text: the very same spelling is one entry, read the gcloud way.
-        if google.application_credentials.as_ref() != Some(path) {
-            chain.push((path.clone(), Origin::WellKnown));
-        }
-    }
-    let winner = chain.first().map(|(path, origin)| match origin {
-        Origin::Variable => format!("GOOGLE_APPLICATION_CREDENTIALS={}", path.display()),
-        Origin::WellKnown => format!("gcloud's ADC file {}", path.display()),
-    });
+    let chain = chain_files(google);
+    let winner = winner(&chain);
     for (i, (path, origin)) in chain.iter().enumerate() {
         let file = match google_json::read(path) {
             Ok(file) => file,
@@ -93,6 +82,122 @@ pub fn discover(
         }
         found.credentials.push(cred);
     }
+}
+
+/// What google-auth picks before the metadata server, described.
+fn winner(chain: &[(PathBuf, Origin)]) -> Option<String> {
+    chain.first().map(|(path, origin)| match origin {
+        Origin::Variable => format!("GOOGLE_APPLICATION_CREDENTIALS={}", path.display()),
+        Origin::WellKnown => format!("gcloud's ADC file {}", path.display()),
+    })
+}
+
+/// The files of the chain, in google-auth's order.
+fn chain_files(google: &GoogleEnv) -> Vec<(PathBuf, Origin)> {
+    let well_known = google.gcloud_dir.as_ref().map(|d| d.join(WELL_KNOWN_FILE));
+    let mut chain: Vec<(PathBuf, Origin)> = Vec::new();
+    if let Some(path) = &google.application_credentials {
+        chain.push((path.clone(), Origin::Variable));
+    }
+    if let Some(path) = well_known.as_ref().filter(|p| super::something_at(p)) {
+        // google-auth compares the variable with the well-known path as
+        // text: the very same spelling is one entry, read the gcloud way.
+        if google.application_credentials.as_ref() != Some(path) {
+            chain.push((path.clone(), Origin::WellKnown));
+        }
+    }
+    chain
+}
+
+/// One service account a metadata server serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataAccount {
+    /// Its email.
+    pub email: String,
+    /// The scopes the machine grants it.
+    pub scopes: Vec<String>,
+}
+
+/// What a metadata server said about its machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataMachine {
+    /// `host[:port]`.
+    pub host: String,
+    /// Its project.
+    pub project: Option<String>,
+    /// Its zone.
+    pub zone: Option<String>,
+    /// Its service accounts, `default` first.
+    pub accounts: Vec<MetadataAccount>,
+}
+
+/// The metadata server's service accounts as credentials: the default one
+/// is the chain's last step, active when no file comes before it.
+pub fn metadata_credentials(google: &GoogleEnv, machine: &MetadataMachine) -> Vec<Credential> {
+    let shadowed_by = winner(&chain_files(google));
+    let host = &machine.host;
+    // Its tokens are Google's: Google's tokeninfo can inspect them, but
+    // only a real metadata server's (a test's loopback one is not Google).
+    let google_side = crate::model::is_metadata_host(host);
+    machine
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(i, account)| {
+            let default = i == 0;
+            let name = if default { "default" } else { account.email.as_str() };
+            let mut details = vec![
+                "the metadata server hands out the same token until about 5 minutes before it expires, then a new one"
+                    .to_string(),
+            ];
+            if let Some(zone) = &machine.zone {
+                details.insert(0, format!("zone {zone}"));
+            }
+            Credential {
+                id: CredentialId(format!("metadata://{host}/{}", account.email)),
+                platform: Platform::Gcp,
+                kind: Kind::MetadataServer,
+                principal: account.email.clone(),
+                provenance: Provenance {
+                    source: format!("metadata server {host}"),
+                    profile: if default {
+                        "metadata".to_string()
+                    } else {
+                        format!("metadata:{}", account.email.split('@').next().unwrap_or(""))
+                    },
+                    via: None,
+                    trusted_overrides: Vec::new(),
+                },
+                scopes: account.scopes.clone(),
+                audience: None,
+                endpoints: Endpoints {
+                    token: format!(
+                        "http://{host}/computeMetadata/v1/instance/service-accounts/{name}/token"
+                    ),
+                    tokeninfo: google_side
+                        .then(|| "https://oauth2.googleapis.com/tokeninfo".to_string()),
+                    revoke: None,
+                    jwks: google_side
+                        .then(|| "https://www.googleapis.com/oauth2/v3/certs".to_string()),
+                },
+                material: Material::GoogleMetadata {
+                    host: host.clone(),
+                    account: name.to_string(),
+                },
+                context: Context {
+                    project: google.explicit_project.clone().or(machine.project.clone()),
+                    quota_project: None,
+                    adc: default.then(|| AdcPlace {
+                        active: shadowed_by.is_none(),
+                        shadowed_by: shadowed_by.clone(),
+                    }),
+                    gcloud: None,
+                    details,
+                },
+                cached: Vec::new(),
+            }
+        })
+        .collect()
 }
 
 /// Lower-case hex SHA-256, as gcloud keys an account-less refresh token.

@@ -19,6 +19,10 @@ pub struct GoogleEnv {
     /// `GOOGLE_CLOUD_PROJECT`, else `GCLOUD_PROJECT`, read as it reads
     /// them (a set but empty `GOOGLE_CLOUD_PROJECT` hides the other).
     pub explicit_project: Option<String>,
+    /// The metadata server to ask (`host[:port]`): `GCE_METADATA_HOST`
+    /// (or the older `GCE_METADATA_ROOT`), else the link-local address on a
+    /// machine that is Google's. Asked by the engine, never while reading files.
+    pub metadata_host: Option<String>,
 }
 
 /// Where to look.
@@ -63,6 +67,13 @@ impl DiscoveryConfig {
                 .or_else(|| raw("GCLOUD_PROJECT"))
                 .filter(|p| !p.is_empty()),
             application_credentials: application_credentials.clone(),
+            metadata_host: env("GCE_METADATA_HOST")
+                .or_else(|| env("GCE_METADATA_ROOT"))
+                .or_else(|| {
+                    let skip = env("NO_GCE_CHECK").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+                    (!skip && on_google_machine(&env))
+                        .then(|| crate::model::address::METADATA_HOSTS[0].to_string())
+                }),
         };
         let mut config = Self {
             profiles_file,
@@ -130,6 +141,15 @@ impl DiscoveryConfig {
         }
         error
     }
+}
+
+/// True on a Google VM (DMI product name `Google…`, as google-auth checks
+/// on Linux) or in Cloud Run (its `K_SERVICE` or `CLOUD_RUN_JOB`), where a
+/// metadata server answers.
+fn on_google_machine(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    let dmi = crate::files::read_text(Path::new("/sys/class/dmi/id/product_name"))
+        .is_ok_and(|name| name.trim_start().starts_with("Google"));
+    dmi || env("K_SERVICE").is_some() || env("CLOUD_RUN_JOB").is_some()
 }
 
 /// True when a file, folder or link (even a broken one) is at `path`.

@@ -244,6 +244,7 @@ impl App {
                 rows,
                 source_errors,
                 skipped,
+                ..
             } => {
                 self.rows = rows;
                 self.source_errors = source_errors;

@@ -137,6 +137,7 @@ pub fn app() -> App {
         rows: rows(),
         source_errors: vec![],
         skipped: vec![],
+        settled: true,
     })));
     app
 }

@@ -1,0 +1,48 @@
+//! The metadata server probe: a network job (never part of reading files)
+//! that asks the machine's metadata server for its service accounts,
+//! project and zone, with a short deadline so a laptop never waits on it.
+
+use crate::model::ProviderError;
+use crate::net::Http;
+use crate::providers::metadata;
+use crate::sources::adc::{MetadataAccount, MetadataMachine};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How long the whole probe may take.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A finished probe.
+#[derive(Debug)]
+pub struct Probed {
+    /// The host asked.
+    pub host: String,
+    /// What it said, or why not.
+    pub result: Result<MetadataMachine, ProviderError>,
+}
+
+/// Probes `host` on a task; the answer arrives on `done`.
+pub fn spawn(http: Http, host: String, done: mpsc::UnboundedSender<Probed>) {
+    tokio::spawn(async move {
+        let result = match tokio::time::timeout(PROBE_TIMEOUT, metadata::probe(&http, &host)).await
+        {
+            Ok(Ok(facts)) => Ok(MetadataMachine {
+                host: facts.host,
+                project: facts.project,
+                zone: facts.zone,
+                accounts: facts
+                    .accounts
+                    .into_iter()
+                    .map(|a| MetadataAccount {
+                        email: a.email,
+                        scopes: a.scopes,
+                    })
+                    .collect(),
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(ProviderError::Timeout { host: host.clone() }),
+        };
+        // The engine has stopped only when the UI has quit.
+        let _ = done.send(Probed { host, result });
+    });
+}
