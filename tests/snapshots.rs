@@ -237,3 +237,46 @@ fn cells_take_the_slot_their_meaning_says() {
     assert_eq!(slot_at("sha256:", "token sha256:"), "secret.fingerprint");
     assert_eq!(slot_at("r refresh", "q quit"), "chrome.key");
 }
+
+#[test]
+fn a_selected_gcloud_account_shows_its_adc_place_and_its_cached_id_token() {
+    use tokentop::model::{TokenRole, TokenView};
+    let mut rows = fixtures::rows();
+    let row = rows
+        .iter_mut()
+        .find(|r| r.profile == "old-adc")
+        .expect("fixture row");
+    row.profile = "gcloud:default".into();
+    row.active_adc = true;
+    row.gcloud_account = Some("me@acme.example".into());
+    row.gcloud_configurations = vec!["default".into(), "ci".into()];
+    row.gcloud_active = true;
+    row.project = Some("acme-dev".into());
+    row.details = vec!["configuration default (active), project acme-dev".into()];
+    row.tokens = vec![TokenView {
+        role: TokenRole::Id,
+        fingerprint: "sha256:1d70cafe".into(),
+        issued_at: None,
+        expires_at: row.expires_at,
+        scopes: vec![],
+        audience: Some("32555940559.apps.googleusercontent.com".into()),
+        parent: None,
+        found_in: Some("~/.config/gcloud/access_tokens.db".into()),
+    }];
+    let id = row.id.clone();
+    let mut app = fixtures::app();
+    app.update(Event::Engine(Box::new(Update::Snapshot {
+        rows,
+        source_errors: vec![],
+        skipped: vec![],
+        settled: true,
+    })));
+    while app.selected_row().map(|r| &r.id) != Some(&id) {
+        press(&mut app, 'j');
+    }
+    let terminal = render(&app, "default", 80, 24);
+    let screen = format!("{}", terminal.backend());
+    assert!(screen.contains("ADC active"), "{screen}");
+    assert!(screen.contains("id token sha256:1d70cafe"), "{screen}");
+    insta::assert_snapshot!("table_80x24_gcloud_account_selected", terminal.backend());
+}

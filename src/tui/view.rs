@@ -15,10 +15,26 @@ use ratatui::widgets::Paragraph;
 /// Draws everything.
 pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
-    let detail = match area.height {
+    let least = match area.height {
         0..10 => 0,
         10..18 => 2,
         _ => 3,
+    };
+    // Room the table does not need goes to the selected row's details.
+    let wanted = app.selected_row().map_or(0, |row| {
+        let lines = if row.error.is_some() {
+            3
+        } else {
+            1 + table::detail_lines(row).len()
+        };
+        u16::try_from(lines).unwrap_or(u16::MAX)
+    });
+    let rows = u16::try_from(app.rows.len()).unwrap_or(u16::MAX);
+    let spare = area.height.saturating_sub(3 + 1 + rows);
+    let detail = if least == 0 {
+        0
+    } else {
+        wanted.min(spare).max(least)
     };
     let [head, body, selected, status, hints] = Layout::vertical([
         Constraint::Length(1),

@@ -7,7 +7,6 @@ use crate::tui::theme::Theme;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
     Cell, HighlightSpacing, Paragraph, Row as TableRow, Table, TableState, Wrap,
@@ -207,7 +206,9 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-/// Two lines about the selected row: where it came from, its token, its error.
+/// Lines about the selected row, as many as fit: where it came from and
+/// its token; its error (which wraps into the lines below); else its place
+/// in ADC and gcloud, its other tokens, the facts of its kind, its scopes.
 pub fn render_selected(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(row) = app.selected_row() else {
         return;
@@ -228,8 +229,10 @@ pub fn render_selected(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) 
     if let Some(exp) = row.expires_at {
         first.insert(2, Span::raw(format!("exp {} ", exp.format("%H:%M:%SZ"))));
     }
-    let second = match &row.error {
-        Some(e) => Line::from(vec![
+    let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(first)), top);
+    if let Some(e) = &row.error {
+        let error = Line::from(vec![
             Span::styled("! ", theme.slot("state.error")),
             Span::styled(e.to_string(), theme.slot("state.error")),
             Span::raw(if row.fingerprint.is_some() && row.status == Status::Live {
@@ -237,20 +240,73 @@ pub fn render_selected(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) 
             } else {
                 ""
             }),
-        ]),
-        None => Line::from(Span::styled(
-            format!(
-                "scopes {}  aud {}",
-                abbreviate_scopes(&row.scopes),
-                row.audience.as_deref().unwrap_or("-")
-            ),
-            Style::default(),
-        )),
-    };
-    // The first line is cut at the edge; an error wraps into the lines below.
-    let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
-    frame.render_widget(Paragraph::new(Line::from(first)), top);
-    frame.render_widget(Paragraph::new(second).wrap(Wrap { trim: true }), rest);
+        ]);
+        frame.render_widget(Paragraph::new(error).wrap(Wrap { trim: true }), rest);
+        return;
+    }
+    let lines: Vec<Line> = detail_lines(row)
+        .into_iter()
+        .map(|(head, text)| Line::from(vec![Span::styled(head, label), Span::raw(text)]))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), rest);
+}
+
+/// The selected row's facts, most telling first: its place in ADC and
+/// gcloud, its project, its other tokens, its kind's facts, its scopes.
+pub fn detail_lines(row: &Row) -> Vec<(String, String)> {
+    let mut lines = Vec::new();
+    let mut place = Vec::new();
+    if row.active_adc {
+        place.push("ADC active: google-auth's default() picks it".to_string());
+    }
+    if let Some(by) = &row.shadowed_by {
+        place.push(format!("ADC shadowed by {by}"));
+    }
+    if let Some(project) = &row.project {
+        place.push(format!("project {project}"));
+    }
+    if let Some(quota) = &row.quota_project {
+        place.push(format!("quota project {quota}"));
+    }
+    if !place.is_empty() {
+        lines.push((String::new(), place.join(" · ")));
+    }
+    if let Some(account) = &row.gcloud_account {
+        let active = if row.gcloud_active { "active; " } else { "" };
+        let configs = match row.gcloud_configurations.as_slice() {
+            [] => "no configuration uses it".to_string(),
+            names => format!("configurations {}", names.join(", ")),
+        };
+        lines.push(("gcloud ".into(), format!("{account}: {active}{configs}")));
+    }
+    for token in &row.tokens {
+        if Some(&token.fingerprint) == row.fingerprint.as_ref() && token.found_in.is_none() {
+            continue;
+        }
+        let exp = token
+            .expires_at
+            .map(|t| format!(" exp {}", t.format("%Y-%m-%d %H:%M:%SZ")))
+            .unwrap_or_default();
+        let cache = token
+            .found_in
+            .as_deref()
+            .map(|f| format!(" (cached in {f})"))
+            .unwrap_or_default();
+        lines.push((
+            format!("{} token ", token.role.label()),
+            format!("{}{exp}{cache}", token.fingerprint),
+        ));
+    }
+    lines.extend(row.details.iter().map(|d| (String::new(), d.clone())));
+    lines.push((
+        "scopes ".into(),
+        format!(
+            "{}  aud {}",
+            abbreviate_scopes(&row.scopes),
+            row.audience.as_deref().unwrap_or("-")
+        ),
+    ));
+    lines
 }
 
 #[cfg(test)]
