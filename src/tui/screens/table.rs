@@ -231,24 +231,38 @@ pub fn render_selected(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) 
     }
     let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(first)), top);
-    if let Some(e) = &row.error {
-        let error = Line::from(vec![
-            Span::styled("! ", theme.slot("state.error")),
-            Span::styled(e.to_string(), theme.slot("state.error")),
-            Span::raw(if row.fingerprint.is_some() && row.status == Status::Live {
-                " (last good token kept)"
-            } else {
-                ""
-            }),
-        ]);
-        frame.render_widget(Paragraph::new(error).wrap(Wrap { trim: true }), rest);
-        return;
-    }
     let lines: Vec<Line> = detail_lines(row)
         .into_iter()
         .map(|(head, text)| Line::from(vec![Span::styled(head, label), Span::raw(text)]))
         .collect();
-    frame.render_widget(Paragraph::new(lines), rest);
+    let Some(e) = &row.error else {
+        frame.render_widget(Paragraph::new(lines), rest);
+        return;
+    };
+    let error = Line::from(vec![
+        Span::styled("! ", theme.slot("state.error")),
+        Span::styled(e.to_string(), theme.slot("state.error")),
+        Span::raw(if row.fingerprint.is_some() && row.status == Status::Live {
+            " (last good token kept)"
+        } else {
+            ""
+        }),
+    ]);
+    // The error first, wrapped into two lines at most when details follow.
+    let error_height = if rest.height > 2 { 2 } else { rest.height };
+    let [error_area, below] =
+        Layout::vertical([Constraint::Length(error_height), Constraint::Min(0)]).areas(rest);
+    let needed = error.width().div_ceil(usize::from(error_area.width.max(1)));
+    let used = u16::try_from(needed)
+        .unwrap_or(u16::MAX)
+        .min(error_area.height);
+    frame.render_widget(Paragraph::new(error).wrap(Wrap { trim: true }), error_area);
+    let below = Rect {
+        y: error_area.y + used,
+        height: below.height + error_area.height - used,
+        ..below
+    };
+    frame.render_widget(Paragraph::new(lines), below);
 }
 
 /// The selected row's facts, most telling first: its place in ADC and
