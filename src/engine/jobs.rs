@@ -2,7 +2,9 @@
 //! of what it needs and returns a value; none touches the store.
 
 use crate::inspect::{discovery, jwks::JwksCache, jwt};
-use crate::model::{Clock, Credential, DecodeReport, DecodedBody, SignatureCheck, Token};
+use crate::model::{
+    Clock, Credential, DecodeReport, DecodedBody, SignatureCheck, Token, TokenRole,
+};
 use crate::net::Http;
 use crate::providers;
 use std::sync::Arc;
@@ -166,8 +168,25 @@ pub struct Resources {
 
 /// Refreshes a credential; the time is read when the job gets its turn,
 /// not when it was queued.
+///
+/// A credential that does not say whom it belongs to (a user ADC file
+/// without `account`) learns it from the new ID token's `email`, or, when
+/// none came, from tokeninfo about the access token.
 pub async fn refresh(res: Resources, cred: Credential, clock: Arc<dyn Clock>) -> Outcome {
-    Outcome::Refreshed(providers::refresh(&res.http, &cred, clock.now()).await)
+    let mut result = providers::refresh(&res.http, &cred, clock.now()).await;
+    if let Ok(tokens) = &mut result
+        && cred.principal.is_empty()
+        && !tokens.iter().any(|t| t.role == TokenRole::Id)
+        && let Some(url) = &cred.endpoints.tokeninfo
+        && let Some(access) = tokens.iter_mut().find(|t| t.role == TokenRole::Access)
+        && let Ok(info) = providers::google::tokeninfo(&res.http, url, access).await
+    {
+        access.principal = info
+            .get("email")
+            .and_then(|e| e.as_str())
+            .map(str::to_string);
+    }
+    Outcome::Refreshed(result)
 }
 
 /// Revokes the token, then asks tokeninfo whether the issuer still accepts it.

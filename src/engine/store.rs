@@ -50,9 +50,12 @@ impl Entry {
             self.tokens.retain(|t| {
                 t.role != token.role && !t.parent.as_ref().is_some_and(|p| replaced.contains(p))
             });
-            if token.role == TokenRole::Id
-                && let Some(email) = claim(&token, "email")
-            {
+            let said = token.principal.clone().or_else(|| {
+                (token.role == TokenRole::Id)
+                    .then(|| claim(&token, "email"))
+                    .flatten()
+            });
+            if let Some(email) = said {
                 // The issuer's text: never a quote of the credential's secrets.
                 let held = crate::providers::scrub::Sent::held_by(&self.credential.material);
                 self.learned_principal = Some(held.scrub(&email));

@@ -53,6 +53,8 @@ pub struct Token {
     pub parent: Option<String>,
     /// The cache it was found in, when another tool obtained it (gcloud).
     pub found_in: Option<String>,
+    /// Whom the issuer says it belongs to (tokeninfo's `email`), when asked.
+    pub principal: Option<String>,
 }
 
 impl Token {
@@ -67,6 +69,7 @@ impl Token {
             audience: None,
             parent: None,
             found_in: None,
+            principal: None,
         }
     }
 }

@@ -51,6 +51,7 @@ impl GcloudState {
             audience: None,
             parent: None,
             found_in: found_in.clone(),
+            principal: None,
         };
         let mut tokens = Vec::new();
         tokens.extend(
