@@ -9,14 +9,25 @@ mod listing;
 use listing::list;
 use tokentop::emulator::{Emulator, EmulatorOptions, GoogleUserSpec};
 
-async fn user_file(emulator: &Emulator, scopes: &[&str]) -> serde_json::Value {
+/// An emulator with one user granted `scopes`, and a home holding that
+/// user's file, written without `account`, as `name`.
+async fn user_without_account(
+    scopes: &[&str],
+    name: &str,
+) -> (Emulator, tempfile::TempDir, std::path::PathBuf) {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
     let mut file = emulator.add_google_user(GoogleUserSpec {
         email: "dana@example.com".into(),
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
         access_token_lifetime: std::time::Duration::from_secs(3600),
     });
     file.as_object_mut().expect("object").remove("account");
-    file
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = home.path().join(name);
+    std::fs::write(&path, file.to_string()).expect("write");
+    (emulator, home, path)
 }
 
 fn only_credential(stdout: &str) -> serde_json::Value {
@@ -26,21 +37,15 @@ fn only_credential(stdout: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn the_id_token_names_the_account() {
-    let emulator = Emulator::start(EmulatorOptions::default())
-        .await
-        .expect("emulator");
-    let home = tempfile::tempdir().expect("tempdir");
-    let file = user_file(
-        &emulator,
+    let (emulator, home, path) = user_without_account(
         &[
             "openid",
             "https://www.googleapis.com/auth/userinfo.email",
             "https://www.googleapis.com/auth/cloud-platform",
         ],
+        "adc.json",
     )
     .await;
-    let path = home.path().join("adc.json");
-    std::fs::write(&path, file.to_string()).expect("write");
     let path = path.display().to_string();
     let before = list(
         home.path(),
@@ -74,20 +79,15 @@ async fn the_id_token_names_the_account() {
 
 #[tokio::test]
 async fn tokeninfo_names_the_account_when_no_id_token_came() {
-    let emulator = Emulator::start(EmulatorOptions::default())
-        .await
-        .expect("emulator");
-    let home = tempfile::tempdir().expect("tempdir");
     // tokeninfo tells the email only of a token with the email scope.
-    let file = user_file(
-        &emulator,
+    let (emulator, home, _) = user_without_account(
         &[
             "https://www.googleapis.com/auth/userinfo.email",
             "https://www.googleapis.com/auth/cloud-platform",
         ],
+        "user.json",
     )
     .await;
-    std::fs::write(home.path().join("user.json"), file.to_string()).expect("write");
     let profiles = home.path().join("profiles.toml");
     std::fs::write(
         &profiles,

@@ -2,10 +2,9 @@
 //! that asks the machine's metadata server for its service accounts,
 //! project and zone, with a short deadline so a laptop never waits on it.
 
-use crate::model::ProviderError;
+use crate::model::{MetadataMachine, ProviderError};
 use crate::net::Http;
 use crate::providers::metadata;
-use crate::sources::adc::{MetadataAccount, MetadataMachine};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -26,20 +25,7 @@ pub fn spawn(http: Http, host: String, done: mpsc::UnboundedSender<Probed>) {
     tokio::spawn(async move {
         let result = match tokio::time::timeout(PROBE_TIMEOUT, metadata::probe(&http, &host)).await
         {
-            Ok(Ok(facts)) => Ok(MetadataMachine {
-                host: facts.host,
-                project: facts.project,
-                zone: facts.zone,
-                accounts: facts
-                    .accounts
-                    .into_iter()
-                    .map(|a| MetadataAccount {
-                        email: a.email,
-                        scopes: a.scopes,
-                    })
-                    .collect(),
-            }),
-            Ok(Err(e)) => Err(e),
+            Ok(answer) => answer,
             Err(_) => Err(ProviderError::Timeout { host: host.clone() }),
         };
         // The engine has stopped only when the UI has quit.

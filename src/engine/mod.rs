@@ -181,7 +181,7 @@ struct Engine {
     /// A metadata server probe is under way.
     probing: bool,
     /// What the metadata server said, once it has.
-    machine: Option<sources::adc::MetadataMachine>,
+    machine: Option<crate::model::MetadataMachine>,
     /// Why the metadata server could not be asked, for the notes.
     machine_note: Option<String>,
 }

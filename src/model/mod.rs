@@ -5,6 +5,7 @@ pub mod clock;
 pub mod credential;
 pub mod decoded;
 pub mod failure;
+pub mod machine;
 pub mod material;
 pub mod row;
 pub mod secret;
@@ -20,6 +21,7 @@ pub use credential::{
 };
 pub use decoded::{DecodeReport, DecodedBody, SignatureCheck};
 pub use failure::{Problem, ProviderError, Unreachable};
+pub use machine::{MetadataAccount, MetadataMachine};
 pub use material::{Material, SubjectSource};
 pub use row::{Row, Status, TokenView};
 pub use secret::Secret;

@@ -2,64 +2,58 @@
 //! authentication, `scope=all-apis` by default (wire.md §3.4).
 
 use super::ProviderError;
-use super::family::{Family, Pending};
+use super::family::{Grant, Pending};
 use super::grant::{self, ClientAuth, post_form};
 use crate::model::{Capabilities, Credential, Material, Token};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
 
 /// Databricks OAuth service principals.
-pub struct M2m;
+pub static M2M: Grant = Grant {
+    refresh: client_credentials,
+    capabilities: m2m_capabilities,
+};
 
-impl Family for M2m {
-    fn capabilities(&self, cred: &Credential) -> Capabilities {
-        Capabilities {
-            refresh_blocked: None,
-            // Databricks documents no revocation endpoint (wire.md §4.2).
-            revoke_blocked: cred.endpoints.revoke.is_none().then_some(
-                "Databricks has no token revocation endpoint: it stays valid until it expires",
-            ),
-        }
-    }
-
-    fn refresh<'a>(
-        &'a self,
-        http: &'a Http,
-        cred: &'a Credential,
-        now: DateTime<Utc>,
-    ) -> Pending<'a, Vec<Token>> {
-        Box::pin(client_credentials(http, cred, now))
+/// Databricks documents no revocation endpoint (wire.md §4.2).
+fn m2m_capabilities(cred: &Credential) -> Capabilities {
+    Capabilities {
+        refresh_blocked: None,
+        revoke_blocked: cred.endpoints.revoke.is_none().then_some(
+            "Databricks has no token revocation endpoint: it stays valid until it expires",
+        ),
     }
 }
 
 /// Obtains an access token (an RS256 `at+jwt`) for a service principal.
-pub async fn client_credentials(
-    http: &Http,
-    cred: &Credential,
+pub fn client_credentials<'a>(
+    http: &'a Http,
+    cred: &'a Credential,
     now: DateTime<Utc>,
-) -> Result<Vec<Token>, ProviderError> {
-    let Material::DatabricksM2m {
-        client_id,
-        client_secret,
-    } = &cred.material
-    else {
-        return Err(ProviderError::config(
-            &cred.id.0,
-            "not a Databricks M2M credential",
-        ));
-    };
-    let endpoint = cred.endpoints.token.as_str();
-    let scope = cred.scopes.join(" ");
-    let mut form = vec![("grant_type", "client_credentials")];
-    if !scope.is_empty() {
-        form.push(("scope", &scope));
-    }
-    let answer = post_form(
-        http,
-        endpoint,
-        &form,
-        ClientAuth::Basic(client_id, client_secret),
-    )
-    .await?;
-    grant::tokens(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
+) -> Pending<'a, Vec<Token>> {
+    Box::pin(async move {
+        let Material::DatabricksM2m {
+            client_id,
+            client_secret,
+        } = &cred.material
+        else {
+            return Err(ProviderError::config(
+                &cred.id.0,
+                "not a Databricks M2M credential",
+            ));
+        };
+        let endpoint = cred.endpoints.token.as_str();
+        let scope = cred.scopes.join(" ");
+        let mut form = vec![("grant_type", "client_credentials")];
+        if !scope.is_empty() {
+            form.push(("scope", &scope));
+        }
+        let answer = post_form(
+            http,
+            endpoint,
+            &form,
+            ClientAuth::Basic(client_id, client_secret),
+        )
+        .await?;
+        grant::tokens(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
+    })
 }

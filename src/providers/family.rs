@@ -48,6 +48,33 @@ pub trait Family: Sync {
     }
 }
 
+/// How a family refreshes.
+pub type Refresh = for<'a> fn(&'a Http, &'a Credential, DateTime<Utc>) -> Pending<'a, Vec<Token>>;
+
+/// A family given as data: its refresh and its capabilities; revoke is
+/// RFC 7009 at the credential's endpoint.
+pub struct Grant {
+    /// Obtains new tokens.
+    pub refresh: Refresh,
+    /// What it can do with a credential, and why not.
+    pub capabilities: fn(&Credential) -> Capabilities,
+}
+
+impl Family for Grant {
+    fn capabilities(&self, cred: &Credential) -> Capabilities {
+        (self.capabilities)(cred)
+    }
+
+    fn refresh<'a>(
+        &'a self,
+        http: &'a Http,
+        cred: &'a Credential,
+        now: DateTime<Utc>,
+    ) -> Pending<'a, Vec<Token>> {
+        (self.refresh)(http, cred, now)
+    }
+}
+
 /// A family whose refresh tokentop does not do yet: shown, inspected and
 /// revoked like the others, refreshed by its own tools.
 pub struct NotYet(pub &'static str);
@@ -86,10 +113,10 @@ pub fn default_capabilities(cred: &Credential) -> Capabilities {
 /// The family of a credential: the one place that matches on its material.
 pub fn family(cred: &Credential) -> &'static dyn Family {
     match &cred.material {
-        Material::GoogleUser { .. } => &google::User,
-        Material::GoogleServiceAccount { .. } => &google::ServiceAccount,
-        Material::GoogleMetadata { .. } => &metadata::MetadataServer,
-        Material::DatabricksM2m { .. } => &databricks::M2m,
+        Material::GoogleUser { .. } => &google::USER,
+        Material::GoogleServiceAccount { .. } => &google::SERVICE_ACCOUNT,
+        Material::GoogleMetadata { .. } => &metadata::METADATA_SERVER,
+        Material::DatabricksM2m { .. } => &databricks::M2M,
         Material::GoogleImpersonated { .. } => &NotYet(
             "tokentop does not refresh impersonated credentials yet; gcloud and google-auth do",
         ),

@@ -2,7 +2,7 @@
 //! tokeninfo and revocation (wire.md §2.1–2.4).
 
 use super::ProviderError;
-use super::family::{Family, Pending, default_capabilities};
+use super::family::{Grant, Pending, default_capabilities};
 use super::grant::{self, ClientAuth, post_form};
 use crate::model::{Capabilities, Credential, Material, Secret, Token, TokenRole};
 use crate::net::Http;
@@ -13,74 +13,61 @@ use serde::Serialize;
 pub const ASSERTION_AUDIENCE: &str = "https://oauth2.googleapis.com/token";
 
 /// Google users (`authorized_user`, gcloud's user accounts).
-pub struct User;
-
-impl Family for User {
-    fn refresh<'a>(
-        &'a self,
-        http: &'a Http,
-        cred: &'a Credential,
-        now: DateTime<Utc>,
-    ) -> Pending<'a, Vec<Token>> {
-        Box::pin(refresh_user(http, cred, now))
-    }
-}
+pub static USER: Grant = Grant {
+    refresh: refresh_user,
+    capabilities: default_capabilities,
+};
 
 /// Google service-account keys: access tokens, or ID tokens for an audience.
-pub struct ServiceAccount;
+pub static SERVICE_ACCOUNT: Grant = Grant {
+    refresh: jwt_bearer,
+    capabilities: service_account_capabilities,
+};
 
-impl Family for ServiceAccount {
-    fn capabilities(&self, cred: &Credential) -> Capabilities {
-        Capabilities {
-            revoke_blocked: match cred.audience {
-                Some(_) => Some("ID tokens cannot be revoked: it stays valid until it expires"),
-                None => default_capabilities(cred).revoke_blocked,
-            },
-            ..default_capabilities(cred)
-        }
-    }
-
-    fn refresh<'a>(
-        &'a self,
-        http: &'a Http,
-        cred: &'a Credential,
-        now: DateTime<Utc>,
-    ) -> Pending<'a, Vec<Token>> {
-        Box::pin(jwt_bearer(http, cred, now))
+/// A key minting ID tokens cannot revoke them.
+fn service_account_capabilities(cred: &Credential) -> Capabilities {
+    Capabilities {
+        revoke_blocked: match cred.audience {
+            Some(_) => Some("ID tokens cannot be revoked: it stays valid until it expires"),
+            None => default_capabilities(cred).revoke_blocked,
+        },
+        ..default_capabilities(cred)
     }
 }
 
 /// `authorized_user`: `grant_type=refresh_token`, client credentials in the body
 /// as google-auth sends them.
-pub async fn refresh_user(
-    http: &Http,
-    cred: &Credential,
+pub fn refresh_user<'a>(
+    http: &'a Http,
+    cred: &'a Credential,
     now: DateTime<Utc>,
-) -> Result<Vec<Token>, ProviderError> {
-    let Material::GoogleUser {
-        client_id,
-        client_secret,
-        refresh_token,
-    } = &cred.material
-    else {
-        return Err(ProviderError::config(
-            &cred.id.0,
-            "not a Google user credential",
-        ));
-    };
-    let endpoint = cred.endpoints.token.as_str();
-    let form = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh_token.expose()),
-    ];
-    let answer = post_form(
-        http,
-        endpoint,
-        &form,
-        ClientAuth::InBody(client_id, client_secret),
-    )
-    .await?;
-    grant::tokens(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
+) -> Pending<'a, Vec<Token>> {
+    Box::pin(async move {
+        let Material::GoogleUser {
+            client_id,
+            client_secret,
+            refresh_token,
+        } = &cred.material
+        else {
+            return Err(ProviderError::config(
+                &cred.id.0,
+                "not a Google user credential",
+            ));
+        };
+        let endpoint = cred.endpoints.token.as_str();
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose()),
+        ];
+        let answer = post_form(
+            http,
+            endpoint,
+            &form,
+            ClientAuth::InBody(client_id, client_secret),
+        )
+        .await?;
+        grant::tokens(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
+    })
 }
 
 #[derive(Serialize)]
@@ -97,49 +84,51 @@ struct AssertionClaims<'a> {
 
 /// `service_account`: a signed assertion (RFC 7523) for an access token, or for
 /// an ID token when the profile names an audience (Cloud Run).
-pub async fn jwt_bearer(
-    http: &Http,
-    cred: &Credential,
+pub fn jwt_bearer<'a>(
+    http: &'a Http,
+    cred: &'a Credential,
     now: DateTime<Utc>,
-) -> Result<Vec<Token>, ProviderError> {
-    let Material::GoogleServiceAccount {
-        client_email,
-        private_key_id,
-        private_key,
-    } = &cred.material
-    else {
-        return Err(ProviderError::config(
-            &cred.id.0,
-            "not a Google service-account credential",
-        ));
-    };
-    let endpoint = cred.endpoints.token.as_str();
-    let claims = AssertionClaims {
-        iss: client_email,
-        aud: ASSERTION_AUDIENCE,
-        iat: now.timestamp(),
-        exp: now.timestamp() + 3600,
-        scope: cred.audience.is_none().then(|| cred.scopes.join(" ")),
-        target_audience: cred.audience.as_deref(),
-    };
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-    header.kid = Some(private_key_id.clone());
-    let key =
-        jsonwebtoken::EncodingKey::from_rsa_pem(private_key.expose().as_bytes()).map_err(|e| {
-            ProviderError::config(&cred.provenance.source, format!("field `private_key`: {e}"))
-        })?;
-    let assertion = Secret::new(jsonwebtoken::encode(&header, &claims, &key).map_err(|e| {
-        ProviderError::config(
-            &cred.provenance.source,
-            format!("cannot sign the assertion: {e}"),
-        )
-    })?);
-    let form = [
-        ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
-        ("assertion", assertion.expose()),
-    ];
-    let answer = post_form(http, endpoint, &form, ClientAuth::None).await?;
-    grant::tokens(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
+) -> Pending<'a, Vec<Token>> {
+    Box::pin(async move {
+        let Material::GoogleServiceAccount {
+            client_email,
+            private_key_id,
+            private_key,
+        } = &cred.material
+        else {
+            return Err(ProviderError::config(
+                &cred.id.0,
+                "not a Google service-account credential",
+            ));
+        };
+        let endpoint = cred.endpoints.token.as_str();
+        let claims = AssertionClaims {
+            iss: client_email,
+            aud: ASSERTION_AUDIENCE,
+            iat: now.timestamp(),
+            exp: now.timestamp() + 3600,
+            scope: cred.audience.is_none().then(|| cred.scopes.join(" ")),
+            target_audience: cred.audience.as_deref(),
+        };
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some(private_key_id.clone());
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(private_key.expose().as_bytes())
+            .map_err(|e| {
+                ProviderError::config(&cred.provenance.source, format!("field `private_key`: {e}"))
+            })?;
+        let assertion = Secret::new(jsonwebtoken::encode(&header, &claims, &key).map_err(|e| {
+            ProviderError::config(
+                &cred.provenance.source,
+                format!("cannot sign the assertion: {e}"),
+            )
+        })?);
+        let form = [
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("assertion", assertion.expose()),
+        ];
+        let answer = post_form(http, endpoint, &form, ClientAuth::None).await?;
+        grant::tokens(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
+    })
 }
 
 /// Asks tokeninfo about an access or ID token (POSTed in the body, never in a URL).

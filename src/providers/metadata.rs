@@ -4,50 +4,46 @@
 //! answer must carry it back.
 
 use super::ProviderError;
-use super::family::{Family, Pending};
+use super::family::{Grant, Pending};
 use super::grant::{self, Answer};
 use super::scrub::Sent;
-use crate::model::{Capabilities, Credential, Material, Token};
+use crate::model::{Capabilities, Credential, Material, MetadataAccount, MetadataMachine, Token};
 use crate::net::{Http, check_metadata_url};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
 const FLAVOR: &str = "Metadata-Flavor";
 
 /// A metadata server's service account.
-pub struct MetadataServer;
+pub static METADATA_SERVER: Grant = Grant {
+    refresh: token,
+    capabilities: metadata_capabilities,
+};
 
-impl Family for MetadataServer {
-    fn capabilities(&self, _cred: &Credential) -> Capabilities {
-        Capabilities {
-            refresh_blocked: None,
-            revoke_blocked: Some(
-                "the metadata server's token is shared by everything on the machine: revoking it would break them until it rotates",
-            ),
-        }
+/// Its token is everyone's on the machine.
+fn metadata_capabilities(_cred: &Credential) -> Capabilities {
+    Capabilities {
+        refresh_blocked: None,
+        revoke_blocked: Some(
+            "the metadata server's token is shared by everything on the machine: revoking it would break them until it rotates",
+        ),
     }
+}
 
-    fn refresh<'a>(
-        &'a self,
-        http: &'a Http,
-        cred: &'a Credential,
-        now: DateTime<Utc>,
-    ) -> Pending<'a, Vec<Token>> {
-        Box::pin(async move {
-            let Material::GoogleMetadata { host, account } = &cred.material else {
-                return Err(ProviderError::config(&cred.id.0, "not a metadata server"));
-            };
-            let url = format!(
-                "http://{host}/computeMetadata/v1/instance/service-accounts/{account}/token"
-            );
-            let body = get(http, &url).await?;
-            let answer = Answer {
-                body,
-                sent: Sent::default(),
-            };
-            grant::tokens(grant::parse_grant(answer, &url)?, cred, now, &url)
-        })
-    }
+/// The service account's token, as the metadata server hands it out.
+fn token<'a>(http: &'a Http, cred: &'a Credential, now: DateTime<Utc>) -> Pending<'a, Vec<Token>> {
+    Box::pin(async move {
+        let Material::GoogleMetadata { host, account } = &cred.material else {
+            return Err(ProviderError::config(&cred.id.0, "not a metadata server"));
+        };
+        let url =
+            format!("http://{host}/computeMetadata/v1/instance/service-accounts/{account}/token");
+        let body = get(http, &url).await?;
+        let answer = Answer {
+            body,
+            sent: Sent::default(),
+        };
+        grant::tokens(grant::parse_grant(answer, &url)?, cred, now, &url)
+    })
 }
 
 /// GETs a metadata path from `host` and returns the body; an answer
@@ -86,36 +82,10 @@ pub async fn get(http: &Http, url: &str) -> Result<String, ProviderError> {
     Ok(body)
 }
 
-/// One service account as the metadata server lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct MetadataAccount {
-    /// Its email.
-    pub email: String,
-    /// Its aliases (`default`).
-    #[serde(default)]
-    pub aliases: Vec<String>,
-    /// The scopes the VM grants it.
-    #[serde(default)]
-    pub scopes: Vec<String>,
-}
-
-/// What a metadata server says about its machine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetadataFacts {
-    /// `host[:port]` asked.
-    pub host: String,
-    /// The project id.
-    pub project: Option<String>,
-    /// The zone (`projects/N/zones/Z`, shown as `Z`).
-    pub zone: Option<String>,
-    /// Every service account, `default` first.
-    pub accounts: Vec<MetadataAccount>,
-}
-
 /// Asks the metadata server at `host` for its project, zone and service
 /// accounts. The project and zone are facts to show: their absence is not
 /// an error (Cloud Run has no zone).
-pub async fn probe(http: &Http, host: &str) -> Result<MetadataFacts, ProviderError> {
+pub async fn probe(http: &Http, host: &str) -> Result<MetadataMachine, ProviderError> {
     let base = format!("http://{host}/computeMetadata/v1");
     let listing = get(http, &format!("{base}/instance/service-accounts/")).await?;
     let mut names: Vec<String> = listing
@@ -143,7 +113,7 @@ pub async fn probe(http: &Http, host: &str) -> Result<MetadataFacts, ProviderErr
         .ok()
         .and_then(text)
         .map(|z| z.rsplit('/').next().unwrap_or(&z).to_string());
-    Ok(MetadataFacts {
+    Ok(MetadataMachine {
         host: host.to_string(),
         project,
         zone,

@@ -10,7 +10,8 @@ use super::gcloud::GcloudState;
 use super::google_cred::{Placement, google_credential};
 use super::{Discovery, DiscoveryConfig, google_json};
 use crate::model::{
-    AdcPlace, Context, Credential, CredentialId, Endpoints, Kind, Material, Platform, Provenance,
+    AdcPlace, Context, Credential, CredentialId, Endpoints, Kind, Material, MetadataMachine,
+    Platform, Provenance,
 };
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -107,28 +108,6 @@ fn chain_files(google: &GoogleEnv) -> Vec<(PathBuf, Origin)> {
         }
     }
     chain
-}
-
-/// One service account a metadata server serves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetadataAccount {
-    /// Its email.
-    pub email: String,
-    /// The scopes the machine grants it.
-    pub scopes: Vec<String>,
-}
-
-/// What a metadata server said about its machine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetadataMachine {
-    /// `host[:port]`.
-    pub host: String,
-    /// Its project.
-    pub project: Option<String>,
-    /// Its zone.
-    pub zone: Option<String>,
-    /// Its service accounts, `default` first.
-    pub accounts: Vec<MetadataAccount>,
 }
 
 /// The metadata server's service accounts as credentials: the default one

@@ -47,14 +47,9 @@ cleanup() {
 trap cleanup EXIT
 
 # --- Python reference clients ----------------------------------------------
-if [[ ! -x "$venv/bin/python" ]]; then
-    echo "== creating venv $venv"
-    python3 -m venv "$venv"
-fi
-echo "== installing reference clients"
-# pyjwt: google.oauth2.id_token.verify_token needs it for JWK-format certs.
-"$venv/bin/pip" install --quiet --disable-pip-version-check \
-    google-auth==2.62.2 databricks-sdk==0.156.0 requests==2.34.2 pyjwt==2.15.1
+# shellcheck source=tests/reference_venv.sh
+source "$here/../reference_venv.sh"
+reference_venv "$venv"
 
 # --- start the emulator -----------------------------------------------------
 creds="$work/creds"

@@ -34,15 +34,11 @@ if [[ "$1" != --oracle-only ]]; then
 fi
 
 # --- Python reference client --------------------------------------------------
-# Same venv and pins as tests/conformance/run.sh. The homes are committed, so
+# The venv tests/conformance/run.sh uses. The homes are committed, so
 # build.py (and cryptography, which made its test keys) is not needed here.
-if [[ ! -x "$venv/bin/python" ]]; then
-    echo "== creating venv $venv"
-    python3 -m venv "$venv"
-fi
-echo "== installing google-auth"
-"$venv/bin/pip" install --quiet --disable-pip-version-check \
-    google-auth==2.62.2 requests==2.34.2
+# shellcheck source=tests/reference_venv.sh
+source "$here/../reference_venv.sh"
+reference_venv "$venv"
 
 # --- compare -----------------------------------------------------------------------
 # compare.py builds each child's environment from scratch (HOME, PATH and the
