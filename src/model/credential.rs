@@ -98,7 +98,7 @@ impl Kind {
             Kind::ServiceAccountIdToken => "sa-id",
             Kind::Impersonated => "imp",
             Kind::ExternalAccount => "ext",
-            Kind::ExternalAccountUser => "ext-user",
+            Kind::ExternalAccountUser => "extu",
             Kind::MetadataServer => "mds",
             Kind::DatabricksM2m => "m2m",
         }
