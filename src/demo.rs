@@ -7,7 +7,7 @@ use crate::config::UiOptions;
 use crate::emulator::{
     DatabricksSpSpec, Emulator, EmulatorOptions, FaultRule, GoogleUserSpec, ServiceAccountSpec,
 };
-use crate::sources::DiscoveryConfig;
+use crate::sources::{DiscoveryConfig, GoogleEnv};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,8 +25,14 @@ pub async fn run(ui: UiOptions) -> Result<ExitCode, String> {
     let dir = private_tempdir().map_err(|e| format!("temporary folder: {e}"))?;
     let profiles =
         seed(&emulator, dir.path()).map_err(|e| format!("{}: {e}", dir.path().display()))?;
+    // The sample profiles, and the emulator's metadata server as a
+    // Dataproc worker sees its own: never the user's real files.
     let discovery = DiscoveryConfig {
         profiles_file: Some(profiles),
+        google: Some(GoogleEnv {
+            metadata_host: Some(emulator.metadata_host()),
+            ..GoogleEnv::default()
+        }),
         ..DiscoveryConfig::default()
     };
     let journal = Journal::at(dir.path().join("audit.jsonl"));

@@ -76,11 +76,15 @@ fn demo_refresh_decode_and_quit_in_tmux() {
         "lakehouse",
         "lakehouse-batch",
     ];
-    let screen = t.wait_for("five live rows", |s| {
-        let all = profiles.iter().all(|p| ttl_of(s, p).is_some());
+    // And the metadata server's two service accounts, as on a Dataproc worker.
+    let screen = t.wait_for("five live rows and the metadata server's", |s| {
+        let all = profiles
+            .iter()
+            .chain(&["metadata", "metadata:etl-runner"])
+            .all(|p| ttl_of(s, p).is_some());
         (all && selected(s).is_some()).then(|| s.to_string())
     });
-    assert!(screen.contains("5 credentials"), "{screen}");
+    assert!(screen.contains("7 credentials"), "{screen}");
     assert!(
         !screen.contains("real-workspace") && !screen.contains("real-user"),
         "{screen}"

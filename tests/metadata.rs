@@ -206,7 +206,9 @@ async fn a_refresh_says_the_metadata_server_handed_back_its_cached_token_and_rev
             .expect("an update within 20 s")
             .expect("engine running");
         match update {
-            Update::Notice { level, text } if text.contains("the same token came back") => {
+            Update::Notice { level, text }
+                if text.contains("same token") && text.contains("the issuer caches it") =>
+            {
                 assert_eq!(level, Level::Info);
                 assert!(
                     text.contains(default.fingerprint.as_deref().unwrap_or("?")),

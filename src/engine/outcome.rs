@@ -50,9 +50,7 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
                 // Metadata servers and some issuers hand out a cached token.
                 Some(before) if *before == after => Some((
                     Level::Info,
-                    format!(
-                        "{profile}: the same token came back ({after}, valid {valid}): the issuer caches it"
-                    ),
+                    format!("{profile}: same token {after}, valid {valid} (the issuer caches it)"),
                 )),
                 Some(_) => Some((
                     Level::Info,

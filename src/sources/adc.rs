@@ -124,11 +124,13 @@ pub fn metadata_credentials(google: &GoogleEnv, machine: &MetadataMachine) -> Ve
         .enumerate()
         .map(|(i, account)| {
             let default = i == 0;
-            let name = if default { "default" } else { account.email.as_str() };
-            let mut details = vec![
-                "the metadata server hands out the same token until about 5 minutes before it expires, then a new one"
-                    .to_string(),
-            ];
+            let name = if default {
+                "default"
+            } else {
+                account.email.as_str()
+            };
+            let mut details =
+                vec!["the metadata server reuses its token until ~5 min before expiry".to_string()];
             if let Some(zone) = &machine.zone {
                 details.insert(0, format!("zone {zone}"));
             }
