@@ -2,6 +2,7 @@
 //! that turns commands into updates. The UI and CLI see only [`protocol`].
 
 mod dispatch;
+pub mod entry;
 pub mod jobs;
 pub mod metadata_probe;
 pub mod outcome;
@@ -258,38 +259,6 @@ impl Engine {
         tokio::task::spawn_blocking(move || {
             let _ = found.send(sources::discover(&discovery));
         });
-    }
-
-    /// Asks the metadata server, when there is one to ask, on a task.
-    fn probe_metadata(&mut self) {
-        let host = self
-            .config
-            .discovery
-            .google
-            .as_ref()
-            .and_then(|g| g.metadata_host.clone());
-        if let Some(host) = host
-            && !self.probing
-        {
-            self.probing = true;
-            metadata_probe::spawn(self.resources.http.clone(), host, self.probed.clone());
-        }
-    }
-
-    /// Takes in what the metadata server said, then re-reads so its
-    /// accounts join the table in their place in the ADC chain.
-    fn apply_probe(&mut self, answer: metadata_probe::Probed) {
-        self.probing = false;
-        match answer.result {
-            Ok(machine) => {
-                self.machine = Some(machine);
-                self.machine_note = None;
-            }
-            Err(e) => {
-                self.machine_note = Some(format!("metadata server {}: {e}", answer.host));
-            }
-        }
-        self.reload();
     }
 
     /// A read that has not finished in time: the table stays as it is and

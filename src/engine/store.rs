@@ -1,133 +1,10 @@
-//! The credential table: secret material and current tokens, in discovery
-//! order, and the row snapshots made from them.
+//! The credential table: its entries in discovery order, and the row
+//! snapshots made from them.
 
-use crate::model::{
-    Credential, CredentialId, Problem, Row, Status, Token, TokenRole, TokenView, printable_owned,
-};
+pub use super::entry::Entry;
+use crate::model::{Credential, CredentialId, Problem, Row, TokenRole, TokenView, printable_owned};
 use crate::sources::SourceError;
 use std::collections::HashMap;
-
-/// One credential and what the engine knows about it now.
-#[derive(Debug)]
-pub struct Entry {
-    /// The credential as discovered.
-    pub credential: Credential,
-    /// The tokens held: access, ID, and any made from them. The last good
-    /// ones are kept when a refresh fails.
-    pub tokens: Vec<Token>,
-    /// Held, pending or revoked.
-    pub status: Status,
-    /// The last failure.
-    pub error: Option<Problem>,
-    /// The operation in flight, by name.
-    pub busy: Option<&'static str>,
-    /// Why its source can no longer be read (the row shows its last state).
-    pub source_error: Option<String>,
-    /// Who the tokens say the principal is, when the credential did not
-    /// (the `email` of an ID token).
-    pub learned_principal: Option<String>,
-}
-
-impl Entry {
-    /// The token the table shows: the access token, else the ID token
-    /// (a Cloud Run credential holds only that).
-    pub fn token(&self) -> Option<&Token> {
-        [TokenRole::Access, TokenRole::Id]
-            .iter()
-            .find_map(|role| self.tokens.iter().find(|t| t.role == *role))
-    }
-
-    /// Takes in tokens just obtained: each replaces the held token of its
-    /// role, and the tokens made from a replaced one go with it.
-    pub fn take_tokens(&mut self, fresh: Vec<Token>) {
-        for token in fresh {
-            let replaced: Vec<String> = self
-                .tokens
-                .iter()
-                .filter(|t| t.role == token.role)
-                .map(|t| t.value.fingerprint())
-                .collect();
-            self.tokens.retain(|t| {
-                t.role != token.role && !t.parent.as_ref().is_some_and(|p| replaced.contains(p))
-            });
-            let said = token.principal.clone().or_else(|| {
-                (token.role == TokenRole::Id)
-                    .then(|| claim(&token, "email"))
-                    .flatten()
-            });
-            if let Some(email) = said {
-                // The issuer's text: never a quote of the credential's secrets.
-                let held = crate::providers::scrub::Sent::held_by(&self.credential.material);
-                self.learned_principal = Some(held.scrub(&email));
-            }
-            self.tokens.push(token);
-        }
-        self.tokens.sort_by_key(|t| t.role);
-    }
-
-    /// Takes in the tokens another tool cached where they are news: not
-    /// held already, and expiring later than the one held. A JWT's own
-    /// `exp` and `aud` fill what the cache did not say.
-    pub fn take_cached(&mut self, cached: &[Token]) {
-        let news: Vec<Token> = cached
-            .iter()
-            .filter(|c| {
-                self.tokens
-                    .iter()
-                    .find(|t| t.role == c.role)
-                    .is_none_or(|held| held.value != c.value && c.expires_at > held.expires_at)
-            })
-            .map(with_claims)
-            .collect();
-        if !news.is_empty() && self.status == Status::Pending {
-            self.status = Status::Live;
-        }
-        self.take_tokens(news);
-    }
-
-    /// A credential with no token yet.
-    pub fn new(credential: Credential) -> Self {
-        Self {
-            credential,
-            tokens: Vec::new(),
-            status: Status::Pending,
-            error: None,
-            busy: None,
-            source_error: None,
-            learned_principal: None,
-        }
-    }
-}
-
-/// A string claim of a JWT token (unverified: for display only).
-fn claim(token: &Token, name: &str) -> Option<String> {
-    crate::inspect::jwt::peek_claims(token.value.expose())
-        .ok()?
-        .get(name)?
-        .as_str()
-        .map(str::to_string)
-}
-
-/// `token` with its expiry and audience read from its own claims where it
-/// did not come with them.
-fn with_claims(token: &Token) -> Token {
-    let mut token = token.clone();
-    if let Ok(claims) = crate::inspect::jwt::peek_claims(token.value.expose()) {
-        if token.expires_at.is_none() {
-            token.expires_at = claims
-                .get("exp")
-                .and_then(serde_json::Value::as_i64)
-                .and_then(|t| chrono::DateTime::from_timestamp(t, 0));
-        }
-        if token.audience.is_none() {
-            token.audience = claims
-                .get("aud")
-                .and_then(|a| a.as_str())
-                .map(str::to_string);
-        }
-    }
-    token
-}
 
 /// The table.
 #[derive(Debug, Default)]
@@ -319,7 +196,7 @@ impl Store {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::model::{Endpoints, Kind, Material, Platform, Provenance, Secret};
+    use crate::model::{Endpoints, Kind, Material, Platform, Provenance, Secret, Status, Token};
 
     /// A credential from `/d/key.json`, named `profile` in `/d/profiles.toml`.
     pub(in crate::engine) fn credential(profile: &str, secret: &str) -> Credential {
@@ -412,31 +289,6 @@ pub(super) mod tests {
         store.replace(vec![credential("a", "s"), credential("b", "s")], &[]);
         store.replace(vec![], &[profile_error(None)]);
         assert_eq!(store.rows().len(), 2);
-    }
-
-    #[test]
-    fn new_tokens_replace_their_role_and_the_tokens_made_from_the_old_one() {
-        let at = chrono::DateTime::from_timestamp(0, 0).unwrap_or_default();
-        let token = |role, value: &str| Token::obtained(role, Secret::new(value), at);
-        let mut entry = Entry::new(credential("a", "s"));
-        entry.take_tokens(vec![
-            token(TokenRole::Id, "id1"),
-            token(TokenRole::Access, "a1"),
-        ]);
-        let child = Token {
-            parent: Some(Secret::new("a1").fingerprint()),
-            ..token(TokenRole::Downscoped, "d1")
-        };
-        entry.take_tokens(vec![child]);
-        assert_eq!(entry.tokens.len(), 3);
-        assert_eq!(entry.token().map(|t| t.value.expose()), Some("a1"));
-        entry.take_tokens(vec![token(TokenRole::Access, "a2")]);
-        let held: Vec<&str> = entry.tokens.iter().map(|t| t.value.expose()).collect();
-        assert_eq!(
-            held,
-            ["a2", "id1"],
-            "the downscoped child of a1 went with it"
-        );
     }
 
     #[test]
