@@ -68,15 +68,24 @@ impl Entry {
     pub fn take_cached(&mut self, cached: &[Token]) {
         let news: Vec<Token> = cached
             .iter()
+            .map(with_claims)
             .filter(|c| {
                 self.tokens
                     .iter()
                     .find(|t| t.role == c.role)
-                    .is_none_or(|held| held.value != c.value && c.expires_at > held.expires_at)
+                    .is_none_or(|held| {
+                        held.value != c.value
+                            && match (c.expires_at, held.expires_at) {
+                                (Some(new), Some(old)) => new > old,
+                                // Without both expiries, a different token is news.
+                                _ => true,
+                            }
+                    })
             })
-            .map(with_claims)
             .collect();
-        if !news.is_empty() && self.status == Status::Pending {
+        // A new access token is live even where the old one was revoked.
+        let shown_anew = news.iter().any(|t| t.role == TokenRole::Access);
+        if shown_anew || (!news.is_empty() && self.status == Status::Pending) {
             self.status = Status::Live;
         }
         self.take_tokens(news);
@@ -153,6 +162,43 @@ mod tests {
             held,
             ["a2", "id1"],
             "the downscoped child of a1 went with it"
+        );
+    }
+
+    #[test]
+    fn a_cached_token_without_an_expiry_is_news_when_it_differs() {
+        let at = chrono::DateTime::default();
+        let mut entry = Entry::new(super::super::store::tests::credential("a", "s"));
+        let held = Token {
+            expires_at: chrono::DateTime::from_timestamp(2_000, 0),
+            ..Token::obtained(TokenRole::Id, Secret::new("id-old"), at)
+        };
+        entry.take_tokens(vec![held]);
+        entry.status = Status::Revoked;
+        // gcloud caches ID tokens without saying their expiry; this one is
+        // not a JWT, so none can be read from it either.
+        let cached = Token {
+            issued_at: None,
+            ..Token::obtained(TokenRole::Id, Secret::new("id-new"), at)
+        };
+        entry.take_cached(std::slice::from_ref(&cached));
+        assert_eq!(entry.tokens[0].value.expose(), "id-new");
+        assert_eq!(
+            entry.status,
+            Status::Revoked,
+            "an ID token does not revive the row"
+        );
+        entry.take_cached(&[Token {
+            issued_at: None,
+            ..Token::obtained(TokenRole::Access, Secret::new("a-new"), at)
+        }]);
+        assert_eq!(entry.status, Status::Live, "a new access token does");
+        let before = entry.tokens.len();
+        entry.take_cached(&[cached]);
+        assert_eq!(
+            entry.tokens.len(),
+            before,
+            "the same token again is not news"
         );
     }
 }

@@ -274,7 +274,8 @@ impl Engine {
                 DISCOVERY_TIMEOUT.as_secs()
             )],
             skipped: Vec::new(),
-            settled: false,
+            // A read that hangs is given up on: `list` ends on this.
+            settled: !self.probing,
         });
     }
 
