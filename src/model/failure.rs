@@ -89,14 +89,6 @@ impl ProviderError {
     pub fn is_invalid_grant(&self) -> bool {
         self.oauth_error() == Some("invalid_grant")
     }
-
-    /// True when the server was never reached (no network, DNS, TLS, timeout).
-    pub fn is_offline(&self) -> bool {
-        matches!(
-            self,
-            Self::Offline { .. } | Self::Tls { .. } | Self::Timeout { .. }
-        )
-    }
 }
 
 fn unreachable_text(host: &str, why: &Unreachable) -> String {
@@ -229,7 +221,6 @@ mod tests {
             dns.to_string(),
             "offline: cannot resolve oauth2.googleapis.com"
         );
-        assert!(dns.is_offline());
         let dead = ProviderError::Rejected {
             endpoint: "https://oauth2.googleapis.com/token".into(),
             status: 400,

@@ -110,11 +110,34 @@ impl SubjectSource {
     pub fn describe(&self) -> String {
         match self {
             Self::File(path) => format!("file {path}"),
-            Self::Url(url) => format!("url {url}"),
+            Self::Url(url) => format!("url {}", without_secrets(url)),
             Self::Executable(command) => format!("executable `{command}`"),
             Self::Aws => "AWS".into(),
             Self::Certificate => "X.509 certificate".into(),
         }
+    }
+}
+
+/// A URL without what may carry a secret: its user, password, query and
+/// fragment (a CI system's token URL often signs its query).
+fn without_secrets(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) => {
+            let host = parsed.host_str().unwrap_or("");
+            let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+            let hidden = parsed.query().is_some() || !parsed.username().is_empty();
+            format!(
+                "{}://{host}{port}{}{}",
+                parsed.scheme(),
+                parsed.path(),
+                if hidden {
+                    " (query and user hidden)"
+                } else {
+                    ""
+                }
+            )
+        }
+        Err(_) => "(not a valid URL)".to_string(),
     }
 }
 
@@ -175,6 +198,18 @@ impl Material {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_subject_url_is_shown_without_its_user_or_query() {
+        let shown =
+            SubjectSource::Url("https://ci:hunter2@ci.example:8443/oidc?sig=SECRETSIG".into())
+                .describe();
+        assert_eq!(
+            shown,
+            "url https://ci.example:8443/oidc (query and user hidden)"
+        );
+        assert!(!shown.contains("hunter2") && !shown.contains("SECRETSIG"));
+    }
 
     #[test]
     fn map_secrets_reaches_every_secret_in_order() {

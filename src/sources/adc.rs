@@ -35,9 +35,22 @@ pub fn discover(
     config: &DiscoveryConfig,
     found: &mut Discovery,
 ) {
-    let well_known = google.gcloud_dir.as_ref().map(|d| d.join(WELL_KNOWN_FILE));
     let chain = chain_files(google);
     let winner = winner(&chain);
+    // Something at gcloud's path that is not a file: google-auth passes it
+    // over; tokentop says what is wrong with it.
+    if let Some(known) = google.gcloud_dir.as_ref().map(|d| d.join(WELL_KNOWN_FILE)) {
+        let named = google
+            .application_credentials
+            .as_ref()
+            .is_some_and(|p| p.as_os_str() == known.as_os_str());
+        if (named || super::something_at(&known))
+            && !known.is_file()
+            && let Err(e) = google_json::read(&known)
+        {
+            found.errors.push(config.explain(e));
+        }
+    }
     for (i, (path, origin)) in chain.iter().enumerate() {
         let file = match google_json::read(path) {
             Ok(file) => file,
@@ -47,7 +60,7 @@ pub fn discover(
             }
         };
         // The gcloud way: gcloud's project when the file names none.
-        let via_gcloud = *origin == Origin::WellKnown || Some(path) == well_known.as_ref();
+        let via_gcloud = *origin == Origin::WellKnown;
         let own_project = file.project.clone();
         let refresh_token_key = match &file.material {
             Material::GoogleUser { refresh_token, .. } => Some(hex_sha256(refresh_token.expose())),
@@ -73,6 +86,9 @@ pub fn discover(
                 .then(|| gcloud.configs.effective.project.clone())
                 .flatten()
         });
+        if let Some(quota) = &google.quota_project {
+            cred.context.quota_project = Some(quota.clone());
+        }
         cred.context.adc = Some(AdcPlace {
             active: i == 0,
             shadowed_by: (i > 0).then(|| winner.clone()).flatten(),
@@ -93,19 +109,27 @@ fn winner(chain: &[(PathBuf, Origin)]) -> Option<String> {
     })
 }
 
-/// The files of the chain, in google-auth's order.
+/// The files of the chain, in google-auth's order: the variable's file
+/// always (a broken one stops google-auth), gcloud's file only when it is
+/// a file (google-auth passes over anything else there), and the variable
+/// naming gcloud's file, compared as text as google-auth does, read the
+/// gcloud way.
 fn chain_files(google: &GoogleEnv) -> Vec<(PathBuf, Origin)> {
     let well_known = google.gcloud_dir.as_ref().map(|d| d.join(WELL_KNOWN_FILE));
+    let same_text = |a: &PathBuf, b: &PathBuf| a.as_os_str() == b.as_os_str();
     let mut chain: Vec<(PathBuf, Origin)> = Vec::new();
-    if let Some(path) = &google.application_credentials {
-        chain.push((path.clone(), Origin::Variable));
-    }
-    if let Some(path) = well_known.as_ref().filter(|p| super::something_at(p)) {
-        // google-auth compares the variable with the well-known path as
-        // text: the very same spelling is one entry, read the gcloud way.
-        if google.application_credentials.as_ref() != Some(path) {
-            chain.push((path.clone(), Origin::WellKnown));
+    match (&google.application_credentials, &well_known) {
+        (Some(named), Some(known)) if same_text(named, known) => {
+            if known.is_file() {
+                chain.push((known.clone(), Origin::WellKnown));
+            }
+            return chain;
         }
+        (Some(named), _) => chain.push((named.clone(), Origin::Variable)),
+        (None, _) => {}
+    }
+    if let Some(known) = well_known.filter(|p| p.is_file()) {
+        chain.push((known, Origin::WellKnown));
     }
     chain
 }
@@ -167,7 +191,7 @@ pub fn metadata_credentials(google: &GoogleEnv, machine: &MetadataMachine) -> Ve
                 },
                 context: Context {
                     project: google.explicit_project.clone().or(machine.project.clone()),
-                    quota_project: None,
+                    quota_project: google.quota_project.clone(),
                     adc: default.then(|| AdcPlace {
                         active: shadowed_by.is_none(),
                         shadowed_by: shadowed_by.clone(),

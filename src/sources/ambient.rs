@@ -19,6 +19,9 @@ pub struct GoogleEnv {
     /// `GOOGLE_CLOUD_PROJECT`, else `GCLOUD_PROJECT`, read as it reads
     /// them (a set but empty `GOOGLE_CLOUD_PROJECT` hides the other).
     pub explicit_project: Option<String>,
+    /// `GOOGLE_CLOUD_QUOTA_PROJECT`: google-auth bills every ADC credential
+    /// to it over the file's own quota project.
+    pub quota_project: Option<String>,
     /// The metadata server to ask (`host[:port]`): `GCE_METADATA_HOST`
     /// (or the older `GCE_METADATA_ROOT`), else the link-local address on a
     /// machine that is Google's. Asked by the engine, never while reading files.
@@ -67,13 +70,19 @@ impl DiscoveryConfig {
                 .or_else(|| raw("GCLOUD_PROJECT"))
                 .filter(|p| !p.is_empty()),
             application_credentials: application_credentials.clone(),
-            metadata_host: env("GCE_METADATA_HOST")
-                .or_else(|| env("GCE_METADATA_ROOT"))
-                .or_else(|| {
-                    let skip = env("NO_GCE_CHECK").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-                    (!skip && on_google_machine(&env))
-                        .then(|| crate::model::address::METADATA_HOSTS[0].to_string())
-                }),
+            quota_project: env("GOOGLE_CLOUD_QUOTA_PROJECT"),
+            // `NO_GCE_CHECK=true` (exactly) tells google-auth there is no
+            // metadata server, wherever GCE_METADATA_HOST points.
+            metadata_host: (raw("NO_GCE_CHECK").as_deref() != Some("true"))
+                .then(|| {
+                    env("GCE_METADATA_HOST")
+                        .or_else(|| env("GCE_METADATA_ROOT"))
+                        .or_else(|| {
+                            on_google_machine(&env)
+                                .then(|| crate::model::address::METADATA_HOSTS[0].to_string())
+                        })
+                })
+                .flatten(),
         };
         let mut config = Self {
             profiles_file,
@@ -123,8 +132,11 @@ impl DiscoveryConfig {
                 for name in super::gcloud::FILES_READ {
                     files.push(dir.join(name));
                 }
-                folders.push(dir.join("configurations"));
-                folders.push(dir.join("legacy_credentials"));
+                for folder in ["configurations", "legacy_credentials"] {
+                    // The folder itself too, so one created later is seen.
+                    files.push(dir.join(folder));
+                    folders.push(dir.join(folder));
+                }
             }
         }
         (files, folders)

@@ -15,6 +15,9 @@ use std::time::Duration;
 /// the database as locked (the next change to the folder reads it again).
 pub const BUSY_WAIT: Duration = Duration::from_millis(300);
 
+/// The largest gcloud database read: a few accounts take kilobytes.
+pub const MAX_DB_BYTES: u64 = 64 << 20;
+
 /// What gcloud cached for one account.
 #[derive(Debug, Clone, Default)]
 pub struct CachedTokens {
@@ -30,6 +33,12 @@ fn open(path: &Path) -> Result<Connection, SourceError> {
     // SQLite opens what it is given: a FIFO or a device would hang it, so
     // only a regular file is handed over.
     match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() > MAX_DB_BYTES => {
+            return Err(SourceError::new(
+                path,
+                format!("larger than {} MiB; not read", MAX_DB_BYTES >> 20),
+            ));
+        }
         Ok(meta) if meta.is_file() => {}
         Ok(_) => return Err(SourceError::new(path, "not a regular file")),
         Err(e) => return Err(SourceError::new(path, e.to_string())),
@@ -46,8 +55,12 @@ fn failure(path: &Path, table: &str, err: &rusqlite::Error) -> SourceError {
         err.sqlite_error_code(),
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
     );
+    let interrupted = err.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly);
     let what = if locked {
         "locked by another program (gcloud writing it?); read again when it changes".to_string()
+    } else if interrupted {
+        // A hot journal: only a writer may roll it back, and tokentop never writes.
+        "a write was interrupted and its journal is still beside it; gcloud repairs it on its next run".to_string()
     } else {
         err.to_string()
     };

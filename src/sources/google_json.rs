@@ -61,10 +61,20 @@ impl Fields<'_> {
             .map(str::to_string)
     }
 
-    /// A string field that must be there.
+    /// A string field that must be there. As google-auth checks, being
+    /// there is enough: an empty value is the server's to refuse.
     pub(super) fn required(&self, name: &str) -> Result<String, SourceError> {
-        self.text(name)
-            .ok_or_else(|| SourceError::new(self.path, format!("missing field `{name}`")))
+        match self.object.get(name) {
+            Some(Value::String(v)) => Ok(v.clone()),
+            Some(_) => Err(SourceError::new(
+                self.path,
+                format!("field `{name}` is not a string"),
+            )),
+            None => Err(SourceError::new(
+                self.path,
+                format!("missing field `{name}`"),
+            )),
+        }
     }
 
     /// A secret field that must be there.
@@ -86,8 +96,8 @@ pub fn parse(text: &str, path: &Path) -> Result<GoogleFile, SourceError> {
     };
     let fields = Fields { object, path };
     let kind = fields
-        .required("type")
-        .map_err(|_| SourceError::new(path, "missing field `type`"))?;
+        .text("type")
+        .ok_or_else(|| SourceError::new(path, "missing field `type`"))?;
     let mut file = match kind.as_str() {
         "authorized_user" | "service_account" => plain(&fields, &kind)?,
         "impersonated_service_account" => impersonated(&fields)?,
@@ -111,7 +121,10 @@ fn plain(fields: &Fields, kind: &str) -> Result<GoogleFile, SourceError> {
         material,
         principal,
         token_uri: fields.text("token_uri"),
-        project: fields.text("project_id"),
+        // google-auth takes a project from a key file only.
+        project: (kind == Kind::ServiceAccount)
+            .then(|| fields.text("project_id"))
+            .flatten(),
         quota_project: None,
         details: Vec::new(),
     };
@@ -130,12 +143,28 @@ fn plain(fields: &Fields, kind: &str) -> Result<GoogleFile, SourceError> {
     let client_email = fields.required("client_email")?;
     // google-auth requires `token_uri` of a key file, and so does tokentop.
     fields.required("token_uri")?;
+    let private_key = fields.secret("private_key")?;
+    check_private_key(&private_key, fields.path)?;
     let material = Material::GoogleServiceAccount {
         client_email: client_email.clone(),
         private_key_id: fields.text("private_key_id").unwrap_or_default(),
-        private_key: fields.secret("private_key")?,
+        private_key,
     };
     Ok(file(Kind::ServiceAccount, material, client_email))
+}
+
+/// A key file's `private_key` must be a PEM key google-auth can sign with
+/// (RSA, or EC for ES256 keys). The error never quotes it.
+fn check_private_key(key: &Secret, path: &Path) -> Result<(), SourceError> {
+    let pem = key.expose().as_bytes();
+    let rsa = jsonwebtoken::EncodingKey::from_rsa_pem(pem).is_ok();
+    if rsa || jsonwebtoken::EncodingKey::from_ec_pem(pem).is_ok() {
+        return Ok(());
+    }
+    Err(SourceError::new(
+        path,
+        "field `private_key`: not a PEM private key (RSA or EC)",
+    ))
 }
 
 /// `impersonated_service_account`: its target principal, with its source.
