@@ -7,6 +7,8 @@ mod faults_plan;
 mod faults_wire;
 mod google_info;
 mod google_token;
+mod iam_common;
+mod iam_credentials;
 mod key_rotation;
 mod lifecycle;
 mod metadata;
