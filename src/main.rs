@@ -38,7 +38,7 @@ enum Command {
         #[arg(long)]
         no_refresh: bool,
     },
-    /// Run the local identity services (Google, Databricks, metadata server) alone, until interrupted.
+    /// Run the local identity services (Google with IAM Credentials and STS, Databricks, metadata server) alone, until interrupted.
     Emulator {
         /// Also write sample credential files into this folder.
         #[arg(long, value_name = "DIR")]
