@@ -39,6 +39,17 @@ def federation_checks(check, expect, req, cred_dir, google_url, sts_url, iam_url
         expect(r.status_code == 200, f"tokeninfo {r.status_code} {r.text}")
         return r.json()
 
+    def refreshed_as_target(creds, lifetime):
+        """Refreshes creds; their token is the target's, with SCOPES, for about `lifetime` s."""
+        creds.refresh(req)
+        left = (creds.expiry - utcnow()).total_seconds()
+        expect(lifetime - 10 < left <= lifetime, f"expiry in {left:.0f} s")
+        info = tokeninfo(creds.token)
+        expect(info.get("email") == target, f"email {info.get('email')}")
+        expect(info["scope"] == " ".join(SCOPES), f"scope {info['scope']}")
+        expect(int(info["expires_in"]) <= lifetime, f"expires_in {info['expires_in']}")
+        return left
+
     imp_info = load("google_impersonated.json")
     imp_url = imp_info["service_account_impersonation_url"]
     target = imp_url.rsplit("/", 1)[1].split(":")[0]
@@ -58,13 +69,7 @@ def federation_checks(check, expect, req, cred_dir, google_url, sts_url, iam_url
         creds = impersonated_credentials.Credentials(
             source_credentials=source, target_principal=target, target_scopes=SCOPES,
             lifetime=1800, iam_endpoint_override=imp_url)
-        creds.refresh(req)
-        left = (creds.expiry - utcnow()).total_seconds()
-        expect(1790 < left <= 1800, f"expiry in {left:.0f} s")
-        info = tokeninfo(creds.token)
-        expect(info.get("email") == target, f"email {info.get('email')}")
-        expect(info["scope"] == " ".join(SCOPES), f"scope {info['scope']}")
-        expect(int(info["expires_in"]) <= 1800, f"expires_in {info['expires_in']}")
+        left = refreshed_as_target(creds, 1800)
         return f"{target}, expires in {left:.0f} s"
 
     check("impersonated_credentials.Credentials (service-account source)", impersonated)
@@ -106,12 +111,7 @@ def federation_checks(check, expect, req, cred_dir, google_url, sts_url, iam_url
         # Not load_credentials_from_file: it then asks cloudresourcemanager
         # (a fixed Google URL) for the pool's project id.
         creds = identity_pool.Credentials.from_file(ext_path, scopes=SCOPES)
-        creds.refresh(req)
-        left = (creds.expiry - utcnow()).total_seconds()
-        expect(3590 < left <= 3600, f"expiry in {left:.0f} s")
-        info = tokeninfo(creds.token)
-        expect(info.get("email") == target, f"email {info.get('email')}")
-        expect(info["scope"] == " ".join(SCOPES), f"scope {info['scope']}")
+        refreshed_as_target(creds, 3600)
         return f"file source -> STS -> generateAccessToken for {target}"
 
     check("identity_pool.Credentials (file source, impersonation)", identity_pool_impersonated)

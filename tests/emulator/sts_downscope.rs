@@ -27,6 +27,14 @@ fn boundary(rules: &[Value]) -> String {
         .replace('+', "%20")
 }
 
+/// A fresh emulator and a token of its service account with `lifetime` s.
+async fn with_source(lifetime: u64, scope: &str) -> (Emulator, String) {
+    let emu = start().await;
+    let sa = service_account(&emu, lifetime);
+    let token = sa_token(&emu, &sa, scope).await;
+    (emu, token)
+}
+
 async fn downscope(emu: &Emulator, token: &str, options: &str) -> (u16, Value) {
     sts_exchange(
         emu,
@@ -43,9 +51,7 @@ async fn downscope(emu: &Emulator, token: &str, options: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn downscoped_token_expires_no_later_than_its_source() {
-    let emu = start().await;
-    let sa = service_account(&emu, 900);
-    let source = sa_token(&emu, &sa, &format!("{CLOUD_PLATFORM} {USERINFO_EMAIL}")).await;
+    let (emu, source) = with_source(900, &format!("{CLOUD_PLATFORM} {USERINFO_EMAIL}")).await;
     let (_, source_info) = tokeninfo(&emu, &source).await;
     let (status, body) = downscope(
         &emu,
@@ -73,9 +79,7 @@ async fn downscoped_token_expires_no_later_than_its_source() {
 
 #[tokio::test]
 async fn rule_limits_and_bad_rules_have_exact_texts() {
-    let emu = start().await;
-    let sa = service_account(&emu, 3600);
-    let source = sa_token(&emu, &sa, CLOUD_PLATFORM).await;
+    let (emu, source) = with_source(3600, CLOUD_PLATFORM).await;
     let ok = rule("inRole:roles/storage.objectViewer");
     assert_eq!(
         downscope(&emu, &source, &boundary(&vec![ok.clone(); 10]))
@@ -121,9 +125,7 @@ async fn rule_limits_and_bad_rules_have_exact_texts() {
 
 #[tokio::test]
 async fn expired_or_unknown_source_is_an_invalid_subject_token() {
-    let emu = start().await;
-    let sa = service_account(&emu, 1);
-    let source = sa_token(&emu, &sa, CLOUD_PLATFORM).await;
+    let (emu, source) = with_source(1, CLOUD_PLATFORM).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let options = boundary(&[rule("inRole:roles/storage.objectViewer")]);
     for token in [source.as_str(), "ya29.unknown"] {
