@@ -123,7 +123,8 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// `tokentop emulator`: serves until interrupted; prints
-/// `READY google=<url> databricks=<url> metadata=<host:port>` once listening
+/// `READY google=<url> databricks=<url> metadata=<host:port> sts=<url> iam=<url>`
+/// once listening
 /// (new fields only ever go at the end). Each fault rule is
 /// announced on stderr; at exit the fault counters go to stderr too.
 pub async fn serve_emulator(
@@ -143,10 +144,12 @@ pub async fn serve_emulator(
             .map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     println!(
-        "READY google={} databricks={} metadata={}",
+        "READY google={} databricks={} metadata={} sts={} iam={}",
         emulator.google_url(),
         emulator.databricks_url(),
-        emulator.metadata_host()
+        emulator.metadata_host(),
+        emulator.sts_url(),
+        emulator.iam_credentials_url()
     );
     let _ = std::io::stdout().flush();
     terminated().await;

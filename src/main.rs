@@ -38,7 +38,7 @@ enum Command {
         #[arg(long)]
         no_refresh: bool,
     },
-    /// Run the local identity services (Google, Databricks, metadata server) alone, until interrupted.
+    /// Run the local identity services (Google with IAM Credentials and STS, Databricks, metadata server) alone, until interrupted.
     Emulator {
         /// Also write sample credential files into this folder.
         #[arg(long, value_name = "DIR")]
@@ -48,7 +48,7 @@ enum Command {
         /// Endpoints: google-token, google-tokeninfo, google-revoke, google-certs,
         /// google-discovery, databricks-token, databricks-jwks, databricks-discovery,
         /// databricks-host-metadata, databricks-introspect, databricks-scim-me,
-        /// metadata-token, all.
+        /// metadata-token, iam-credentials, sts, all.
         /// RATE is the probability (0 to 1) that a request is faulted; one of the
         /// FAULTs is then picked at random: server-error, too-many-requests[=SECS],
         /// slow[=250ms|2s], endless-body, reset, truncated-json, malformed-json, html,

@@ -41,13 +41,17 @@ pub enum FaultEndpoint {
     DatabricksScimMe,
     /// Metadata server `instance/service-accounts/<account>/token`.
     MetadataToken,
+    /// IAM Credentials `:generateAccessToken`, `:generateIdToken`, `:signJwt`.
+    IamCredentials,
+    /// STS `POST /v1/token` and `POST /v1/oauth/token`.
+    Sts,
     /// Every endpoint above (only as a target of [`FaultPlan`]s).
     All,
 }
 
 impl FaultEndpoint {
     /// Every concrete endpoint (all but [`FaultEndpoint::All`]).
-    pub const EACH: [Self; 12] = [
+    pub const EACH: [Self; 14] = [
         Self::GoogleToken,
         Self::GoogleTokeninfo,
         Self::GoogleRevoke,
@@ -60,6 +64,8 @@ impl FaultEndpoint {
         Self::DatabricksIntrospect,
         Self::DatabricksScimMe,
         Self::MetadataToken,
+        Self::IamCredentials,
+        Self::Sts,
     ];
 
     /// The kebab-case name (`google-token`, `databricks-jwks`, `all`, ...).
@@ -78,6 +84,8 @@ impl FaultEndpoint {
             Self::DatabricksIntrospect => "databricks-introspect",
             Self::DatabricksScimMe => "databricks-scim-me",
             Self::MetadataToken => "metadata-token",
+            Self::IamCredentials => "iam-credentials",
+            Self::Sts => "sts",
             Self::All => "all",
         }
     }

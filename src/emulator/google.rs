@@ -15,6 +15,7 @@ use axum::routing::{any, get, post};
 use serde_json::{Value, json};
 
 use super::faults::FaultEndpoint;
+use super::federation_routes;
 use super::google_info;
 use super::http::{self, OAuthError, Params};
 use super::inject::faulted;
@@ -72,6 +73,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 FaultEndpoint::GoogleDiscovery,
             ),
         )
+        .merge(federation_routes::routes(&shared))
         .with_state(shared)
 }
 

@@ -57,14 +57,14 @@ pub async fn tokeninfo(
                 "expires_in": (record.exp - now).to_string(),
                 "access_type": match record.origin {
                     TokenOrigin::RefreshGrant(_) => "offline",
-                    TokenOrigin::ServiceAccount => "online",
+                    _ => "online",
                 },
             });
-            if record
+            let email_scope = record
                 .scopes
                 .iter()
-                .any(|s| EMAIL_SCOPES.contains(&s.as_str()))
-            {
+                .any(|s| EMAIL_SCOPES.contains(&s.as_str()));
+            if email_scope && !record.email.is_empty() {
                 info["email"] = Value::String(record.email.clone());
                 info["email_verified"] = Value::String("true".into());
             }
@@ -159,7 +159,7 @@ fn revoke_token(tables: &mut Tables, token: &str, now: i64) -> bool {
         .map(|r| r.origin.clone());
     match access {
         Some(TokenOrigin::RefreshGrant(refresh_token)) => revoke_grant(tables, &refresh_token),
-        Some(TokenOrigin::ServiceAccount) => {
+        Some(_) => {
             if let Some(record) = tables.access_tokens.get_mut(token) {
                 record.revoked = true;
             }

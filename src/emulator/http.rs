@@ -96,7 +96,7 @@ pub fn client_credentials(headers: &HeaderMap, params: &Params) -> Option<(Strin
 }
 
 /// Decodes `%XX` escapes; leaves the input unchanged if it is not valid.
-fn percent_decode(input: &str) -> String {
+pub fn percent_decode(input: &str) -> String {
     if !input.contains('%') {
         return input.to_string();
     }

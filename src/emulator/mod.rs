@@ -4,26 +4,43 @@
 //! tokeninfo, revoke, JWKS, OIDC discovery), one a Databricks workspace (host
 //! metadata, OIDC discovery, M2M token endpoint, JWKS and two REST calls), and
 //! one a VM's metadata server (access and ID tokens, project and instance
-//! facts). Written from the wire reference only, so that the dashboard's
+//! facts). The Google listener also plays IAM Credentials (impersonation)
+//! and STS (workload/workforce federation, downscoping). Written from the wire reference only, so that the dashboard's
 //! tests pass only when client and service agree.
 
+mod api_error;
 mod conn;
 mod databricks;
 mod fault_board;
 mod faults;
+mod federation_api;
+mod federation_options;
+mod federation_routes;
 mod google;
 mod google_info;
 mod http;
+mod iam;
+mod iam_auth;
+mod iam_tables;
 mod inject;
 mod keys;
 mod mds;
 mod mds_spec;
 mod mds_token;
 mod samples;
+mod samples_federation;
 mod state;
+mod sts;
+mod sts_cab;
+mod subject;
 
 pub use self::fault_board::{EndpointStats, FaultStats};
 pub use self::faults::{Fault, FaultEndpoint, FaultPlan, FaultRule};
+pub use self::federation_api::{
+    ExternalAccountSpec, ImpersonationGrant, PoolProvider, PoolProviderSpec, SubjectSource,
+    SubjectTokenSpec, WorkforceUserSpec,
+};
+pub use self::federation_options::FederationOptions;
 pub use self::mds_spec::{MdsServiceAccount, MetadataSpec};
 
 use std::io;
@@ -58,6 +75,8 @@ pub struct EmulatorOptions {
     pub metadata_port: u16,
     /// The VM and service accounts the metadata server plays.
     pub metadata: MetadataSpec,
+    /// How IAM Credentials and STS answer where wire.md is unsure.
+    pub federation: FederationOptions,
 }
 
 /// A Google user with an OAuth client and a refresh token.
@@ -178,6 +197,7 @@ impl Emulator {
             google_key,
             databricks_key,
             MdsInstance::new(options.metadata, now_secs()),
+            options.federation,
         ));
         let google = Server::spawn(google_listener, google::router(Arc::clone(&shared)));
         let databricks =

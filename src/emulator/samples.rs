@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{DatabricksSpSpec, Emulator, GoogleUserSpec, ServiceAccountSpec, keys};
+use super::{
+    DatabricksSpSpec, Emulator, GoogleUserSpec, ServiceAccountSpec, keys, samples_federation,
+};
 
 /// Scopes of the sample Google user written by [`Emulator::write_samples`].
 const SAMPLE_USER_SCOPES: [&str; 3] = [
@@ -23,7 +25,9 @@ const SAMPLE_USER_SCOPES: [&str; 3] = [
 impl Emulator {
     /// Writes sample credentials for the conformance check into `dir`: `google_user.json`,
     /// `google_sa.json`, `databrickscfg` (INI: `[DEFAULT]` `host`, `client_id`, `client_secret`),
-    /// `urls.json` (`{"google": .., "databricks": ..}`).
+    /// `urls.json` (`{"google": .., "databricks": ..}`), and the IAM/STS samples
+    /// (`google_impersonated.json`, `google_subject_token.jwt`,
+    /// `google_external_account.json`, `google_workforce_user.json`).
     ///
     /// Each call registers a fresh sample user, service account and service
     /// principal (one-hour token lifetimes). `dir` is created (mode 0700) if
@@ -55,6 +59,7 @@ impl Emulator {
         });
         write_private(dir, "google_user.json", &to_pretty(&user)?)?;
         write_private(dir, "google_sa.json", &to_pretty(&sa)?)?;
+        samples_federation::write(self, dir, &sa)?;
         let cfg = format!(
             "[DEFAULT]\nhost = {}\nclient_id = {}\nclient_secret = {}\n",
             self.shared.databricks_url, sp.client_id, sp.client_secret
@@ -78,7 +83,7 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Pretty JSON text with a trailing newline.
-fn to_pretty(value: &Value) -> io::Result<String> {
+pub fn to_pretty(value: &Value) -> io::Result<String> {
     serde_json::to_string_pretty(value)
         .map(|s| s + "\n")
         .map_err(io::Error::other)
@@ -86,7 +91,7 @@ fn to_pretty(value: &Value) -> io::Result<String> {
 
 /// Writes `dir/name` privately: temp file in `dir` (0600 before any byte is
 /// written), flushed to disk, then renamed over `name`.
-fn write_private(dir: &Path, name: &str, contents: &str) -> io::Result<()> {
+pub fn write_private(dir: &Path, name: &str, contents: &str) -> io::Result<()> {
     let mut file = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")

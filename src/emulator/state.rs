@@ -5,6 +5,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::fault_board::FaultBoard;
+use super::federation_options::FederationOptions;
+use super::iam_tables::IamTables;
 use super::keys::{KeyRing, RsaKey};
 use super::mds_spec::MdsInstance;
 
@@ -27,6 +29,8 @@ pub struct Shared {
     pub faults: FaultBoard,
     /// The VM the metadata server describes.
     pub metadata: MdsInstance,
+    /// Switches for the IAM Credentials and STS facts wire.md leaves open.
+    pub federation: FederationOptions,
     /// Mutable tables.
     tables: Mutex<Tables>,
 }
@@ -39,6 +43,7 @@ impl Shared {
         google_key: RsaKey,
         databricks_key: RsaKey,
         metadata: MdsInstance,
+        federation: FederationOptions,
     ) -> Self {
         Self {
             google_url: urls.google,
@@ -49,6 +54,7 @@ impl Shared {
             databricks_keys: KeyRing::new(databricks_key),
             faults: FaultBoard::default(),
             metadata,
+            federation,
             tables: Mutex::new(Tables::default()),
         }
     }
@@ -93,6 +99,8 @@ pub struct Tables {
     /// The access token the metadata server currently hands out, by account
     /// email and requested scopes (its record is in `access_tokens`).
     pub mds_tokens: HashMap<(String, Vec<String>), String>,
+    /// Impersonation rights, pool providers and workforce grants.
+    pub iam: IamTables,
 }
 
 /// A registered Google OAuth client.
@@ -124,8 +132,33 @@ pub struct RefreshGrant {
 pub enum TokenOrigin {
     /// Minted from a user refresh token (the key into `refresh_grants`).
     RefreshGrant(String),
-    /// Minted for a service account (JWT-bearer grant or metadata server).
+    /// Minted for a service account (JWT-bearer grant, metadata server or
+    /// IAM Credentials `generateAccessToken`).
     ServiceAccount,
+    /// Issued by STS to a workload or workforce identity: `member` is its
+    /// IAM member, `principal://iam.googleapis.com/<pool>/subject/<sub>`.
+    Federated {
+        /// The IAM member the token stands for.
+        member: String,
+    },
+    /// A Credential Access Boundary copy of another token; `member` is the
+    /// IAM member of the token it was cut from.
+    Downscoped {
+        /// The IAM member of the source token.
+        member: String,
+    },
+}
+
+impl TokenOrigin {
+    /// The IAM member a token of this origin acts as (`user:`,
+    /// `serviceAccount:` or `principal://`), given its principal email.
+    pub fn member(&self, email: &str) -> String {
+        match self {
+            Self::RefreshGrant(_) => format!("user:{email}"),
+            Self::ServiceAccount => format!("serviceAccount:{email}"),
+            Self::Federated { member } | Self::Downscoped { member } => member.clone(),
+        }
+    }
 }
 
 /// An issued opaque `ya29.` access token.

@@ -1,9 +1,10 @@
 """Conformance oracle: drive the emulator with the real reference clients.
 
-Usage: python oracle.py CREDENTIALS_DIR GOOGLE_URL DATABRICKS_URL METADATA_HOST
+Usage: python oracle.py CREDENTIALS_DIR GOOGLE_URL DATABRICKS_URL METADATA_HOST STS_URL IAM_URL
 
 CREDENTIALS_DIR holds the files written by the emulator's write_samples
-(google_user.json, google_sa.json, databrickscfg, urls.json). METADATA_HOST is
+(google_user.json, google_sa.json, databrickscfg, urls.json, and the IAM/STS
+samples federation.py reads). METADATA_HOST is
 the metadata server's host:port; GCE_METADATA_HOST and GCE_METADATA_IP must
 already name it (google-auth reads them at import). Every check prints one
 PASS line; the first failure prints FAIL and the script exits 1.
@@ -27,6 +28,8 @@ import google.oauth2.id_token
 from google.auth import compute_engine
 from google.auth.compute_engine import _metadata
 from google.oauth2 import service_account
+
+from federation import federation_checks
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 TARGET_AUDIENCE = "https://my-run-service-abc.a.run.app"
@@ -132,10 +135,10 @@ def metadata_checks(req, google_url, metadata_host):
 
 
 def main():
-    if len(sys.argv) != 5:
+    if len(sys.argv) != 7:
         print(__doc__)
         sys.exit(2)
-    cred_dir, google_url, databricks_url, metadata_host = sys.argv[1:5]
+    cred_dir, google_url, databricks_url, metadata_host, sts_url, iam_url = sys.argv[1:7]
     req = google.auth.transport.requests.Request()
     token_uri = f"{google_url}/token"
     certs_url = f"{google_url}/oauth2/v3/certs"
@@ -323,6 +326,8 @@ def main():
     check("Databricks token verifies against /oidc/v1/keys", databricks_jwks)
 
     metadata_checks(req, google_url, metadata_host)
+
+    federation_checks(check, expect, req, cred_dir, google_url, sts_url, iam_url)
 
     print(f"ALL {len(passed)} CHECKS PASSED")
 

@@ -5,7 +5,7 @@
 # usage: conformance/run.sh SERVER [ARGS...]
 #   SERVER ARGS... --credentials-dir DIR   must start the emulator, write the
 #   sample credentials into DIR, print one line
-#   "READY google=<url> databricks=<url> metadata=<host:port>" on stdout and
+#   "READY google=<url> databricks=<url> metadata=<host:port> sts=<url> iam=<url>" on stdout and
 #   serve until killed.
 #   e.g.  conformance/run.sh target/debug/emu-serve
 #         conformance/run.sh target/debug/tokentop emulator
@@ -80,7 +80,9 @@ echo "== $ready"
 google_url="$(sed -nE 's/.*google=([^ ]+).*/\1/p' <<<"$ready")"
 databricks_url="$(sed -nE 's/.*databricks=([^ ]+).*/\1/p' <<<"$ready")"
 metadata_host="$(sed -nE 's/.*metadata=([^ ]+).*/\1/p' <<<"$ready")"
-if [[ -z "$google_url" || -z "$databricks_url" || -z "$metadata_host" ]]; then
+sts_url="$(sed -nE 's/.*sts=([^ ]+).*/\1/p' <<<"$ready")"
+iam_url="$(sed -nE 's/.*iam=([^ ]+).*/\1/p' <<<"$ready")"
+if [[ -z "$google_url" || -z "$databricks_url" || -z "$metadata_host" || -z "$sts_url" || -z "$iam_url" ]]; then
     echo "run.sh: malformed READY line: $ready" >&2
     exit 1
 fi
@@ -100,7 +102,7 @@ env -u DATABRICKS_HOST -u DATABRICKS_TOKEN -u DATABRICKS_CLIENT_ID \
     HOME="$work/home" DATABRICKS_CONFIG_FILE="$creds/databrickscfg" \
     GCE_METADATA_HOST="$metadata_host" GCE_METADATA_IP="$metadata_host" \
     "$venv/bin/python" "$here/oracle.py" "$creds" "$google_url" "$databricks_url" \
-    "$metadata_host" || status=$?
+    "$metadata_host" "$sts_url" "$iam_url" || status=$?
 
 if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "run.sh: the server died during the checks" >&2

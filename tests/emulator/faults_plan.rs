@@ -91,6 +91,10 @@ async fn all_covers_every_route_and_clear_restores() {
         format!("{g}/token"),
         format!("{g}/revoke"),
         format!("{d}/oidc/v1/token"),
+        format!(
+            "{g}/v1/projects/-/serviceAccounts/a@b.iam.gserviceaccount.com:generateAccessToken"
+        ),
+        format!("{g}/v1/token"),
     ];
     emu.set_faults(FaultEndpoint::All, always(Fault::Html));
     for url in &gets {

@@ -11,9 +11,13 @@ use std::process::{Child, Command, Stdio};
 use common::*;
 use serde_json::Value;
 
-const NAMES: [&str; 4] = [
+const NAMES: [&str; 8] = [
     "google_user.json",
     "google_sa.json",
+    "google_impersonated.json",
+    "google_subject_token.jwt",
+    "google_external_account.json",
+    "google_workforce_user.json",
     "databrickscfg",
     "urls.json",
 ];
@@ -143,11 +147,14 @@ async fn cli_fault_flag_and_credentials_dir() {
         .unwrap()
         .to_string();
     let fields: Vec<&str> = line.split_whitespace().collect();
-    assert_eq!(fields.len(), 4, "{line:?}");
+    // The original fields first and unchanged; new ones only ever appended.
+    assert_eq!(fields.len(), 6, "{line:?}");
     assert!(fields[1].starts_with("google=") && fields[2].starts_with("databricks="));
     let metadata = fields[3]
         .strip_prefix("metadata=")
-        .unwrap_or_else(|| panic!("metadata last: {line:?}"));
+        .unwrap_or_else(|| panic!("metadata third: {line:?}"));
+    assert_eq!(fields[4], format!("sts={google}"), "{line:?}");
+    assert_eq!(fields[5], format!("iam={google}"), "{line:?}");
     let mds = |path: &str| {
         client()
             .get(format!("http://{metadata}/computeMetadata/v1/{path}"))
