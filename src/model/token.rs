@@ -17,8 +17,12 @@ pub enum TokenRole {
     Refresh,
     /// An access token narrowed from another (Credential Access Boundary).
     Downscoped,
-    /// A token obtained by exchanging another (STS, impersonation).
+    /// A token obtained by exchanging another (STS), that the shown token
+    /// was then made from.
     Exchanged,
+    /// The source credential's own access token, that an impersonated
+    /// token was made from.
+    Source,
 }
 
 impl TokenRole {
@@ -30,6 +34,7 @@ impl TokenRole {
             TokenRole::Refresh => "refresh",
             TokenRole::Downscoped => "downscoped",
             TokenRole::Exchanged => "exchanged",
+            TokenRole::Source => "source",
         }
     }
 }

@@ -2,7 +2,7 @@
 //! can do (refresh, revoke) and says why not for what it cannot. Adding a
 //! kind adds a family here and its module; nothing else matches on kinds.
 
-use super::{ProviderError, databricks, google, metadata};
+use super::{ProviderError, databricks, google, impersonated, metadata};
 use crate::model::{Capabilities, Credential, Material, Token};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
@@ -117,9 +117,7 @@ pub fn family(cred: &Credential) -> &'static dyn Family {
         Material::GoogleServiceAccount { .. } => &google::SERVICE_ACCOUNT,
         Material::GoogleMetadata { .. } => &metadata::METADATA_SERVER,
         Material::DatabricksM2m { .. } => &databricks::M2M,
-        Material::GoogleImpersonated { .. } => &NotYet(
-            "tokentop does not refresh impersonated credentials yet; gcloud and google-auth do",
-        ),
+        Material::GoogleImpersonated { .. } => &impersonated::IMPERSONATED,
         Material::GoogleExternal { .. } => &NotYet(
             "tokentop does not exchange federated (external_account) credentials yet; gcloud and google-auth do",
         ),

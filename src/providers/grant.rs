@@ -73,6 +73,44 @@ pub async fn post_form(
             sent = sent.with_basic(id, secret);
         }
     }
+    send(http, url, sent, |client| {
+        let request = client.post(parsed.clone()).form(&fields);
+        match &basic {
+            Some((id, secret)) => request.basic_auth(id, Some(secret)),
+            None => request,
+        }
+    })
+    .await
+}
+
+/// POSTs `body` as JSON to `url` with `Authorization: Bearer` (IAM
+/// Credentials), as [`post_form`] does a form: checked URL, retries,
+/// bounded answer, every error scrubbed of the bearer token.
+pub async fn post_json(
+    http: &Http,
+    url: &str,
+    body: &Value,
+    bearer: &Secret,
+) -> Result<Answer, ProviderError> {
+    let parsed = check_url(url)?;
+    let sent = Sent::default().and(bearer);
+    send(http, url, sent, |client| {
+        client
+            .post(parsed.clone())
+            .bearer_auth(bearer.expose())
+            .json(body)
+    })
+    .await
+}
+
+/// Sends the request `build` makes until it is answered, trying again as
+/// [`retry`] allows; a 2xx answer comes back with what was `sent`.
+async fn send(
+    http: &Http,
+    url: &str,
+    sent: Sent,
+    build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+) -> Result<Answer, ProviderError> {
     let mut attempt = 0;
     let began = std::time::Instant::now();
     // A wait that would overrun the retry budget is not taken: with the
@@ -81,11 +119,7 @@ pub async fn post_form(
     let within_budget = |wait: std::time::Duration| began.elapsed() + wait <= budget;
     loop {
         attempt += 1;
-        let mut request = http.client().post(parsed.clone()).form(&fields);
-        if let Some((id, secret)) = &basic {
-            request = request.basic_auth(id, Some(secret));
-        }
-        let response = match request.send().await {
+        let response = match build(http.client()).send().await {
             Ok(response) => response,
             // Only a connection that never opened is safe to try again.
             Err(e) if e.is_connect() => {

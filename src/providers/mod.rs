@@ -5,6 +5,8 @@ pub mod databricks;
 pub mod family;
 pub mod google;
 pub mod grant;
+pub mod iam;
+pub mod impersonated;
 pub mod metadata;
 pub mod retry;
 pub mod scrub;
@@ -81,9 +83,16 @@ impl ProviderError {
     /// An HTTP error answer; OAuth-style bodies become `error: description`,
     /// scrubbed of the secrets the request carried.
     pub fn rejected(endpoint: &str, status: u16, body: &str, sent: &Sent) -> Self {
+        // OAuth's `error` code, or the Google API envelope's `status`.
         let error = serde_json::from_str::<serde_json::Value>(body)
             .ok()
-            .and_then(|v| v.get("error")?.as_str().map(|e| sent.scrub(e)));
+            .and_then(|v| {
+                let error = v.get("error")?;
+                error
+                    .as_str()
+                    .or_else(|| error.get("status")?.as_str())
+                    .map(|e| sent.scrub(e))
+            });
         Self::Rejected {
             endpoint: endpoint.to_string(),
             status,
@@ -107,10 +116,20 @@ fn host_of(endpoint: &str) -> String {
         .unwrap_or_else(|| endpoint.to_string())
 }
 
-/// `error: error_description` from an OAuth error body, Databricks' `message`,
-/// or the body's first line (truncated) when it is not JSON.
+/// `error: error_description` from an OAuth error body, `status: message`
+/// from a Google API error envelope (IAM Credentials), Databricks'
+/// `message`, or the body's first line (truncated) when it is not JSON.
 pub fn error_summary(body: &str) -> String {
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
+        if let Some(envelope) = v.get("error").filter(|e| e.is_object()) {
+            let field = |k: &str| envelope.get(k).and_then(|x| x.as_str());
+            if let Some(message) = field("message") {
+                return match field("status") {
+                    Some(status) => format!("{status}: {message}"),
+                    None => message.to_string(),
+                };
+            }
+        }
         let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
         match (text("error"), text("error_description"), text("message")) {
             (Some(e), Some(d), _) => return format!("{e}: {d}"),
@@ -259,6 +278,12 @@ mod tests {
         assert_eq!(
             error_summary(r#"{"error_code":403,"message":"Invalid access token."}"#),
             "Invalid access token."
+        );
+        assert_eq!(
+            error_summary(
+                r#"{"error":{"code":403,"message":"Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).","status":"PERMISSION_DENIED"}}"#
+            ),
+            "PERMISSION_DENIED: Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist)."
         );
         assert_eq!(error_summary("<html>\nError"), "<html>");
         assert_eq!(error_summary(""), "(empty body)");

@@ -1,0 +1,59 @@
+//! IAM Service Account Credentials (wire.md §2.7): a service account's
+//! access token, asked for with another principal's token.
+
+use super::ProviderError;
+use super::grant::post_json;
+use crate::model::{Secret, Token, TokenRole, check_token_value};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+/// What to ask `generateAccessToken` for.
+pub struct Impersonation<'a> {
+    /// The `…:generateAccessToken` URL.
+    pub url: &'a str,
+    /// The delegation chain, as the credential names it.
+    pub delegates: &'a [String],
+    /// Scopes for the new token.
+    pub scopes: &'a [String],
+    /// Its lifetime in seconds (Google's default, one hour, when `None`).
+    pub lifetime: Option<u64>,
+}
+
+/// The target's access token, made from `caller` (its parent).
+pub async fn generate_access_token(
+    http: &crate::net::Http,
+    ask: &Impersonation<'_>,
+    caller: &Token,
+    now: DateTime<Utc>,
+) -> Result<Token, ProviderError> {
+    let body = json!({
+        "delegates": ask.delegates,
+        "scope": ask.scopes,
+        "lifetime": format!("{}s", ask.lifetime.unwrap_or(3600)),
+    });
+    let answer = post_json(http, ask.url, &body, &caller.value).await?;
+    let bad =
+        |what: &str| ProviderError::config(ask.url, format!("generateAccessToken answer: {what}"));
+    // Never quoted in an error: the answer holds a token.
+    let fields: Value = serde_json::from_str(&answer.body).map_err(|_| bad("not JSON"))?;
+    let value = fields
+        .get("accessToken")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("no `accessToken`"))?;
+    check_token_value(value).map_err(|why| bad(&format!("`accessToken` {why}")))?;
+    let expires_at = fields
+        .get("expireTime")
+        .and_then(Value::as_str)
+        .map(|t| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| bad("`expireTime` is not an RFC 3339 time"))
+        })
+        .transpose()?;
+    Ok(Token {
+        expires_at,
+        scopes: ask.scopes.to_vec(),
+        parent: Some(caller.value.fingerprint()),
+        ..Token::obtained(TokenRole::Access, Secret::new(value), now)
+    })
+}

@@ -1,0 +1,85 @@
+//! Impersonated service accounts (`impersonated_service_account`): the
+//! source credential is refreshed first, then its token asks IAM
+//! Credentials for the target's (wire.md §1.2, §2.7). Both tokens are held;
+//! the target's is shown, the source's is its parent.
+
+use super::ProviderError;
+use super::family::{Grant, Pending, family};
+use super::iam::{Impersonation, generate_access_token};
+use crate::model::{Capabilities, Credential, Material, Token, TokenRole};
+use crate::net::Http;
+use chrono::{DateTime, Utc};
+
+/// The scope IAM Credentials needs of the source's token.
+const SOURCE_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
+
+/// Impersonated service accounts.
+pub static IMPERSONATED: Grant = Grant {
+    refresh,
+    capabilities,
+};
+
+/// Google cannot revoke an impersonated token: it lasts until it expires.
+fn capabilities(_cred: &Credential) -> Capabilities {
+    Capabilities {
+        refresh_blocked: None,
+        revoke_blocked: Some(
+            "Google cannot revoke an impersonated token: it stays valid until it expires (at most 1 h). \
+             To cut access, remove the caller's roles/iam.serviceAccountTokenCreator on the service account",
+        ),
+    }
+}
+
+fn refresh<'a>(
+    http: &'a Http,
+    cred: &'a Credential,
+    now: DateTime<Utc>,
+) -> Pending<'a, Vec<Token>> {
+    Box::pin(async move {
+        let Material::GoogleImpersonated {
+            source,
+            delegates,
+            url,
+            ..
+        } = &cred.material
+        else {
+            return Err(ProviderError::config(
+                &cred.id.0,
+                "not an impersonated credential",
+            ));
+        };
+        // The source is refreshed as its own kind, at the endpoints the
+        // file gives it.
+        let source_cred = Credential {
+            material: (**source).clone(),
+            scopes: vec![SOURCE_SCOPE.to_string()],
+            audience: None,
+            ..cred.clone()
+        };
+        let source_token = family(&source_cred)
+            .refresh(http, &source_cred, now)
+            .await?
+            .into_iter()
+            .find(|t| t.role == TokenRole::Access)
+            .ok_or_else(|| {
+                ProviderError::config(
+                    &cred.provenance.source,
+                    "the source credential gave no access token",
+                )
+            })?;
+        let ask = Impersonation {
+            url,
+            delegates,
+            scopes: &cred.scopes,
+            lifetime: None,
+        };
+        let target = generate_access_token(http, &ask, &source_token, now).await?;
+        Ok(vec![
+            target,
+            Token {
+                role: TokenRole::Source,
+                ..source_token
+            },
+        ])
+    })
+}

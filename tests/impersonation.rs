@@ -1,0 +1,94 @@
+//! Impersonated service accounts against the emulator's IAM Credentials
+//! over real HTTP: the source is refreshed first, the target's token is
+//! asked for with it, both are held (the source's as the parent), and a
+//! missing Token Creator grant is said in Google's own words.
+
+#[path = "support/listing.rs"]
+mod listing;
+
+use listing::list;
+use std::time::Duration;
+use tokentop::emulator::{Emulator, EmulatorOptions, ImpersonationGrant, ServiceAccountSpec};
+
+const RUNNER: &str = "runner@acme-data.iam.gserviceaccount.com";
+const DEPLOYER: &str = "deployer@acme-data.iam.gserviceaccount.com";
+
+fn account(emulator: &Emulator, email: &str) -> serde_json::Value {
+    emulator.add_google_service_account(ServiceAccountSpec {
+        email: email.into(),
+        project_id: "acme-data".into(),
+        access_token_lifetime: Duration::from_secs(3600),
+    })
+}
+
+async fn listed(file: &serde_json::Value) -> serde_json::Value {
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = home.path().join("impersonated.json");
+    std::fs::write(&path, file.to_string()).expect("write");
+    let path = path.display().to_string();
+    let run = list(
+        home.path(),
+        &["--json"],
+        &[("GOOGLE_APPLICATION_CREDENTIALS", &path)],
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    json["credentials"][0].clone()
+}
+
+#[tokio::test]
+async fn the_target_token_is_made_from_the_refreshed_source() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let source = account(&emulator, RUNNER);
+    let _target = account(&emulator, DEPLOYER);
+    emulator.allow_impersonation(ImpersonationGrant {
+        member: format!("serviceAccount:{RUNNER}"),
+        target: DEPLOYER.into(),
+        extended_lifetime: false,
+    });
+    let file = emulator.impersonated_service_account_file(&source, DEPLOYER, &[]);
+    let cred = listed(&file).await;
+    assert_eq!(cred["error"], serde_json::Value::Null, "{cred}");
+    assert_eq!(cred["principal"], DEPLOYER);
+    assert_eq!(cred["credential_type"], "impersonated_service_account");
+    let tokens = cred["tokens"].as_array().expect("tokens");
+    let role = |r: &str| tokens.iter().find(|t| t["role"] == r).cloned();
+    let access = role("access").expect("the target's token");
+    let source_token = role("source").expect("the source's token");
+    assert_eq!(access["parent"], source_token["fingerprint"], "{cred}");
+    assert_eq!(
+        cred["fingerprint"], access["fingerprint"],
+        "the row shows the target's"
+    );
+    let ttl = cred["ttl_seconds"].as_i64().expect("ttl");
+    assert!((3500..=3600).contains(&ttl), "{ttl}");
+    assert!(
+        cred["capabilities"]["revoke_blocked"]
+            .as_str()
+            .is_some_and(|why| why.contains("serviceAccountTokenCreator")),
+        "{cred}"
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_missing_token_creator_grant_is_said_as_google_says_it() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let source = account(&emulator, RUNNER);
+    let _target = account(&emulator, DEPLOYER);
+    let file = emulator.impersonated_service_account_file(&source, DEPLOYER, &[]);
+    let cred = listed(&file).await;
+    let error = cred["error"].as_str().expect("an error");
+    assert!(
+        error.contains("HTTP 403")
+            && error.contains("PERMISSION_DENIED")
+            && error.contains("iam.serviceAccounts.getAccessToken"),
+        "{error}"
+    );
+    assert_eq!(cred["error_cause"], "rejected");
+    emulator.shutdown().await;
+}
