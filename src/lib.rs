@@ -12,7 +12,7 @@
 //! | `logging`   | tracing to a file                     | config, files                            |
 //! | `sources`   | files and env to credentials, trust   | model, files                             |
 //! | `inspect`   | JWT decode, discovery, JWKS           | model, net                               |
-//! | `providers` | refresh, tokeninfo, revoke per vendor | model, net, inspect                      |
+//! | `providers` | refresh, tokeninfo, revoke per family | model, net, inspect, files               |
 //! | `engine`    | store, jobs, watcher; the protocol    | model, net, sources, providers, inspect, audit |
 //! | `tui`       | the dashboard                         | model, engine::protocol                  |
 //! | `cli`       | `list`                                | model, sources, engine (start, EngineConfig, protocol) |

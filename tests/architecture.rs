@@ -13,7 +13,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("logging", &["config", "files"]),
     ("sources", &["model", "files"]),
     ("inspect", &["model", "net"]),
-    ("providers", &["model", "net", "inspect"]),
+    ("providers", &["model", "net", "inspect", "files"]),
     (
         "engine",
         &["model", "net", "sources", "providers", "inspect", "audit"],

@@ -46,10 +46,15 @@ pub enum Material {
         subject_token_type: String,
         /// Where the subject token comes from.
         subject: SubjectSource,
+        /// The JSON field holding the subject token, when the source
+        /// answers JSON (`format.type = json`); plain text otherwise.
+        subject_field: Option<String>,
         /// STS token URL.
         token_url: String,
         /// `service_account_impersonation_url`, when set.
         impersonation_url: Option<String>,
+        /// `service_account_impersonation.token_lifetime_seconds`.
+        impersonation_lifetime: Option<u64>,
         /// Workforce pools: the project billed.
         workforce_pool_user_project: Option<String>,
         /// OAuth client id, when the pool uses one.
@@ -95,8 +100,14 @@ pub enum Material {
 pub enum SubjectSource {
     /// A file (often a Kubernetes projected token).
     File(String),
-    /// A URL (often a CI system's OIDC endpoint).
-    Url(String),
+    /// A URL (often a CI system's OIDC endpoint), with the headers to send.
+    Url {
+        /// The URL.
+        url: String,
+        /// Headers to send, their values held as secrets (one may be a
+        /// credential for the CI system).
+        headers: Vec<(String, Secret)>,
+    },
     /// A command, run only when `GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1`.
     Executable(String),
     /// AWS (signed `GetCallerIdentity`).
@@ -110,7 +121,7 @@ impl SubjectSource {
     pub fn describe(&self) -> String {
         match self {
             Self::File(path) => format!("file {path}"),
-            Self::Url(url) => format!("url {}", without_secrets(url)),
+            Self::Url { url, .. } => format!("url {}", without_secrets(url)),
             Self::Executable(command) => format!("executable `{command}`"),
             Self::Aws => "AWS".into(),
             Self::Certificate => "X.509 certificate".into(),
@@ -162,9 +173,18 @@ impl Material {
             }
             Self::GoogleServiceAccount { private_key, .. } => *private_key = f(private_key),
             Self::GoogleImpersonated { source, .. } => **source = source.map_secrets(f),
-            Self::GoogleExternal { client_secret, .. } => {
+            Self::GoogleExternal {
+                client_secret,
+                subject,
+                ..
+            } => {
                 if let Some(secret) = client_secret {
                     *secret = f(secret);
+                }
+                if let SubjectSource::Url { headers, .. } = subject {
+                    for (_, value) in headers {
+                        *value = f(value);
+                    }
                 }
             }
             Self::GoogleMetadata { .. } => {}
@@ -188,7 +208,17 @@ impl Material {
             } => vec![client_secret, refresh_token],
             Self::GoogleServiceAccount { private_key, .. } => vec![private_key],
             Self::GoogleImpersonated { source, .. } => source.secrets(),
-            Self::GoogleExternal { client_secret, .. } => client_secret.iter().collect(),
+            Self::GoogleExternal {
+                client_secret,
+                subject,
+                ..
+            } => {
+                let mut held: Vec<&Secret> = client_secret.iter().collect();
+                if let SubjectSource::Url { headers, .. } = subject {
+                    held.extend(headers.iter().map(|(_, v)| v));
+                }
+                held
+            }
             Self::GoogleMetadata { .. } => Vec::new(),
             Self::DatabricksM2m { client_secret, .. } => vec![client_secret],
         }
@@ -201,9 +231,11 @@ mod tests {
 
     #[test]
     fn a_subject_url_is_shown_without_its_user_or_query() {
-        let shown =
-            SubjectSource::Url("https://ci:hunter2@ci.example:8443/oidc?sig=SECRETSIG".into())
-                .describe();
+        let shown = SubjectSource::Url {
+            url: "https://ci:hunter2@ci.example:8443/oidc?sig=SECRETSIG".into(),
+            headers: Vec::new(),
+        }
+        .describe();
         assert_eq!(
             shown,
             "url https://ci.example:8443/oidc (query and user hidden)"

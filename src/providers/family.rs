@@ -2,7 +2,7 @@
 //! can do (refresh, revoke) and says why not for what it cannot. Adding a
 //! kind adds a family here and its module; nothing else matches on kinds.
 
-use super::{ProviderError, databricks, google, impersonated, metadata};
+use super::{ProviderError, databricks, external, google, impersonated, metadata};
 use crate::model::{Capabilities, Credential, Material, Token};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
@@ -75,28 +75,6 @@ impl Family for Grant {
     }
 }
 
-/// A family whose refresh tokentop does not do yet: shown, inspected and
-/// revoked like the others, refreshed by its own tools.
-pub struct NotYet(pub &'static str);
-
-impl Family for NotYet {
-    fn capabilities(&self, cred: &Credential) -> Capabilities {
-        Capabilities {
-            refresh_blocked: Some(self.0),
-            ..default_capabilities(cred)
-        }
-    }
-
-    fn refresh<'a>(
-        &'a self,
-        _http: &'a Http,
-        cred: &'a Credential,
-        _now: DateTime<Utc>,
-    ) -> Pending<'a, Vec<Token>> {
-        Box::pin(async move { Err(ProviderError::config(&cred.provenance.profile, self.0)) })
-    }
-}
-
 /// What every family starts from: it refreshes, and revokes where an
 /// endpoint is configured.
 pub fn default_capabilities(cred: &Credential) -> Capabilities {
@@ -118,11 +96,7 @@ pub fn family(cred: &Credential) -> &'static dyn Family {
         Material::GoogleMetadata { .. } => &metadata::METADATA_SERVER,
         Material::DatabricksM2m { .. } => &databricks::M2M,
         Material::GoogleImpersonated { .. } => &impersonated::IMPERSONATED,
-        Material::GoogleExternal { .. } => &NotYet(
-            "tokentop does not exchange federated (external_account) credentials yet; gcloud and google-auth do",
-        ),
-        Material::GoogleExternalUser { .. } => {
-            &NotYet("tokentop does not refresh workforce sign-ins yet; gcloud and google-auth do")
-        }
+        Material::GoogleExternal { .. } => &external::FEDERATED,
+        Material::GoogleExternalUser { .. } => &external::WORKFORCE_USER,
     }
 }

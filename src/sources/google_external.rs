@@ -112,10 +112,16 @@ pub(super) fn external_account(fields: &Fields) -> Result<GoogleFile, SourceErro
             audience,
             subject_token_type,
             subject,
+            subject_field: subject_field(&source_fields),
             token_url: fields
                 .text("token_url")
                 .unwrap_or_else(|| STS_TOKEN_URL.to_string()),
             impersonation_url,
+            impersonation_lifetime: fields
+                .object
+                .get("service_account_impersonation")
+                .and_then(|i| i.get("token_lifetime_seconds"))
+                .and_then(Value::as_u64),
             workforce_pool_user_project: user_project,
             client_id: fields.text("client_id"),
             client_secret: fields.text("client_secret").map(crate::model::Secret::new),
@@ -153,7 +159,10 @@ fn subject_source(source: &Fields, token_type: &str) -> Result<SubjectSource, So
     }
     let found: Vec<SubjectSource> = [
         source.text("file").map(SubjectSource::File),
-        source.text("url").map(SubjectSource::Url),
+        source.text("url").map(|url| SubjectSource::Url {
+            url,
+            headers: headers_of(source),
+        }),
         source
             .object
             .get("certificate")
@@ -172,6 +181,33 @@ fn subject_source(source: &Fields, token_type: &str) -> Result<SubjectSource, So
             ),
         )),
     }
+}
+
+/// A url source's `headers`, values held as secrets.
+fn headers_of(source: &Fields) -> Vec<(String, crate::model::Secret)> {
+    let Some(Value::Object(headers)) = source.object.get("headers") else {
+        return Vec::new();
+    };
+    headers
+        .iter()
+        .filter_map(|(name, value)| {
+            Some((name.clone(), crate::model::Secret::new(value.as_str()?)))
+        })
+        .collect()
+}
+
+/// The JSON field of a `format` of type `json`; `None` for text.
+fn subject_field(source: &Fields) -> Option<String> {
+    let Some(Value::Object(format)) = source.object.get("format") else {
+        return None;
+    };
+    let format = Fields {
+        object: format,
+        path: source.path,
+    };
+    (format.text("type").as_deref() == Some("json"))
+        .then(|| format.text("subject_token_field_name"))
+        .flatten()
 }
 
 /// `external_account_authorized_user`: a workforce sign-in's refresh token.

@@ -1,0 +1,227 @@
+//! Google identity federation (wire.md §1.2, §2.8): an `external_account`'s
+//! subject token exchanged at STS, then impersonation when the file names
+//! a service account; an `external_account_authorized_user`'s refresh at STS.
+
+use super::ProviderError;
+use super::family::{Grant, Pending, default_capabilities};
+use super::grant::{self, ClientAuth, post_form};
+use super::iam::{Impersonation, generate_access_token};
+use super::scrub::Sent;
+use crate::model::{Capabilities, Credential, Material, Secret, SubjectSource, Token, TokenRole};
+use crate::net::{Http, check_url};
+use chrono::{DateTime, Utc};
+
+/// Workload and workforce identity federation.
+pub static FEDERATED: Grant = Grant {
+    refresh: exchange,
+    capabilities: federated_capabilities,
+};
+
+/// A workforce sign-in (`external_account_authorized_user`).
+pub static WORKFORCE_USER: Grant = Grant {
+    refresh: refresh_workforce_user,
+    capabilities: default_capabilities,
+};
+
+/// The environment variable google-auth requires before it runs a command.
+pub const ALLOW_EXECUTABLES: &str = "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES";
+
+const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+const CLOUD_PLATFORM: &str = "https://www.googleapis.com/auth/cloud-platform";
+
+fn federated_capabilities(_cred: &Credential) -> Capabilities {
+    Capabilities {
+        refresh_blocked: None,
+        revoke_blocked: Some(
+            "Google cannot revoke a federated token: it stays valid until it expires. \
+             To cut access, remove the pool's IAM binding (or disable the provider)",
+        ),
+    }
+}
+
+fn exchange<'a>(
+    http: &'a Http,
+    cred: &'a Credential,
+    now: DateTime<Utc>,
+) -> Pending<'a, Vec<Token>> {
+    Box::pin(async move {
+        let Material::GoogleExternal {
+            audience,
+            subject_token_type,
+            subject,
+            subject_field,
+            token_url,
+            impersonation_url,
+            impersonation_lifetime,
+            workforce_pool_user_project,
+            client_id,
+            client_secret,
+        } = &cred.material
+        else {
+            return Err(ProviderError::config(
+                &cred.id.0,
+                "not a federated credential",
+            ));
+        };
+        let subject_token = subject_token(http, subject, subject_field.as_deref(), cred).await?;
+        // Impersonation needs a cloud-platform token; otherwise the
+        // credential's own scopes are asked for.
+        let scopes = match impersonation_url {
+            Some(_) => CLOUD_PLATFORM.to_string(),
+            None => cred.scopes.join(" "),
+        };
+        // google-auth sends `options` percent-encoded and then form-encoded.
+        let options = match (workforce_pool_user_project, client_id) {
+            (Some(project), None) => {
+                let json = serde_json::json!({ "userProject": project }).to_string();
+                Some(url::form_urlencoded::byte_serialize(json.as_bytes()).collect::<String>())
+            }
+            _ => None,
+        };
+        let mut form = vec![
+            ("grant_type", TOKEN_EXCHANGE),
+            ("audience", audience.as_str()),
+            ("scope", scopes.as_str()),
+            ("requested_token_type", ACCESS_TOKEN_TYPE),
+            ("subject_token", subject_token.expose()),
+            ("subject_token_type", subject_token_type.as_str()),
+        ];
+        if let Some(options) = &options {
+            form.push(("options", options));
+        }
+        let auth = match (client_id, client_secret) {
+            (Some(id), Some(secret)) => ClientAuth::Basic(id, secret),
+            _ => ClientAuth::None,
+        };
+        let answer = post_form(http, token_url, &form, auth).await?;
+        let mut tokens =
+            grant::tokens(grant::parse_grant(answer, token_url)?, cred, now, token_url)?;
+        let Some(url) = impersonation_url else {
+            return Ok(tokens);
+        };
+        let federated = tokens
+            .iter_mut()
+            .find(|t| t.role == TokenRole::Access)
+            .ok_or_else(|| ProviderError::config(token_url, "STS gave no access token"))?;
+        federated.role = TokenRole::Exchanged;
+        let federated = federated.clone();
+        let ask = Impersonation {
+            url,
+            delegates: &[],
+            scopes: &cred.scopes,
+            lifetime: *impersonation_lifetime,
+        };
+        let target = generate_access_token(http, &ask, &federated, now).await?;
+        Ok(vec![target, federated])
+    })
+}
+
+/// The subject token, from where the credential says: a file, a URL, or
+/// (only with [`ALLOW_EXECUTABLES`]) a command.
+async fn subject_token(
+    http: &Http,
+    subject: &SubjectSource,
+    field: Option<&str>,
+    cred: &Credential,
+) -> Result<Secret, ProviderError> {
+    let (raw, from) = match subject {
+        SubjectSource::File(path) => {
+            let text = crate::files::read_text(std::path::Path::new(path))
+                .map_err(|e| ProviderError::config(path, format!("subject token: {e}")))?;
+            (Secret::new(text), path.clone())
+        }
+        SubjectSource::Url { url, headers } => {
+            (fetch_subject(http, url, headers).await?, url.clone())
+        }
+        SubjectSource::Executable(_) => {
+            return Err(ProviderError::config(
+                &cred.provenance.source,
+                format!(
+                    "an executable subject token source: google-auth runs it only with {ALLOW_EXECUTABLES}=1, and tokentop does not run it yet"
+                ),
+            ));
+        }
+        SubjectSource::Aws | SubjectSource::Certificate => {
+            return Err(ProviderError::config(
+                &cred.provenance.source,
+                "AWS and certificate subject token sources are not exchanged by tokentop yet",
+            ));
+        }
+    };
+    let token = match field {
+        None => raw.expose().trim().to_string(),
+        Some(name) => serde_json::from_str::<serde_json::Value>(raw.expose())
+            .ok()
+            .and_then(|v| v.get(name)?.as_str().map(str::to_string))
+            .ok_or_else(|| {
+                ProviderError::config(
+                    &from,
+                    format!("subject token: no string field `{name}` in its JSON"),
+                )
+            })?,
+    };
+    crate::model::check_token_value(&token)
+        .map_err(|why| ProviderError::config(&from, format!("subject token {why}")))?;
+    Ok(Secret::new(token))
+}
+
+/// GETs a subject token from `url` with its headers (never following a
+/// redirect; https, or http to loopback).
+async fn fetch_subject(
+    http: &Http,
+    url: &str,
+    headers: &[(String, Secret)],
+) -> Result<Secret, ProviderError> {
+    let parsed = check_url(url)?;
+    let sent = headers
+        .iter()
+        .fold(Sent::default(), |sent, (_, value)| sent.and(value));
+    let mut request = http.client().get(parsed);
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.expose());
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ProviderError::network(url, &e, &sent))?;
+    let status = response.status().as_u16();
+    let body = crate::net::read_text(response)
+        .await
+        .map_err(|e| ProviderError::network(url, &e, &sent))?;
+    if !(200..300).contains(&status) {
+        return Err(ProviderError::rejected(url, status, &body, &sent));
+    }
+    Ok(Secret::new(body))
+}
+
+fn refresh_workforce_user<'a>(
+    http: &'a Http,
+    cred: &'a Credential,
+    now: DateTime<Utc>,
+) -> Pending<'a, Vec<Token>> {
+    Box::pin(async move {
+        let Material::GoogleExternalUser {
+            client_id,
+            client_secret,
+            refresh_token,
+            token_url,
+            ..
+        } = &cred.material
+        else {
+            return Err(ProviderError::config(&cred.id.0, "not a workforce sign-in"));
+        };
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose()),
+        ];
+        let answer = post_form(
+            http,
+            token_url,
+            &form,
+            ClientAuth::Basic(client_id, client_secret),
+        )
+        .await?;
+        grant::tokens(grant::parse_grant(answer, token_url)?, cred, now, token_url)
+    })
+}
