@@ -14,15 +14,20 @@ that gcloud db with BEGIN EXCLUSIVE while tokentop runs.
 
 tokentop's output contract (the parts checked here):
   {"credentials": [{"id", "principal", "source", "credential_type",
-     "active_adc", "shadowed_by", "project", "gcloud_account",
+     "active_adc", "shadowed_by", "project", "quota_project", "gcloud_account",
      "gcloud_configurations", "gcloud_active", "tokens": [...]}, ...],
    "source_errors": [str], "skipped": [str]}
 
 Rules:
   * google-auth returned credentials: exactly one credential has
-    active_adc true; its credential_type is the oracle's type, its principal
-    the oracle's principal and its project the oracle's project (each when
-    the oracle has one).
+    active_adc true, and of that credential
+      - credential_type is the oracle's type;
+      - principal is the oracle's principal when the oracle has one; for
+        authorized_user it is the file's `account` (detail.account), or ""
+        when the file has none (unknown until a token exists);
+      - project equals the oracle's project exactly, null included;
+      - quota_project equals credentials.quota_project_id
+        (detail.quota_project) exactly, null included.
   * google-auth raised: no credential has active_adc true; for a broken file
     (fixture "broken_file") some source_errors entry names that path.
   * gcloud: every account in fixture gcloud.accounts is a credential's
@@ -135,8 +140,16 @@ def check(name, meta, verdict, out, home, env):
                 disagree("credential_type", a.get("credential_type"), verdict["type"])
             if verdict["principal"] is not None and a.get("principal") != verdict["principal"]:
                 disagree("principal", a.get("principal"), verdict["principal"])
-            if verdict["project"] is not None and a.get("project") != verdict["project"]:
+            if verdict["type"] == "authorized_user":
+                # The file's `account`, else "" (unknown until a token exists).
+                account = verdict["detail"].get("account") or ""
+                if a.get("principal") != account:
+                    disagree("principal", a.get("principal"), account)
+            if a.get("project") != verdict["project"]:
                 disagree("project", a.get("project"), verdict["project"])
+            quota = verdict["detail"].get("quota_project")
+            if a.get("quota_project") != quota:
+                disagree("quota_project", a.get("quota_project"), quota)
     else:
         if active:
             disagree("active_adc", [c.get("id") for c in active], f"no credential ({verdict['error']})")
