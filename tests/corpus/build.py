@@ -14,6 +14,11 @@ fixture.json in the home's root that tells the runners:
   gcloud       what real gcloud would report in this home (we built it, so we
                know): active_config, active_account, project, accounts,
                configurations
+  metadata     optional, true: a metadata server answers; env then has
+               GCE_METADATA_HOST / GCE_METADATA_IP = "$METADATA", which the
+               runners replace with `tokentop emulator`'s host:port
+  secrets_never_shown  optional: strings in the home's files that tokentop
+               must never print (compare.py checks its whole output)
   locked_db    optional: the gcloud db the runner keeps EXCLUSIVE-locked
   broken_file  optional: the file google-auth fails on ($HOME-relative)
   broken_db    optional: a gcloud db that is not readable at all
@@ -142,6 +147,11 @@ LIVE_2 = "2099-06-30 12:00:00.500000"
 # Every fixture's env starts from this: a closed port for the metadata
 # server, so google-auth's GCE ping fails fast and never leaves the machine.
 BASE_ENV = {"GCE_METADATA_HOST": "127.0.0.1:9", "GCE_METADATA_IP": "127.0.0.1:9"}
+# A fixture with a metadata server that answers (Home.metadata_server) has
+# this instead; the runners put the host:port of `tokentop emulator` there.
+METADATA = "$METADATA"
+# What that emulator's metadata server serves (wire.md §1.4).
+MDS_PROJECT = "tokentop-demo"
 
 
 def filler(label, n, alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"):
@@ -502,10 +512,18 @@ class Home:
             **kw,
         )
 
-    def finish(self, description, covers, expect, **extra):
+    def metadata_server(self):
+        """A metadata server answers in this home (the runners start one)."""
+        self.meta["metadata"] = True
+        self.meta["env"]["GCE_METADATA_HOST"] = METADATA
+        self.meta["env"]["GCE_METADATA_IP"] = METADATA
+
+    def finish(self, description, covers, expect, quota=None, **extra):
+        """expect: (type, principal, project, error); quota: the quota project."""
         self.meta["description"] = description
         self.meta["covers"] = covers
-        self.meta["expect"] = dict(zip(("type", "principal", "project", "error"), expect))
+        t, principal, project, error = expect
+        self.meta["expect"] = {"type": t, "principal": principal, "project": project, "quota_project": quota, "error": error}
         self.meta.update(extra)
         self.json("fixture.json", self.meta, 0o644)
 
@@ -527,6 +545,7 @@ AU, SA, IMP, EXT, EAU = (
     "external_account",
     "external_account_authorized_user",
 )
+CE = "compute_engine"
 DCE = "DefaultCredentialsError"
 
 
@@ -560,6 +579,7 @@ def adc_user_account_quota(h):
         "ADC user file with `account` and `quota_project_id`; the project google-auth returns is gcloud's core/project, not the quota project.",
         ["adc:authorized_user", "adc:account", "adc:quota-project", "project:gcloud"],
         (AU, None, P_DATA, None),
+        quota=P_BILLING,
     )
 
 
@@ -729,6 +749,7 @@ def env_quota_project(h):
         "GOOGLE_CLOUD_QUOTA_PROJECT sets the billing project only; the ADC project is still gcloud's.",
         ["env:GOOGLE_CLOUD_QUOTA_PROJECT", "adc:authorized_user"],
         (AU, None, P_DEV, None),
+        quota=P_BILLING,
     )
 
 
@@ -750,6 +771,7 @@ def impersonated_user_source(h):
         "an authorized_user source and no delegates, in the well-known file (project from gcloud).",
         ["adc:impersonated_service_account", "source:authorized_user", "project:gcloud"],
         (IMP, TF_SA, P_PROD, None),
+        quota=P_BILLING,
     )
 
 
@@ -886,6 +908,7 @@ def external_authorized_user(h):
         "Workforce identity browser sign-in (external_account_authorized_user) in the well-known file; project from gcloud.",
         ["adc:external_account_authorized_user", "project:gcloud"],
         (EAU, None, P_DEV, None),
+        quota="acme-workforce-users",
     )
 
 
