@@ -1108,6 +1108,110 @@ def empty_home(h):
     )
 
 
+# --- quota project, project_id, path spelling, required fields -----------------
+
+# The signature of a signed subject-token URL (external-url-userinfo-sig).
+URL_SIG = filler("url-sig", 43)
+
+
+@fixture
+def env_quota_project_overrides_file(h):
+    h.json(WELL_KNOWN, adc_user("dana-adc", account=DANA, quota_project="filebill"))
+    h.standard_gcloud(project=P_DEV)
+    h.meta["env"]["GOOGLE_CLOUD_QUOTA_PROJECT"] = "envbill"
+    h.finish(
+        "ADC user file with quota_project_id `filebill`, and GOOGLE_CLOUD_QUOTA_PROJECT=envbill: the variable wins, "
+        "google-auth's quota project is envbill. The project is gcloud's.",
+        ["env:GOOGLE_CLOUD_QUOTA_PROJECT", "adc:quota-project", "adc:authorized_user"],
+        (AU, None, P_DEV, None),
+        quota="envbill",
+    )
+
+
+@fixture
+def gac_user_with_project_id(h):
+    user = adc_user("dana-adc", account=DANA)
+    user["project_id"] = "acme-user-file-project"
+    h.json("keys/dana-user.json", user)
+    h.standard_gcloud(project=P_DEV)
+    h.meta["env"]["GOOGLE_APPLICATION_CREDENTIALS"] = "$HOME/keys/dana-user.json"
+    h.finish(
+        "GOOGLE_APPLICATION_CREDENTIALS names an authorized_user file that also carries a project_id. google-auth takes a "
+        "project only from service-account keys, and the explicit flow does not ask gcloud: no project.",
+        ["adc:authorized_user", "env:GOOGLE_APPLICATION_CREDENTIALS", "project:none", "project_id-ignored"],
+        (AU, None, None, None),
+    )
+
+
+@fixture
+def gac_dot_path_to_well_known(h):
+    h.json(WELL_KNOWN, adc_user("dana-adc", account=DANA))
+    h.standard_gcloud(project=P_PROD)
+    h.meta["env"]["GOOGLE_APPLICATION_CREDENTIALS"] = "$HOME/.config/gcloud/./application_default_credentials.json"
+    h.finish(
+        "GOOGLE_APPLICATION_CREDENTIALS is $HOME/.config/gcloud/./application_default_credentials.json: the well-known file, "
+        "spelled differently. google-auth compares the text, takes the explicit flow and does not ask gcloud: no project.",
+        ["adc:authorized_user", "env:GOOGLE_APPLICATION_CREDENTIALS", "path-spelling", "project:none"],
+        (AU, None, None, None),
+    )
+
+
+@fixture
+def gac_broken_private_key(h):
+    key = sa_key(ETL_SA, KEY_ETL_RUNNER, P_DATA, "etl-1")
+    # A key pasted through a chat tool: the PEM frame survives, the body does not.
+    key["private_key"] = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC...\n-----END PRIVATE KEY-----\n"
+    h.json("keys/etl-runner.json", key)
+    h.json(WELL_KNOWN, adc_user("dana-adc", account=DANA))
+    h.standard_gcloud(project=P_DEV)
+    h.meta["env"]["GOOGLE_APPLICATION_CREDENTIALS"] = "$HOME/keys/etl-runner.json"
+    h.finish(
+        "GOOGLE_APPLICATION_CREDENTIALS names a service_account key whose private_key is not a valid PEM key. google-auth "
+        "raises (it parses the key while loading), and does not fall back to the valid well-known file.",
+        ["broken:private-key", "adc:service_account", "env:GOOGLE_APPLICATION_CREDENTIALS"],
+        (None, None, None, DCE),
+        broken_file="$HOME/keys/etl-runner.json",
+    )
+
+
+@fixture
+def adc_empty_client_secret(h):
+    user = adc_user("dana-adc", account=DANA)
+    user["client_secret"] = ""
+    h.json(WELL_KNOWN, user)
+    h.standard_gcloud(project=P_DEV)
+    h.finish(
+        "Well-known user file with \"client_secret\": \"\". google-auth only checks that the required keys are present, "
+        "so it accepts the file (a refresh would fail later); project from gcloud.",
+        ["adc:authorized_user", "adc:empty-field"],
+        (AU, None, P_DEV, None),
+    )
+
+
+@fixture
+def external_url_userinfo_sig(h):
+    h.json(
+        "wif/partner-idp.json",
+        external_account(
+            WORKLOAD_AUDIENCE,
+            {
+                "url": "https://wif-bot:hunter2@idp.partner.example/oidc/token?audience=gcp-wif&sig=" + URL_SIG,
+                "headers": {"Accept": "application/json"},
+                "format": {"type": "json", "subject_token_field_name": "id_token"},
+            },
+        ),
+    )
+    h.meta["env"]["GOOGLE_APPLICATION_CREDENTIALS"] = "$HOME/wif/partner-idp.json"
+    h.finish(
+        "Identity pool with a URL source whose URL carries a user:password (wif-bot:hunter2) and a signed query (?sig=...). "
+        "google-auth builds it without fetching; tokentop may show where the token comes from, never the password or the "
+        "signature.",
+        ["adc:external_account", "source:url", "secret-in-url"],
+        (EXT, None, None, None),
+        secrets_never_shown=["hunter2", URL_SIG],
+    )
+
+
 # --- writing and syncing --------------------------------------------------------
 
 
