@@ -23,8 +23,9 @@ fixture.json in the home's root that tells the runners:
   broken_file  optional: the file google-auth fails on ($HOME-relative)
   broken_db    optional: a gcloud db that is not readable at all
   cached_tokens  what access_tokens.db holds (account, expiry, id_token?)
-  expect       the ADC verdict predicted from the wire reference (wire.md
-               §1.1-1.3); oracle.py checks google-auth against it
+  expect       the ADC verdict (type, principal, project, quota_project,
+               error) predicted from the wire reference (wire.md §1.1-1.4);
+               oracle.py checks google-auth against it
 
 Only the Python standard library is needed: the RSA test keys were made once
 with `cryptography` and are pasted below. Output is deterministic: files are
@@ -1209,6 +1210,72 @@ def external_url_userinfo_sig(h):
         ["adc:external_account", "source:url", "secret-in-url"],
         (EXT, None, None, None),
         secrets_never_shown=["hunter2", URL_SIG],
+    )
+
+
+# --- a metadata server that answers -----------------------------------------------
+
+
+@fixture
+def metadata_only(h):
+    h.metadata_server()
+    h.finish(
+        "No files at all, and a metadata server answers (as on a GCE VM or a Dataproc worker): google-auth returns "
+        "compute_engine credentials with the server's project.",
+        ["adc:compute_engine", "metadata"],
+        (CE, None, MDS_PROJECT, None),
+    )
+
+
+@fixture
+def metadata_shadowed_by_well_known(h):
+    h.json(WELL_KNOWN, adc_user("dana-adc", account=DANA))
+    h.standard_gcloud(project=P_DEV)
+    h.metadata_server()
+    h.finish(
+        "A well-known user ADC file and a metadata server that answers: the file comes first, the metadata server is "
+        "not used for ADC.",
+        ["adc:authorized_user", "metadata", "shadowing"],
+        (AU, None, P_DEV, None),
+    )
+
+
+@fixture
+def well_known_dangling_symlink_metadata(h):
+    h.standard_gcloud(project=P_DEV)
+    h.symlink(WELL_KNOWN, "adc-from-old-laptop.json")  # its target was never copied over
+    h.metadata_server()
+    h.finish(
+        "The well-known ADC path is a dangling symlink, and a metadata server answers. google-auth checks "
+        "os.path.isfile, which is false, so it goes on to the metadata server: compute_engine.",
+        ["adc:compute_engine", "metadata", "symlink:dangling"],
+        (CE, None, MDS_PROJECT, None),
+    )
+
+
+@fixture
+def gac_equals_well_known_missing_metadata(h):
+    h.standard_gcloud(project=P_DEV)
+    h.meta["env"]["GOOGLE_APPLICATION_CREDENTIALS"] = "$HOME/" + WELL_KNOWN
+    h.metadata_server()
+    h.finish(
+        "GOOGLE_APPLICATION_CREDENTIALS is exactly the well-known path, which does not exist; a metadata server answers. "
+        "Spelled as the well-known path, the variable takes gcloud's route, which finds no file and does not raise: "
+        "google-auth falls through to compute_engine.",
+        ["adc:compute_engine", "metadata", "env:GOOGLE_APPLICATION_CREDENTIALS=well-known", "broken:missing-file"],
+        (CE, None, MDS_PROJECT, None),
+    )
+
+
+@fixture
+def no_gce_check_with_metadata(h):
+    h.metadata_server()
+    h.meta["env"]["NO_GCE_CHECK"] = "true"
+    h.finish(
+        "NO_GCE_CHECK=true, a metadata server answers, no files: google-auth does not look for the metadata server and "
+        "finds no credentials.",
+        ["adc:none", "metadata", "env:NO_GCE_CHECK"],
+        (None, None, None, DCE),
     )
 
 
