@@ -14,12 +14,18 @@ fixture.json in the home's root that tells the runners:
   gcloud       what real gcloud would report in this home (we built it, so we
                know): active_config, active_account, project, accounts,
                configurations
+  metadata     optional, true: a metadata server answers; env then has
+               GCE_METADATA_HOST / GCE_METADATA_IP = "$METADATA", which the
+               runners replace with `tokentop emulator`'s host:port
+  secrets_never_shown  optional: strings in the home's files that tokentop
+               must never print (compare.py checks its whole output)
   locked_db    optional: the gcloud db the runner keeps EXCLUSIVE-locked
   broken_file  optional: the file google-auth fails on ($HOME-relative)
   broken_db    optional: a gcloud db that is not readable at all
   cached_tokens  what access_tokens.db holds (account, expiry, id_token?)
-  expect       the ADC verdict predicted from the wire reference (wire.md
-               §1.1-1.3); oracle.py checks google-auth against it
+  expect       the ADC verdict (type, principal, project, quota_project,
+               error) predicted from the wire reference (wire.md §1.1-1.4);
+               oracle.py checks google-auth against it
 
 Only the Python standard library is needed: the RSA test keys were made once
 with `cryptography` and are pasted below. Output is deterministic: files are
@@ -142,6 +148,11 @@ LIVE_2 = "2099-06-30 12:00:00.500000"
 # Every fixture's env starts from this: a closed port for the metadata
 # server, so google-auth's GCE ping fails fast and never leaves the machine.
 BASE_ENV = {"GCE_METADATA_HOST": "127.0.0.1:9", "GCE_METADATA_IP": "127.0.0.1:9"}
+# A fixture with a metadata server that answers (Home.metadata_server) has
+# this instead; the runners put the host:port of `tokentop emulator` there.
+METADATA = "$METADATA"
+# What that emulator's metadata server serves (wire.md §1.4).
+MDS_PROJECT = "tokentop-demo"
 
 
 def filler(label, n, alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"):
@@ -502,10 +513,18 @@ class Home:
             **kw,
         )
 
-    def finish(self, description, covers, expect, **extra):
+    def metadata_server(self):
+        """A metadata server answers in this home (the runners start one)."""
+        self.meta["metadata"] = True
+        self.meta["env"]["GCE_METADATA_HOST"] = METADATA
+        self.meta["env"]["GCE_METADATA_IP"] = METADATA
+
+    def finish(self, description, covers, expect, quota=None, **extra):
+        """expect: (type, principal, project, error); quota: the quota project."""
         self.meta["description"] = description
         self.meta["covers"] = covers
-        self.meta["expect"] = dict(zip(("type", "principal", "project", "error"), expect))
+        t, principal, project, error = expect
+        self.meta["expect"] = {"type": t, "principal": principal, "project": project, "quota_project": quota, "error": error}
         self.meta.update(extra)
         self.json("fixture.json", self.meta, 0o644)
 
@@ -527,6 +546,7 @@ AU, SA, IMP, EXT, EAU = (
     "external_account",
     "external_account_authorized_user",
 )
+CE = "compute_engine"
 DCE = "DefaultCredentialsError"
 
 
@@ -560,6 +580,7 @@ def adc_user_account_quota(h):
         "ADC user file with `account` and `quota_project_id`; the project google-auth returns is gcloud's core/project, not the quota project.",
         ["adc:authorized_user", "adc:account", "adc:quota-project", "project:gcloud"],
         (AU, None, P_DATA, None),
+        quota=P_BILLING,
     )
 
 
@@ -729,6 +750,7 @@ def env_quota_project(h):
         "GOOGLE_CLOUD_QUOTA_PROJECT sets the billing project only; the ADC project is still gcloud's.",
         ["env:GOOGLE_CLOUD_QUOTA_PROJECT", "adc:authorized_user"],
         (AU, None, P_DEV, None),
+        quota=P_BILLING,
     )
 
 
@@ -750,6 +772,7 @@ def impersonated_user_source(h):
         "an authorized_user source and no delegates, in the well-known file (project from gcloud).",
         ["adc:impersonated_service_account", "source:authorized_user", "project:gcloud"],
         (IMP, TF_SA, P_PROD, None),
+        quota=P_BILLING,
     )
 
 
@@ -886,6 +909,7 @@ def external_authorized_user(h):
         "Workforce identity browser sign-in (external_account_authorized_user) in the well-known file; project from gcloud.",
         ["adc:external_account_authorized_user", "project:gcloud"],
         (EAU, None, P_DEV, None),
+        quota="acme-workforce-users",
     )
 
 
@@ -1081,6 +1105,176 @@ def empty_home(h):
     h.finish(
         "A home with nothing in it (only this fixture.json).",
         ["adc:none"],
+        (None, None, None, DCE),
+    )
+
+
+# --- quota project, project_id, path spelling, required fields -----------------
+
+# The signature of a signed subject-token URL (external-url-userinfo-sig).
+URL_SIG = filler("url-sig", 43)
+
+
+@fixture
+def env_quota_project_overrides_file(h):
+    h.json(WELL_KNOWN, adc_user("dana-adc", account=DANA, quota_project="filebill"))
+    h.standard_gcloud(project=P_DEV)
+    h.meta["env"]["GOOGLE_CLOUD_QUOTA_PROJECT"] = "envbill"
+    h.finish(
+        "ADC user file with quota_project_id `filebill`, and GOOGLE_CLOUD_QUOTA_PROJECT=envbill: the variable wins, "
+        "google-auth's quota project is envbill. The project is gcloud's.",
+        ["env:GOOGLE_CLOUD_QUOTA_PROJECT", "adc:quota-project", "adc:authorized_user"],
+        (AU, None, P_DEV, None),
+        quota="envbill",
+    )
+
+
+@fixture
+def gac_user_with_project_id(h):
+    user = adc_user("dana-adc", account=DANA)
+    user["project_id"] = "acme-user-file-project"
+    h.json("keys/dana-user.json", user)
+    h.standard_gcloud(project=P_DEV)
+    h.meta["env"]["GOOGLE_APPLICATION_CREDENTIALS"] = "$HOME/keys/dana-user.json"
+    h.finish(
+        "GOOGLE_APPLICATION_CREDENTIALS names an authorized_user file that also carries a project_id. google-auth takes a "
+        "project only from service-account keys, and the explicit flow does not ask gcloud: no project.",
+        ["adc:authorized_user", "env:GOOGLE_APPLICATION_CREDENTIALS", "project:none", "project_id-ignored"],
+        (AU, None, None, None),
+    )
+
+
+@fixture
+def gac_dot_path_to_well_known(h):
+    h.json(WELL_KNOWN, adc_user("dana-adc", account=DANA))
+    h.standard_gcloud(project=P_PROD)
+    h.meta["env"]["GOOGLE_APPLICATION_CREDENTIALS"] = "$HOME/.config/gcloud/./application_default_credentials.json"
+    h.finish(
+        "GOOGLE_APPLICATION_CREDENTIALS is $HOME/.config/gcloud/./application_default_credentials.json: the well-known file, "
+        "spelled differently. google-auth compares the text, takes the explicit flow and does not ask gcloud: no project.",
+        ["adc:authorized_user", "env:GOOGLE_APPLICATION_CREDENTIALS", "path-spelling", "project:none"],
+        (AU, None, None, None),
+    )
+
+
+@fixture
+def gac_broken_private_key(h):
+    key = sa_key(ETL_SA, KEY_ETL_RUNNER, P_DATA, "etl-1")
+    # A key pasted through a chat tool: the PEM frame survives, the body does not.
+    key["private_key"] = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC...\n-----END PRIVATE KEY-----\n"
+    h.json("keys/etl-runner.json", key)
+    h.json(WELL_KNOWN, adc_user("dana-adc", account=DANA))
+    h.standard_gcloud(project=P_DEV)
+    h.meta["env"]["GOOGLE_APPLICATION_CREDENTIALS"] = "$HOME/keys/etl-runner.json"
+    h.finish(
+        "GOOGLE_APPLICATION_CREDENTIALS names a service_account key whose private_key is not a valid PEM key. google-auth "
+        "raises (it parses the key while loading), and does not fall back to the valid well-known file.",
+        ["broken:private-key", "adc:service_account", "env:GOOGLE_APPLICATION_CREDENTIALS"],
+        (None, None, None, DCE),
+        broken_file="$HOME/keys/etl-runner.json",
+    )
+
+
+@fixture
+def adc_empty_client_secret(h):
+    user = adc_user("dana-adc", account=DANA)
+    user["client_secret"] = ""
+    h.json(WELL_KNOWN, user)
+    h.standard_gcloud(project=P_DEV)
+    h.finish(
+        "Well-known user file with \"client_secret\": \"\". google-auth only checks that the required keys are present, "
+        "so it accepts the file (a refresh would fail later); project from gcloud.",
+        ["adc:authorized_user", "adc:empty-field"],
+        (AU, None, P_DEV, None),
+    )
+
+
+@fixture
+def external_url_userinfo_sig(h):
+    h.json(
+        "wif/partner-idp.json",
+        external_account(
+            WORKLOAD_AUDIENCE,
+            {
+                "url": "https://wif-bot:hunter2@idp.partner.example/oidc/token?audience=gcp-wif&sig=" + URL_SIG,
+                "headers": {"Accept": "application/json"},
+                "format": {"type": "json", "subject_token_field_name": "id_token"},
+            },
+        ),
+    )
+    h.meta["env"]["GOOGLE_APPLICATION_CREDENTIALS"] = "$HOME/wif/partner-idp.json"
+    h.finish(
+        "Identity pool with a URL source whose URL carries a user:password (wif-bot:hunter2) and a signed query (?sig=...). "
+        "google-auth builds it without fetching; tokentop may show where the token comes from, never the password or the "
+        "signature.",
+        ["adc:external_account", "source:url", "secret-in-url"],
+        (EXT, None, None, None),
+        secrets_never_shown=["hunter2", URL_SIG],
+    )
+
+
+# --- a metadata server that answers -----------------------------------------------
+
+
+@fixture
+def metadata_only(h):
+    h.metadata_server()
+    h.finish(
+        "No files at all, and a metadata server answers (as on a GCE VM or a Dataproc worker): google-auth returns "
+        "compute_engine credentials with the server's project.",
+        ["adc:compute_engine", "metadata"],
+        (CE, None, MDS_PROJECT, None),
+    )
+
+
+@fixture
+def metadata_shadowed_by_well_known(h):
+    h.json(WELL_KNOWN, adc_user("dana-adc", account=DANA))
+    h.standard_gcloud(project=P_DEV)
+    h.metadata_server()
+    h.finish(
+        "A well-known user ADC file and a metadata server that answers: the file comes first, the metadata server is "
+        "not used for ADC.",
+        ["adc:authorized_user", "metadata", "shadowing"],
+        (AU, None, P_DEV, None),
+    )
+
+
+@fixture
+def well_known_dangling_symlink_metadata(h):
+    h.standard_gcloud(project=P_DEV)
+    h.symlink(WELL_KNOWN, "adc-from-old-laptop.json")  # its target was never copied over
+    h.metadata_server()
+    h.finish(
+        "The well-known ADC path is a dangling symlink, and a metadata server answers. google-auth checks "
+        "os.path.isfile, which is false, so it goes on to the metadata server: compute_engine.",
+        ["adc:compute_engine", "metadata", "symlink:dangling"],
+        (CE, None, MDS_PROJECT, None),
+    )
+
+
+@fixture
+def gac_equals_well_known_missing_metadata(h):
+    h.standard_gcloud(project=P_DEV)
+    h.meta["env"]["GOOGLE_APPLICATION_CREDENTIALS"] = "$HOME/" + WELL_KNOWN
+    h.metadata_server()
+    h.finish(
+        "GOOGLE_APPLICATION_CREDENTIALS is exactly the well-known path, which does not exist; a metadata server answers. "
+        "Spelled as the well-known path, the variable takes gcloud's route, which finds no file and does not raise: "
+        "google-auth falls through to compute_engine.",
+        ["adc:compute_engine", "metadata", "env:GOOGLE_APPLICATION_CREDENTIALS=well-known", "broken:missing-file"],
+        (CE, None, MDS_PROJECT, None),
+    )
+
+
+@fixture
+def no_gce_check_with_metadata(h):
+    h.metadata_server()
+    h.meta["env"]["NO_GCE_CHECK"] = "true"
+    h.finish(
+        "NO_GCE_CHECK=true, a metadata server answers, no files: google-auth does not look for the metadata server and "
+        "finds no credentials.",
+        ["adc:none", "metadata", "env:NO_GCE_CHECK"],
         (None, None, None, DCE),
     )
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Compare tokentop's view of every corpus home with google-auth's.
 
-Usage: python compare.py HOMES_DIR TOKENTOP_BIN [--only NAME[,NAME...]] [--oracle-out FILE]
-       python compare.py HOMES_DIR --oracle-only [--only ...] [--oracle-out FILE]
+Usage: python compare.py HOMES_DIR TOKENTOP_BIN [--only NAME[,NAME...]] [--oracle-out FILE] [--emulator BIN]
+       python compare.py HOMES_DIR --oracle-only [--only ...] [--oracle-out FILE] [--emulator TOKENTOP_BIN]
 
 Run with the Python that has google-auth (run.sh does). First runs the oracle
 (oracle.py: google.auth.default() per home, fake gcloud on its PATH). Then for
@@ -12,22 +12,35 @@ PATH (system dirs; no gcloud: tokentop must read gcloud's files itself) and
 the fixture's env. For a fixture with "locked_db", a sqlite3 connection holds
 that gcloud db with BEGIN EXCLUSIVE while tokentop runs.
 
+Metadata server. When a selected fixture has "metadata": true, `BIN emulator`
+(BIN = --emulator, else TOKENTOP_BIN) is started once for the run (see
+emulator.py) and its metadata host:port replaces "$METADATA" in the env of
+both google-auth and tokentop. In --oracle-only mode without --emulator such
+fixtures are skipped with a SKIP line.
+
 tokentop's output contract (the parts checked here):
   {"credentials": [{"id", "principal", "source", "credential_type",
-     "active_adc", "shadowed_by", "project", "gcloud_account",
+     "active_adc", "shadowed_by", "project", "quota_project", "gcloud_account",
      "gcloud_configurations", "gcloud_active", "tokens": [...]}, ...],
    "source_errors": [str], "skipped": [str]}
 
 Rules:
   * google-auth returned credentials: exactly one credential has
-    active_adc true; its credential_type is the oracle's type, its principal
-    the oracle's principal and its project the oracle's project (each when
-    the oracle has one).
+    active_adc true, and of that credential
+      - credential_type is the oracle's type;
+      - principal is the oracle's principal when the oracle has one; for
+        authorized_user it is the file's `account` (detail.account), or ""
+        when the file has none (unknown until a token exists);
+      - project equals the oracle's project exactly, null included;
+      - quota_project equals the oracle's quota_project
+        (credentials.quota_project_id) exactly, null included.
   * google-auth raised: no credential has active_adc true; for a broken file
     (fixture "broken_file") some source_errors entry names that path.
   * gcloud: every account in fixture gcloud.accounts is a credential's
     gcloud_account; credentials with gcloud_active true are exactly those
     whose gcloud_account is gcloud.active_account.
+  * "secrets_never_shown": none of these strings appears anywhere in
+    tokentop's stdout or stderr.
   * "broken_db" (not SQLite): some source_errors entry names it.
   * "locked_db": some source_errors entry names it, or tokentop shows a
     cached token from it (it read it anyway, e.g. from a copy).
@@ -50,6 +63,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import emulator  # noqa: E402
 import oracle  # noqa: E402
 
 TOKENTOP_TIMEOUT = 60
@@ -74,13 +88,13 @@ def names_path(entry, path, home):
     return any(form in entry for form in forms)
 
 
-def run_tokentop(binary, homes_dir, name, meta):
-    """(parsed output or None, problem text, home path, env) for one fixture."""
+def run_tokentop(binary, homes_dir, name, meta, metadata=None):
+    """(parsed output or None, problem text, home path, env, raw stdout+stderr) for one fixture."""
     scratch = tempfile.mkdtemp(prefix="corpus-tokentop-")
     try:
         scratch = os.path.realpath(scratch)
         home = oracle.stage(homes_dir, name, scratch)
-        env = oracle.fixture_env(meta, home, TOKENTOP_PATH)
+        env = oracle.fixture_env(meta, home, TOKENTOP_PATH, metadata)
         env["XDG_CONFIG_HOME"] = os.path.join(home, ".config")
         lock = None
         if meta.get("locked_db"):
@@ -97,26 +111,27 @@ def run_tokentop(binary, homes_dir, name, meta):
                 timeout=TOKENTOP_TIMEOUT,
             )
         except subprocess.TimeoutExpired:
-            return None, f"no answer within {TOKENTOP_TIMEOUT}s", home, env
+            return None, f"no answer within {TOKENTOP_TIMEOUT}s", home, env, ""
         finally:
             if lock is not None:
                 lock.execute("ROLLBACK")
                 lock.close()
+        raw = proc.stdout + proc.stderr
         try:
             out = json.loads(proc.stdout)
         except ValueError:
-            return None, f"exit {proc.returncode}, stdout is not JSON; stderr: {proc.stderr.strip()[-400:]}", home, env
+            return None, f"exit {proc.returncode}, stdout is not JSON; stderr: {proc.stderr.strip()[-400:]}", home, env, raw
         if not isinstance(out, dict) or not isinstance(out.get("credentials"), list) or not isinstance(out.get("source_errors"), list):
-            return None, "JSON lacks a credentials list or a source_errors list", home, env
+            return None, "JSON lacks a credentials list or a source_errors list", home, env, raw
         bad = [c for c in out["credentials"] if not isinstance(c, dict)]
         if bad:
-            return None, "a credentials entry is not an object", home, env
-        return out, None, home, env
+            return None, "a credentials entry is not an object", home, env, raw
+        return out, None, home, env, raw
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def check(name, meta, verdict, out, home, env):
+def check(name, meta, verdict, out, home, env, raw=""):
     """Disagreement lines (fixture, field, tokentop value, google-auth value)."""
     bad = []
     creds = out["credentials"]
@@ -124,6 +139,11 @@ def check(name, meta, verdict, out, home, env):
 
     def disagree(field, ours, theirs, by="google-auth"):
         bad.append((field, ours, theirs, by))
+
+    for secret in meta.get("secrets_never_shown", []):
+        if secret in raw:
+            where = [c.get("id") for c in creds if secret in json.dumps(c, ensure_ascii=False)]
+            disagree("secrets_never_shown", f"{secret!r} appears in the output" + (f" (in {where})" if where else ""), "never shown", "fixture")
 
     active = [c for c in creds if c.get("active_adc") is True]
     if verdict["error"] is None:
@@ -135,8 +155,16 @@ def check(name, meta, verdict, out, home, env):
                 disagree("credential_type", a.get("credential_type"), verdict["type"])
             if verdict["principal"] is not None and a.get("principal") != verdict["principal"]:
                 disagree("principal", a.get("principal"), verdict["principal"])
-            if verdict["project"] is not None and a.get("project") != verdict["project"]:
+            if verdict["type"] == "authorized_user":
+                # The file's `account`, else "" (unknown until a token exists).
+                account = verdict["detail"].get("account") or ""
+                if a.get("principal") != account:
+                    disagree("principal", a.get("principal"), account)
+            if a.get("project") != verdict["project"]:
                 disagree("project", a.get("project"), verdict["project"])
+            quota = verdict["quota_project"]
+            if a.get("quota_project") != quota:
+                disagree("quota_project", a.get("quota_project"), quota)
     else:
         if active:
             disagree("active_adc", [c.get("id") for c in active], f"no credential ({verdict['error']})")
@@ -189,16 +217,16 @@ def read_anyway(meta, creds):
 
 
 def print_table(verdicts):
-    rows = [("fixture", "type", "principal", "project", "error")]
+    rows = [("fixture", *oracle.VERDICT_KEYS)]
     for name, v in verdicts.items():
         rows.append((name, *(str(v[k]) if v[k] is not None else "-" for k in oracle.VERDICT_KEYS)))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
 
 
 def parse_args(argv):
-    args = {"homes": None, "bin": None, "oracle_only": False, "only": None, "oracle_out": None}
+    args = {"homes": None, "bin": None, "oracle_only": False, "only": None, "oracle_out": None, "emulator": None}
     it = iter(argv)
     positional = []
     for arg in it:
@@ -208,6 +236,8 @@ def parse_args(argv):
             args["only"] = set(next(it).split(","))
         elif arg == "--oracle-out":
             args["oracle_out"] = next(it)
+        elif arg == "--emulator":
+            args["emulator"] = next(it)
         elif arg.startswith("-"):
             raise SystemExit(__doc__)
         else:
@@ -221,13 +251,41 @@ def parse_args(argv):
     return args
 
 
+def resolve(binary):
+    if os.sep in binary:
+        binary = os.path.abspath(binary)
+    return binary if shutil.which(binary) is not None else None
+
+
 def main(argv):
     args = parse_args(argv)
     homes_dir = os.path.abspath(args["homes"])
-    verdicts, fixtures = oracle.run_oracle(homes_dir, args["only"])
-    if not fixtures:
+    wanted = oracle.load_fixtures(homes_dir, args["only"])
+    if not wanted:
         print(f"compare: no fixtures in {homes_dir}", file=sys.stderr)
         return 2
+    binary = None
+    if not args["oracle_only"]:
+        binary = resolve(args["bin"])
+        if binary is None:
+            print(f"compare: tokentop binary not found or not executable: {args['bin']}", file=sys.stderr)
+            return 2
+    # The metadata server: `emulator` of --emulator BIN, else of TOKENTOP_BIN.
+    emu_bin = args["emulator"] or binary
+    if emu_bin is not None and resolve(emu_bin) is None:
+        print(f"compare: emulator binary not found or not executable: {emu_bin}", file=sys.stderr)
+        return 2
+    if emu_bin is not None and any(emulator.needs_metadata(m) for m in wanted.values()):
+        with emulator.Emulator(resolve(emu_bin)) as emu:
+            print(f"== metadata server: {emu.metadata} ({os.path.basename(emu_bin)} emulator)")
+            return run(args, homes_dir, binary, emu.metadata)
+    return run(args, homes_dir, binary, None)
+
+
+def run(args, homes_dir, binary, metadata):
+    verdicts, fixtures, skipped = oracle.run_oracle(homes_dir, args["only"], metadata=metadata)
+    for name in skipped:
+        print(f"SKIP     {name}: needs a metadata server (\"metadata\": true); pass --emulator TOKENTOP_BIN")
     if args["oracle_out"]:
         with open(args["oracle_out"], "w") as f:
             json.dump(verdicts, f, indent=2, sort_keys=True)
@@ -238,24 +296,18 @@ def main(argv):
 
     if args["oracle_only"]:
         print_table(verdicts)
-        print(f"oracle: {len(verdicts)} fixtures, {len(drift)} drift line(s) from fixture.json predictions")
+        note = f", {len(skipped)} skipped (no metadata server)" if skipped else ""
+        print(f"oracle: {len(verdicts)} fixtures{note}, {len(drift)} drift line(s) from fixture.json predictions")
         return 1 if drift else 0
-
-    binary = args["bin"]
-    if os.sep in binary:
-        binary = os.path.abspath(binary)
-    if shutil.which(binary) is None:
-        print(f"compare: tokentop binary not found or not executable: {binary}", file=sys.stderr)
-        return 2
 
     agree = 0
     for name, meta in fixtures.items():
         verdict = verdicts[name]
-        out, problem, home, env = run_tokentop(binary, homes_dir, name, meta)
+        out, problem, home, env, raw = run_tokentop(binary, homes_dir, name, meta, metadata)
         if out is None:
             print(f"DISAGREE {name} output: tokentop={problem} google-auth={show({k: verdict[k] for k in oracle.VERDICT_KEYS})}")
             continue
-        bad = check(name, meta, verdict, out, home, env)
+        bad = check(name, meta, verdict, out, home, env, raw)
         for field, ours, theirs, by in bad:
             print(f"DISAGREE {name} {field}: tokentop={show(ours)} {by}={show(theirs)}")
         if not bad:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ADC oracle: what google-auth's own google.auth.default() picks in each home.
 
-Usage: python oracle.py HOMES_DIR [--out FILE] [--only NAME[,NAME...]]
+Usage: python oracle.py HOMES_DIR [--out FILE] [--only NAME[,NAME...]] [--emulator TOKENTOP_BIN]
 
 Run with the Python that has google-auth (tests/conformance/.venv). For every
 HOMES_DIR/<name>/fixture.json, copy the home to a scratch dir and run
@@ -11,7 +11,8 @@ none of the caller's GOOGLE_*/CLOUDSDK_* variables get through.
 
 The verdict per fixture is
 
-  {"type": ..., "principal": ..., "project": ..., "error": ..., "detail": {...}}
+  {"type": ..., "principal": ..., "project": ..., "quota_project": ...,
+   "error": ..., "detail": {...}}
 
   type       credential file type google-auth resolved, mapped from the class
              it returned: authorized_user, service_account,
@@ -22,6 +23,8 @@ The verdict per fixture is
              service_account_email, an impersonated credential's target
              principal, an external account's impersonated SA email; else null
   project    default()'s second return value
+  quota_project  the returned credentials' quota_project_id (the file's
+             quota_project_id, or GOOGLE_CLOUD_QUOTA_PROJECT, which wins)
   error      class name of the exception default() raised, else null
   detail     informational only: class, quota_project, authorized_user
              account, external account source kind, the file google-auth
@@ -39,6 +42,13 @@ build.py) or nothing when it has none, exactly like real gcloud prints
 "(unset)" only to stderr; any other command exits 2. Every call is logged
 and shows up in detail.gcloud_calls.
 
+Metadata server. A fixture with "metadata": true needs one that answers: its
+env has GCE_METADATA_HOST / GCE_METADATA_IP = "$METADATA", replaced by the
+host:port of `TOKENTOP_BIN emulator` (started once per run, see emulator.py)
+when --emulator TOKENTOP_BIN is given; without it such fixtures are skipped
+with a SKIP line on stderr. Other fixtures point both variables at a closed
+port, so google-auth's GCE ping fails at once.
+
 Prints one JSON object keyed by fixture name (or writes it to --out), then on
 stderr one line per fixture whose verdict differs from the verdict build.py
 predicted from the wire reference (fixture.json "expect"); exits 1 if any does.
@@ -51,6 +61,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import emulator  # noqa: E402
 
 CHILD_TIMEOUT = 120
 PATH_TAIL = "/usr/local/bin:/usr/bin:/bin"
@@ -85,9 +98,14 @@ def load_fixtures(homes_dir, only=None):
     return fixtures
 
 
-def substitute(value, home):
+def substitute(value, home, metadata=None):
+    """A fixture env value with "$HOME..." and "$METADATA" filled in."""
     if isinstance(value, str) and value.startswith("$HOME"):
         return home + value[len("$HOME") :]
+    if value == emulator.PLACEHOLDER:
+        if metadata is None:
+            raise ValueError("fixture wants a metadata server ($METADATA) but none is running")
+        return metadata
     return value
 
 
@@ -98,10 +116,10 @@ def stage(homes_dir, name, scratch):
     return home
 
 
-def fixture_env(meta, home, path):
+def fixture_env(meta, home, path, metadata=None):
     env = {"HOME": home, "PATH": path}
     for key, value in meta.get("env", {}).items():
-        env[key] = substitute(value, home)
+        env[key] = substitute(value, home, metadata)
     return env
 
 
@@ -116,12 +134,12 @@ def write_fake_gcloud(bin_dir, project):
     return log
 
 
-def run_one(homes_dir, name, meta, python):
+def run_one(homes_dir, name, meta, python, metadata=None):
     with tempfile.TemporaryDirectory(prefix="corpus-oracle-") as scratch:
         home = stage(homes_dir, name, scratch)
         bin_dir = os.path.join(scratch, "bin")
         log = write_fake_gcloud(bin_dir, meta.get("gcloud", {}).get("project"))
-        env = fixture_env(meta, home, bin_dir + ":" + PATH_TAIL)
+        env = fixture_env(meta, home, bin_dir + ":" + PATH_TAIL, metadata)
         proc = subprocess.run(
             [python, "-I", os.path.abspath(__file__), "--child"],
             env=env,
@@ -146,16 +164,22 @@ def run_one(homes_dir, name, meta, python):
         return verdict
 
 
-def run_oracle(homes_dir, only=None, python=None, jobs=4):
-    """Verdict per fixture name, in name order."""
+def run_oracle(homes_dir, only=None, python=None, jobs=4, metadata=None):
+    """(verdict per fixture name, fixtures run, names skipped), in name order.
+
+    metadata: host:port of a running metadata server, or None; fixtures with
+    "metadata": true are then skipped (returned in the third value).
+    """
     python = python or sys.executable
     fixtures = load_fixtures(homes_dir, only)
+    skipped = [name for name, meta in fixtures.items() if emulator.needs_metadata(meta) and metadata is None]
+    fixtures = {name: meta for name, meta in fixtures.items() if name not in skipped}
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {name: pool.submit(run_one, homes_dir, name, meta, python) for name, meta in fixtures.items()}
-        return {name: futures[name].result() for name in fixtures}, fixtures
+        futures = {name: pool.submit(run_one, homes_dir, name, meta, python, metadata) for name, meta in fixtures.items()}
+        return {name: futures[name].result() for name in fixtures}, fixtures, skipped
 
 
-VERDICT_KEYS = ("type", "principal", "project", "error")
+VERDICT_KEYS = ("type", "principal", "project", "quota_project", "error")
 
 
 def drift(verdicts, fixtures):
@@ -189,10 +213,10 @@ def child():
         credentials, project = google.auth.default()
     except Exception as exc:  # noqa: BLE001 - the class name is the verdict
         detail["message"] = str(exc)[:500]
-        result = {"type": None, "principal": None, "project": None, "error": type(exc).__name__}
+        result = {"type": None, "principal": None, "project": None, "quota_project": None, "error": type(exc).__name__}
     else:
         cred_type, principal = classify(credentials, detail)
-        result = {"type": cred_type, "principal": principal, "project": project, "error": None}
+        result = {"type": cred_type, "principal": principal, "project": project, "quota_project": detail["quota_project"], "error": None}
     result["detail"] = detail
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
@@ -240,11 +264,13 @@ def classify(credentials, detail):
 
 
 def parse_args(argv):
-    args = {"homes": None, "out": None, "only": None}
+    args = {"homes": None, "out": None, "only": None, "emulator": None}
     it = iter(argv)
     for arg in it:
         if arg == "--out":
             args["out"] = next(it)
+        elif arg == "--emulator":
+            args["emulator"] = next(it)
         elif arg == "--only":
             args["only"] = set(next(it).split(","))
         elif arg.startswith("-"):
@@ -263,7 +289,14 @@ def main(argv):
         child()
         return 0
     args = parse_args(argv)
-    verdicts, fixtures = run_oracle(args["homes"], args["only"])
+    wanted = load_fixtures(args["homes"], args["only"])
+    if args["emulator"] and any(emulator.needs_metadata(m) for m in wanted.values()):
+        with emulator.Emulator(os.path.abspath(args["emulator"]) if os.sep in args["emulator"] else args["emulator"]) as emu:
+            verdicts, fixtures, skipped = run_oracle(args["homes"], args["only"], metadata=emu.metadata)
+    else:
+        verdicts, fixtures, skipped = run_oracle(args["homes"], args["only"])
+    for name in skipped:
+        print(f"oracle: SKIP {name}: needs a metadata server (\"metadata\": true); pass --emulator TOKENTOP_BIN", file=sys.stderr)
     text = json.dumps(verdicts, indent=2, sort_keys=True) + "\n"
     if args["out"]:
         with open(args["out"], "w") as f:

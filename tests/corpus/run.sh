@@ -4,8 +4,10 @@
 # under tests/corpus/homes?
 #
 # usage: corpus/run.sh TOKENTOP_BIN [--only NAME,...] [--oracle-out FILE]
-#        corpus/run.sh --oracle-only [--only NAME,...]
+#        corpus/run.sh --oracle-only [--only NAME,...] [--emulator TOKENTOP_BIN]
 #   e.g. corpus/run.sh target/debug/tokentop
+#   Homes with "metadata": true get `TOKENTOP_BIN emulator`'s metadata server;
+#   --oracle-only skips them unless --emulator names a tokentop binary.
 #
 # Environment: CONFORMANCE_VENV = venv to create/reuse (default:
 #   tests/conformance/.venv, the one tests/conformance/run.sh uses).
@@ -13,7 +15,7 @@
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
-    sed -n '2,12p' "$0" >&2
+    sed -n '2,14p' "$0" >&2
     exit 2
 fi
 
