@@ -102,7 +102,7 @@ async fn a_url_subject_token_is_exchanged_then_impersonates() {
         .await
         .expect("emulator");
     let pool = provider(&emulator, WORKLOAD).await;
-    emulator.add_google_service_account(ServiceAccountSpec {
+    let _key = emulator.add_google_service_account(ServiceAccountSpec {
         email: READER.into(),
         project_id: "acme-data".into(),
         access_token_lifetime: Duration::from_secs(3600),
