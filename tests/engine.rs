@@ -278,6 +278,21 @@ async fn revoke_is_confirmed_server_side_and_a_failed_refresh_keeps_the_last_tok
     let failed = settled_row(&mut s.handle, "nightly-dataflow").await;
     let problem = failed.error.expect("refresh must fail");
     assert_eq!(problem.cause(), "invalid-grant", "{problem}");
+    // Said in words, with what fixes it.
+    assert!(
+        problem
+            .to_string()
+            .starts_with("refresh failed: the sign-in has expired or was revoked ("),
+        "{problem}"
+    );
+    assert!(
+        failed
+            .fix
+            .as_deref()
+            .is_some_and(|fix| fix.contains("gcloud auth application-default login")),
+        "{:?}",
+        failed.fix
+    );
     let error = problem.to_string();
     assert!(error.contains("invalid_grant"), "{error}");
     assert!(error.contains("/token"), "names the endpoint: {error}");

@@ -50,7 +50,7 @@ step "conformance: google-auth and databricks-sdk against tokentop emulator"
 tests/conformance/run.sh "${CARGO_TARGET_DIR:-target}/debug/tokentop" emulator
 
 # --- discovery against google-auth's own default() ---------------------------
-step "corpus: the active ADC and gcloud's accounts in 35 homes, against google-auth"
+step "corpus: the active ADC and gcloud's accounts in every home of tests/corpus, against google-auth"
 tests/corpus/run.sh "${CARGO_TARGET_DIR:-target}/debug/tokentop"
 
 # --- supply chain and fuzzing -------------------------------------------------

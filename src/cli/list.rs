@@ -213,5 +213,8 @@ fn print_table(rows: &[Listed]) {
         if let Some(e) = &l.row.error {
             println!("  ! {e}");
         }
+        if let Some(fix) = &l.row.fix {
+            println!("  fix: {fix}");
+        }
     }
 }

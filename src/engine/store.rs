@@ -183,6 +183,12 @@ impl Store {
                     found_in: t.found_in.as_deref().map(text),
                 })
                 .collect(),
+            fix: e
+                .error
+                .as_ref()
+                .and_then(Problem::provider_error)
+                .and_then(|error| crate::providers::advice(c, error))
+                .map(|fix| text(&fix)),
             error: match &e.source_error {
                 Some(why) => Some(Problem::Other(text(why))),
                 None => e.error.clone().map(|p| p.map_text(text)),

@@ -84,6 +84,33 @@ impl ProviderError {
         }
     }
 
+    /// What a known refusal means, in words (Google's token plane, wire.md
+    /// §2.9); `None` for anything else, which is then shown as the server said.
+    pub fn in_words(&self) -> Option<&'static str> {
+        let Self::Rejected { error, message, .. } = self else {
+            return None;
+        };
+        let said = |text: &str| message.contains(text);
+        Some(match error.as_deref()? {
+            "invalid_grant" if said("expired or revoked") => {
+                "the sign-in has expired or was revoked"
+            }
+            "invalid_grant" if said("rapt") => {
+                "Google asks to sign in again (the organisation's session length policy)"
+            }
+            "invalid_grant" if said("Invalid JWT Signature") => {
+                "the key was deleted or rotated: this key file no longer works"
+            }
+            "invalid_grant" if said("Robot is disabled") => "the service account is disabled",
+            "invalid_grant" if said("short-lived token") => {
+                "Google refused the signed assertion's times: this machine's clock is off"
+            }
+            "invalid_client" | "deleted_client" => "the OAuth client is unknown or was deleted",
+            "PERMISSION_DENIED" => "IAM denied it: the caller lacks the role it needs",
+            _ => return None,
+        })
+    }
+
     /// True when the grant itself is dead (an expired or revoked refresh
     /// token, a disabled account): retrying will not help, logging in will.
     pub fn is_invalid_grant(&self) -> bool {
@@ -201,7 +228,10 @@ impl Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Provider { op, error } => write!(f, "{op} failed: {error}"),
+            Self::Provider { op, error } => match error.in_words() {
+                Some(words) => write!(f, "{op} failed: {words} ({error})"),
+                None => write!(f, "{op} failed: {error}"),
+            },
             Self::Other(text) => f.write_str(text),
         }
     }
@@ -236,7 +266,10 @@ mod tests {
             error: dead,
         };
         assert_eq!(problem.cause(), "invalid-grant");
-        assert!(problem.to_string().starts_with("refresh failed: oauth2"));
+        assert_eq!(
+            problem.to_string(),
+            "refresh failed: the sign-in has expired or was revoked (oauth2.googleapis.com/token answered HTTP 400: invalid_grant: Token has been expired or revoked.)"
+        );
         assert_eq!(Problem::Other("x".into()).cause(), "other");
     }
 }

@@ -70,6 +70,8 @@ pub struct Row {
     /// The last failure, kept beside the last good token.
     #[serde(serialize_with = "as_text")]
     pub error: Option<Problem>,
+    /// A command that would fix it, when the credential's family knows one.
+    pub fix: Option<String>,
     /// An operation in flight for this row.
     pub busy: Option<String>,
     /// What the credential can do.

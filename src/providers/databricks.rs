@@ -2,16 +2,17 @@
 //! authentication, `scope=all-apis` by default (wire.md §3.4).
 
 use super::ProviderError;
-use super::family::{Grant, Pending};
+use super::family::{Ops, Pending, no_advice};
 use super::grant::{self, ClientAuth, post_form};
 use crate::model::{Capabilities, Credential, Material, Token};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
 
 /// Databricks OAuth service principals.
-pub static M2M: Grant = Grant {
+pub static M2M: Ops = Ops {
     refresh: client_credentials,
     capabilities: m2m_capabilities,
+    advice: no_advice,
 };
 
 /// Databricks documents no revocation endpoint (wire.md §4.2).

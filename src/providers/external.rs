@@ -3,7 +3,7 @@
 //! a service account; an `external_account_authorized_user`'s refresh at STS.
 
 use super::ProviderError;
-use super::family::{Grant, Pending, default_capabilities};
+use super::family::{Ops, Pending, default_capabilities, no_advice};
 use super::grant::{self, ClientAuth, post_form};
 use super::iam::{Impersonation, generate_access_token};
 use super::scrub::Sent;
@@ -12,15 +12,17 @@ use crate::net::{Http, check_url};
 use chrono::{DateTime, Utc};
 
 /// Workload and workforce identity federation.
-pub static FEDERATED: Grant = Grant {
+pub static FEDERATED: Ops = Ops {
     refresh: exchange,
     capabilities: federated_capabilities,
+    advice: no_advice,
 };
 
 /// A workforce sign-in (`external_account_authorized_user`).
-pub static WORKFORCE_USER: Grant = Grant {
+pub static WORKFORCE_USER: Ops = Ops {
     refresh: refresh_workforce_user,
     capabilities: default_capabilities,
+    advice: no_advice,
 };
 
 /// The environment variable google-auth requires before it runs a command.

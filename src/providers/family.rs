@@ -26,6 +26,12 @@ pub trait Family: Sync {
         now: DateTime<Utc>,
     ) -> Pending<'a, Vec<Token>>;
 
+    /// What would fix `error` for `cred`, as a command to run, when the
+    /// family knows one (a sign-in to renew, a key to replace).
+    fn advice(&self, _cred: &Credential, _error: &ProviderError) -> Option<String> {
+        None
+    }
+
     /// Revokes `token` at the credential's revocation endpoint (RFC 7009).
     fn revoke<'a>(
         &'a self,
@@ -51,18 +57,24 @@ pub trait Family: Sync {
 /// How a family refreshes.
 pub type Refresh = for<'a> fn(&'a Http, &'a Credential, DateTime<Utc>) -> Pending<'a, Vec<Token>>;
 
-/// A family given as data: its refresh and its capabilities; revoke is
-/// RFC 7009 at the credential's endpoint.
-pub struct Grant {
+/// A family given as data: its refresh, its capabilities and its advice;
+/// revoke is RFC 7009 at the credential's endpoint.
+pub struct Ops {
     /// Obtains new tokens.
     pub refresh: Refresh,
     /// What it can do with a credential, and why not.
     pub capabilities: fn(&Credential) -> Capabilities,
+    /// What fixes a failure, when the family knows.
+    pub advice: fn(&Credential, &ProviderError) -> Option<String>,
 }
 
-impl Family for Grant {
+impl Family for Ops {
     fn capabilities(&self, cred: &Credential) -> Capabilities {
         (self.capabilities)(cred)
+    }
+
+    fn advice(&self, cred: &Credential, error: &ProviderError) -> Option<String> {
+        (self.advice)(cred, error)
     }
 
     fn refresh<'a>(
@@ -73,6 +85,11 @@ impl Family for Grant {
     ) -> Pending<'a, Vec<Token>> {
         (self.refresh)(http, cred, now)
     }
+}
+
+/// For families that know no fix to suggest.
+pub fn no_advice(_cred: &Credential, _error: &ProviderError) -> Option<String> {
+    None
 }
 
 /// What every family starts from: it refreshes, and revokes where an

@@ -2,7 +2,7 @@
 //! tokeninfo and revocation (wire.md §2.1–2.4).
 
 use super::ProviderError;
-use super::family::{Grant, Pending, default_capabilities};
+use super::family::{Ops, Pending, default_capabilities};
 use super::grant::{self, ClientAuth, post_form};
 use crate::model::{Capabilities, Credential, Material, Secret, Token, TokenRole};
 use crate::net::Http;
@@ -13,16 +13,51 @@ use serde::Serialize;
 pub const ASSERTION_AUDIENCE: &str = "https://oauth2.googleapis.com/token";
 
 /// Google users (`authorized_user`, gcloud's user accounts).
-pub static USER: Grant = Grant {
+pub static USER: Ops = Ops {
     refresh: refresh_user,
     capabilities: default_capabilities,
+    advice: user_advice,
 };
 
+/// A dead sign-in is renewed by signing in again, where it was made.
+fn user_advice(cred: &Credential, error: &ProviderError) -> Option<String> {
+    if !error.is_invalid_grant() {
+        return None;
+    }
+    Some(match (&cred.context.gcloud, &cred.context.adc) {
+        (Some(gcloud), _) => format!("gcloud auth login {}", gcloud.account),
+        (None, Some(_)) => "gcloud auth application-default login".to_string(),
+        (None, None) => "sign in again to make a new credential file (gcloud auth application-default login writes one)".to_string(),
+    })
+}
+
 /// Google service-account keys: access tokens, or ID tokens for an audience.
-pub static SERVICE_ACCOUNT: Grant = Grant {
+pub static SERVICE_ACCOUNT: Ops = Ops {
     refresh: jwt_bearer,
     capabilities: service_account_capabilities,
+    advice: key_advice,
 };
+
+/// A key refused for its signature was deleted or rotated; a disabled
+/// account is enabled again; a refused time is this machine's clock.
+fn key_advice(cred: &Credential, error: &ProviderError) -> Option<String> {
+    let said = match error {
+        ProviderError::Rejected { message, .. } if error.is_invalid_grant() => message,
+        _ => return None,
+    };
+    let email = &cred.principal;
+    if said.contains("Invalid JWT Signature") {
+        Some(format!(
+            "gcloud iam service-accounts keys create NEW-KEY.json --iam-account={email}"
+        ))
+    } else if said.contains("Robot is disabled") {
+        Some(format!("gcloud iam service-accounts enable {email}"))
+    } else if said.contains("short-lived token") {
+        Some("check this machine's clock: Google refused the assertion's iat/exp".to_string())
+    } else {
+        None
+    }
+}
 
 /// A key minting ID tokens cannot revoke them.
 fn service_account_capabilities(cred: &Credential) -> Capabilities {

@@ -4,7 +4,7 @@
 //! the target's is shown, the source's is its parent.
 
 use super::ProviderError;
-use super::family::{Grant, Pending, family};
+use super::family::{Ops, Pending, family};
 use super::iam::{Impersonation, generate_access_token};
 use crate::model::{Capabilities, Credential, Material, Token, TokenRole};
 use crate::net::Http;
@@ -14,10 +14,21 @@ use chrono::{DateTime, Utc};
 const SOURCE_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 
 /// Impersonated service accounts.
-pub static IMPERSONATED: Grant = Grant {
+pub static IMPERSONATED: Ops = Ops {
     refresh,
     capabilities,
+    advice,
 };
+
+/// A refused impersonation wants the Token Creator role on the target.
+fn advice(cred: &Credential, error: &ProviderError) -> Option<String> {
+    (error.oauth_error() == Some("PERMISSION_DENIED")).then(|| {
+        format!(
+            "gcloud iam service-accounts add-iam-policy-binding {} --member=CALLER --role=roles/iam.serviceAccountTokenCreator",
+            cred.principal
+        )
+    })
+}
 
 /// Google cannot revoke an impersonated token: it lasts until it expires.
 fn capabilities(_cred: &Credential) -> Capabilities {

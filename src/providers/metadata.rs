@@ -4,7 +4,7 @@
 //! answer must carry it back.
 
 use super::ProviderError;
-use super::family::{Grant, Pending};
+use super::family::{Ops, Pending, no_advice};
 use super::grant::{self, Answer};
 use super::scrub::Sent;
 use crate::model::{Capabilities, Credential, Material, MetadataAccount, MetadataMachine, Token};
@@ -14,9 +14,10 @@ use chrono::{DateTime, Utc};
 const FLAVOR: &str = "Metadata-Flavor";
 
 /// A metadata server's service account.
-pub static METADATA_SERVER: Grant = Grant {
+pub static METADATA_SERVER: Ops = Ops {
     refresh: token,
     capabilities: metadata_capabilities,
+    advice: no_advice,
 };
 
 /// Its token is everyone's on the machine.

@@ -158,6 +158,11 @@ pub async fn refresh(
         .await
 }
 
+/// A command that would fix `error` for `credential`, when its family knows one.
+pub fn advice(credential: &Credential, error: &ProviderError) -> Option<String> {
+    family::family(credential).advice(credential, error)
+}
+
 /// What a credential can do, and why not.
 pub fn capabilities(credential: &Credential) -> crate::model::Capabilities {
     family::family(credential).capabilities(credential)

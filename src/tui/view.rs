@@ -22,7 +22,10 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
     };
     // Room the table does not need goes to the selected row's details.
     let wanted = app.selected_row().map_or(0, |row| {
-        let lines = 1 + usize::from(row.error.is_some()) + table::detail_lines(row).len();
+        let lines = 1
+            + usize::from(row.error.is_some())
+            + usize::from(row.fix.is_some())
+            + table::detail_lines(row).len();
         u16::try_from(lines).unwrap_or(u16::MAX)
     });
     let rows = u16::try_from(app.rows.len()).unwrap_or(u16::MAX);

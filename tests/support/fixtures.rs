@@ -55,6 +55,7 @@ fn row(
         tokens: Vec::new(),
         status: Status::Live,
         error: None,
+        fix: None,
         busy: None,
         capabilities: Capabilities {
             refresh_blocked: None,

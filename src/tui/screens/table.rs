@@ -239,6 +239,16 @@ pub fn render_selected(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) 
         frame.render_widget(Paragraph::new(lines), rest);
         return;
     };
+    let mut lines = lines;
+    if let Some(fix) = &row.fix {
+        lines.insert(
+            0,
+            Line::from(vec![
+                Span::styled("fix: ", label),
+                Span::styled(fix.clone(), theme.slot("chrome.title")),
+            ]),
+        );
+    }
     let error = Line::from(vec![
         Span::styled("! ", theme.slot("state.error")),
         Span::styled(e.to_string(), theme.slot("state.error")),
