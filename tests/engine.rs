@@ -351,10 +351,9 @@ async fn revoke_is_confirmed_server_side_and_a_failed_refresh_keeps_the_last_tok
     );
 }
 
-#[tokio::test]
-async fn databricks_tokens_cannot_be_revoked_and_say_so() {
-    let mut s = setup().await;
-    let id = row(&s.rows, "lakehouse").id.clone();
+/// Asks to revoke `profile`'s token and returns the warning that refuses it.
+async fn refused_revoke(s: &mut Setup, profile: &str) -> String {
+    let id = row(&s.rows, profile).id.clone();
     s.handle
         .commands
         .send(Command::Revoke(id))
@@ -362,11 +361,24 @@ async fn databricks_tokens_cannot_be_revoked_and_say_so() {
         .expect("send");
     loop {
         if let Update::Notice { level, text } = recv(&mut s.handle).await {
-            assert_eq!(level, Level::Warn);
-            assert!(text.contains("revocation endpoint"), "{text}");
-            break;
+            assert_eq!(level, Level::Warn, "{text}");
+            return text;
         }
     }
+}
+
+#[tokio::test]
+async fn tokens_google_and_databricks_cannot_revoke_say_so_and_what_cuts_access() {
+    let mut s = setup().await;
+    let text = refused_revoke(&mut s, "lakehouse").await;
+    assert!(text.contains("revocation endpoint"), "{text}");
+    let text = refused_revoke(&mut s, "etl-dataproc").await;
+    assert!(
+        text.contains("stays valid until it expires") && text.contains("keys disable"),
+        "{text}"
+    );
+    let text = refused_revoke(&mut s, "orders-api").await;
+    assert!(text.contains("ID tokens cannot be revoked"), "{text}");
 }
 
 #[tokio::test]

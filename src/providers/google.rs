@@ -59,13 +59,20 @@ fn key_advice(cred: &Credential, error: &ProviderError) -> Option<String> {
     }
 }
 
-/// A key minting ID tokens cannot revoke them.
+/// Google revokes no token a key minted: it lasts until it expires, and
+/// only disabling the key (or the account) cuts access.
 fn service_account_capabilities(cred: &Credential) -> Capabilities {
     Capabilities {
-        revoke_blocked: match cred.audience {
-            Some(_) => Some("ID tokens cannot be revoked: it stays valid until it expires"),
-            None => default_capabilities(cred).revoke_blocked,
-        },
+        revoke_blocked: Some(match cred.audience {
+            Some(_) => {
+                "ID tokens cannot be revoked: it stays valid until it expires (at most 1 h). \
+                        To cut access, remove the account's roles/run.invoker on the service"
+            }
+            None => {
+                "Google cannot revoke a service-account key's token: it stays valid until it expires (at most 1 h). \
+                     To cut access, disable the key: gcloud iam service-accounts keys disable KEY_ID --iam-account=EMAIL"
+            }
+        }),
         ..default_capabilities(cred)
     }
 }
