@@ -38,6 +38,22 @@ enum Command {
         #[arg(long)]
         no_refresh: bool,
     },
+    /// Obtain a new token for one credential (exit 0 done, 1 failed or refused, 4 no such profile).
+    Refresh {
+        /// Its profile name, or its id as `list --json` prints it.
+        profile: String,
+        /// The row after it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke one credential's token, confirmed at the issuer; refused, with the reason and what cuts access instead, where the issuer cannot revoke (exit 0 revoked, 1 failed or refused, 4 no such profile).
+    Revoke {
+        /// Its profile name, or its id as `list --json` prints it.
+        profile: String,
+        /// The row after it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the local identity services (Google with IAM Credentials and STS, Databricks, metadata server) alone, until interrupted.
     Emulator {
         /// Also write sample credential files into this folder.
@@ -94,6 +110,14 @@ fn main() -> ExitCode {
             Some(Command::Demo) => tokentop::demo::run(ui).await,
             Some(Command::List { json, no_refresh }) => {
                 tokentop::cli::list(discovery, json, !no_refresh).await
+            }
+            Some(Command::Refresh { profile, json }) => {
+                tokentop::cli::operate(discovery, tokentop::cli::Operation::Refresh, &profile, json)
+                    .await
+            }
+            Some(Command::Revoke { profile, json }) => {
+                tokentop::cli::operate(discovery, tokentop::cli::Operation::Revoke, &profile, json)
+                    .await
             }
             Some(Command::Emulator {
                 credentials_dir,

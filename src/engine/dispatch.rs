@@ -94,22 +94,20 @@ impl Engine {
             &entry.credential.provenance.profile,
         );
         let can = crate::providers::capabilities(&cred);
+        // What the family cannot do is said first, token or not.
+        let blocked = match op {
+            Op::Refresh => can.refresh_blocked,
+            Op::Revoke => can.revoke_blocked,
+            Op::Decode => None,
+        };
+        if let Some(why) = blocked {
+            self.notice(Level::Warn, format!("{profile}: {why}"));
+            return None;
+        }
         match (op, entry.token().cloned()) {
-            (Op::Refresh, _) => match can.refresh_blocked {
-                None => Some(Box::pin(jobs::refresh(res, cred, self.clock.clone()))),
-                Some(why) => {
-                    self.notice(Level::Warn, format!("{profile}: {why}"));
-                    None
-                }
-            },
+            (Op::Refresh, _) => Some(Box::pin(jobs::refresh(res, cred, self.clock.clone()))),
             (Op::Decode, Some(token)) => Some(Box::pin(jobs::decode(res, cred, token))),
-            (Op::Revoke, Some(token)) => match can.revoke_blocked {
-                None => Some(Box::pin(jobs::revoke(res, cred, token))),
-                Some(why) => {
-                    self.notice(Level::Warn, format!("{profile}: {why}"));
-                    None
-                }
-            },
+            (Op::Revoke, Some(token)) => Some(Box::pin(jobs::revoke(res, cred, token))),
             (Op::Decode, None) => {
                 // The dashboard may already show a decode view waiting for this.
                 let reason = "no token to decode (it was dropped or never fetched)".to_string();

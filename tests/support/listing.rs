@@ -19,9 +19,15 @@ pub struct Run {
 /// extra environment, and a deadline: a hang fails the test instead of
 /// stalling it.
 pub async fn list(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut all = vec!["list"];
+    all.extend_from_slice(args);
+    tokentop(home, &all, env).await
+}
+
+/// `tokentop ARGS` as [`list`] runs it.
+pub async fn tokentop(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut command = tokio::process::Command::new(BIN);
     command
-        .arg("list")
         .args(args)
         .env_clear()
         .env("HOME", home)
@@ -34,7 +40,7 @@ pub async fn list(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     }
     let out = tokio::time::timeout(Duration::from_secs(60), command.output())
         .await
-        .expect("tokentop list finished within 60 s")
+        .expect("tokentop finished within 60 s")
         .expect("run tokentop");
     Run {
         code: out.status.code().unwrap_or(-1),

@@ -1,0 +1,173 @@
+//! `tokentop refresh PROFILE` and `tokentop revoke PROFILE`: one operation
+//! on one credential, for scripts. The same engine as the dashboard: the
+//! same discovery, the same rules, the same journal-free refusals.
+
+use crate::engine::EngineConfig;
+use crate::engine::protocol::{Command, EngineHandle, Level, Update};
+use crate::model::{CredentialId, Row, Status, SystemClock};
+use crate::sources::DiscoveryConfig;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// The operations a script can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// Obtain a new token.
+    Refresh,
+    /// Revoke the current token, confirmed server-side.
+    Revoke,
+}
+
+/// Exit status when the operation was done.
+pub const EXIT_DONE: u8 = 0;
+/// The operation failed or was refused (the reason is on stderr).
+pub const EXIT_FAILED: u8 = 1;
+/// No credential, or more than one, answers to the name given.
+pub const EXIT_NO_SUCH_PROFILE: u8 = 4;
+
+/// Runs `operation` on the credential named `profile` (its profile name,
+/// or its id as `list --json` prints it) and prints the row after it, as
+/// text or JSON.
+pub async fn operate(
+    discovery: DiscoveryConfig,
+    operation: Operation,
+    profile: &str,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let mut handle =
+        crate::engine::start(EngineConfig::new(discovery, false), Arc::new(SystemClock))?;
+    let rows = settled_rows(&mut handle).await;
+    let matching: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.profile == profile || r.id.0 == profile)
+        .collect();
+    let row = match matching.as_slice() {
+        [one] => (*one).clone(),
+        [] | [_, _, ..] => {
+            let names: Vec<&str> = rows.iter().map(|r| r.profile.as_str()).collect();
+            let what = if matching.is_empty() {
+                "no credential"
+            } else {
+                "more than one credential"
+            };
+            eprintln!(
+                "tokentop: {what} named `{profile}`; give a profile or an id from `tokentop list --json` (profiles: {})",
+                names.join(", ")
+            );
+            handle.shutdown().await;
+            return Ok(ExitCode::from(EXIT_NO_SUCH_PROFILE));
+        }
+    };
+    let mut commands = Vec::new();
+    // A revocable credential holding no token yet (nothing cached) gets
+    // one first: revoking it is how its grant is ended (a Google user's
+    // refresh token dies with it).
+    if operation == Operation::Revoke && row.capabilities.can_revoke() && row.fingerprint.is_none()
+    {
+        commands.push(Command::Refresh(row.id.clone()));
+    }
+    commands.push(match operation {
+        Operation::Refresh => Command::Refresh(row.id.clone()),
+        Operation::Revoke => Command::Revoke(row.id.clone()),
+    });
+    let (mut after, mut notices) = (None, Vec::new());
+    for command in commands {
+        handle
+            .commands
+            .send(command)
+            .await
+            .map_err(|_| "the engine stopped".to_string())?;
+        let (row, mut said) = finished(&mut handle, &row.id).await;
+        notices.append(&mut said);
+        let failed = row.as_ref().is_none_or(|r| r.error.is_some());
+        after = row;
+        if failed {
+            break;
+        }
+    }
+    handle.shutdown().await;
+    for (level, text) in &notices {
+        if *level != Level::Info || !json {
+            eprintln!("{}: {text}", level_word(*level));
+        }
+    }
+    let Some(after) = after else {
+        return Ok(ExitCode::from(EXIT_FAILED));
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&after).map_err(|e| e.to_string())?
+        );
+    } else {
+        println!(
+            "{}: token {} {}",
+            after.profile,
+            after.fingerprint.as_deref().unwrap_or("none"),
+            after
+                .expires_at
+                .map(|t| format!("expires {}", t.format("%Y-%m-%d %H:%M:%SZ")))
+                .unwrap_or_default()
+        );
+        if let Some(fix) = &after.fix {
+            eprintln!("fix: {fix}");
+        }
+    }
+    let done = after.error.is_none()
+        && match operation {
+            Operation::Refresh => after.status == Status::Live,
+            Operation::Revoke => after.status == Status::Revoked,
+        };
+    Ok(ExitCode::from(if done { EXIT_DONE } else { EXIT_FAILED }))
+}
+
+fn level_word(level: Level) -> &'static str {
+    match level {
+        Level::Info => "note",
+        Level::Warn => "warning",
+        Level::Error => "error",
+    }
+}
+
+/// The table once discovery (and any metadata server probe) has settled.
+async fn settled_rows(handle: &mut EngineHandle) -> Vec<Row> {
+    while let Some(update) = handle.updates.recv().await {
+        if let Update::Snapshot { rows, settled, .. } = update
+            && settled
+        {
+            return rows;
+        }
+    }
+    Vec::new()
+}
+
+/// Waits for the operation on `id` to end: its row once it is no longer
+/// busy, with the notices said meanwhile; no row when it was refused
+/// before it began (the notice says why).
+async fn finished(
+    handle: &mut EngineHandle,
+    id: &CredentialId,
+) -> (Option<Row>, Vec<(Level, String)>) {
+    let mut notices = Vec::new();
+    let mut began = false;
+    while let Some(update) = handle.updates.recv().await {
+        match update {
+            Update::Row(row) if row.id == *id => {
+                if row.busy.is_some() {
+                    began = true;
+                } else if began {
+                    return (Some(*row), notices);
+                }
+            }
+            Update::Notice { level, text } => {
+                let refused = !began && level == Level::Warn;
+                notices.push((level, text));
+                if refused {
+                    return (None, notices);
+                }
+            }
+            _ => {}
+        }
+    }
+    (None, notices)
+}
