@@ -92,3 +92,35 @@ async fn a_missing_token_creator_grant_is_said_as_google_says_it() {
     assert_eq!(cred["error_cause"], "rejected");
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_gcloud_configuration_that_impersonates_is_a_row_of_its_own() {
+    // A corpus home: dana's account, and the active configuration
+    // `prod-admin` with `[auth] impersonate_service_account = terraform@…`.
+    let home = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus/homes/gcloud-impersonate-config");
+    let run = list(
+        &home,
+        &["--json", "--no-refresh"],
+        &[("GCE_METADATA_HOST", "127.0.0.1:9")],
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let creds = json["credentials"].as_array().expect("credentials");
+    let imp = creds
+        .iter()
+        .find(|c| c["profile"] == "gcloud:prod-admin:imp")
+        .unwrap_or_else(|| panic!("no impersonation row: {json}"));
+    assert_eq!(
+        imp["principal"],
+        "terraform@acme-platform-prod.iam.gserviceaccount.com"
+    );
+    assert_eq!(imp["credential_type"], "impersonated_service_account");
+    assert_eq!(imp["project"], "acme-platform-prod");
+    let details = imp["details"].to_string();
+    assert!(
+        details.contains("(active)")
+            && details.contains("source credential: dana.okafor@example.com"),
+        "{details}"
+    );
+}

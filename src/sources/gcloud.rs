@@ -7,7 +7,7 @@ use super::gcloud_config::{self, Configurations, GcloudEnv};
 use super::gcloud_db::{self, CachedTokens};
 use super::google_cred::{Placement, google_credential};
 use super::{Discovery, SourceError, google_json};
-use crate::model::{CredentialId, GcloudUse, Platform, Token, TokenRole};
+use crate::model::{Credential, CredentialId, GcloudUse, Material, Platform, Token, TokenRole};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -145,7 +145,73 @@ pub fn discover(dir: &Path, env: &GcloudEnv, found: &mut Discovery) -> GcloudSta
         cred.cached = state.cached(&account_id);
         found.credentials.push(cred);
     }
+    let impersonating = impersonations(&state, &found.credentials, dir);
+    found.credentials.extend(impersonating);
     state
+}
+
+/// IAM Credentials' `generateAccessToken` for a service account.
+const IAM_CREDENTIALS: &str = "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts";
+
+/// One credential per configuration whose `[auth] impersonate_service_account`
+/// is set: gcloud then calls Google as that service account, with the
+/// configuration's account as the source (a comma list is a delegation
+/// chain ending at the target).
+fn impersonations(state: &GcloudState, accounts: &[Credential], dir: &Path) -> Vec<Credential> {
+    let mut found = Vec::new();
+    for config in &state.configs.all {
+        let effective = config.name == state.configs.active_name;
+        let config = if effective {
+            &state.configs.effective
+        } else {
+            config
+        };
+        let (Some(chain), Some(account)) = (&config.impersonate, &config.account) else {
+            continue;
+        };
+        let Some(source) = accounts.iter().find(|c| {
+            c.context
+                .gcloud
+                .as_ref()
+                .is_some_and(|g| g.account == *account)
+        }) else {
+            continue;
+        };
+        let mut hops: Vec<String> = chain.split(',').map(|h| h.trim().to_string()).collect();
+        let Some(target) = hops.pop().filter(|t| !t.is_empty()) else {
+            continue;
+        };
+        let file = dir
+            .join("configurations")
+            .join(format!("config_{}", config.name));
+        let mut cred = source.clone();
+        cred.id = CredentialId(format!("{}#impersonate", file.display()));
+        cred.kind = crate::model::Kind::Impersonated;
+        cred.principal = target.clone();
+        cred.provenance.source = file.display().to_string();
+        cred.provenance.profile = format!("gcloud:{}:imp", config.name);
+        cred.material = Material::GoogleImpersonated {
+            source: Box::new(source.material.clone()),
+            target: target.clone(),
+            url: format!("{IAM_CREDENTIALS}/{target}:generateAccessToken"),
+            delegates: hops.clone(),
+        };
+        cred.cached = Vec::new();
+        cred.context.project = config.project.clone();
+        cred.context.details = vec![format!(
+            "impersonates {target} as gcloud does for configuration {}{}, source credential: {account}{}",
+            config.name,
+            if effective { " (active)" } else { "" },
+            match hops.as_slice() {
+                [] => String::new(),
+                delegates => format!(", delegates {}", delegates.join(" → ")),
+            }
+        )];
+        // Not one of gcloud's accounts: the account is its source.
+        cred.context.gcloud = None;
+        found.push(cred);
+    }
+    found
 }
 
 type Account = (
