@@ -124,3 +124,69 @@ async fn a_gcloud_configuration_that_impersonates_is_a_row_of_its_own() {
         "{details}"
     );
 }
+
+#[tokio::test]
+async fn a_cloud_run_profile_gets_the_targets_id_token_and_a_user_is_warned_before_any_call() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let source = account(&emulator, RUNNER);
+    let _target = account(&emulator, DEPLOYER);
+    emulator.allow_impersonation(ImpersonationGrant {
+        member: format!("serviceAccount:{RUNNER}"),
+        target: DEPLOYER.into(),
+        extended_lifetime: false,
+    });
+    let user = emulator.add_google_user(tokentop::emulator::GoogleUserSpec {
+        email: "dana@example.com".into(),
+        scopes: vec!["openid".into()],
+        access_token_lifetime: Duration::from_secs(3600),
+    });
+    let home = tempfile::tempdir().expect("tempdir");
+    let file = emulator.impersonated_service_account_file(&source, DEPLOYER, &[]);
+    std::fs::write(home.path().join("imp.json"), file.to_string()).expect("write");
+    std::fs::write(home.path().join("user.json"), user.to_string()).expect("write");
+    const SERVICE: &str = "https://orders-api-x7k2q-uc.a.run.app";
+    let profiles = home.path().join("profiles.toml");
+    std::fs::write(
+        &profiles,
+        format!(
+            "[[profile]]\nname = \"orders\"\nplatform = \"cloud-run\"\ngoogle_credentials = \"imp.json\"\naudience = \"{SERVICE}\"\n\n\
+             [[profile]]\nname = \"as-me\"\nplatform = \"cloud-run\"\ngoogle_credentials = \"user.json\"\naudience = \"{SERVICE}\"\n"
+        ),
+    )
+    .expect("write");
+    let profiles = profiles.display().to_string();
+    let json = |stdout: &str| -> Vec<serde_json::Value> {
+        let json: serde_json::Value = serde_json::from_str(stdout).expect("JSON");
+        json["credentials"].as_array().expect("credentials").clone()
+    };
+    // Before any call: the user's ID token will name its OAuth client.
+    let before = list(
+        home.path(),
+        &["--json", "--no-refresh", "--profiles", &profiles],
+        &[],
+    )
+    .await;
+    let creds = json(&before.stdout);
+    let me = creds
+        .iter()
+        .find(|c| c["profile"] == "as-me")
+        .expect("as-me");
+    let client = user["client_id"].as_str().expect("client id");
+    assert_eq!(
+        me["warning"],
+        format!("will be refused: aud is {client}, and the service expects {SERVICE}")
+    );
+    let run = list(home.path(), &["--json", "--profiles", &profiles], &[]).await;
+    let creds = json(&run.stdout);
+    let orders = creds
+        .iter()
+        .find(|c| c["profile"] == "orders")
+        .expect("orders");
+    assert_eq!(orders["error"], serde_json::Value::Null, "{orders}");
+    assert_eq!(orders["token_role"], "id", "{orders}");
+    assert_eq!(orders["audience"], SERVICE);
+    assert_eq!(orders["warning"], serde_json::Value::Null);
+    emulator.shutdown().await;
+}

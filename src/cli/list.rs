@@ -216,5 +216,8 @@ fn print_table(rows: &[Listed]) {
         if let Some(fix) = &l.row.fix {
             println!("  fix: {fix}");
         }
+        if let Some(warning) = &l.row.warning {
+            println!("  ! {warning}");
+        }
     }
 }

@@ -29,7 +29,12 @@ impl Entry {
     /// The token the table shows: the access token, else the ID token
     /// (a Cloud Run credential holds only that).
     pub fn token(&self) -> Option<&Token> {
-        [TokenRole::Access, TokenRole::Id]
+        // A Cloud Run profile (an audience) is about its ID token.
+        let order = match self.credential.audience {
+            Some(_) => [TokenRole::Id, TokenRole::Access],
+            None => [TokenRole::Access, TokenRole::Id],
+        };
+        order
             .iter()
             .find_map(|role| self.tokens.iter().find(|t| t.role == *role))
     }

@@ -183,6 +183,20 @@ impl Store {
                     found_in: t.found_in.as_deref().map(text),
                 })
                 .collect(),
+            warning: c.audience.as_ref().and_then(|want| {
+                // The ID token held, or else what the family's will carry.
+                let got = e
+                    .tokens
+                    .iter()
+                    .find(|t| t.role == TokenRole::Id)
+                    .and_then(|t| t.audience.clone())
+                    .or_else(|| crate::providers::id_audience(c))?;
+                (got != *want).then(|| {
+                    text(&format!(
+                        "will be refused: aud is {got}, and the service expects {want}"
+                    ))
+                })
+            }),
             fix: e
                 .error
                 .as_ref()

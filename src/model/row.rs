@@ -72,6 +72,9 @@ pub struct Row {
     pub error: Option<Problem>,
     /// A command that would fix it, when the credential's family knows one.
     pub fix: Option<String>,
+    /// What will go wrong before it does: a Cloud Run ID token whose `aud`
+    /// is not the service's URL will be refused.
+    pub warning: Option<String>,
     /// An operation in flight for this row.
     pub busy: Option<String>,
     /// What the credential can do.

@@ -2,7 +2,7 @@
 //! authentication, `scope=all-apis` by default (wire.md §3.4).
 
 use super::ProviderError;
-use super::family::{Ops, Pending, no_advice};
+use super::family::{Ops, Pending, audience_as_asked, no_advice};
 use super::grant::{self, ClientAuth, post_form};
 use crate::model::{Capabilities, Credential, Material, Token};
 use crate::net::Http;
@@ -13,6 +13,7 @@ pub static M2M: Ops = Ops {
     refresh: client_credentials,
     capabilities: m2m_capabilities,
     advice: no_advice,
+    id_audience: audience_as_asked,
 };
 
 /// Databricks documents no revocation endpoint (wire.md §4.2).

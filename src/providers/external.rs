@@ -3,7 +3,7 @@
 //! a service account; an `external_account_authorized_user`'s refresh at STS.
 
 use super::ProviderError;
-use super::family::{Ops, Pending, default_capabilities, no_advice};
+use super::family::{Ops, Pending, audience_as_asked, default_capabilities, no_advice};
 use super::grant::{self, ClientAuth, post_form};
 use super::iam::{Impersonation, generate_access_token};
 use super::scrub::Sent;
@@ -16,6 +16,7 @@ pub static FEDERATED: Ops = Ops {
     refresh: exchange,
     capabilities: federated_capabilities,
     advice: no_advice,
+    id_audience: audience_as_asked,
 };
 
 /// A workforce sign-in (`external_account_authorized_user`).
@@ -23,6 +24,7 @@ pub static WORKFORCE_USER: Ops = Ops {
     refresh: refresh_workforce_user,
     capabilities: default_capabilities,
     advice: no_advice,
+    id_audience: audience_as_asked,
 };
 
 /// The environment variable google-auth requires before it runs a command.

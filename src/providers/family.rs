@@ -32,6 +32,12 @@ pub trait Family: Sync {
         None
     }
 
+    /// The `aud` of the ID tokens it obtains, when it is not the audience
+    /// the profile asks for (a user's ID token names its OAuth client).
+    fn id_audience(&self, _cred: &Credential) -> Option<String> {
+        None
+    }
+
     /// Revokes `token` at the credential's revocation endpoint (RFC 7009).
     fn revoke<'a>(
         &'a self,
@@ -66,6 +72,8 @@ pub struct Ops {
     pub capabilities: fn(&Credential) -> Capabilities,
     /// What fixes a failure, when the family knows.
     pub advice: fn(&Credential, &ProviderError) -> Option<String>,
+    /// The `aud` its ID tokens carry, when not the audience asked for.
+    pub id_audience: fn(&Credential) -> Option<String>,
 }
 
 impl Family for Ops {
@@ -75,6 +83,10 @@ impl Family for Ops {
 
     fn advice(&self, cred: &Credential, error: &ProviderError) -> Option<String> {
         (self.advice)(cred, error)
+    }
+
+    fn id_audience(&self, cred: &Credential) -> Option<String> {
+        (self.id_audience)(cred)
     }
 
     fn refresh<'a>(
@@ -89,6 +101,11 @@ impl Family for Ops {
 
 /// For families that know no fix to suggest.
 pub fn no_advice(_cred: &Credential, _error: &ProviderError) -> Option<String> {
+    None
+}
+
+/// For families whose ID tokens carry the audience asked for.
+pub fn audience_as_asked(_cred: &Credential) -> Option<String> {
     None
 }
 

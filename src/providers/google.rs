@@ -2,7 +2,7 @@
 //! tokeninfo and revocation (wire.md §2.1–2.4).
 
 use super::ProviderError;
-use super::family::{Ops, Pending, default_capabilities};
+use super::family::{Ops, Pending, audience_as_asked, default_capabilities};
 use super::grant::{self, ClientAuth, post_form};
 use crate::model::{Capabilities, Credential, Material, Secret, Token, TokenRole};
 use crate::net::Http;
@@ -17,7 +17,16 @@ pub static USER: Ops = Ops {
     refresh: refresh_user,
     capabilities: default_capabilities,
     advice: user_advice,
+    id_audience: user_id_audience,
 };
+
+/// A user's ID token names its OAuth client as `aud`: Cloud Run refuses it.
+fn user_id_audience(cred: &Credential) -> Option<String> {
+    match &cred.material {
+        Material::GoogleUser { client_id, .. } => Some(client_id.clone()),
+        _ => None,
+    }
+}
 
 /// A dead sign-in is renewed by signing in again, where it was made.
 fn user_advice(cred: &Credential, error: &ProviderError) -> Option<String> {
@@ -36,6 +45,7 @@ pub static SERVICE_ACCOUNT: Ops = Ops {
     refresh: jwt_bearer,
     capabilities: service_account_capabilities,
     advice: key_advice,
+    id_audience: audience_as_asked,
 };
 
 /// A key refused for its signature was deleted or rotated; a disabled

@@ -293,7 +293,7 @@ pub fn tokens(
 }
 
 /// An ID token: its expiry and audience are its own claims.
-fn id_token_of(
+pub fn id_token_of(
     value: Secret,
     sent: &Sent,
     now: DateTime<Utc>,

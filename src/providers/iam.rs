@@ -2,7 +2,7 @@
 //! access token, asked for with another principal's token.
 
 use super::ProviderError;
-use super::grant::post_json;
+use super::grant::{id_token_of, post_json};
 use crate::model::{Secret, Token, TokenRole, check_token_value};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -55,5 +55,38 @@ pub async fn generate_access_token(
         scopes: ask.scopes.to_vec(),
         parent: Some(caller.value.fingerprint()),
         ..Token::obtained(TokenRole::Access, Secret::new(value), now)
+    })
+}
+
+/// The target's ID token for `audience` (a Cloud Run service URL), made
+/// from `caller`: `generateIdToken` beside the `generateAccessToken` URL.
+pub async fn generate_id_token(
+    http: &crate::net::Http,
+    ask: &Impersonation<'_>,
+    audience: &str,
+    caller: &Token,
+    now: DateTime<Utc>,
+) -> Result<Token, ProviderError> {
+    let url = ask
+        .url
+        .strip_suffix(":generateAccessToken")
+        .map(|base| format!("{base}:generateIdToken"))
+        .ok_or_else(|| ProviderError::config(ask.url, "not a `…:generateAccessToken` URL"))?;
+    let body = json!({
+        "delegates": ask.delegates,
+        "audience": audience,
+        "includeEmail": true,
+    });
+    let answer = post_json(http, &url, &body, &caller.value).await?;
+    let bad = |what: &str| ProviderError::config(&url, format!("generateIdToken answer: {what}"));
+    let fields: Value = serde_json::from_str(&answer.body).map_err(|_| bad("not JSON"))?;
+    let value = fields
+        .get("token")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("no `token`"))?;
+    check_token_value(value).map_err(|why| bad(&format!("`token` {why}")))?;
+    Ok(Token {
+        parent: Some(caller.value.fingerprint()),
+        ..id_token_of(Secret::new(value), &answer.sent, now, &url)?
     })
 }

@@ -4,8 +4,8 @@
 //! the target's is shown, the source's is its parent.
 
 use super::ProviderError;
-use super::family::{Ops, Pending, family};
-use super::iam::{Impersonation, generate_access_token};
+use super::family::{Ops, Pending, audience_as_asked, family};
+use super::iam::{Impersonation, generate_access_token, generate_id_token};
 use crate::model::{Capabilities, Credential, Material, Token, TokenRole};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
@@ -18,6 +18,7 @@ pub static IMPERSONATED: Ops = Ops {
     refresh,
     capabilities,
     advice,
+    id_audience: audience_as_asked,
 };
 
 /// A refused impersonation wants the Token Creator role on the target.
@@ -84,7 +85,11 @@ fn refresh<'a>(
             scopes: &cred.scopes,
             lifetime: None,
         };
-        let target = generate_access_token(http, &ask, &source_token, now).await?;
+        // A Cloud Run profile (an audience) wants the target's ID token.
+        let target = match &cred.audience {
+            Some(audience) => generate_id_token(http, &ask, audience, &source_token, now).await?,
+            None => generate_access_token(http, &ask, &source_token, now).await?,
+        };
         Ok(vec![
             target,
             Token {

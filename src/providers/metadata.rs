@@ -4,7 +4,7 @@
 //! answer must carry it back.
 
 use super::ProviderError;
-use super::family::{Ops, Pending, no_advice};
+use super::family::{Ops, Pending, audience_as_asked, no_advice};
 use super::grant::{self, Answer};
 use super::scrub::Sent;
 use crate::model::{Capabilities, Credential, Material, MetadataAccount, MetadataMachine, Token};
@@ -18,6 +18,7 @@ pub static METADATA_SERVER: Ops = Ops {
     refresh: token,
     capabilities: metadata_capabilities,
     advice: no_advice,
+    id_audience: audience_as_asked,
 };
 
 /// Its token is everyone's on the machine.

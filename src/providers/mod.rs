@@ -163,6 +163,12 @@ pub fn advice(credential: &Credential, error: &ProviderError) -> Option<String> 
     family::family(credential).advice(credential, error)
 }
 
+/// The `aud` a credential's ID tokens carry, when it is not the audience
+/// asked for.
+pub fn id_audience(credential: &Credential) -> Option<String> {
+    family::family(credential).id_audience(credential)
+}
+
 /// What a credential can do, and why not.
 pub fn capabilities(credential: &Credential) -> crate::model::Capabilities {
     family::family(credential).capabilities(credential)

@@ -56,6 +56,7 @@ fn row(
         status: Status::Live,
         error: None,
         fix: None,
+        warning: None,
         busy: None,
         capabilities: Capabilities {
             refresh_blocked: None,

@@ -279,6 +279,9 @@ pub fn render_selected(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) 
 /// gcloud, its project, its other tokens, its kind's facts, its scopes.
 pub fn detail_lines(row: &Row) -> Vec<(String, String)> {
     let mut lines = Vec::new();
+    if let Some(warning) = &row.warning {
+        lines.push(("! ".to_string(), warning.clone()));
+    }
     let mut place = Vec::new();
     if row.active_adc {
         place.push("ADC active: google-auth's default() picks it".to_string());
