@@ -5,7 +5,8 @@
 use crate::audit::Journal;
 use crate::config::UiOptions;
 use crate::emulator::{
-    DatabricksSpSpec, Emulator, EmulatorOptions, FaultRule, GoogleUserSpec, ServiceAccountSpec,
+    DatabricksSpSpec, Emulator, EmulatorOptions, ExternalAccountSpec, FaultRule, GoogleUserSpec,
+    ImpersonationGrant, PoolProviderSpec, ServiceAccountSpec, SubjectSource, SubjectTokenSpec,
 };
 use crate::sources::{DiscoveryConfig, GoogleEnv};
 use std::io::Write;
@@ -23,8 +24,9 @@ pub async fn run(ui: UiOptions) -> Result<ExitCode, String> {
     // The sample keys live here: private to the user (0700), removed on
     // every way out the dashboard has (q, Ctrl-C, SIGINT, SIGTERM, SIGHUP, SIGQUIT).
     let dir = private_tempdir().map_err(|e| format!("temporary folder: {e}"))?;
-    let profiles =
-        seed(&emulator, dir.path()).map_err(|e| format!("{}: {e}", dir.path().display()))?;
+    let profiles = seed(&emulator, dir.path())
+        .and_then(|profiles| seed_federated(&emulator, dir.path(), &profiles).map(|()| profiles))
+        .map_err(|e| format!("{}: {e}", dir.path().display()))?;
     // The sample profiles, and the emulator's metadata server as a
     // Dataproc worker sees its own: never the user's real files.
     let discovery = DiscoveryConfig {
@@ -111,6 +113,70 @@ pub fn seed(emulator: &Emulator, dir: &Path) -> std::io::Result<PathBuf> {
     let path = dir.join("profiles.toml");
     write_private(&path, &profiles)?;
     Ok(path)
+}
+
+/// Adds the kinds Dataflow and CI use instead of key files: a Dataflow
+/// worker's service account impersonated by its launcher, and a CI job's
+/// federated identity (a subject token file exchanged at STS, then
+/// impersonating a reader), both revocable only by taking the role away.
+pub fn seed_federated(emulator: &Emulator, dir: &Path, profiles: &Path) -> std::io::Result<()> {
+    let hour = Duration::from_secs(3600);
+    let launcher = emulator.add_google_service_account(ServiceAccountSpec {
+        email: "dataflow-launcher@acme-data.iam.gserviceaccount.com".into(),
+        project_id: "acme-data".into(),
+        access_token_lifetime: hour,
+    });
+    let worker = "dataflow-worker@acme-data.iam.gserviceaccount.com";
+    let reader = "ci-reader@acme-data.iam.gserviceaccount.com";
+    for target in [worker, reader] {
+        let _key = emulator.add_google_service_account(ServiceAccountSpec {
+            email: target.into(),
+            project_id: "acme-data".into(),
+            access_token_lifetime: hour,
+        });
+    }
+    emulator.allow_impersonation(ImpersonationGrant {
+        member: "serviceAccount:dataflow-launcher@acme-data.iam.gserviceaccount.com".into(),
+        target: worker.into(),
+        extended_lifetime: false,
+    });
+    let pool = emulator.add_pool_provider(PoolProviderSpec {
+        audience: "//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/ci/providers/gitlab".into(),
+        issuer: "https://gitlab.acme.example".into(),
+        allowed_audiences: Vec::new(),
+    })?;
+    emulator.allow_impersonation(ImpersonationGrant {
+        member: pool.all_members(),
+        target: reader.into(),
+        extended_lifetime: false,
+    });
+    // A CI job's OIDC token, good for the demo's day.
+    let subject = emulator.mint_subject_token(
+        &pool.audience,
+        SubjectTokenSpec {
+            subject: "project_path:acme/etl:ref:main".into(),
+            audience: None,
+            expires_in: 12 * 3600,
+        },
+    )?;
+    let subject_file = dir.join("ci-oidc-token.jwt");
+    write_private(&subject_file, &subject)?;
+    let federated = emulator.external_account_file(ExternalAccountSpec {
+        audience: pool.audience.clone(),
+        source: SubjectSource::File(subject_file),
+        impersonate: Some(reader.into()),
+        token_lifetime_seconds: None,
+        workforce_pool_user_project: None,
+    })?;
+    let impersonated = emulator.impersonated_service_account_file(&launcher, worker, &[]);
+    write_private(&dir.join("dataflow-worker.json"), &impersonated.to_string())?;
+    write_private(&dir.join("ci-federated.json"), &federated.to_string())?;
+    let mut text = std::fs::read_to_string(profiles)?;
+    text.push_str(
+        "\n[[profile]]\nname = \"dataflow-worker\"\nplatform = \"dataflow\"\ngoogle_credentials = \"dataflow-worker.json\"\n\n\
+         [[profile]]\nname = \"ci-federated\"\nplatform = \"gcp\"\ngoogle_credentials = \"ci-federated.json\"\n",
+    );
+    write_private(profiles, &text)
 }
 
 /// Writes a file readable by its owner only.

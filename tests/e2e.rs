@@ -76,15 +76,21 @@ fn demo_refresh_decode_and_quit_in_tmux() {
         "lakehouse",
         "lakehouse-batch",
     ];
-    // And the metadata server's two service accounts, as on a Dataproc worker.
+    // And the metadata server's two service accounts, as on a Dataproc
+    // worker, an impersonated Dataflow worker and a federated CI identity.
     let screen = t.wait_for("five live rows and the metadata server's", |s| {
         let all = profiles
             .iter()
-            .chain(&["metadata", "metadata:etl-runner"])
+            .chain(&[
+                "metadata",
+                "metadata:etl-runner",
+                "dataflow-worker",
+                "ci-federated",
+            ])
             .all(|p| ttl_of(s, p).is_some());
         (all && selected(s).is_some()).then(|| s.to_string())
     });
-    assert!(screen.contains("7 credentials"), "{screen}");
+    assert!(screen.contains("9 credentials"), "{screen}");
     assert!(
         !screen.contains("real-workspace") && !screen.contains("real-user"),
         "{screen}"
@@ -142,6 +148,23 @@ fn demo_refresh_decode_and_quit_in_tmux() {
     t.keys(&["j"]);
     t.wait_for("the selection to move", |s| {
         selected(s).filter(|(p, _)| p != "lakehouse-batch")
+    });
+
+    // x on the impersonated Dataflow worker: refused, honestly, with what
+    // would cut access instead; nothing is revoked.
+    for _ in 0..12 {
+        if selected(&t.screen()).is_some_and(|(p, _)| p == "dataflow-worker") {
+            break;
+        }
+        t.keys(&["j"]);
+    }
+    t.wait_for("the impersonated row selected", |s| {
+        selected(s).filter(|(p, _)| p == "dataflow-worker")
+    });
+    t.keys(&["x"]);
+    t.wait_for("the refusal", |s| {
+        s.contains("Google cannot revoke an impersonated token")
+            .then_some(())
     });
 
     // q: exit 0, the shell's screen is back, terminal modes as they were.

@@ -50,7 +50,13 @@ fn a_demo_session_leaves_no_secret_anywhere() {
     let secrets = demo_secrets(&folder);
     let pid = child_of_pane(&t);
 
-    // Refresh and decode the top row (a Databricks JWT).
+    // Refresh and decode the top row (a Databricks JWT), once every row
+    // has its token and the soonest expiry is on top.
+    t.wait_for("the Databricks row on top with its token", |s| {
+        s.lines()
+            .any(|l| l.starts_with("lakehouse-batch ") && l.contains(" token sha256:"))
+            .then_some(())
+    });
     t.keys(&["r"]);
     t.keys(&["d"]);
     screens.push(t.wait_for("a decoded token", |s| {

@@ -88,6 +88,9 @@ pub(super) fn external_account(fields: &Fields) -> Result<GoogleFile, SourceErro
         ));
     }
     let impersonation_url = fields.text("service_account_impersonation_url");
+    let material_token_url = fields
+        .text("token_url")
+        .unwrap_or_else(|| STS_TOKEN_URL.to_string());
     let principal = impersonation_url
         .as_deref()
         .and_then(target_of)
@@ -113,9 +116,7 @@ pub(super) fn external_account(fields: &Fields) -> Result<GoogleFile, SourceErro
             subject_token_type,
             subject,
             subject_field: subject_field(&source_fields),
-            token_url: fields
-                .text("token_url")
-                .unwrap_or_else(|| STS_TOKEN_URL.to_string()),
+            token_url: material_token_url.clone(),
             impersonation_url,
             impersonation_lifetime: fields
                 .object
@@ -127,7 +128,8 @@ pub(super) fn external_account(fields: &Fields) -> Result<GoogleFile, SourceErro
             client_secret: fields.text("client_secret").map(crate::model::Secret::new),
         },
         principal,
-        token_uri: None,
+        // STS decides where its tokens may be inspected.
+        token_uri: Some(material_token_url.clone()),
         project: None,
         quota_project: None,
         details,
@@ -214,18 +216,20 @@ fn subject_field(source: &Fields) -> Option<String> {
 pub(super) fn external_user(fields: &Fields) -> Result<GoogleFile, SourceError> {
     let audience = fields.text("audience").unwrap_or_default();
     let details = vec![describe(&pool_of(&audience), &audience)];
+    let token_url = fields.required("token_url")?;
     Ok(GoogleFile {
         kind: Kind::ExternalAccountUser,
         material: Material::GoogleExternalUser {
             client_id: fields.required("client_id")?,
             client_secret: fields.secret("client_secret")?,
             refresh_token: fields.secret("refresh_token")?,
-            token_url: fields.required("token_url")?,
+            token_url: token_url.clone(),
             revoke_url: fields.text("revoke_url"),
             audience,
         },
         principal: String::new(),
-        token_uri: None,
+        // STS decides where its tokens may be inspected.
+        token_uri: Some(token_url),
         project: None,
         quota_project: None,
         details,

@@ -10,11 +10,15 @@ use std::path::Path;
 /// The default Google token endpoint.
 pub const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
 
-/// Google's token endpoint and the older aliases still found in files (wire.md §2.1).
-pub const GOOGLE_TOKEN_URLS: [&str; 3] = [
+/// Google's token endpoints: the OAuth one and the older aliases still
+/// found in files (wire.md §2.1), and STS's (§2.8). A credential whose
+/// tokens come from one of these may be inspected and revoked at Google.
+pub const GOOGLE_TOKEN_URLS: [&str; 5] = [
     GOOGLE_TOKEN_URL,
     "https://www.googleapis.com/oauth2/v4/token",
     "https://accounts.google.com/o/oauth2/token",
+    "https://sts.googleapis.com/v1/token",
+    "https://sts.googleapis.com/v1/oauth/token",
 ];
 
 /// A parsed Google credential file.
