@@ -1,6 +1,7 @@
 //! Pure data and rules: credentials, tokens, secrets, rows and the clock. No I/O.
 
 pub mod address;
+pub mod boundary;
 pub mod clock;
 pub mod credential;
 pub mod decoded;
@@ -14,6 +15,7 @@ pub mod token;
 pub mod toml_error;
 
 pub use address::{is_loopback_host, is_loopback_url, is_metadata_host};
+pub use boundary::{AccessBoundary, Downscope};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credential::{
     AdcPlace, Capabilities, Context, Credential, CredentialId, Endpoints, GcloudUse, Kind,
