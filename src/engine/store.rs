@@ -238,6 +238,7 @@ pub(super) mod tests {
                 tokeninfo: None,
                 revoke: None,
                 jwks: None,
+                sts: None,
             },
             material: Material::DatabricksM2m {
                 client_id: "c".into(),

@@ -203,6 +203,8 @@ pub struct Endpoints {
     pub revoke: Option<String>,
     /// JWK Set used to verify JWTs this issuer signs.
     pub jwks: Option<String>,
+    /// Security Token Service, where Google tokens are downscoped.
+    pub sts: Option<String>,
 }
 
 /// A discovered credential: everything needed to show and refresh it.

@@ -184,6 +184,7 @@ pub fn metadata_credentials(google: &GoogleEnv, machine: &MetadataMachine) -> Ve
                     revoke: None,
                     jwks: google_side
                         .then(|| "https://www.googleapis.com/oauth2/v3/certs".to_string()),
+                    sts: google_side.then(|| "https://sts.googleapis.com/v1/token".to_string()),
                 },
                 material: Material::GoogleMetadata {
                     host: host.clone(),

@@ -71,6 +71,7 @@ pub fn google_endpoints(token_uri: Option<String>) -> Endpoints {
         tokeninfo: google("https://oauth2.googleapis.com/tokeninfo"),
         revoke: google("https://oauth2.googleapis.com/revoke"),
         jwks: google("https://www.googleapis.com/oauth2/v3/certs"),
+        sts: google("https://sts.googleapis.com/v1/token"),
         token,
     }
 }

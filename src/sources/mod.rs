@@ -206,7 +206,7 @@ fn judge_overrides(
     settings: &trust::Settings,
 ) -> Result<Vec<String>, String> {
     let mut trusted = Vec::new();
-    for url in [&o.token, &o.tokeninfo, &o.revoke, &o.jwks]
+    for url in [&o.token, &o.tokeninfo, &o.revoke, &o.jwks, &o.sts]
         .into_iter()
         .flatten()
     {
@@ -225,6 +225,7 @@ fn apply_overrides(endpoints: &mut Endpoints, o: &profiles::EndpointOverrides) {
         (&mut endpoints.tokeninfo, &o.tokeninfo),
         (&mut endpoints.revoke, &o.revoke),
         (&mut endpoints.jwks, &o.jwks),
+        (&mut endpoints.sts, &o.sts),
     ] {
         if value.is_some() {
             slot.clone_from(value);
@@ -264,6 +265,7 @@ fn databricks_credential(
             revoke: None,
             // Found through the issuer's discovery document when decoding.
             jwks: None,
+            sts: None,
         },
         material: p.material,
     }

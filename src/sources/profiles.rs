@@ -74,6 +74,8 @@ pub struct EndpointOverrides {
     pub revoke: Option<String>,
     /// JWK Set URL.
     pub jwks: Option<String>,
+    /// Security Token Service (downscoping).
+    pub sts: Option<String>,
 }
 
 /// Reads and validates a profiles file; errors name the file, line and key.

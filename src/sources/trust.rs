@@ -14,13 +14,14 @@ use std::path::Path;
 
 /// Google's documented endpoints, where a Google credential's secrets and
 /// tokens may always go (wire.md §2).
-pub const GOOGLE_ENDPOINTS: [&str; 6] = [
+pub const GOOGLE_ENDPOINTS: [&str; 7] = [
     "https://oauth2.googleapis.com/token",
     "https://www.googleapis.com/oauth2/v4/token",
     "https://accounts.google.com/o/oauth2/token",
     "https://oauth2.googleapis.com/tokeninfo",
     "https://oauth2.googleapis.com/revoke",
     "https://www.googleapis.com/oauth2/v3/certs",
+    "https://sts.googleapis.com/v1/token",
 ];
 
 /// The user's own settings that bear on trust.
