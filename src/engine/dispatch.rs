@@ -98,7 +98,7 @@ impl Engine {
         let blocked = match op {
             Op::Refresh => can.refresh_blocked,
             Op::Revoke => can.revoke_blocked,
-            Op::Decode => None,
+            Op::Decode | Op::Downscope => None,
         };
         if let Some(why) = blocked {
             self.notice(Level::Warn, format!("{profile}: {why}"));
@@ -108,6 +108,16 @@ impl Engine {
             (Op::Refresh, _) => Some(Box::pin(jobs::refresh(res, cred, self.clock.clone()))),
             (Op::Decode, Some(token)) => Some(Box::pin(jobs::decode(res, cred, token))),
             (Op::Revoke, Some(token)) => Some(Box::pin(jobs::revoke(res, cred, token))),
+            (Op::Downscope, Some(token)) => {
+                let ask = entry.downscope_ask.clone()?;
+                Some(Box::pin(jobs::downscope(
+                    res,
+                    cred,
+                    token,
+                    ask,
+                    self.clock.clone(),
+                )))
+            }
             (Op::Decode, None) => {
                 // The dashboard may already show a decode view waiting for this.
                 let reason = "no token to decode (it was dropped or never fetched)".to_string();

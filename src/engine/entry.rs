@@ -23,6 +23,8 @@ pub struct Entry {
     /// Who the tokens say the principal is, when the credential did not
     /// (the `email` of an ID token).
     pub learned_principal: Option<String>,
+    /// The last downscope asked for.
+    pub downscope_ask: Option<crate::model::Downscope>,
 }
 
 impl Entry {
@@ -106,6 +108,7 @@ impl Entry {
             busy: None,
             source_error: None,
             learned_principal: None,
+            downscope_ask: None,
         }
     }
 }

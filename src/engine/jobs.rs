@@ -18,11 +18,13 @@ pub enum Op {
     Decode,
     /// Revoke and confirm.
     Revoke,
+    /// Narrow the current token (the entry says how).
+    Downscope,
 }
 
 impl Op {
     /// Every operation.
-    pub const ALL: [Op; 3] = [Op::Refresh, Op::Decode, Op::Revoke];
+    pub const ALL: [Op; 4] = [Op::Refresh, Op::Decode, Op::Revoke, Op::Downscope];
 
     /// The operation's name: shown beside ⟳ while it runs, and in the journal.
     pub fn label(self) -> &'static str {
@@ -30,6 +32,7 @@ impl Op {
             Op::Refresh => "refresh",
             Op::Decode => "decode",
             Op::Revoke => "revoke",
+            Op::Downscope => "downscope",
         }
     }
 }
@@ -120,6 +123,8 @@ pub enum Outcome {
         /// The issuer's answer afterwards, or why the revoke call failed.
         result: Result<providers::Confirmation, providers::ProviderError>,
     },
+    /// A downscope: the narrowed token, or why not.
+    Downscoped(Result<Token, providers::ProviderError>),
     /// The job did not finish in time.
     TimedOut(String),
     /// The job failed unexpectedly (it panicked).
@@ -187,6 +192,19 @@ pub async fn refresh(res: Resources, cred: Credential, clock: Arc<dyn Clock>) ->
             .map(str::to_string);
     }
     Outcome::Refreshed(result)
+}
+
+/// Narrows the current token as `ask` says.
+pub async fn downscope(
+    res: Resources,
+    cred: Credential,
+    source: Token,
+    ask: crate::model::Downscope,
+    clock: Arc<dyn Clock>,
+) -> Outcome {
+    Outcome::Downscoped(
+        providers::downscope::downscope(&res.http, &cred, &source, &ask, clock.now()).await,
+    )
 }
 
 /// Revokes the token, then asks tokeninfo whether the issuer still accepts it.

@@ -358,6 +358,12 @@ impl Engine {
             Command::Refresh(id) => self.spawn(&id, Op::Refresh, Lane::User),
             Command::Decode(id) => self.spawn(&id, Op::Decode, Lane::User),
             Command::Revoke(id) => self.spawn(&id, Op::Revoke, Lane::User),
+            Command::Downscope(id, ask) => {
+                if let Some(entry) = self.store.get_mut(&id) {
+                    entry.downscope_ask = Some(ask);
+                }
+                self.spawn(&id, Op::Downscope, Lane::User);
+            }
             Command::Reload => {
                 self.reload();
                 self.probe_metadata();

@@ -107,6 +107,29 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
             applied.journal = Some(line(Some(fingerprint), None, problem.to_string()));
             entry.error = Some(problem);
         }
+        Outcome::Downscoped(Ok(token)) => {
+            let after = token.value.fingerprint();
+            let valid = token
+                .expires_at
+                .map(|exp| crate::model::format_ttl(exp - token.issued_at.unwrap_or(exp)))
+                .unwrap_or_else(|| "(no expiry given)".into());
+            applied.notice = Some((
+                Level::Info,
+                format!(
+                    "{profile}: downscoped token {after}, valid {valid}, scopes {}",
+                    crate::model::abbreviate_scopes(&token.scopes)
+                ),
+            ));
+            applied.journal = Some(line(current, Some(after), "ok".into()));
+            entry.take_tokens(vec![token]);
+            entry.error = None;
+        }
+        Outcome::Downscoped(Err(error)) => {
+            let problem = Problem::Provider { op: action, error };
+            applied.notice = Some((Level::Error, format!("{profile}: {problem}")));
+            applied.journal = Some(line(current, None, problem.to_string()));
+            entry.error = Some(problem);
+        }
         Outcome::Decoded(report) => applied.decoded = Some(report),
         // A decode that fails says so in its view; the token is no worse.
         Outcome::TimedOut(reason) | Outcome::Failed(reason) if op == Op::Decode => {

@@ -15,6 +15,8 @@ pub enum Command {
     Decode(CredentialId),
     /// Revoke the current token at the issuer, then confirm it server-side.
     Revoke(CredentialId),
+    /// Narrow the current token: fewer scopes, or an access boundary.
+    Downscope(CredentialId, crate::model::Downscope),
     /// Re-read every source.
     Reload,
 }

@@ -2,6 +2,7 @@
 //! Every endpoint comes from the credential's data, never from a constant here.
 
 pub mod databricks;
+pub mod downscope;
 pub mod external;
 pub mod family;
 pub mod google;
