@@ -54,6 +54,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Narrow one credential's token: fewer scopes (--scope, repeatable) or a Credential Access Boundary (--boundary FILE, google-auth's JSON); the downscoped token is held beside its source (exit 0 done, 1 failed or refused, 4 no such profile).
+    Downscope {
+        /// Its profile name, or its id as `list --json` prints it.
+        profile: String,
+        /// A scope the new token keeps (repeatable).
+        #[arg(
+            long = "scope",
+            value_name = "SCOPE",
+            conflicts_with = "boundary",
+            required_unless_present = "boundary"
+        )]
+        scopes: Vec<String>,
+        /// A Credential Access Boundary in google-auth's JSON shape.
+        #[arg(long, value_name = "FILE")]
+        boundary: Option<PathBuf>,
+        /// The row after it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the local identity services (Google with IAM Credentials and STS, Databricks, metadata server) alone, until interrupted.
     Emulator {
         /// Also write sample credential files into this folder.
@@ -114,6 +133,26 @@ fn main() -> ExitCode {
             Some(Command::Refresh { profile, json }) => {
                 tokentop::cli::operate(discovery, tokentop::cli::Operation::Refresh, &profile, json)
                     .await
+            }
+            Some(Command::Downscope {
+                profile,
+                scopes,
+                boundary,
+                json,
+            }) => {
+                let ask = match boundary {
+                    Some(path) => {
+                        tokentop::model::Downscope::Boundary(tokentop::cli::boundary_file(&path)?)
+                    }
+                    None => tokentop::model::Downscope::Scopes(scopes),
+                };
+                tokentop::cli::operate(
+                    discovery,
+                    tokentop::cli::Operation::Downscope(ask),
+                    &profile,
+                    json,
+                )
+                .await
             }
             Some(Command::Revoke { profile, json }) => {
                 tokentop::cli::operate(discovery, tokentop::cli::Operation::Revoke, &profile, json)

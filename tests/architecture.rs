@@ -27,6 +27,7 @@ const RULES: &[(&str, &[&str])] = &[
             "engine::start",
             "engine::EngineConfig",
             "sources",
+            "files",
         ],
     ),
     ("emulator", &[]),

@@ -4,4 +4,6 @@ mod list;
 mod operate;
 
 pub use list::{EXIT_ALL_LIVE, EXIT_HELP, EXIT_NOT_LIVE, EXIT_SOURCE_BROKEN, list};
-pub use operate::{EXIT_DONE, EXIT_FAILED, EXIT_NO_SUCH_PROFILE, Operation, operate};
+pub use operate::{
+    EXIT_DONE, EXIT_FAILED, EXIT_NO_SUCH_PROFILE, Operation, boundary_file, operate,
+};

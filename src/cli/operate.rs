@@ -1,21 +1,41 @@
-//! `tokentop refresh PROFILE` and `tokentop revoke PROFILE`: one operation
-//! on one credential, for scripts. The same engine as the dashboard: the
+//! `tokentop refresh|revoke|downscope PROFILE`: one operation on one
+//! credential, for scripts. The same engine as the dashboard: the
 //! same discovery, the same rules, the same journal-free refusals.
 
 use crate::engine::EngineConfig;
 use crate::engine::protocol::{Command, EngineHandle, Level, Update};
-use crate::model::{CredentialId, Row, Status, SystemClock};
+use crate::model::{AccessBoundary, CredentialId, Downscope, Row, Status, SystemClock, TokenRole};
 use crate::sources::DiscoveryConfig;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 /// The operations a script can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Operation {
     /// Obtain a new token.
     Refresh,
     /// Revoke the current token, confirmed server-side.
     Revoke,
+    /// Narrow the current token (obtained first when none is held).
+    Downscope(Downscope),
+}
+
+/// A Credential Access Boundary from a JSON file (google-auth's shape),
+/// checked; errors name the file.
+pub fn boundary_file(path: &std::path::Path) -> Result<AccessBoundary, String> {
+    let text = crate::files::read_text(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let boundary: AccessBoundary = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}: not an access boundary (line {}, column {}): {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    boundary
+        .check()
+        .map_err(|why| format!("{}: {why}", path.display()))?;
+    Ok(boundary)
 }
 
 /// Exit status when the operation was done.
@@ -62,13 +82,18 @@ pub async fn operate(
     // A revocable credential holding no token yet (nothing cached) gets
     // one first: revoking it is how its grant is ended (a Google user's
     // refresh token dies with it).
-    if operation == Operation::Revoke && row.capabilities.can_revoke() && row.fingerprint.is_none()
-    {
+    let needs_token = match &operation {
+        Operation::Refresh => false,
+        Operation::Revoke => row.capabilities.can_revoke(),
+        Operation::Downscope(_) => true,
+    };
+    if needs_token && row.fingerprint.is_none() {
         commands.push(Command::Refresh(row.id.clone()));
     }
-    commands.push(match operation {
+    commands.push(match &operation {
         Operation::Refresh => Command::Refresh(row.id.clone()),
         Operation::Revoke => Command::Revoke(row.id.clone()),
+        Operation::Downscope(ask) => Command::Downscope(row.id.clone(), ask.clone()),
     });
     let (mut after, mut notices) = (None, Vec::new());
     for command in commands {
@@ -117,6 +142,7 @@ pub async fn operate(
         && match operation {
             Operation::Refresh => after.status == Status::Live,
             Operation::Revoke => after.status == Status::Revoked,
+            Operation::Downscope(_) => after.tokens.iter().any(|t| t.role == TokenRole::Downscoped),
         };
     Ok(ExitCode::from(if done { EXIT_DONE } else { EXIT_FAILED }))
 }
