@@ -88,6 +88,47 @@ fn x_asks_first_and_only_y_revokes() {
 }
 
 #[test]
+fn s_prompts_for_scopes_where_typing_is_text_and_enter_asks() {
+    let mut app = fixtures::app();
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    assert!(press(&mut app, 's').is_empty());
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::Downscope { .. })
+    ));
+    // q and r are letters here, not quit and refresh.
+    for c in "devstorage.read_only qr".chars() {
+        assert!(press(&mut app, c).is_empty(), "{c}");
+    }
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Backspace,
+        KeyModifiers::NONE,
+    )));
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Backspace,
+        KeyModifiers::NONE,
+    )));
+    let effects = app.update(Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(
+        effects,
+        vec![Effect::Send(Command::Downscope(
+            id,
+            tokentop::model::Downscope::Scopes(vec![
+                "https://www.googleapis.com/auth/devstorage.read_only".into()
+            ])
+        ))]
+    );
+    assert!(app.overlays.is_empty());
+    // Esc leaves without asking.
+    press(&mut app, 's');
+    let effects = app.update(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert!(effects.is_empty() && app.overlays.is_empty());
+}
+
+#[test]
 fn revoke_on_a_platform_without_an_endpoint_explains_instead() {
     let mut app = fixtures::app();
     while selected_profile(&app) != "lakehouse" {

@@ -29,6 +29,8 @@ pub enum Action {
     Decode,
     /// Revoke the selected token (asks first).
     Revoke,
+    /// Ask for a token with fewer scopes.
+    Downscope,
     /// Re-read every credential source.
     Reload,
     /// Answer yes in a confirmation.
@@ -56,6 +58,7 @@ impl Action {
             Action::Refresh => "refresh",
             Action::Decode => "decode",
             Action::Revoke => "revoke",
+            Action::Downscope => "downscope",
             Action::Reload => "reload",
             Action::Confirm => "confirm",
             Action::Cancel => "cancel",

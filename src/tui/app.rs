@@ -34,6 +34,13 @@ pub enum Overlay {
         /// Which credential.
         id: CredentialId,
     },
+    /// "Which scopes should the new token keep?"
+    Downscope {
+        /// Which credential.
+        id: CredentialId,
+        /// What has been typed.
+        input: String,
+    },
 }
 
 impl Overlay {
@@ -42,6 +49,7 @@ impl Overlay {
             Overlay::Help { .. } => Layer::Help,
             Overlay::Decode { .. } => Layer::Decode,
             Overlay::ConfirmRevoke { .. } => Layer::Confirm,
+            Overlay::Downscope { .. } => Layer::Downscope,
         }
     }
 }
@@ -109,10 +117,18 @@ impl App {
     /// Applies one event; returns what the runner must do.
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         match event {
-            Event::Key(key) => match self.keymap.resolve(&key, self.layer()) {
-                Some(action) => self.act(action),
-                None => Vec::new(),
-            },
+            Event::Key(key) => {
+                // In the downscope prompt, typing is text, not keys.
+                if let Some(Overlay::Downscope { input, .. }) = self.overlays.last_mut()
+                    && super::screens::downscope::edit(input, &key)
+                {
+                    return Vec::new();
+                }
+                match self.keymap.resolve(&key, self.layer()) {
+                    Some(action) => self.act(action),
+                    None => Vec::new(),
+                }
+            }
             Event::Engine(update) => {
                 self.absorb(*update);
                 Vec::new()
@@ -123,7 +139,10 @@ impl App {
 
     fn act(&mut self, action: Action) -> Vec<Effect> {
         let selected = self.selected.clone();
-        if matches!(action, Action::Refresh | Action::Decode | Action::Revoke) {
+        if matches!(
+            action,
+            Action::Refresh | Action::Decode | Action::Revoke | Action::Downscope
+        ) {
             // Acting on a row is choosing it: it must not slide away on re-sort.
             self.user_moved = true;
         }
@@ -199,11 +218,46 @@ impl App {
                 }
                 None => {}
             },
-            Action::Confirm => {
-                if let Some(Overlay::ConfirmRevoke { id }) = self.overlays.pop() {
+            Action::Downscope => match self.selected_row() {
+                Some(row) if row.fingerprint.is_none() => {
+                    self.say(
+                        Level::Warn,
+                        format!("{}: no token to downscope (press r)", row.profile),
+                    );
+                }
+                Some(row) => {
+                    let id = row.id.clone();
+                    self.overlays.push(Overlay::Downscope {
+                        id,
+                        input: String::new(),
+                    });
+                }
+                None => {}
+            },
+            Action::Confirm => match self.overlays.pop() {
+                Some(Overlay::ConfirmRevoke { id }) => {
                     return vec![Effect::Send(Command::Revoke(id))];
                 }
-            }
+                Some(Overlay::Downscope { id, input }) => {
+                    let databricks = self
+                        .rows
+                        .iter()
+                        .find(|r| r.id == id)
+                        .is_some_and(|r| r.platform == crate::model::Platform::Databricks);
+                    let scopes = super::screens::downscope::scopes(&input, !databricks);
+                    if scopes.is_empty() {
+                        self.say(Level::Warn, "name at least one scope to keep");
+                        self.overlays.push(Overlay::Downscope { id, input });
+                        return Vec::new();
+                    }
+                    return vec![Effect::Send(Command::Downscope(
+                        id,
+                        crate::model::Downscope::Scopes(scopes),
+                    ))];
+                }
+                Some(other) => self.overlays.push(other),
+                None => {}
+            },
         }
         Vec::new()
     }
@@ -253,7 +307,9 @@ impl App {
                 // A view about a credential that is gone has nothing to show.
                 let present = |id: &CredentialId| self.rows.iter().any(|r| &r.id == id);
                 self.overlays.retain(|o| match o {
-                    Overlay::Decode { id, .. } | Overlay::ConfirmRevoke { id } => present(id),
+                    Overlay::Decode { id, .. }
+                    | Overlay::ConfirmRevoke { id }
+                    | Overlay::Downscope { id, .. } => present(id),
                     Overlay::Help { .. } => true,
                 });
             }

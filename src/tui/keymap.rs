@@ -23,6 +23,8 @@ pub enum Layer {
     Help,
     /// A yes/no question.
     Confirm,
+    /// The downscope prompt (what is typed is text, not keys).
+    Downscope,
 }
 
 /// One binding.

@@ -3,7 +3,7 @@
 use super::action::Action;
 use super::app::{App, Overlay};
 use super::keymap::Layer;
-use super::screens::{confirm, decode, help, table};
+use super::screens::{confirm, decode, downscope, help, table};
 use super::theme::Theme;
 use crate::engine::protocol::Level;
 use crate::model::TtlClass;
@@ -77,6 +77,10 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
             Overlay::ConfirmRevoke { id } => {
                 let row = app.rows.iter().find(|r| &r.id == id);
                 confirm::render(row, theme, frame, centered(area, 64, 9));
+            }
+            Overlay::Downscope { id, input } => {
+                let row = app.rows.iter().find(|r| &r.id == id);
+                downscope::render(row, input, theme, frame, centered(area, 72, 9));
             }
         }
     }
@@ -163,12 +167,13 @@ fn key_hints(app: &App, theme: &Theme, max_width: u16) -> Line<'static> {
             Action::Refresh,
             Action::Decode,
             Action::Revoke,
+            Action::Downscope,
             Action::Help,
             Action::Quit,
         ],
         Layer::Decode => &[Action::ScrollDown, Action::ScrollUp, Action::Close],
         Layer::Help => &[Action::ScrollDown, Action::ScrollUp, Action::Close],
-        Layer::Confirm => &[Action::Confirm, Action::Cancel],
+        Layer::Confirm | Layer::Downscope => &[Action::Confirm, Action::Cancel],
     };
     let mut items: Vec<(String, &str)> = actions
         .iter()

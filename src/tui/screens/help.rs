@@ -15,6 +15,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         (Layer::Decode, "decode"),
         (Layer::Confirm, "confirm"),
         (Layer::Global, "everywhere"),
+        (Layer::Downscope, "downscope prompt"),
     ] {
         out.push(Line::from(Span::styled(title, theme.slot("chrome.header"))));
         let mut seen: Vec<(String, String)> = Vec::new();

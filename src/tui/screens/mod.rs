@@ -2,5 +2,6 @@
 
 pub mod confirm;
 pub mod decode;
+pub mod downscope;
 pub mod help;
 pub mod table;
