@@ -319,9 +319,15 @@ pub fn detail_lines(row: &Row) -> Vec<(String, String)> {
             .as_deref()
             .map(|f| format!(" (cached in {f})"))
             .unwrap_or_default();
+        // A narrowed token says what it was granted.
+        let scopes = if token.scopes.is_empty() || token.scopes == row.scopes {
+            String::new()
+        } else {
+            format!(" scopes {}", abbreviate_scopes(&token.scopes))
+        };
         lines.push((
             format!("{} token ", token.role.label()),
-            format!("{}{exp}{cache}", token.fingerprint),
+            format!("{}{exp}{scopes}{cache}", token.fingerprint),
         ));
     }
     lines.extend(row.details.iter().map(|d| (String::new(), d.clone())));
