@@ -167,6 +167,25 @@ fn demo_refresh_decode_and_quit_in_tmux() {
             .then_some(())
     });
 
+    // s on it: the scopes typed, Enter, and a narrower token beside it.
+    t.keys(&["s"]);
+    t.wait_for("the downscope prompt", |s| {
+        s.contains("downscope · dataflow-worker").then_some(())
+    });
+    t.tmux(&["send-keys", "-t", "e2e", "-l", "devstorage.read_only"]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the downscoped token", |s| {
+        s.lines()
+            .any(|l| {
+                l.starts_with("downscoped token sha256:") && l.contains("devstorage.read_only")
+            })
+            .then(|| s.to_string())
+    });
+    assert!(
+        !screen.contains("downscope · "),
+        "the prompt closed:\n{screen}"
+    );
+
     // q: exit 0, the shell's screen is back, terminal modes as they were.
     t.keys(&["q"]);
     let end = t.wait_for("exit", |s| {
