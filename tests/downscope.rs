@@ -10,6 +10,22 @@ use listing::{demo, tokentop};
 
 const READ_ONLY: &str = "https://www.googleapis.com/auth/devstorage.read_only";
 
+/// The source and downscoped tokens of the row a `downscope --json` printed.
+fn source_and_child(stdout: &str) -> (serde_json::Value, serde_json::Value, serde_json::Value) {
+    let row: serde_json::Value = serde_json::from_str(stdout).expect("JSON");
+    let tokens = row["tokens"].as_array().expect("tokens");
+    let role = |r: &str| {
+        tokens
+            .iter()
+            .find(|t| t["role"] == r)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {r} token: {row}"))
+    };
+    let (source, child) = (role("access"), role("downscoped"));
+    assert_eq!(child["parent"], source["fingerprint"], "{row}");
+    (row, source, child)
+}
+
 fn rule() -> serde_json::Value {
     serde_json::json!({
         "availableResource": "//storage.googleapis.com/projects/_/buckets/acme-logs",
@@ -50,17 +66,7 @@ async fn a_key_narrows_its_scopes_and_a_boundary_is_exchanged_at_sts() {
 
     let narrowed = run(args(&["--scope", READ_ONLY])).await;
     assert_eq!(narrowed.code, 0, "{}", narrowed.stderr);
-    let row: serde_json::Value = serde_json::from_str(&narrowed.stdout).expect("JSON");
-    let tokens = row["tokens"].as_array().expect("tokens");
-    let source = tokens
-        .iter()
-        .find(|t| t["role"] == "access")
-        .expect("source");
-    let child = tokens
-        .iter()
-        .find(|t| t["role"] == "downscoped")
-        .expect("child");
-    assert_eq!(child["parent"], source["fingerprint"], "{row}");
+    let (row, _, child) = source_and_child(&narrowed.stdout);
     assert_eq!(child["scopes"], serde_json::json!([READ_ONLY]), "{row}");
 
     let boundary = dir.path().join("boundary.json");
@@ -71,23 +77,13 @@ async fn a_key_narrows_its_scopes_and_a_boundary_is_exchanged_at_sts() {
     .expect("write");
     let bounded = run(args(&["--boundary", &boundary.display().to_string()])).await;
     assert_eq!(bounded.code, 0, "{}", bounded.stderr);
-    let row: serde_json::Value = serde_json::from_str(&bounded.stdout).expect("JSON");
-    let tokens = row["tokens"].as_array().expect("tokens");
-    let source = tokens
-        .iter()
-        .find(|t| t["role"] == "access")
-        .expect("source");
-    let child = tokens
-        .iter()
-        .find(|t| t["role"] == "downscoped")
-        .expect("child");
-    assert_eq!(child["parent"], source["fingerprint"]);
+    let (row, source, child) = source_and_child(&bounded.stdout);
     let when = |t: &serde_json::Value| {
         chrono::DateTime::parse_from_rfc3339(t["expires_at"].as_str().expect("expiry"))
             .expect("time")
     };
     assert!(
-        when(child) <= when(source),
+        when(&child) <= when(&source),
         "never outlives its source: {row}"
     );
 

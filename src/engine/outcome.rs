@@ -61,7 +61,7 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
             entry.status = Status::Live;
             entry.error = None;
         }
-        Outcome::Refreshed(Err(error)) => {
+        Outcome::Refreshed(Err(error)) | Outcome::Downscoped(Err(error)) => {
             let problem = Problem::Provider { op: action, error };
             applied.notice = Some((Level::Error, format!("{profile}: {problem}")));
             applied.journal = Some(line(current, None, problem.to_string()));
@@ -123,12 +123,6 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
             applied.journal = Some(line(current, Some(after), "ok".into()));
             entry.take_tokens(vec![token]);
             entry.error = None;
-        }
-        Outcome::Downscoped(Err(error)) => {
-            let problem = Problem::Provider { op: action, error };
-            applied.notice = Some((Level::Error, format!("{profile}: {problem}")));
-            applied.journal = Some(line(current, None, problem.to_string()));
-            entry.error = Some(problem);
         }
         Outcome::Decoded(report) => applied.decoded = Some(report),
         // A decode that fails says so in its view; the token is no worse.
