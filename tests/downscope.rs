@@ -103,3 +103,33 @@ async fn a_key_narrows_its_scopes_and_a_boundary_is_exchanged_at_sts() {
     );
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_user_narrows_through_the_refresh_grants_scope() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (emulator, profiles) = demo(dir.path()).await;
+    let profiles = profiles.display().to_string();
+    const EMAIL: &str = "https://www.googleapis.com/auth/userinfo.email";
+    let run = tokentop(
+        dir.path(),
+        &[
+            "downscope",
+            "nightly-dataflow",
+            "--scope",
+            EMAIL,
+            "--json",
+            "--profiles",
+            &profiles,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (row, source, child) = source_and_child(&run.stdout);
+    assert_eq!(child["scopes"], serde_json::json!([EMAIL]), "{row}");
+    assert_ne!(
+        source["scopes"], child["scopes"],
+        "the source keeps its own"
+    );
+    emulator.shutdown().await;
+}

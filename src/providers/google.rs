@@ -9,6 +9,9 @@ use crate::net::Http;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+/// The scope a user credential asks for when nobody narrows it.
+const DEFAULT_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
+
 /// The audience google-auth puts in every assertion, whatever `token_uri` says.
 pub const ASSERTION_AUDIENCE: &str = "https://oauth2.googleapis.com/token";
 
@@ -107,10 +110,16 @@ pub fn refresh_user<'a>(
             ));
         };
         let endpoint = cred.endpoints.token.as_str();
-        let form = [
+        // Only a narrower ask sends `scope` (a subset of what the sign-in
+        // granted, wire.md §2.1); otherwise the token carries the grant's.
+        let narrower = cred.scopes.join(" ");
+        let mut form = vec![
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.expose()),
         ];
+        if !narrower.is_empty() && cred.scopes != [DEFAULT_SCOPE] {
+            form.push(("scope", narrower.as_str()));
+        }
         let answer = post_form(
             http,
             endpoint,
