@@ -28,10 +28,15 @@ pub fn render(row: Option<&Row>, theme: &Theme, frame: &mut Frame, area: Rect) {
         Line::default(),
         Line::from("It stops working everywhere it is used."),
     ];
-    if row.is_some_and(|r| r.kind.revoke_ends_login()) {
-        text.push(Line::from(
-            "Its refresh token goes too: you will have to log in again.",
-        ));
+    if let Some(r) = row.filter(|r| r.kind.revoke_ends_login()) {
+        // Google revokes the refresh token with it: say whose sign-in ends.
+        let who = match r.principal.as_str() {
+            "" => "this sign-in".to_string(),
+            principal => principal.to_string(),
+        };
+        text.push(Line::from(format!(
+            "This signs you out of {who}: its refresh token goes too, and you will have to log in again."
+        )));
     }
     let block = Block::bordered()
         .title(Span::styled(" revoke ", theme.slot("alert.warn")))
