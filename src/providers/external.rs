@@ -3,7 +3,7 @@
 //! a service account; an `external_account_authorized_user`'s refresh at STS.
 
 use super::ProviderError;
-use super::family::{Ops, Pending, audience_as_asked, default_capabilities, no_advice};
+use super::family::{Ops, Pending, audience_as_asked, no_advice};
 use super::grant::{self, ClientAuth, post_form};
 use super::iam::{Impersonation, generate_access_token};
 use super::scrub::Sent;
@@ -22,7 +22,7 @@ pub static FEDERATED: Ops = Ops {
 /// A workforce sign-in (`external_account_authorized_user`).
 pub static WORKFORCE_USER: Ops = Ops {
     refresh: refresh_workforce_user,
-    capabilities: default_capabilities,
+    capabilities: workforce_capabilities,
     advice: no_advice,
     id_audience: audience_as_asked,
 };
@@ -33,6 +33,18 @@ pub const ALLOW_EXECUTABLES: &str = "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES";
 const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 const CLOUD_PLATFORM: &str = "https://www.googleapis.com/auth/cloud-platform";
+
+/// A workforce sign-in is revoked at its own `revoke_url` (with its refresh
+/// token), which tokentop does not call yet.
+fn workforce_capabilities(_cred: &Credential) -> Capabilities {
+    Capabilities {
+        refresh_blocked: None,
+        revoke_blocked: Some(
+            "tokentop does not revoke workforce sign-ins yet: its access token stays valid until it expires. \
+             `gcloud auth application-default revoke` ends the sign-in where the pool allows it",
+        ),
+    }
+}
 
 fn federated_capabilities(_cred: &Credential) -> Capabilities {
     Capabilities {
