@@ -36,8 +36,9 @@ async fn listed(file: &serde_json::Value) -> serde_json::Value {
     json["credentials"][0].clone()
 }
 
-#[tokio::test]
-async fn the_target_token_is_made_from_the_refreshed_source() {
+/// An emulator where RUNNER (whose key is returned) holds the Token
+/// Creator role on DEPLOYER.
+async fn runner_may_impersonate_deployer() -> (Emulator, serde_json::Value) {
     let emulator = Emulator::start(EmulatorOptions::default())
         .await
         .expect("emulator");
@@ -48,6 +49,12 @@ async fn the_target_token_is_made_from_the_refreshed_source() {
         target: DEPLOYER.into(),
         extended_lifetime: false,
     });
+    (emulator, source)
+}
+
+#[tokio::test]
+async fn the_target_token_is_made_from_the_refreshed_source() {
+    let (emulator, source) = runner_may_impersonate_deployer().await;
     let file = emulator.impersonated_service_account_file(&source, DEPLOYER, &[]);
     let cred = listed(&file).await;
     assert_eq!(cred["error"], serde_json::Value::Null, "{cred}");
@@ -127,16 +134,7 @@ async fn a_gcloud_configuration_that_impersonates_is_a_row_of_its_own() {
 
 #[tokio::test]
 async fn a_cloud_run_profile_gets_the_targets_id_token_and_a_user_is_warned_before_any_call() {
-    let emulator = Emulator::start(EmulatorOptions::default())
-        .await
-        .expect("emulator");
-    let source = account(&emulator, RUNNER);
-    let _target = account(&emulator, DEPLOYER);
-    emulator.allow_impersonation(ImpersonationGrant {
-        member: format!("serviceAccount:{RUNNER}"),
-        target: DEPLOYER.into(),
-        extended_lifetime: false,
-    });
+    let (emulator, source) = runner_may_impersonate_deployer().await;
     let user = emulator.add_google_user(tokentop::emulator::GoogleUserSpec {
         email: "dana@example.com".into(),
         scopes: vec!["openid".into()],
