@@ -3,7 +3,7 @@
 
 use super::ProviderError;
 use super::family::{Ops, Pending, audience_as_asked, no_advice};
-use super::grant::{self, ClientAuth, post_form};
+use super::grant::{self, ClientAuth};
 use crate::model::{Capabilities, Credential, Material, Token};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
@@ -49,13 +49,14 @@ pub fn client_credentials<'a>(
         if !scope.is_empty() {
             form.push(("scope", &scope));
         }
-        let answer = post_form(
+        grant::request_tokens(
             http,
             endpoint,
             &form,
             ClientAuth::Basic(client_id, client_secret),
+            cred,
+            now,
         )
-        .await?;
-        grant::tokens(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
+        .await
     })
 }

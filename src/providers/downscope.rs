@@ -6,7 +6,7 @@
 
 use super::ProviderError;
 use super::family::family;
-use super::grant::{self, ClientAuth, post_form};
+use super::grant::{self, ClientAuth};
 use crate::model::{Credential, Downscope, Token, TokenRole};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
@@ -45,8 +45,8 @@ pub async fn downscope(
                 ("requested_token_type", ACCESS_TOKEN_TYPE),
                 ("options", options.as_str()),
             ];
-            let answer = post_form(http, sts, &form, ClientAuth::None).await?;
-            let mut tokens = grant::tokens(grant::parse_grant(answer, sts)?, cred, now, sts)?;
+            let mut tokens =
+                grant::request_tokens(http, sts, &form, ClientAuth::None, cred, now).await?;
             let mut token = tokens
                 .drain(..)
                 .find(|t| t.role == TokenRole::Access)

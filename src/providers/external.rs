@@ -4,7 +4,7 @@
 
 use super::ProviderError;
 use super::family::{Ops, Pending, audience_as_asked, no_advice};
-use super::grant::{self, ClientAuth, post_form};
+use super::grant::{self, ClientAuth};
 use super::iam::{Impersonation, generate_access_token};
 use super::scrub::Sent;
 use crate::model::{Capabilities, Credential, Material, Secret, SubjectSource, Token, TokenRole};
@@ -110,9 +110,7 @@ fn exchange<'a>(
             (Some(id), Some(secret)) => ClientAuth::Basic(id, secret),
             _ => ClientAuth::None,
         };
-        let answer = post_form(http, token_url, &form, auth).await?;
-        let mut tokens =
-            grant::tokens(grant::parse_grant(answer, token_url)?, cred, now, token_url)?;
+        let mut tokens = grant::request_tokens(http, token_url, &form, auth, cred, now).await?;
         let Some(url) = impersonation_url else {
             return Ok(tokens);
         };
@@ -231,13 +229,14 @@ fn refresh_workforce_user<'a>(
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.expose()),
         ];
-        let answer = post_form(
+        grant::request_tokens(
             http,
             token_url,
             &form,
             ClientAuth::Basic(client_id, client_secret),
+            cred,
+            now,
         )
-        .await?;
-        grant::tokens(grant::parse_grant(answer, token_url)?, cred, now, token_url)
+        .await
     })
 }

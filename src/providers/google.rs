@@ -120,14 +120,15 @@ pub fn refresh_user<'a>(
         if !narrower.is_empty() && cred.scopes != [DEFAULT_SCOPE] {
             form.push(("scope", narrower.as_str()));
         }
-        let answer = post_form(
+        grant::request_tokens(
             http,
             endpoint,
             &form,
             ClientAuth::InBody(client_id, client_secret),
+            cred,
+            now,
         )
-        .await?;
-        grant::tokens(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
+        .await
     })
 }
 
@@ -187,8 +188,7 @@ pub fn jwt_bearer<'a>(
             ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
             ("assertion", assertion.expose()),
         ];
-        let answer = post_form(http, endpoint, &form, ClientAuth::None).await?;
-        grant::tokens(grant::parse_grant(answer, endpoint)?, cred, now, endpoint)
+        grant::request_tokens(http, endpoint, &form, ClientAuth::None, cred, now).await
     })
 }
 

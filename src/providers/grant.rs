@@ -83,6 +83,20 @@ pub async fn post_form(
     .await
 }
 
+/// POSTs a grant's `form` to the token endpoint `url` and reads the
+/// tokens of its answer ([`post_form`], [`parse_grant`], [`tokens`]).
+pub async fn request_tokens(
+    http: &Http,
+    url: &str,
+    form: &[(&str, &str)],
+    auth: ClientAuth<'_>,
+    cred: &Credential,
+    now: DateTime<Utc>,
+) -> Result<Vec<Token>, ProviderError> {
+    let answer = post_form(http, url, form, auth).await?;
+    tokens(parse_grant(answer, url)?, cred, now, url)
+}
+
 /// POSTs `body` as JSON to `url` with `Authorization: Bearer` (IAM
 /// Credentials), as [`post_form`] does a form: checked URL, retries,
 /// bounded answer, every error scrubbed of the bearer token.
