@@ -1,6 +1,7 @@
-//! Credential families: each provider module implements what its family
-//! can do (refresh, revoke) and says why not for what it cannot. Adding a
-//! kind adds a family here and its module; nothing else matches on kinds.
+//! Credential families: each provider module gives its family as data (an
+//! [`Ops`]: how it refreshes, what it can do and why not, what fixes a
+//! failure). Adding a kind adds a family here and its module; nothing else
+//! matches on kinds.
 
 use super::{ProviderError, databricks, external, google, impersonated, metadata};
 use crate::model::{Capabilities, Credential, Material, Token};
@@ -10,55 +11,6 @@ use futures::future::BoxFuture;
 
 /// An operation's answer, on its way.
 pub type Pending<'a, T> = BoxFuture<'a, Result<T, ProviderError>>;
-
-/// What one family of credentials can do.
-pub trait Family: Sync {
-    /// What it can do with `cred`, and why not.
-    fn capabilities(&self, cred: &Credential) -> Capabilities {
-        default_capabilities(cred)
-    }
-
-    /// Obtains new tokens.
-    fn refresh<'a>(
-        &'a self,
-        http: &'a Http,
-        cred: &'a Credential,
-        now: DateTime<Utc>,
-    ) -> Pending<'a, Vec<Token>>;
-
-    /// What would fix `error` for `cred`, as a command to run, when the
-    /// family knows one (a sign-in to renew, a key to replace).
-    fn advice(&self, _cred: &Credential, _error: &ProviderError) -> Option<String> {
-        None
-    }
-
-    /// The `aud` of the ID tokens it obtains, when it is not the audience
-    /// the profile asks for (a user's ID token names its OAuth client).
-    fn id_audience(&self, _cred: &Credential) -> Option<String> {
-        None
-    }
-
-    /// Revokes `token` at the credential's revocation endpoint (RFC 7009).
-    fn revoke<'a>(
-        &'a self,
-        http: &'a Http,
-        cred: &'a Credential,
-        token: &'a Token,
-    ) -> Pending<'a, ()> {
-        Box::pin(async move {
-            match (
-                self.capabilities(cred).revoke_blocked,
-                &cred.endpoints.revoke,
-            ) {
-                (None, Some(url)) => google::revoke(http, url, token).await,
-                (why, _) => Err(ProviderError::config(
-                    &cred.provenance.profile,
-                    why.unwrap_or("no revocation endpoint"),
-                )),
-            }
-        })
-    }
-}
 
 /// How a family refreshes.
 pub type Refresh = for<'a> fn(&'a Http, &'a Credential, DateTime<Utc>) -> Pending<'a, Vec<Token>>;
@@ -76,26 +28,54 @@ pub struct Ops {
     pub id_audience: fn(&Credential) -> Option<String>,
 }
 
-impl Family for Ops {
-    fn capabilities(&self, cred: &Credential) -> Capabilities {
+impl Ops {
+    /// What it can do with `cred`, and why not.
+    pub fn capabilities(&self, cred: &Credential) -> Capabilities {
         (self.capabilities)(cred)
     }
 
-    fn advice(&self, cred: &Credential, error: &ProviderError) -> Option<String> {
+    /// What would fix `error` for `cred`, as a command to run, when the
+    /// family knows one (a sign-in to renew, a key to replace).
+    pub fn advice(&self, cred: &Credential, error: &ProviderError) -> Option<String> {
         (self.advice)(cred, error)
     }
 
-    fn id_audience(&self, cred: &Credential) -> Option<String> {
+    /// The `aud` of the ID tokens it obtains, when it is not the audience
+    /// the profile asks for (a user's ID token names its OAuth client).
+    pub fn id_audience(&self, cred: &Credential) -> Option<String> {
         (self.id_audience)(cred)
     }
 
-    fn refresh<'a>(
+    /// Obtains new tokens.
+    pub fn refresh<'a>(
         &'a self,
         http: &'a Http,
         cred: &'a Credential,
         now: DateTime<Utc>,
     ) -> Pending<'a, Vec<Token>> {
         (self.refresh)(http, cred, now)
+    }
+
+    /// Revokes `token` at the credential's revocation endpoint (RFC 7009),
+    /// unless the family says it cannot.
+    pub fn revoke<'a>(
+        &'a self,
+        http: &'a Http,
+        cred: &'a Credential,
+        token: &'a Token,
+    ) -> Pending<'a, ()> {
+        Box::pin(async move {
+            match (
+                self.capabilities(cred).revoke_blocked,
+                &cred.endpoints.revoke,
+            ) {
+                (None, Some(url)) => google::revoke(http, url, token).await,
+                (why, _) => Err(ProviderError::config(
+                    &cred.provenance.profile,
+                    why.unwrap_or("no revocation endpoint"),
+                )),
+            }
+        })
     }
 }
 
@@ -123,7 +103,7 @@ pub fn default_capabilities(cred: &Credential) -> Capabilities {
 }
 
 /// The family of a credential: the one place that matches on its material.
-pub fn family(cred: &Credential) -> &'static dyn Family {
+pub fn family(cred: &Credential) -> &'static Ops {
     match &cred.material {
         Material::GoogleUser { .. } => &google::USER,
         Material::GoogleServiceAccount { .. } => &google::SERVICE_ACCOUNT,
