@@ -372,12 +372,5 @@ fn jwt_bearer_grant(shared: &Shared, params: &Params) -> Response {
         revoked: false,
     };
     let (access_token, expires_in) = mint_access_token(&mut shared.tables(), record, now);
-    http::json_response(
-        StatusCode::OK,
-        json!({
-            "access_token": access_token,
-            "expires_in": expires_in,
-            "token_type": "Bearer",
-        }),
-    )
+    http::bearer_token_response(&access_token, expires_in)
 }

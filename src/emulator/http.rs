@@ -123,6 +123,18 @@ pub fn json_response(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
+/// A token endpoint's plain success answer: the token, its lifetime, Bearer.
+pub fn bearer_token_response(access_token: &str, expires_in: i64) -> Response {
+    json_response(
+        StatusCode::OK,
+        serde_json::json!({
+            "access_token": access_token,
+            "expires_in": expires_in,
+            "token_type": "Bearer",
+        }),
+    )
+}
+
 /// A plain-text response with the given status.
 pub fn text_response(status: StatusCode, body: impl Into<String>) -> Response {
     (

@@ -43,14 +43,7 @@ pub async fn token(
         requested
     };
     let (access_token, expires_in) = current_token(&shared, account, scopes, now_secs());
-    http::json_response(
-        StatusCode::OK,
-        json!({
-            "access_token": access_token,
-            "expires_in": expires_in,
-            "token_type": "Bearer",
-        }),
-    )
+    http::bearer_token_response(&access_token, expires_in)
 }
 
 /// The token the server holds for `account` and `scopes`, with its remaining
