@@ -172,10 +172,15 @@ pub fn seed_federated(emulator: &Emulator, dir: &Path, profiles: &Path) -> std::
     write_private(&dir.join("dataflow-worker.json"), &impersonated.to_string())?;
     write_private(&dir.join("ci-federated.json"), &federated.to_string())?;
     let mut text = std::fs::read_to_string(profiles)?;
-    text.push_str(
-        "\n[[profile]]\nname = \"dataflow-worker\"\nplatform = \"dataflow\"\ngoogle_credentials = \"dataflow-worker.json\"\n\n\
-         [[profile]]\nname = \"ci-federated\"\nplatform = \"gcp\"\ngoogle_credentials = \"ci-federated.json\"\n",
+    // Both downscope at the emulator's STS (an access boundary).
+    let sts = format!(
+        "[profile.endpoints]\nsts = \"{}/v1/token\"\n",
+        emulator.sts_url()
     );
+    text.push_str(&format!(
+        "\n[[profile]]\nname = \"dataflow-worker\"\nplatform = \"dataflow\"\ngoogle_credentials = \"dataflow-worker.json\"\n{sts}\n\
+         [[profile]]\nname = \"ci-federated\"\nplatform = \"gcp\"\ngoogle_credentials = \"ci-federated.json\"\n{sts}",
+    ));
     write_private(profiles, &text)
 }
 

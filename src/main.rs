@@ -45,6 +45,9 @@ enum Command {
         /// The row after it as JSON.
         #[arg(long)]
         json: bool,
+        /// Print the token itself on stdout (with --json, as `token`), for a pipe; journalled by fingerprint.
+        #[arg(long)]
+        print_token: bool,
     },
     /// Revoke one credential's token, confirmed at the issuer; refused, with the reason and what cuts access instead, where the issuer cannot revoke (exit 0 revoked, 1 failed or refused, 4 no such profile).
     Revoke {
@@ -54,7 +57,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Narrow one credential's token: fewer scopes (--scope, repeatable) or a Credential Access Boundary (--boundary FILE, google-auth's JSON); the downscoped token is held beside its source (exit 0 done, 1 failed or refused, 4 no such profile).
+    /// Narrow one credential's token: fewer scopes (--scope, repeatable) or a Credential Access Boundary (--boundary FILE, google-auth's JSON); prints the downscoped row, PROFILE/downscoped (exit 0 done, 1 failed or refused, 4 no such profile).
     Downscope {
         /// Its profile name, or its id as `list --json` prints it.
         profile: String,
@@ -72,6 +75,9 @@ enum Command {
         /// The row after it as JSON.
         #[arg(long)]
         json: bool,
+        /// Print the downscoped token itself on stdout (with --json, as `token`), for a pipe; journalled by fingerprint.
+        #[arg(long)]
+        print_token: bool,
     },
     /// Run the local identity services (Google with IAM Credentials and STS, Databricks, metadata server) alone, until interrupted.
     Emulator {
@@ -92,6 +98,16 @@ enum Command {
         #[arg(long = "fault", value_name = "ENDPOINT=RATE:FAULT[,FAULT...]")]
         faults: Vec<tokentop::emulator::FaultRule>,
     },
+}
+
+/// The engine for one operation from the command line: no token at
+/// start, no watching, and the same audit journal as the dashboard.
+fn operations(discovery: tokentop::sources::DiscoveryConfig) -> tokentop::engine::EngineConfig {
+    let engine = tokentop::engine::EngineConfig::new(discovery, false);
+    match tokentop::config::audit_journal_path().map(tokentop::audit::Journal::at) {
+        Some(journal) => engine.journal(journal),
+        None => engine,
+    }
 }
 
 fn main() -> ExitCode {
@@ -130,15 +146,25 @@ fn main() -> ExitCode {
             Some(Command::List { json, no_refresh }) => {
                 tokentop::cli::list(discovery, json, !no_refresh).await
             }
-            Some(Command::Refresh { profile, json }) => {
-                tokentop::cli::operate(discovery, tokentop::cli::Operation::Refresh, &profile, json)
-                    .await
+            Some(Command::Refresh {
+                profile,
+                json,
+                print_token,
+            }) => {
+                tokentop::cli::operate(
+                    operations(discovery),
+                    tokentop::cli::Operation::Refresh,
+                    &profile,
+                    tokentop::cli::Output { json, print_token },
+                )
+                .await
             }
             Some(Command::Downscope {
                 profile,
                 scopes,
                 boundary,
                 json,
+                print_token,
             }) => {
                 let ask = match boundary {
                     Some(path) => {
@@ -147,16 +173,24 @@ fn main() -> ExitCode {
                     None => tokentop::model::Downscope::Scopes(scopes),
                 };
                 tokentop::cli::operate(
-                    discovery,
+                    operations(discovery),
                     tokentop::cli::Operation::Downscope(ask),
                     &profile,
-                    json,
+                    tokentop::cli::Output { json, print_token },
                 )
                 .await
             }
             Some(Command::Revoke { profile, json }) => {
-                tokentop::cli::operate(discovery, tokentop::cli::Operation::Revoke, &profile, json)
-                    .await
+                tokentop::cli::operate(
+                    operations(discovery),
+                    tokentop::cli::Operation::Revoke,
+                    &profile,
+                    tokentop::cli::Output {
+                        json,
+                        print_token: false,
+                    },
+                )
+                .await
             }
             Some(Command::Emulator {
                 credentials_dir,

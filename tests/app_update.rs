@@ -302,3 +302,42 @@ fn the_readme_names_every_key_of_the_table_and_global_layers() {
         }
     }
 }
+
+#[test]
+fn a_downscoped_row_hangs_under_its_source_and_d_drops_only_it() {
+    let mut app = fixtures::app();
+    // The longest-lived row gets a short-lived child: it still sits under it.
+    let source = app.rows.last().cloned().expect("rows");
+    let child = tokentop::model::Row {
+        id: tokentop::model::CredentialId(format!("{}~downscoped", source.id.0)),
+        profile: format!("{}/downscoped", source.profile),
+        kind: tokentop::model::Kind::Downscoped,
+        derived_from: Some(source.id.clone()),
+        expires_at: app.rows[0].expires_at,
+        ..source.clone()
+    };
+    app.update(Event::Engine(Box::new(Update::Row(Box::new(child.clone())))));
+    let order: Vec<&str> = app.rows.iter().map(|r| r.profile.as_str()).collect();
+    assert_eq!(order.last(), Some(&"etl-dataproc/downscoped"), "{order:?}");
+    assert_eq!(order[order.len() - 2], "etl-dataproc");
+
+    // D on a row that is not downscoped says so and sends nothing.
+    assert!(press(&mut app, 'D').is_empty());
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|(_, said)| said.contains("only a downscoped token's row"))
+    );
+    press(&mut app, 'G');
+    assert_eq!(
+        press(&mut app, 'D'),
+        vec![Effect::Send(Command::Drop(child.id.clone()))]
+    );
+    app.update(Event::Engine(Box::new(Update::Removed(child.id.clone()))));
+    assert_eq!(app.rows.len(), 5);
+    assert_eq!(
+        selected_profile(&app),
+        "etl-dataproc",
+        "the selection goes back to the source"
+    );
+}

@@ -1,7 +1,9 @@
 //! `tokentop downscope PROFILE` against the emulator: fewer scopes from a
 //! service-account key, and a Credential Access Boundary exchanged at STS;
-//! the narrowed token is a child of its source and never outlives it; a
-//! boundary of 11 rules is refused before anything is sent.
+//! the narrowed token is a row of its own under its source's, its token a
+//! child of the source's that never outlives it; `--print-token` hands the
+//! token itself to a pipe; a boundary of 11 rules is refused before
+//! anything is sent.
 
 #[path = "support/listing.rs"]
 mod listing;
@@ -10,9 +12,21 @@ use listing::{demo, tokentop};
 
 const READ_ONLY: &str = "https://www.googleapis.com/auth/devstorage.read_only";
 
-/// The source and downscoped tokens of the row a `downscope --json` printed.
-fn source_and_child(stdout: &str) -> (serde_json::Value, serde_json::Value, serde_json::Value) {
+/// The downscoped row a `downscope --json` printed (named after `source`),
+/// its source token and its own.
+fn source_and_child(
+    stdout: &str,
+    source: &str,
+) -> (serde_json::Value, serde_json::Value, serde_json::Value) {
     let row: serde_json::Value = serde_json::from_str(stdout).expect("JSON");
+    assert_eq!(row["kind"], "downscoped", "{row}");
+    assert_eq!(row["profile"], format!("{source}/downscoped"), "{row}");
+    assert!(
+        row["derived_from"]
+            .as_str()
+            .is_some_and(|id| id.ends_with(source)),
+        "{row}"
+    );
     let tokens = row["tokens"].as_array().expect("tokens");
     let role = |r: &str| {
         tokens
@@ -21,8 +35,12 @@ fn source_and_child(stdout: &str) -> (serde_json::Value, serde_json::Value, serd
             .cloned()
             .unwrap_or_else(|| panic!("no {r} token: {row}"))
     };
-    let (source, child) = (role("access"), role("downscoped"));
+    let (source, child) = (role("source"), role("downscoped"));
     assert_eq!(child["parent"], source["fingerprint"], "{row}");
+    assert_eq!(
+        row["fingerprint"], child["fingerprint"],
+        "the row shows its own"
+    );
     (row, source, child)
 }
 
@@ -64,10 +82,52 @@ async fn a_key_narrows_its_scopes_and_a_boundary_is_exchanged_at_sts() {
         all
     };
 
-    let narrowed = run(args(&["--scope", READ_ONLY])).await;
+    let narrowed = run(args(&["--scope", READ_ONLY, "--print-token"])).await;
     assert_eq!(narrowed.code, 0, "{}", narrowed.stderr);
-    let (row, _, child) = source_and_child(&narrowed.stdout);
+    let (row, _, child) = source_and_child(&narrowed.stdout, "etl");
     assert_eq!(child["scopes"], serde_json::json!([READ_ONLY]), "{row}");
+    let token = row["token"]
+        .as_str()
+        .expect("--print-token puts it in the JSON");
+    assert_eq!(
+        tokentop::model::Secret::new(token).fingerprint(),
+        child["fingerprint"].as_str().unwrap_or_default(),
+        "the token printed is the one the row shows"
+    );
+    let journal = std::fs::read_to_string(home.join("state/tokentop/audit.jsonl"))
+        .expect("the audit journal");
+    assert!(
+        journal.contains("\"reveal\"") && !journal.contains(token),
+        "the reveal is journalled by fingerprint only: {journal}"
+    );
+    let quiet = run(vec![
+        "downscope".into(),
+        "etl".into(),
+        "--scope".into(),
+        READ_ONLY.into(),
+        "--print-token".into(),
+        "--profiles".into(),
+        profiles.clone(),
+    ])
+    .await;
+    assert_eq!(quiet.code, 0, "{}", quiet.stderr);
+    let piped = quiet.stdout.trim();
+    assert!(
+        !piped.contains(' ')
+            && piped.len() > 20
+            && quiet.stderr.contains("etl/downscoped: token sha256:"),
+        "stdout is the token alone, the facts go to stderr: {} / {}",
+        quiet.stdout,
+        quiet.stderr
+    );
+    // Short Google names, as the dashboard takes them.
+    let plain = run(args(&["--scope", "devstorage.read_only"])).await;
+    let (_, _, child) = source_and_child(&plain.stdout, "etl");
+    assert_eq!(child["scopes"], serde_json::json!([READ_ONLY]));
+    assert!(
+        !plain.stdout.contains("\"token\""),
+        "without --print-token the token is never printed"
+    );
 
     let boundary = dir.path().join("boundary.json");
     std::fs::write(
@@ -77,7 +137,7 @@ async fn a_key_narrows_its_scopes_and_a_boundary_is_exchanged_at_sts() {
     .expect("write");
     let bounded = run(args(&["--boundary", &boundary.display().to_string()])).await;
     assert_eq!(bounded.code, 0, "{}", bounded.stderr);
-    let (row, source, child) = source_and_child(&bounded.stdout);
+    let (row, source, child) = source_and_child(&bounded.stdout, "etl");
     let when = |t: &serde_json::Value| {
         chrono::DateTime::parse_from_rfc3339(t["expires_at"].as_str().expect("expiry"))
             .expect("time")
@@ -125,7 +185,7 @@ async fn a_user_narrows_through_the_refresh_grants_scope() {
     )
     .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let (row, source, child) = source_and_child(&run.stdout);
+    let (row, source, child) = source_and_child(&run.stdout, "nightly-dataflow");
     assert_eq!(child["scopes"], serde_json::json!([EMAIL]), "{row}");
     assert_ne!(
         source["scopes"], child["scopes"],

@@ -167,24 +167,61 @@ fn demo_refresh_decode_and_quit_in_tmux() {
             .then_some(())
     });
 
-    // s on it: the scopes typed, Enter, and a narrower token beside it.
+    // s on it: the scopes typed, Enter, and a narrower token in a row
+    // of its own under it.
     t.keys(&["s"]);
-    t.wait_for("the downscope prompt", |s| {
+    t.wait_for("the downscope form", |s| {
         s.contains("downscope · dataflow-worker").then_some(())
     });
     t.tmux(&["send-keys", "-t", "e2e", "-l", "devstorage.read_only"]);
     t.keys(&["Enter"]);
-    let screen = t.wait_for("the downscoped token", |s| {
-        s.lines()
-            .any(|l| {
-                l.starts_with("downscoped token sha256:") && l.contains("devstorage.read_only")
-            })
-            .then(|| s.to_string())
+    let child_row = |s: &str| {
+        let lines: Vec<&str> = s.lines().collect();
+        lines.windows(2).find_map(|pair| {
+            (pair[0].contains("dataflow-worker ") && pair[1].contains("└ downscoped"))
+                .then(|| pair[1].to_string())
+        })
+    };
+    let row = t.wait_for("the downscoped row under its source", |s| {
+        child_row(s).filter(|row| row.contains("devstorage") && row.contains("✓ fresh"))
     });
-    assert!(
-        !screen.contains("downscope · "),
-        "the prompt closed:\n{screen}"
-    );
+    assert!(row.contains(" down "), "its kind: {row}");
+    assert!(!t.screen().contains("downscope · "), "the form closed");
+
+    // r on the child derives a new one from its source; D drops the row.
+    t.keys(&["j"]);
+    t.wait_for("the child selected", |s| {
+        s.lines()
+            .any(|l| l.starts_with("▶") && l.contains("└ downscoped"))
+            .then_some(())
+    });
+    t.keys(&["r"]);
+    t.wait_for("a re-derived token", |s| {
+        s.contains("dataflow-worker/downscoped: new token sha256:")
+            .then_some(())
+    });
+    t.keys(&["D"]);
+    t.wait_for("the row dropped", |s| {
+        (s.contains("dataflow-worker/downscoped: dropped") && child_row(s).is_none()).then_some(())
+    });
+
+    // A Cloud Storage boundary, built in the form: Tab to the bucket, a
+    // rule added with Enter, asked for with Enter on an empty bucket.
+    t.wait_for("the source selected again", |s| {
+        selected(s).filter(|(p, _)| p == "dataflow-worker")
+    });
+    t.keys(&["s", "Tab"]);
+    t.tmux(&["send-keys", "-t", "e2e", "-l", "acme-logs"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the rule listed", |s| {
+        s.contains("rule 1: acme-logs: storage.objectViewer")
+            .then_some(())
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("the bounded token", |s| {
+        s.contains("dataflow-worker/downscoped: downscoped token sha256:")
+            .then_some(())
+    });
 
     // q: exit 0, the shell's screen is back, terminal modes as they were.
     t.keys(&["q"]);

@@ -136,6 +136,8 @@ impl Tally {
                 self.texts.push_str(&text);
                 self.texts.push('\n');
             }
+            // Nothing here drops rows or asks for a token.
+            Update::Removed(_) | Update::Revealed { .. } => {}
         }
     }
 

@@ -139,7 +139,10 @@ pub async fn collect(discovery: DiscoveryConfig, refresh: bool) -> Result<Collec
                     *slot = *row;
                 }
             }
-            Update::Decoded(_) | Update::Notice { .. } => {}
+            Update::Decoded(_)
+            | Update::Notice { .. }
+            | Update::Removed(_)
+            | Update::Revealed { .. } => {}
         }
         let settled =
             |r: &Row| r.busy.is_none() && (r.status != Status::Pending || r.error.is_some());

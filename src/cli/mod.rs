@@ -5,5 +5,5 @@ mod operate;
 
 pub use list::{EXIT_ALL_LIVE, EXIT_HELP, EXIT_NOT_LIVE, EXIT_SOURCE_BROKEN, list};
 pub use operate::{
-    EXIT_DONE, EXIT_FAILED, EXIT_NO_SUCH_PROFILE, Operation, boundary_file, operate,
+    EXIT_DONE, EXIT_FAILED, EXIT_NO_SUCH_PROFILE, Operation, Output, boundary_file, operate,
 };

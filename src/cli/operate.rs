@@ -1,11 +1,12 @@
 //! `tokentop refresh|revoke|downscope PROFILE`: one operation on one
 //! credential, for scripts. The same engine as the dashboard: the
-//! same discovery, the same rules, the same journal-free refusals.
+//! same discovery, the same rules, the same journal.
 
 use crate::engine::EngineConfig;
 use crate::engine::protocol::{Command, EngineHandle, Level, Update};
-use crate::model::{AccessBoundary, CredentialId, Downscope, Row, Status, SystemClock, TokenRole};
-use crate::sources::DiscoveryConfig;
+use crate::model::{
+    AccessBoundary, CredentialId, Downscope, Kind, Row, Secret, Status, SystemClock,
+};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -45,17 +46,26 @@ pub const EXIT_FAILED: u8 = 1;
 /// No credential, or more than one, answers to the name given.
 pub const EXIT_NO_SUCH_PROFILE: u8 = 4;
 
+/// How the result is printed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Output {
+    /// The row after it as JSON (else a line of text).
+    pub json: bool,
+    /// The token itself on stdout (in the JSON as `token`), for a pipe;
+    /// the facts go to stderr then. Journalled by fingerprint.
+    pub print_token: bool,
+}
+
 /// Runs `operation` on the credential named `profile` (its profile name,
-/// or its id as `list --json` prints it) and prints the row after it, as
-/// text or JSON.
+/// or its id as `list --json` prints it) and prints the row after it (for
+/// a downscope, the new downscoped row), as text or JSON.
 pub async fn operate(
-    discovery: DiscoveryConfig,
+    engine: EngineConfig,
     operation: Operation,
     profile: &str,
-    json: bool,
+    output: Output,
 ) -> Result<ExitCode, String> {
-    let mut handle =
-        crate::engine::start(EngineConfig::new(discovery, false), Arc::new(SystemClock))?;
+    let mut handle = crate::engine::start(engine, Arc::new(SystemClock))?;
     let rows = settled_rows(&mut handle).await;
     let matching: Vec<&Row> = rows
         .iter()
@@ -81,11 +91,11 @@ pub async fn operate(
     let mut commands = Vec::new();
     // A revocable credential holding no token yet (nothing cached) gets
     // one first: revoking it is how its grant is ended (a Google user's
-    // refresh token dies with it).
+    // refresh token dies with it). A downscope narrows the token shown.
     let needs_token = match &operation {
         Operation::Refresh => false,
         Operation::Revoke => row.capabilities.can_revoke(),
-        Operation::Downscope(_) => true,
+        Operation::Downscope(_) => row.capabilities.downscope_blocked.is_none(),
     };
     if needs_token && row.fingerprint.is_none() {
         commands.push(Command::Refresh(row.id.clone()));
@@ -93,16 +103,25 @@ pub async fn operate(
     commands.push(match &operation {
         Operation::Refresh => Command::Refresh(row.id.clone()),
         Operation::Revoke => Command::Revoke(row.id.clone()),
+        // Short Google scope names, as the dashboard takes them.
+        Operation::Downscope(Downscope::Scopes(scopes)) => {
+            let google = row.platform != crate::model::Platform::Databricks;
+            let scopes = crate::model::expand_scopes(scopes.iter().map(String::as_str), google);
+            Command::Downscope(row.id.clone(), Downscope::Scopes(scopes))
+        }
         Operation::Downscope(ask) => Command::Downscope(row.id.clone(), ask.clone()),
     });
     let (mut after, mut notices) = (None, Vec::new());
     for command in commands {
-        handle
-            .commands
-            .send(command)
-            .await
-            .map_err(|_| "the engine stopped".to_string())?;
-        let (row, mut said) = finished(&mut handle, &row.id).await;
+        // A downscope's answer is the new row under the source's.
+        let narrowing = matches!(command, Command::Downscope(..));
+        send(&handle, command).await?;
+        let source = &row.id;
+        let (row, mut said) = finished(&mut handle, |r| match narrowing {
+            true => r.derived_from.as_ref() == Some(source),
+            false => r.id == *source,
+        })
+        .await;
         notices.append(&mut said);
         let failed = row.as_ref().is_none_or(|r| r.error.is_some());
         after = row;
@@ -110,41 +129,89 @@ pub async fn operate(
             break;
         }
     }
+    let done = after.as_ref().is_some_and(|after| {
+        after.error.is_none()
+            && match operation {
+                Operation::Refresh => after.status == Status::Live,
+                Operation::Revoke => after.status == Status::Revoked,
+                Operation::Downscope(_) => {
+                    after.kind == Kind::Downscoped && after.fingerprint.is_some()
+                }
+            }
+    });
+    let token = match (&after, done && output.print_token) {
+        (Some(after), true) => revealed(&mut handle, &after.id).await?,
+        _ => None,
+    };
     handle.shutdown().await;
     for (level, text) in &notices {
-        if *level != Level::Info || !json {
+        if *level != Level::Info || !output.json {
             eprintln!("{}: {text}", level_word(*level));
         }
     }
     let Some(after) = after else {
         return Ok(ExitCode::from(EXIT_FAILED));
     };
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&after).map_err(|e| e.to_string())?
-        );
-    } else {
-        println!(
-            "{}: token {} {}",
-            after.profile,
-            after.fingerprint.as_deref().unwrap_or("none"),
-            after
-                .expires_at
-                .map(|t| format!("expires {}", t.format("%Y-%m-%d %H:%M:%SZ")))
-                .unwrap_or_default()
-        );
-        if let Some(fix) = &after.fix {
-            eprintln!("fix: {fix}");
+    print(&after, token.as_ref(), output)?;
+    Ok(ExitCode::from(if done { EXIT_DONE } else { EXIT_FAILED }))
+}
+
+/// Prints the row: JSON (with the token when asked), or a line of facts
+/// (on stderr when the token itself takes stdout).
+fn print(after: &Row, token: Option<&Secret>, output: Output) -> Result<(), String> {
+    if output.json {
+        let mut value = serde_json::to_value(after).map_err(|e| e.to_string())?;
+        if let (Some(token), Some(map)) = (token, value.as_object_mut()) {
+            map.insert("token".into(), token.expose().into());
+        }
+        let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+        println!("{text}");
+        return Ok(());
+    }
+    let facts = format!(
+        "{}: token {} {}",
+        after.profile,
+        after.fingerprint.as_deref().unwrap_or("none"),
+        after
+            .expires_at
+            .map(|t| format!("expires {}", t.format("%Y-%m-%d %H:%M:%SZ")))
+            .unwrap_or_default()
+    );
+    match token {
+        Some(token) => {
+            eprintln!("{facts}");
+            println!("{}", token.expose());
+        }
+        None => println!("{facts}"),
+    }
+    if let Some(fix) = &after.fix {
+        eprintln!("fix: {fix}");
+    }
+    Ok(())
+}
+
+async fn send(handle: &EngineHandle, command: Command) -> Result<(), String> {
+    handle
+        .commands
+        .send(command)
+        .await
+        .map_err(|_| "the engine stopped".to_string())
+}
+
+/// The current token of `id`, asked of the engine (which journals it).
+async fn revealed(handle: &mut EngineHandle, id: &CredentialId) -> Result<Option<Secret>, String> {
+    send(handle, Command::Reveal(id.clone())).await?;
+    while let Some(update) = handle.updates.recv().await {
+        match update {
+            Update::Revealed { id: whose, token } if whose == *id => return Ok(Some(token)),
+            Update::Notice {
+                level: Level::Warn,
+                text,
+            } => return Err(text),
+            _ => {}
         }
     }
-    let done = after.error.is_none()
-        && match operation {
-            Operation::Refresh => after.status == Status::Live,
-            Operation::Revoke => after.status == Status::Revoked,
-            Operation::Downscope(_) => after.tokens.iter().any(|t| t.role == TokenRole::Downscoped),
-        };
-    Ok(ExitCode::from(if done { EXIT_DONE } else { EXIT_FAILED }))
+    Ok(None)
 }
 
 fn level_word(level: Level) -> &'static str {
@@ -167,18 +234,18 @@ async fn settled_rows(handle: &mut EngineHandle) -> Vec<Row> {
     Vec::new()
 }
 
-/// Waits for the operation on `id` to end: its row once it is no longer
-/// busy, with the notices said meanwhile; no row when it was refused
-/// before it began (the notice says why).
+/// Waits for the operation to end: the row it `watches` once it is no
+/// longer busy, with the notices said meanwhile; no row when it was
+/// refused before it began (the notice says why).
 async fn finished(
     handle: &mut EngineHandle,
-    id: &CredentialId,
+    watches: impl Fn(&Row) -> bool,
 ) -> (Option<Row>, Vec<(Level, String)>) {
     let mut notices = Vec::new();
     let mut began = false;
     while let Some(update) = handle.updates.recv().await {
         match update {
-            Update::Row(row) if row.id == *id => {
+            Update::Row(row) if watches(&row) => {
                 if row.busy.is_some() {
                     began = true;
                 } else if began {

@@ -94,7 +94,8 @@ impl Engine {
             &entry.credential.provenance.profile,
         );
         let can = crate::providers::capabilities(&cred);
-        // What the family cannot do is said first, token or not.
+        // What the family cannot do is said first, token or not. (A
+        // downscope was judged on its source before its row was made.)
         let blocked = match op {
             Op::Refresh => can.refresh_blocked,
             Op::Revoke => can.revoke_blocked,
@@ -105,18 +106,32 @@ impl Engine {
             return None;
         }
         match (op, entry.token().cloned()) {
+            // A narrowed token is derived from its source's current one.
+            (Op::Refresh | Op::Downscope, _) if entry.derived_from.is_some() => {
+                let held = entry
+                    .derived_from
+                    .as_ref()
+                    .and_then(|source| self.store.get(source))
+                    .and_then(|source| source.token())
+                    .cloned();
+                Some(Box::pin(jobs::rederive(
+                    res,
+                    cred,
+                    held,
+                    self.clock.clone(),
+                )))
+            }
             (Op::Refresh, _) => Some(Box::pin(jobs::refresh(res, cred, self.clock.clone()))),
             (Op::Decode, Some(token)) => Some(Box::pin(jobs::decode(res, cred, token))),
             (Op::Revoke, Some(token)) => Some(Box::pin(jobs::revoke(res, cred, token))),
-            (Op::Downscope, Some(token)) => {
-                let ask = entry.downscope_ask.clone()?;
-                Some(Box::pin(jobs::downscope(
-                    res,
-                    cred,
-                    token,
-                    ask,
-                    self.clock.clone(),
-                )))
+            (Op::Downscope, Some(_)) => {
+                self.notice(
+                    Level::Warn,
+                    format!(
+                        "{profile}: not a downscoped credential (press s on a row to make one)"
+                    ),
+                );
+                None
             }
             (Op::Decode, None) => {
                 // The dashboard may already show a decode view waiting for this.
@@ -162,6 +177,30 @@ impl Engine {
         if running.again && !self.stopping {
             self.spawn(&done.id, done.op, running.lane);
         }
+    }
+
+    /// Hands the current token to the asker, journalling its fingerprint.
+    pub(super) fn reveal(&self, id: &CredentialId) {
+        let Some(entry) = self.store.get(id) else {
+            self.notice(Level::Warn, format!("unknown credential {id}"));
+            return;
+        };
+        let profile = &entry.credential.provenance.profile;
+        let Some(token) = entry.token() else {
+            self.notice(Level::Warn, format!("{profile}: no token to show"));
+            return;
+        };
+        let change = audit::Change {
+            action: "reveal",
+            before: Some(token.value.fingerprint()),
+            after: None,
+            result: "ok".into(),
+        };
+        self.record(id, profile, &change);
+        self.send(Update::Revealed {
+            id: id.clone(),
+            token: token.value.clone(),
+        });
     }
 
     /// Appends a journal line, if there is a journal.

@@ -23,18 +23,19 @@ pub struct Entry {
     /// Who the tokens say the principal is, when the credential did not
     /// (the `email` of an ID token).
     pub learned_principal: Option<String>,
-    /// The last downscope asked for.
-    pub downscope_ask: Option<crate::model::Downscope>,
+    /// The credential its token is narrowed from, for a downscoped one.
+    pub derived_from: Option<crate::model::CredentialId>,
 }
 
 impl Entry {
     /// The token the table shows: the access token, else the ID token
-    /// (a Cloud Run credential holds only that).
+    /// (a Cloud Run credential holds only that), else the narrowed one
+    /// (a downscoped credential's).
     pub fn token(&self) -> Option<&Token> {
         // A Cloud Run profile (an audience) is about its ID token.
         let order = match self.credential.audience {
-            Some(_) => [TokenRole::Id, TokenRole::Access],
-            None => [TokenRole::Access, TokenRole::Id],
+            Some(_) => [TokenRole::Id, TokenRole::Access, TokenRole::Downscoped],
+            None => [TokenRole::Access, TokenRole::Id, TokenRole::Downscoped],
         };
         order
             .iter()
@@ -42,18 +43,22 @@ impl Entry {
     }
 
     /// Takes in tokens just obtained: each replaces the held token of its
-    /// role, and the tokens made from a replaced one go with it.
+    /// role, and the tokens made from a replaced one go with it (unless it
+    /// came back the same, as a reused source token does).
     pub fn take_tokens(&mut self, fresh: Vec<Token>) {
+        let roles: Vec<TokenRole> = fresh.iter().map(|t| t.role).collect();
+        let kept: Vec<String> = fresh.iter().map(|t| t.value.fingerprint()).collect();
+        let replaced: Vec<String> = self
+            .tokens
+            .iter()
+            .filter(|t| roles.contains(&t.role))
+            .map(|t| t.value.fingerprint())
+            .filter(|fingerprint| !kept.contains(fingerprint))
+            .collect();
+        self.tokens.retain(|t| {
+            !roles.contains(&t.role) && !t.parent.as_ref().is_some_and(|p| replaced.contains(p))
+        });
         for token in fresh {
-            let replaced: Vec<String> = self
-                .tokens
-                .iter()
-                .filter(|t| t.role == token.role)
-                .map(|t| t.value.fingerprint())
-                .collect();
-            self.tokens.retain(|t| {
-                t.role != token.role && !t.parent.as_ref().is_some_and(|p| replaced.contains(p))
-            });
             let said = token.principal.clone().or_else(|| {
                 (token.role == TokenRole::Id)
                     .then(|| claim(&token, "email"))
@@ -108,7 +113,7 @@ impl Entry {
             busy: None,
             source_error: None,
             learned_principal: None,
-            downscope_ask: None,
+            derived_from: None,
         }
     }
 }
@@ -171,6 +176,20 @@ mod tests {
             ["a2", "id1"],
             "the downscoped child of a1 went with it"
         );
+        // A narrowed token comes back beside the same source token it was
+        // made from: the new child stays.
+        let source = Token {
+            role: TokenRole::Source,
+            ..token(TokenRole::Source, "s1")
+        };
+        let child = |value| Token {
+            parent: Some(Secret::new("s1").fingerprint()),
+            ..token(TokenRole::Downscoped, value)
+        };
+        entry.take_tokens(vec![child("d1"), source.clone()]);
+        entry.take_tokens(vec![child("d2"), source]);
+        let held: Vec<&str> = entry.tokens.iter().map(|t| t.value.expose()).collect();
+        assert!(held.contains(&"d2") && !held.contains(&"d1"), "{held:?}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub enum Op {
     Decode,
     /// Revoke and confirm.
     Revoke,
-    /// Narrow the current token (the entry says how).
+    /// Derive a downscoped credential's first token from its source.
     Downscope,
 }
 
@@ -123,8 +123,6 @@ pub enum Outcome {
         /// The issuer's answer afterwards, or why the revoke call failed.
         result: Result<providers::Confirmation, providers::ProviderError>,
     },
-    /// A downscope: the narrowed token, or why not.
-    Downscoped(Result<Token, providers::ProviderError>),
     /// The job did not finish in time.
     TimedOut(String),
     /// The job failed unexpectedly (it panicked).
@@ -194,17 +192,15 @@ pub async fn refresh(res: Resources, cred: Credential, clock: Arc<dyn Clock>) ->
     Outcome::Refreshed(result)
 }
 
-/// Narrows the current token as `ask` says.
-pub async fn downscope(
+/// A new narrowed token for a downscoped credential, from `held` (its
+/// source's current token) when that is still good.
+pub async fn rederive(
     res: Resources,
     cred: Credential,
-    source: Token,
-    ask: crate::model::Downscope,
+    held: Option<Token>,
     clock: Arc<dyn Clock>,
 ) -> Outcome {
-    Outcome::Downscoped(
-        providers::downscope::downscope(&res.http, &cred, &source, &ask, clock.now()).await,
-    )
+    Outcome::Refreshed(providers::downscope::rederive(&res.http, &cred, held, clock.now()).await)
 }
 
 /// Revokes the token, then asks tokeninfo whether the issuer still accepts it.

@@ -1,6 +1,7 @@
 //! The runtime: the credential store, jobs on tokio tasks, and the one loop
 //! that turns commands into updates. The UI and CLI see only [`protocol`].
 
+mod derived;
 mod dispatch;
 pub mod entry;
 pub mod jobs;
@@ -358,12 +359,9 @@ impl Engine {
             Command::Refresh(id) => self.spawn(&id, Op::Refresh, Lane::User),
             Command::Decode(id) => self.spawn(&id, Op::Decode, Lane::User),
             Command::Revoke(id) => self.spawn(&id, Op::Revoke, Lane::User),
-            Command::Downscope(id, ask) => {
-                if let Some(entry) = self.store.get_mut(&id) {
-                    entry.downscope_ask = Some(ask);
-                }
-                self.spawn(&id, Op::Downscope, Lane::User);
-            }
+            Command::Downscope(id, ask) => self.downscope(&id, ask),
+            Command::Drop(id) => self.drop_derived(&id),
+            Command::Reveal(id) => self.reveal(&id),
             Command::Reload => {
                 self.reload();
                 self.probe_metadata();

@@ -46,6 +46,16 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
             // A replacement is news; the first token of each row at start is not.
             let valid = left.as_deref().unwrap_or("(no expiry given)");
             applied.notice = match &current {
+                // A narrowed token is what the user just asked for.
+                None if entry.derived_from.is_some() => shown.map(|t| {
+                    (
+                        Level::Info,
+                        format!(
+                            "{profile}: downscoped token {after}, valid {valid}, scopes {}",
+                            crate::model::abbreviate_scopes(&t.scopes)
+                        ),
+                    )
+                }),
                 None => None,
                 // Metadata servers and some issuers hand out a cached token.
                 Some(before) if *before == after => Some((
@@ -61,7 +71,7 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
             entry.status = Status::Live;
             entry.error = None;
         }
-        Outcome::Refreshed(Err(error)) | Outcome::Downscoped(Err(error)) => {
+        Outcome::Refreshed(Err(error)) => {
             let problem = Problem::Provider { op: action, error };
             applied.notice = Some((Level::Error, format!("{profile}: {problem}")));
             applied.journal = Some(line(current, None, problem.to_string()));
@@ -106,23 +116,6 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
             applied.notice = Some((Level::Error, format!("{profile}: {problem}")));
             applied.journal = Some(line(Some(fingerprint), None, problem.to_string()));
             entry.error = Some(problem);
-        }
-        Outcome::Downscoped(Ok(token)) => {
-            let after = token.value.fingerprint();
-            let valid = token
-                .expires_at
-                .map(|exp| crate::model::format_ttl(exp - token.issued_at.unwrap_or(exp)))
-                .unwrap_or_else(|| "(no expiry given)".into());
-            applied.notice = Some((
-                Level::Info,
-                format!(
-                    "{profile}: downscoped token {after}, valid {valid}, scopes {}",
-                    crate::model::abbreviate_scopes(&token.scopes)
-                ),
-            ));
-            applied.journal = Some(line(current, Some(after), "ok".into()));
-            entry.take_tokens(vec![token]);
-            entry.error = None;
         }
         Outcome::Decoded(report) => applied.decoded = Some(report),
         // A decode that fails says so in its view; the token is no worse.

@@ -15,8 +15,13 @@ pub enum Command {
     Decode(CredentialId),
     /// Revoke the current token at the issuer, then confirm it server-side.
     Revoke(CredentialId),
-    /// Narrow the current token: fewer scopes, or an access boundary.
+    /// Narrow the current token: fewer scopes, or an access boundary. The
+    /// narrowed token gets a row of its own under its source's.
     Downscope(CredentialId, crate::model::Downscope),
+    /// Forget a downscoped credential (its token stays valid until it expires).
+    Drop(CredentialId),
+    /// Hand the current token itself to the asker (journalled by fingerprint).
+    Reveal(CredentialId),
     /// Re-read every source.
     Reload,
 }
@@ -51,8 +56,17 @@ pub enum Update {
     },
     /// One row changed.
     Row(Box<Row>),
+    /// A row went (a downscoped credential was dropped).
+    Removed(CredentialId),
     /// A decode finished.
     Decoded(DecodeReport),
+    /// The token asked for with [`Command::Reveal`].
+    Revealed {
+        /// Whose.
+        id: CredentialId,
+        /// The token itself.
+        token: crate::model::Secret,
+    },
     /// A status-line message.
     Notice {
         /// Severity.

@@ -2,9 +2,21 @@
 //! snapshots made from them.
 
 pub use super::entry::Entry;
-use crate::model::{Credential, CredentialId, Problem, Row, TokenRole, TokenView, printable_owned};
+use crate::model::{
+    Credential, CredentialId, Downscope, Material, Problem, Row, TokenRole, TokenView,
+    printable_owned,
+};
 use crate::sources::SourceError;
 use std::collections::HashMap;
+
+/// True when `derived` still narrows `source` as it is now: the same
+/// material behind it, sent to the same endpoints.
+fn derives_from(derived: &Credential, source: &Credential) -> bool {
+    matches!(&derived.material, Material::Downscoped { source: material, .. }
+        if **material == source.material)
+        && derived.endpoints == source.endpoints
+        && derived.scopes == source.scopes
+}
 
 /// The table.
 #[derive(Debug, Default)]
@@ -55,6 +67,21 @@ impl Store {
             let Some(mut entry) = old.remove(&id) else {
                 continue;
             };
+            if let Some(source) = entry.derived_from.clone() {
+                // A narrowed credential lives as long as its source's grant.
+                let kept = self
+                    .entries
+                    .get(&source)
+                    .is_some_and(|s| derives_from(&entry.credential, &s.credential));
+                if kept {
+                    let at = self.place_after(&source);
+                    self.order.insert(at, id.clone());
+                    self.entries.insert(id, entry);
+                } else {
+                    stale.push((id, entry.credential.provenance.profile));
+                }
+                continue;
+            }
             match broken
                 .iter()
                 .find(|e| e.breaks(&entry.credential.provenance))
@@ -68,6 +95,46 @@ impl Store {
             }
         }
         stale
+    }
+
+    /// Adds a credential narrowed from `source`'s as `ask` says, placed
+    /// under it (after any made before), and returns its id; `None` when
+    /// there is no such source.
+    pub fn derive(&mut self, source: &CredentialId, ask: Downscope) -> Option<CredentialId> {
+        let from = &self.entries.get(source)?.credential;
+        let credential = (1..)
+            .map(|n| crate::providers::downscope::derived(from, ask.clone(), n))
+            .find(|c| !self.entries.contains_key(&c.id))?;
+        let id = credential.id.clone();
+        let mut entry = Entry::new(credential);
+        entry.derived_from = Some(source.clone());
+        let at = self.place_after(source);
+        self.order.insert(at, id.clone());
+        self.entries.insert(id.clone(), entry);
+        Some(id)
+    }
+
+    /// Where a credential derived from `source` goes: after it and the
+    /// others derived from it.
+    fn place_after(&self, source: &CredentialId) -> usize {
+        let Some(start) = self.order.iter().position(|id| id == source) else {
+            return self.order.len();
+        };
+        let under = self.order[start + 1..]
+            .iter()
+            .take_while(|id| {
+                self.entries
+                    .get(*id)
+                    .is_some_and(|e| e.derived_from.as_ref() == Some(source))
+            })
+            .count();
+        start + 1 + under
+    }
+
+    /// Takes an entry out of the table.
+    pub fn remove(&mut self, id: &CredentialId) -> Option<Entry> {
+        self.order.retain(|held| held != id);
+        self.entries.remove(id)
     }
 
     /// Ids in discovery order.
@@ -168,6 +235,7 @@ impl Store {
                 .map(String::as_str)
                 .map(text)
                 .collect(),
+            derived_from: e.derived_from.clone(),
             tokens: e
                 .tokens
                 .iter()
@@ -370,5 +438,33 @@ pub(super) mod tests {
         assert_eq!(stale.len(), 1);
         assert_eq!(store.rows()[0].fingerprint, None);
         assert_eq!(store.rows()[0].status, Status::Pending);
+    }
+
+    #[test]
+    fn a_downscoped_credential_sits_under_its_source_and_lives_as_long_as_its_grant() {
+        let mut store = Store::default();
+        store.replace(vec![credential("a", "s"), credential("b", "s")], &[]);
+        let source = CredentialId("/d/key.json#a".into());
+        let ask = || Downscope::Scopes(vec!["sql".into()]);
+        let first = store.derive(&source, ask()).expect("derived");
+        let second = store.derive(&source, ask()).expect("derived");
+        let profiles: Vec<String> = store.rows().into_iter().map(|r| r.profile).collect();
+        assert_eq!(profiles, ["a", "a/downscoped", "a/downscoped-2", "b"]);
+        let row = store.row(&first).expect("row");
+        assert_eq!(row.derived_from.as_ref(), Some(&source));
+        assert!(!row.capabilities.can_revoke() && row.capabilities.downscope_blocked.is_some());
+
+        // A re-read that finds the source unchanged keeps both; dropped
+        // ones stay dropped.
+        store.remove(&second);
+        let stale = store.replace(vec![credential("a", "s"), credential("b", "s")], &[]);
+        assert!(stale.is_empty(), "{stale:?}");
+        let profiles: Vec<String> = store.rows().into_iter().map(|r| r.profile).collect();
+        assert_eq!(profiles, ["a", "a/downscoped", "b"]);
+
+        // A new secret is a new grant: what was narrowed from the old one goes.
+        let stale = store.replace(vec![credential("a", "t"), credential("b", "s")], &[]);
+        assert!(stale.iter().any(|(id, _)| *id == first), "{stale:?}");
+        assert_eq!(store.rows().len(), 2);
     }
 }

@@ -59,6 +59,22 @@ pub struct Condition {
     pub description: Option<String>,
 }
 
+/// Scopes as a user writes them: empty words are skipped, and a Google
+/// short name (`devstorage.read_only`) becomes its full URL when `google`.
+pub fn expand_scopes<'a>(words: impl IntoIterator<Item = &'a str>, google: bool) -> Vec<String> {
+    words
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if google && !s.contains(':') && !s.contains('/') {
+                format!("https://www.googleapis.com/auth/{s}")
+            } else {
+                s.to_string()
+            }
+        })
+        .collect()
+}
+
 impl AccessBoundary {
     /// One rule: `roles` on a bucket, optionally only objects under `prefix`.
     pub fn bucket(bucket: &str, roles: &[&str], prefix: Option<&str>) -> BoundaryRule {

@@ -81,6 +81,9 @@ pub enum Kind {
     MetadataServer,
     /// A Databricks OAuth service principal (client credentials).
     DatabricksM2m,
+    /// A token narrowed from another credential's: fewer scopes, or a
+    /// Credential Access Boundary.
+    Downscoped,
 }
 
 impl Kind {
@@ -101,6 +104,7 @@ impl Kind {
             Kind::ExternalAccountUser => "extu",
             Kind::MetadataServer => "mds",
             Kind::DatabricksM2m => "m2m",
+            Kind::Downscoped => "down",
         }
     }
 
@@ -114,7 +118,7 @@ impl Kind {
             Kind::ExternalAccount => "external_account",
             Kind::ExternalAccountUser => "external_account_authorized_user",
             Kind::MetadataServer => "compute_engine",
-            Kind::DatabricksM2m => return None,
+            Kind::DatabricksM2m | Kind::Downscoped => return None,
         })
     }
 }
@@ -177,6 +181,8 @@ pub struct Capabilities {
     pub refresh_blocked: Option<&'static str>,
     /// Why the token cannot be revoked at the issuer; `None` when it can.
     pub revoke_blocked: Option<&'static str>,
+    /// Why tokentop cannot narrow its token; `None` when it can.
+    pub downscope_blocked: Option<&'static str>,
 }
 
 impl Capabilities {

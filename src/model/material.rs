@@ -2,6 +2,7 @@
 //! per grant family, as data. What each family can do lives with its
 //! provider module.
 
+use super::boundary::Downscope;
 use super::secret::Secret;
 
 /// The long-lived secret material a credential refreshes from.
@@ -85,6 +86,14 @@ pub enum Material {
         host: String,
         /// The service account's email (or `default`).
         account: String,
+    },
+    /// A token narrowed from another credential's (wire.md §2.8): made
+    /// anew from the source's material each time it is refreshed.
+    Downscoped {
+        /// The source credential's material.
+        source: Box<Material>,
+        /// How its tokens are narrowed.
+        ask: Downscope,
     },
     /// Databricks OAuth M2M: client-credentials grant.
     DatabricksM2m {
@@ -172,7 +181,9 @@ impl Material {
                 *refresh_token = f(refresh_token);
             }
             Self::GoogleServiceAccount { private_key, .. } => *private_key = f(private_key),
-            Self::GoogleImpersonated { source, .. } => **source = source.map_secrets(f),
+            Self::GoogleImpersonated { source, .. } | Self::Downscoped { source, .. } => {
+                **source = source.map_secrets(f);
+            }
             Self::GoogleExternal {
                 client_secret,
                 subject,
@@ -207,7 +218,9 @@ impl Material {
                 ..
             } => vec![client_secret, refresh_token],
             Self::GoogleServiceAccount { private_key, .. } => vec![private_key],
-            Self::GoogleImpersonated { source, .. } => source.secrets(),
+            Self::GoogleImpersonated { source, .. } | Self::Downscoped { source, .. } => {
+                source.secrets()
+            }
             Self::GoogleExternal {
                 client_secret,
                 subject,

@@ -15,7 +15,9 @@ pub mod token;
 pub mod toml_error;
 
 pub use address::{is_loopback_host, is_loopback_url, is_metadata_host};
-pub use boundary::{AccessBoundary, Downscope};
+pub use boundary::{
+    AccessBoundary, BoundaryRule, BoundaryRules, Downscope, MAX_BOUNDARY_RULES, expand_scopes,
+};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credential::{
     AdcPlace, Capabilities, Context, Credential, CredentialId, Endpoints, GcloudUse, Kind,

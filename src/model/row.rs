@@ -65,6 +65,9 @@ pub struct Row {
     pub gcloud_active: bool,
     /// Detail lines: impersonation, pools, configurations.
     pub details: Vec<String>,
+    /// The credential whose token this one's is narrowed from: its row
+    /// sits under that one's.
+    pub derived_from: Option<CredentialId>,
     /// Every token the credential holds but its refresh token, by role.
     pub tokens: Vec<TokenView>,
     /// The last failure, kept beside the last good token.

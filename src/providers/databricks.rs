@@ -23,6 +23,7 @@ fn m2m_capabilities(cred: &Credential) -> Capabilities {
         revoke_blocked: cred.endpoints.revoke.is_none().then_some(
             "Databricks has no token revocation endpoint: it stays valid until it expires",
         ),
+        downscope_blocked: None,
     }
 }
 

@@ -1,18 +1,154 @@
-//! Downscoping (wire.md §2.8): a token narrowed from the credential's
-//! current access token, either by asking its family for fewer scopes or
-//! by exchanging it at STS under a Credential Access Boundary, as
-//! google-auth's `downscoped.Credentials` does. The new token is a child
-//! of the one it came from and never outlives it.
+//! Downscoping (wire.md §2.8): a token narrowed from a credential's
+//! access token, either by asking its family for fewer scopes or by
+//! exchanging it at STS under a Credential Access Boundary, as
+//! google-auth's `downscoped.Credentials` does.
+//!
+//! The narrowed token belongs to a credential of its own, derived from
+//! the source ([`derived`]): its row sits under the source's, and
+//! refreshing it derives a new token from the source's current one.
 
 use super::ProviderError;
-use super::family::family;
+use super::family::{Ops, Pending, audience_as_asked, family};
 use super::grant::{self, ClientAuth};
-use crate::model::{Credential, Downscope, Token, TokenRole};
+use crate::model::{
+    Capabilities, Credential, CredentialId, Downscope, Kind, Material, Token, TokenRole,
+};
 use crate::net::Http;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+/// A source token closer than this to its expiry is not narrowed: a new
+/// one is obtained first, so the narrowed token is not born dying.
+const SOURCE_MARGIN: Duration = Duration::seconds(60);
+
+/// Downscoped tokens: refreshed by deriving anew from their source.
+pub static DOWNSCOPED: Ops = Ops {
+    refresh: rederive_from_scratch,
+    capabilities: downscoped_capabilities,
+    advice: source_advice,
+    id_audience: audience_as_asked,
+};
+
+fn downscoped_capabilities(_cred: &Credential) -> Capabilities {
+    Capabilities {
+        refresh_blocked: None,
+        revoke_blocked: Some(
+            "Google cannot revoke a downscoped token: it lasts until it expires (never past its source). D drops its row",
+        ),
+        downscope_blocked: Some("it is downscoped already: downscope its source instead"),
+    }
+}
+
+/// A failure deriving is the source's failure: its fix is the source's.
+fn source_advice(cred: &Credential, error: &ProviderError) -> Option<String> {
+    let (source, _) = source_of(cred)?;
+    family(&source).advice(&source, error)
+}
+
+/// The credential whose token is `ask` applied to `source`'s: the
+/// `ordinal`-th narrowed from it, named after it (`PROFILE/downscoped`,
+/// then `PROFILE/downscoped-2`...).
+pub fn derived(source: &Credential, ask: Downscope, ordinal: usize) -> Credential {
+    let suffix = match ordinal {
+        0 | 1 => "downscoped".to_string(),
+        n => format!("downscoped-{n}"),
+    };
+    let mut cred = source.clone();
+    cred.id = CredentialId(format!("{}~{suffix}", source.id.0));
+    cred.kind = Kind::Downscoped;
+    cred.provenance.profile = format!("{}/{suffix}", source.provenance.profile);
+    cred.audience = None;
+    cred.cached = Vec::new();
+    cred.context.details = vec![
+        format!("narrowed from {}", source.provenance.profile),
+        match &ask {
+            Downscope::Scopes(scopes) => format!("asked for scopes {}", scopes.join(" ")),
+            Downscope::Boundary(boundary) => format!("access boundary: {}", boundary.describe()),
+        },
+    ];
+    cred.material = Material::Downscoped {
+        source: Box::new(source.material.clone()),
+        ask,
+    };
+    cred
+}
+
+/// Why `ask` cannot be made of `cred`'s token, before anything is sent: a
+/// boundary Google would refuse, or no STS to exchange it at.
+pub fn refusal(cred: &Credential, ask: &Downscope) -> Option<String> {
+    let Downscope::Boundary(boundary) = ask else {
+        return None;
+    };
+    if let Err(why) = boundary.check() {
+        return Some(format!("access boundary: {why}"));
+    }
+    cred.endpoints.sts.is_none().then(|| {
+        "no STS endpoint to exchange an access boundary at (set `sts` in the profile's endpoints)"
+            .to_string()
+    })
+}
+
+/// The source credential a derived one narrows, and how.
+fn source_of(cred: &Credential) -> Option<(Credential, &Downscope)> {
+    let Material::Downscoped { source, ask } = &cred.material else {
+        return None;
+    };
+    let source = Credential {
+        material: (**source).clone(),
+        ..cred.clone()
+    };
+    Some((source, ask))
+}
+
+fn rederive_from_scratch<'a>(
+    http: &'a Http,
+    cred: &'a Credential,
+    now: DateTime<Utc>,
+) -> Pending<'a, Vec<Token>> {
+    Box::pin(rederive(http, cred, None, now))
+}
+
+/// A new narrowed token for the derived credential `cred`, from `held`
+/// (the source's current access token) while it has a minute left, else
+/// from a token the source obtains now. The token it came from is kept
+/// beside it (role `source`), so its parent and that one's expiry are
+/// there to see.
+pub async fn rederive(
+    http: &Http,
+    cred: &Credential,
+    held: Option<Token>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Token>, ProviderError> {
+    let (source, ask) = source_of(cred)
+        .ok_or_else(|| ProviderError::config(&cred.id.0, "not a downscoped credential"))?;
+    let live = held.filter(|t| {
+        t.role == TokenRole::Access && t.expires_at.is_none_or(|exp| exp - SOURCE_MARGIN > now)
+    });
+    let from = match live {
+        Some(token) => token,
+        None => family(&source)
+            .refresh(http, &source, now)
+            .await?
+            .into_iter()
+            .find(|t| t.role == TokenRole::Access)
+            .ok_or_else(|| {
+                ProviderError::config(
+                    &cred.provenance.source,
+                    "the source credential gave no access token",
+                )
+            })?,
+    };
+    let narrowed = downscope(http, &source, &from, ask, now).await?;
+    Ok(vec![
+        narrowed,
+        Token {
+            role: TokenRole::Source,
+            ..from
+        },
+    ])
+}
 
 /// A token narrowed from `source` (the credential's access token) as `ask` says.
 pub async fn downscope(

@@ -43,6 +43,7 @@ fn workforce_capabilities(_cred: &Credential) -> Capabilities {
             "tokentop does not revoke workforce sign-ins yet: its access token stays valid until it expires. \
              `gcloud auth application-default revoke` ends the sign-in where the pool allows it",
         ),
+        downscope_blocked: None,
     }
 }
 
@@ -53,6 +54,7 @@ fn federated_capabilities(_cred: &Credential) -> Capabilities {
             "Google cannot revoke a federated token: it stays valid until it expires. \
              To cut access, remove the pool's IAM binding (or disable the provider)",
         ),
+        downscope_blocked: None,
     }
 }
 

@@ -3,7 +3,7 @@
 //! failure). Adding a kind adds a family here and its module; nothing else
 //! matches on kinds.
 
-use super::{ProviderError, databricks, external, google, impersonated, metadata};
+use super::{ProviderError, databricks, downscope, external, google, impersonated, metadata};
 use crate::model::{Capabilities, Credential, Material, Token};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
@@ -99,6 +99,7 @@ pub fn default_capabilities(cred: &Credential) -> Capabilities {
             .revoke
             .is_none()
             .then_some("no revocation endpoint is configured for this profile"),
+        downscope_blocked: None,
     }
 }
 
@@ -112,5 +113,6 @@ pub fn family(cred: &Credential) -> &'static Ops {
         Material::GoogleImpersonated { .. } => &impersonated::IMPERSONATED,
         Material::GoogleExternal { .. } => &external::FEDERATED,
         Material::GoogleExternalUser { .. } => &external::WORKFORCE_USER,
+        Material::Downscoped { .. } => &downscope::DOWNSCOPED,
     }
 }

@@ -39,6 +39,7 @@ fn capabilities(_cred: &Credential) -> Capabilities {
             "Google cannot revoke an impersonated token: it stays valid until it expires (at most 1 h). \
              To cut access, remove the caller's roles/iam.serviceAccountTokenCreator on the service account",
         ),
+        downscope_blocked: None,
     }
 }
 

@@ -28,6 +28,7 @@ fn metadata_capabilities(_cred: &Credential) -> Capabilities {
         revoke_blocked: Some(
             "the metadata server's token is shared by everything on the machine: revoking it would break them until it rotates",
         ),
+        downscope_blocked: None,
     }
 }
 

@@ -172,7 +172,16 @@ pub fn id_audience(credential: &Credential) -> Option<String> {
 
 /// What a credential can do, and why not.
 pub fn capabilities(credential: &Credential) -> crate::model::Capabilities {
-    family::family(credential).capabilities(credential)
+    let can = family::family(credential).capabilities(credential);
+    match (&credential.audience, can.downscope_blocked) {
+        (Some(_), None) => crate::model::Capabilities {
+            downscope_blocked: Some(
+                "its token is an ID token for an audience (Cloud Run): it has no scopes to narrow",
+            ),
+            ..can
+        },
+        _ => can,
+    }
 }
 
 /// What the issuer says about a token after it was revoked.

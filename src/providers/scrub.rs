@@ -145,6 +145,7 @@ impl Sent {
                 client_secret,
                 ..
             } => held.with_basic(client_id, client_secret),
+            Material::Downscoped { source, .. } => Self::held_by(source),
             _ => held,
         }
     }

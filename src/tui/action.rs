@@ -31,6 +31,10 @@ pub enum Action {
     Revoke,
     /// Ask for a token with fewer scopes.
     Downscope,
+    /// Forget a downscoped token's row.
+    Drop,
+    /// Move to the next field of a form.
+    NextField,
     /// Re-read every credential source.
     Reload,
     /// Answer yes in a confirmation.
@@ -59,6 +63,8 @@ impl Action {
             Action::Decode => "decode",
             Action::Revoke => "revoke",
             Action::Downscope => "downscope",
+            Action::Drop => "drop",
+            Action::NextField => "next-field",
             Action::Reload => "reload",
             Action::Confirm => "confirm",
             Action::Cancel => "cancel",

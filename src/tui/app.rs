@@ -34,16 +34,26 @@ pub enum Overlay {
         /// Which credential.
         id: CredentialId,
     },
-    /// "Which scopes should the new token keep?"
+    /// "What may the new token do?"
     Downscope {
         /// Which credential.
         id: CredentialId,
         /// What has been typed.
-        input: String,
+        form: super::screens::downscope::Form,
     },
 }
 
 impl Overlay {
+    /// The credential it is about, if any.
+    fn about(&self) -> Option<&CredentialId> {
+        match self {
+            Overlay::Decode { id, .. }
+            | Overlay::ConfirmRevoke { id }
+            | Overlay::Downscope { id, .. } => Some(id),
+            Overlay::Help { .. } => None,
+        }
+    }
+
     fn layer(&self) -> Layer {
         match self {
             Overlay::Help { .. } => Layer::Help,
@@ -118,9 +128,9 @@ impl App {
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Key(key) => {
-                // In the downscope prompt, typing is text, not keys.
-                if let Some(Overlay::Downscope { input, .. }) = self.overlays.last_mut()
-                    && super::screens::downscope::edit(input, &key)
+                // In the downscope form, typing is text, not keys.
+                if let Some(Overlay::Downscope { form, .. }) = self.overlays.last_mut()
+                    && form.edit(&key)
                 {
                     return Vec::new();
                 }
@@ -141,7 +151,7 @@ impl App {
         let selected = self.selected.clone();
         if matches!(
             action,
-            Action::Refresh | Action::Decode | Action::Revoke | Action::Downscope
+            Action::Refresh | Action::Decode | Action::Revoke | Action::Downscope | Action::Drop
         ) {
             // Acting on a row is choosing it: it must not slide away on re-sort.
             self.user_moved = true;
@@ -219,6 +229,10 @@ impl App {
                 None => {}
             },
             Action::Downscope => match self.selected_row() {
+                Some(row) if row.capabilities.downscope_blocked.is_some() => {
+                    let why = row.capabilities.downscope_blocked.unwrap_or_default();
+                    self.say(Level::Warn, format!("{}: {why}", row.profile));
+                }
                 Some(row) if row.fingerprint.is_none() => {
                     self.say(
                         Level::Warn,
@@ -229,31 +243,43 @@ impl App {
                     let id = row.id.clone();
                     self.overlays.push(Overlay::Downscope {
                         id,
-                        input: String::new(),
+                        form: Default::default(),
                     });
                 }
+                None => {}
+            },
+            Action::NextField => {
+                if let Some(Overlay::Downscope { form, .. }) = self.overlays.last_mut() {
+                    form.next_field();
+                }
+            }
+            Action::Drop => match self.selected_row() {
+                Some(row) if row.derived_from.is_none() => self.say(
+                    Level::Warn,
+                    format!(
+                        "{}: only a downscoped token's row can be dropped",
+                        row.profile
+                    ),
+                ),
+                Some(row) => return vec![Effect::Send(Command::Drop(row.id.clone()))],
                 None => {}
             },
             Action::Confirm => match self.overlays.pop() {
                 Some(Overlay::ConfirmRevoke { id }) => {
                     return vec![Effect::Send(Command::Revoke(id))];
                 }
-                Some(Overlay::Downscope { id, input }) => {
-                    let databricks = self
-                        .rows
-                        .iter()
-                        .find(|r| r.id == id)
-                        .is_some_and(|r| r.platform == crate::model::Platform::Databricks);
-                    let scopes = super::screens::downscope::scopes(&input, !databricks);
-                    if scopes.is_empty() {
-                        self.say(Level::Warn, "name at least one scope to keep");
-                        self.overlays.push(Overlay::Downscope { id, input });
-                        return Vec::new();
+                Some(Overlay::Downscope { id, mut form }) => {
+                    use super::screens::downscope::{Submitted, google};
+                    let google = google(self.rows.iter().find(|r| r.id == id));
+                    match form.submit(google) {
+                        Submitted::Ask(ask) => {
+                            return vec![Effect::Send(Command::Downscope(id, ask))];
+                        }
+                        Submitted::Stay(said) => {
+                            self.say(Level::Warn, said);
+                            self.overlays.push(Overlay::Downscope { id, form });
+                        }
                     }
-                    return vec![Effect::Send(Command::Downscope(
-                        id,
-                        crate::model::Downscope::Scopes(scopes),
-                    ))];
                 }
                 Some(other) => self.overlays.push(other),
                 None => {}
@@ -306,17 +332,26 @@ impl App {
                 self.loaded = true;
                 // A view about a credential that is gone has nothing to show.
                 let present = |id: &CredentialId| self.rows.iter().any(|r| &r.id == id);
-                self.overlays.retain(|o| match o {
-                    Overlay::Decode { id, .. }
-                    | Overlay::ConfirmRevoke { id }
-                    | Overlay::Downscope { id, .. } => present(id),
-                    Overlay::Help { .. } => true,
-                });
+                self.overlays.retain(|o| o.about().is_none_or(&present));
             }
             Update::Row(row) => match self.rows.iter_mut().find(|r| r.id == row.id) {
                 Some(slot) => *slot = *row,
                 None => self.rows.push(*row),
             },
+            Update::Removed(id) => {
+                // The selection goes back to the row it hung under.
+                if self.selected.as_ref() == Some(&id) {
+                    self.selected = self
+                        .rows
+                        .iter()
+                        .find(|r| r.id == id)
+                        .and_then(|r| r.derived_from.clone());
+                }
+                self.rows.retain(|r| r.id != id);
+                self.overlays.retain(|o| o.about() != Some(&id));
+            }
+            // The dashboard reveals nothing yet; `downscope --print-token` asks.
+            Update::Revealed { .. } => {}
             Update::Decoded(report) => {
                 for overlay in &mut self.overlays {
                     if let Overlay::Decode {
@@ -336,9 +371,24 @@ impl App {
         }
     }
 
-    /// Soonest expiry first, then rows without one, then revoked ones; ties by profile.
+    /// Soonest expiry first, then rows without one, then revoked ones; ties
+    /// by profile. A downscoped row sits under its source, in the same order
+    /// among its siblings.
     fn sort(&mut self) {
-        self.rows.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        let (derived, mut rows): (Vec<Row>, Vec<Row>) = std::mem::take(&mut self.rows)
+            .into_iter()
+            .partition(|r| r.derived_from.is_some());
+        rows.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        let mut derived = derived;
+        derived.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        for row in derived {
+            let family = |r: &Row| {
+                Some(&r.id) == row.derived_from.as_ref() || r.derived_from == row.derived_from
+            };
+            let at = rows.iter().rposition(family).map_or(rows.len(), |i| i + 1);
+            rows.insert(at, row);
+        }
+        self.rows = rows;
     }
 }
 

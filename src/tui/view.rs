@@ -78,9 +78,10 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
                 let row = app.rows.iter().find(|r| &r.id == id);
                 confirm::render(row, theme, frame, centered(area, 64, 9));
             }
-            Overlay::Downscope { id, input } => {
+            Overlay::Downscope { id, form } => {
                 let row = app.rows.iter().find(|r| &r.id == id);
-                downscope::render(row, input, theme, frame, centered(area, 72, 9));
+                let height = downscope::height(form);
+                downscope::render(row, form, theme, frame, centered(area, 76, height));
             }
         }
     }
@@ -173,7 +174,8 @@ fn key_hints(app: &App, theme: &Theme, max_width: u16) -> Line<'static> {
         ],
         Layer::Decode => &[Action::ScrollDown, Action::ScrollUp, Action::Close],
         Layer::Help => &[Action::ScrollDown, Action::ScrollUp, Action::Close],
-        Layer::Confirm | Layer::Downscope => &[Action::Confirm, Action::Cancel],
+        Layer::Confirm => &[Action::Confirm, Action::Cancel],
+        Layer::Downscope => &[Action::NextField, Action::Confirm, Action::Cancel],
     };
     let mut items: Vec<(String, &str)> = actions
         .iter()

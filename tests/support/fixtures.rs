@@ -52,6 +52,7 @@ fn row(
         gcloud_configurations: Vec::new(),
         gcloud_active: false,
         details: Vec::new(),
+        derived_from: None,
         tokens: Vec::new(),
         status: Status::Live,
         error: None,
@@ -62,6 +63,7 @@ fn row(
             refresh_blocked: None,
             revoke_blocked: (platform == Platform::Databricks)
                 .then_some("Databricks has no token revocation endpoint"),
+            downscope_blocked: None,
         },
     }
 }

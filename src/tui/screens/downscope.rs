@@ -1,7 +1,11 @@
-//! "Which scopes should the new token keep?": the downscope prompt. What is
-//! typed is text; Enter asks, Esc cancels.
+//! "What may the new token do?": the downscope form. Either the scopes it
+//! keeps, or a Credential Access Boundary built a rule at a time (bucket,
+//! optional object prefix, roles; at most 10 rules, checked before
+//! anything is sent). What is typed is text; Tab moves between fields,
+//! Enter asks (or adds the rule being written), Esc cancels.
 
-use crate::model::Row;
+use crate::model::{AccessBoundary, BoundaryRule, BoundaryRules, Downscope, MAX_BOUNDARY_RULES};
+use crate::model::{Platform, Row};
 use crate::tui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -9,73 +13,250 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-/// The longest prompt kept: scopes are URLs, a handful at most.
+/// The longest field kept: scopes are URLs, a handful at most.
 const MAX_INPUT: usize = 1024;
 
-/// Applies a key to the prompt's text: a printable character is typed,
-/// Backspace deletes. Returns false for any other key (Enter, Esc,
-/// Ctrl-C...), which the keymap then answers.
-pub fn edit(input: &mut String, key: &KeyEvent) -> bool {
-    let plain = !key
-        .modifiers
-        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-    match key.code {
-        KeyCode::Char(c) if plain && !c.is_control() => {
-            if input.len() < MAX_INPUT {
-                input.push(c);
+/// The role a rule grants when none is typed.
+const DEFAULT_ROLE: &str = "roles/storage.objectViewer";
+
+/// The form's fields, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Field {
+    /// Scopes the new token keeps.
+    #[default]
+    Scopes,
+    /// A boundary rule's bucket.
+    Bucket,
+    /// Only objects under this prefix (optional).
+    Prefix,
+    /// The rule's roles.
+    Roles,
+}
+
+/// What has been typed so far.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Form {
+    /// The field being typed in.
+    pub field: Field,
+    /// Scopes, space- or comma-separated.
+    pub scopes: String,
+    /// The rule being written: its bucket.
+    pub bucket: String,
+    /// Its object prefix.
+    pub prefix: String,
+    /// Its roles.
+    pub roles: String,
+    /// The rules added so far.
+    pub rules: Vec<BoundaryRule>,
+}
+
+/// What Enter did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    /// Ask the engine for this token.
+    Ask(Downscope),
+    /// The form stays open, saying this.
+    Stay(String),
+}
+
+impl Form {
+    fn input(&mut self) -> &mut String {
+        match self.field {
+            Field::Scopes => &mut self.scopes,
+            Field::Bucket => &mut self.bucket,
+            Field::Prefix => &mut self.prefix,
+            Field::Roles => &mut self.roles,
+        }
+    }
+
+    /// Moves to the next field.
+    pub fn next_field(&mut self) {
+        self.field = match self.field {
+            Field::Scopes => Field::Bucket,
+            Field::Bucket => Field::Prefix,
+            Field::Prefix => Field::Roles,
+            Field::Roles => Field::Scopes,
+        };
+    }
+
+    /// Applies a key to the field's text: a printable character is typed,
+    /// Backspace deletes (in an empty bucket field, the last rule). Returns
+    /// false for any other key (Enter, Esc, Tab, Ctrl-C...), which the
+    /// keymap then answers.
+    pub fn edit(&mut self, key: &KeyEvent) -> bool {
+        let plain = !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match key.code {
+            KeyCode::Char(c) if plain && !c.is_control() => {
+                let input = self.input();
+                if input.len() < MAX_INPUT {
+                    input.push(c);
+                }
+                true
             }
-            true
+            KeyCode::Backspace => {
+                if self.field == Field::Bucket && self.bucket.is_empty() {
+                    self.rules.pop();
+                } else {
+                    self.input().pop();
+                }
+                true
+            }
+            _ => false,
         }
-        KeyCode::Backspace => {
-            input.pop();
-            true
+    }
+
+    /// Enter: in the scopes field, asks for those scopes; in a rule's
+    /// field, adds the rule, or with no bucket typed asks for the boundary
+    /// of the rules added. `google` makes short scope names Google's.
+    pub fn submit(&mut self, google: bool) -> Submitted {
+        if self.field == Field::Scopes {
+            let scopes = scopes(&self.scopes, google);
+            return match scopes.is_empty() {
+                true => Submitted::Stay("name at least one scope to keep".into()),
+                false => Submitted::Ask(Downscope::Scopes(scopes)),
+            };
         }
-        _ => false,
+        if !self.bucket.trim().is_empty() {
+            return Submitted::Stay(match self.add_rule() {
+                Ok(()) => format!(
+                    "rule {} added: Enter on an empty bucket asks for the token",
+                    self.rules.len()
+                ),
+                Err(why) => why,
+            });
+        }
+        let boundary = AccessBoundary {
+            access_boundary: BoundaryRules {
+                access_boundary_rules: self.rules.clone(),
+            },
+        };
+        match boundary.check() {
+            Ok(()) => Submitted::Ask(Downscope::Boundary(boundary)),
+            Err(why) => Submitted::Stay(why),
+        }
+    }
+
+    /// Adds the rule typed, checked, clears its bucket and prefix, and
+    /// goes back to the bucket for the next one.
+    fn add_rule(&mut self) -> Result<(), String> {
+        if self.rules.len() >= MAX_BOUNDARY_RULES {
+            return Err(format!(
+                "a Credential Access Boundary holds at most {MAX_BOUNDARY_RULES} rules"
+            ));
+        }
+        let bucket = self.bucket.trim();
+        let valid = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c);
+        if !(3..=222).contains(&bucket.len()) || !bucket.chars().all(valid) {
+            return Err(format!(
+                "`{bucket}` is not a bucket name (lowercase letters, digits, - _ .)"
+            ));
+        }
+        let mut roles: Vec<String> = self
+            .roles
+            .split([' ', ','])
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                let r = r.trim_start_matches("inRole:");
+                match r.starts_with("roles/") {
+                    true => r.to_string(),
+                    false => format!("roles/{r}"),
+                }
+            })
+            .collect();
+        if roles.is_empty() {
+            roles.push(DEFAULT_ROLE.to_string());
+        }
+        let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
+        let prefix = Some(self.prefix.trim()).filter(|p| !p.is_empty());
+        self.rules
+            .push(AccessBoundary::bucket(bucket, &roles, prefix));
+        self.bucket.clear();
+        self.prefix.clear();
+        self.field = Field::Bucket;
+        Ok(())
     }
 }
 
 /// The scopes typed, split on spaces and commas; a Google short name
 /// (`devstorage.read_only`) becomes its full URL when `google` is set.
 pub fn scopes(input: &str, google: bool) -> Vec<String> {
-    input
-        .split([' ', ','])
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            if google && !s.contains(':') && !s.contains('/') {
-                format!("https://www.googleapis.com/auth/{s}")
-            } else {
-                s.to_string()
-            }
-        })
-        .collect()
+    crate::model::expand_scopes(input.split([' ', ',']), google)
 }
 
-/// Draws the prompt for `row`.
-pub fn render(row: Option<&Row>, input: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
+/// Whether short scope names are Google's for `row`.
+pub fn google(row: Option<&Row>) -> bool {
+    row.is_none_or(|r| r.platform != Platform::Databricks)
+}
+
+/// The form's height on screen: its fixed lines and one per rule.
+pub fn height(form: &Form) -> u16 {
+    14 + u16::try_from(form.rules.len()).unwrap_or(u16::MAX)
+}
+
+/// Draws the form for `row`.
+pub fn render(row: Option<&Row>, form: &Form, theme: &Theme, frame: &mut Frame, area: Rect) {
     let profile = row.map_or("?", |r| r.profile.as_str());
-    let text = vec![
+    let key = |k: &'static str| Span::styled(k, theme.slot("chrome.key"));
+    let field = |label: &'static str, which: Field, text: &str| {
+        let here = form.field == which;
         Line::from(vec![
-            Span::raw("Scopes the new token keeps: "),
-            Span::styled(format!("{input}█"), theme.slot("chrome.title")),
-        ]),
+            Span::raw(if here { "▶ " } else { "  " }),
+            Span::raw(label),
+            Span::styled(
+                format!("{text}{}", if here { "█" } else { "" }),
+                theme.slot("chrome.title"),
+            ),
+        ])
+    };
+    let mut text = vec![
+        field("Scopes it keeps: ", Field::Scopes, &form.scopes),
+        Line::from("    space-separated; short names (devstorage.read_only) are Google's"),
+        Line::default(),
+        Line::from("  or a Cloud Storage access boundary, a rule at a time:"),
+        field("Bucket:        ", Field::Bucket, &form.bucket),
+        field("Object prefix: ", Field::Prefix, &form.prefix),
+        field("Roles:         ", Field::Roles, &form.roles),
+        Line::from(format!(
+            "    roles default to {DEFAULT_ROLE}; at most {MAX_BOUNDARY_RULES} rules"
+        )),
+    ];
+    for (i, rule) in form.rules.iter().enumerate() {
+        let one = AccessBoundary {
+            access_boundary: BoundaryRules {
+                access_boundary_rules: vec![rule.clone()],
+            },
+        };
+        text.push(Line::from(format!(
+            "    rule {}: {}",
+            i + 1,
+            one.describe()
+        )));
+    }
+    text.extend([
+        Line::default(),
         Line::from(vec![
-            Span::styled("Enter", theme.slot("chrome.key")),
-            Span::raw(" ask   "),
-            Span::styled("Esc", theme.slot("chrome.key")),
+            key("Tab"),
+            Span::raw(" next field   "),
+            key("Enter"),
+            Span::raw(match (form.field, form.bucket.trim().is_empty()) {
+                (Field::Scopes, _) => " ask for these scopes   ",
+                (_, false) => " add this rule   ",
+                (_, true) => " ask for the boundary   ",
+            }),
+            key("Esc"),
             Span::raw(" cancel"),
         ]),
-        Line::default(),
-        Line::from("Space-separated; short names (devstorage.read_only) are Google's."),
-        Line::from("The server decides what it grants; the row shows both."),
-        Line::from("A Cloud Storage boundary: tokentop downscope PROFILE --boundary FILE"),
-    ];
+        Line::from("The server decides what it grants; the new row shows it."),
+    ]);
     let block = Block::bordered().title(Span::styled(
         format!(" downscope · {profile} "),
         theme.slot("chrome.title"),
     ));
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
         area,
     );
 }
@@ -83,6 +264,12 @@ pub fn render(row: Option<&Row>, input: &str, theme: &Theme, frame: &mut Frame, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn typed(form: &mut Form, text: &str) {
+        for c in text.chars() {
+            assert!(form.edit(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        }
+    }
 
     #[test]
     fn short_google_names_become_urls_and_others_stay() {
@@ -94,20 +281,82 @@ mod tests {
             ]
         );
         assert_eq!(scopes("sql all-apis", false), ["sql", "all-apis"]);
-        let mut input = String::new();
-        assert!(edit(
-            &mut input,
-            &KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)
-        ));
-        assert_eq!(input, "q", "q is text here, not quit");
-        assert!(!edit(
-            &mut input,
-            &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
-        ));
-        assert!(edit(
-            &mut input,
-            &KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)
-        ));
-        assert_eq!(input, "");
+        let mut form = Form::default();
+        typed(&mut form, "q");
+        assert_eq!(form.scopes, "q", "q is text here, not quit");
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert!(!form.edit(&ctrl_c));
+        assert!(form.edit(&KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)));
+        assert_eq!(
+            form.submit(true),
+            Submitted::Stay("name at least one scope to keep".into())
+        );
+    }
+
+    #[test]
+    fn a_boundary_is_built_a_rule_at_a_time_and_checked() {
+        let mut form = Form::default();
+        form.next_field();
+        typed(&mut form, "etl-logs");
+        form.next_field();
+        typed(&mut form, "2026/");
+        form.next_field();
+        typed(
+            &mut form,
+            "storage.objectViewer inRole:roles/storage.objectCreator",
+        );
+        form.field = Field::Bucket;
+        assert!(
+            matches!(form.submit(true), Submitted::Stay(said) if said.starts_with("rule 1 added"))
+        );
+        assert_eq!((form.bucket.as_str(), form.prefix.as_str()), ("", ""));
+        let Submitted::Ask(Downscope::Boundary(boundary)) = form.submit(true) else {
+            panic!("an empty bucket asks for the boundary");
+        };
+        let rule = &boundary.access_boundary.access_boundary_rules[0];
+        assert_eq!(
+            rule.available_permissions,
+            [
+                "inRole:roles/storage.objectViewer",
+                "inRole:roles/storage.objectCreator"
+            ]
+        );
+        assert!(rule.availability_condition.as_ref().is_some_and(|c| {
+            c.expression
+                .contains("projects/_/buckets/etl-logs/objects/2026/")
+        }));
+
+        typed(&mut form, "Not A Bucket");
+        assert!(
+            matches!(form.submit(true), Submitted::Stay(said) if said.contains("not a bucket name"))
+        );
+        form.bucket.clear();
+        for n in 2..=MAX_BOUNDARY_RULES {
+            typed(&mut form, &format!("bucket-{n}"));
+            form.submit(true);
+        }
+        assert_eq!(form.rules.len(), MAX_BOUNDARY_RULES);
+        typed(&mut form, "one-too-many");
+        assert!(
+            matches!(form.submit(true), Submitted::Stay(said) if said.contains("at most 10 rules"))
+        );
+        form.bucket.clear();
+        assert!(form.edit(&KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)));
+        assert_eq!(
+            form.rules.len(),
+            MAX_BOUNDARY_RULES - 1,
+            "Backspace in an empty bucket drops the last rule"
+        );
+    }
+
+    #[test]
+    fn no_rules_is_no_boundary() {
+        let mut form = Form {
+            field: Field::Roles,
+            ..Form::default()
+        };
+        assert!(
+            matches!(form.submit(true), Submitted::Stay(said) if said.contains("at least one rule"))
+        );
     }
 }

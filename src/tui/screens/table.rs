@@ -133,7 +133,15 @@ fn cell(
     let w = width as usize;
     match col {
         Col::Platform => Cell::from(row.platform.label()),
-        Col::Profile => Cell::from(format::truncate(&row.profile, w)),
+        // A downscoped row hangs under its source's, named by its suffix
+        // (`PROFILE/downscoped` shows as `└ downscoped`).
+        Col::Profile => Cell::from(match row.derived_from {
+            Some(_) => {
+                let own = row.profile.rsplit('/').next().unwrap_or(&row.profile);
+                format!("└ {}", format::truncate(own, w.saturating_sub(2)))
+            }
+            None => format::truncate(&row.profile, w),
+        }),
         Col::Principal => Cell::from(format::truncate(&row.principal, w)),
         Col::Kind => Cell::from(row.kind.label()),
         Col::Ttl => Cell::from(match row.remaining(now) {
