@@ -1,13 +1,15 @@
 """Conformance oracle: drive the emulator with the real reference clients.
 
-Usage: python oracle.py CREDENTIALS_DIR GOOGLE_URL DATABRICKS_URL METADATA_HOST STS_URL IAM_URL
+Usage: python oracle.py CREDENTIALS_DIR GOOGLE_URL DATABRICKS_URL METADATA_HOST STS_URL IAM_URL [TOKENTOP]
 
 CREDENTIALS_DIR holds the files written by the emulator's write_samples
 (google_user.json, google_sa.json, databrickscfg, urls.json, and the IAM/STS
 samples federation.py reads). METADATA_HOST is
 the metadata server's host:port; GCE_METADATA_HOST and GCE_METADATA_IP must
-already name it (google-auth reads them at import). Every check prints one
-PASS line; the first failure prints FAIL and the script exits 1.
+already name it (google-auth reads them at import). TOKENTOP, a tokentop
+binary, adds tokentop_vs_google_auth.py's checks: tokentop's tokens against
+google-auth's for the same files. Every check prints one PASS line; the
+first failure prints FAIL and the script exits 1.
 """
 
 import base64
@@ -30,6 +32,7 @@ from google.auth.compute_engine import _metadata
 from google.oauth2 import service_account
 
 from federation import federation_checks
+from tokentop_vs_google_auth import tokentop_vs_google_auth_checks
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 TARGET_AUDIENCE = "https://my-run-service-abc.a.run.app"
@@ -135,10 +138,11 @@ def metadata_checks(req, google_url, metadata_host):
 
 
 def main():
-    if len(sys.argv) != 7:
+    if len(sys.argv) not in (7, 8):
         print(__doc__)
         sys.exit(2)
     cred_dir, google_url, databricks_url, metadata_host, sts_url, iam_url = sys.argv[1:7]
+    tokentop = sys.argv[7] if len(sys.argv) == 8 else None
     req = google.auth.transport.requests.Request()
     token_uri = f"{google_url}/token"
     certs_url = f"{google_url}/oauth2/v3/certs"
@@ -328,6 +332,12 @@ def main():
     metadata_checks(req, google_url, metadata_host)
 
     federation_checks(check, expect, req, cred_dir, google_url, sts_url, iam_url)
+
+    if tokentop:
+        tokentop_vs_google_auth_checks(check, expect, req, cred_dir, google_url, sts_url,
+                                       iam_url, tokentop)
+    else:
+        print("SKIP tokentop vs google-auth: no tokentop binary given")
 
     print(f"ALL {len(passed)} CHECKS PASSED")
 

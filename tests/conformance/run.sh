@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Conformance check: the real Python reference clients (google-auth,
-# databricks-sdk) against the emulator.
+# databricks-sdk) against the emulator; and, when a tokentop binary is at
+# hand, tokentop's tokens against google-auth's for the same credential
+# files (tokentop_vs_google_auth.py).
 #
 # usage: conformance/run.sh SERVER [ARGS...]
 #   SERVER ARGS... --credentials-dir DIR   must start the emulator, write the
@@ -11,12 +13,14 @@
 #         conformance/run.sh target/debug/tokentop emulator
 #
 # Environment: CONFORMANCE_VENV = venv to create/reuse
-#   (default: <this dir>/.venv); READY_TIMEOUT = seconds to wait (default 60).
+#   (default: <this dir>/.venv); READY_TIMEOUT = seconds to wait (default 60);
+#   CONFORMANCE_TOKENTOP = the tokentop binary to compare (default: SERVER
+#   when it is named tokentop; none: those checks are skipped).
 # Runnable from any directory. Exits non-zero on any failure.
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
-    sed -n '2,15p' "$0" >&2
+    sed -n '2,19p' "$0" >&2
     exit 2
 fi
 
@@ -32,6 +36,19 @@ if ! command -v "$server" >/dev/null; then
 fi
 
 venv="${CONFORMANCE_VENV:-$here/.venv}"
+tokentop="${CONFORMANCE_TOKENTOP:-}"
+if [[ -z "$tokentop" && "$(basename "$server")" == tokentop ]]; then
+    tokentop="$server"
+fi
+if [[ -n "$tokentop" ]]; then
+    if [[ "$tokentop" == */* ]]; then
+        tokentop="$(cd "$(dirname "$tokentop")" && pwd)/$(basename "$tokentop")"
+    fi
+    if ! command -v "$tokentop" >/dev/null; then
+        echo "run.sh: tokentop binary not found or not executable: $tokentop" >&2
+        exit 2
+    fi
+fi
 ready_timeout="${READY_TIMEOUT:-60}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/emu-conformance.XXXXXX")"
 server_pid=""
@@ -102,7 +119,7 @@ env -u DATABRICKS_HOST -u DATABRICKS_TOKEN -u DATABRICKS_CLIENT_ID \
     HOME="$work/home" DATABRICKS_CONFIG_FILE="$creds/databrickscfg" \
     GCE_METADATA_HOST="$metadata_host" GCE_METADATA_IP="$metadata_host" \
     "$venv/bin/python" "$here/oracle.py" "$creds" "$google_url" "$databricks_url" \
-    "$metadata_host" "$sts_url" "$iam_url" || status=$?
+    "$metadata_host" "$sts_url" "$iam_url" ${tokentop:+"$tokentop"} || status=$?
 
 if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "run.sh: the server died during the checks" >&2
