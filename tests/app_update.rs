@@ -316,7 +316,9 @@ fn a_downscoped_row_hangs_under_its_source_and_d_drops_only_it() {
         expires_at: app.rows[0].expires_at,
         ..source.clone()
     };
-    app.update(Event::Engine(Box::new(Update::Row(Box::new(child.clone())))));
+    app.update(Event::Engine(Box::new(Update::Row(Box::new(
+        child.clone(),
+    )))));
     let order: Vec<&str> = app.rows.iter().map(|r| r.profile.as_str()).collect();
     assert_eq!(order.last(), Some(&"etl-dataproc/downscoped"), "{order:?}");
     assert_eq!(order[order.len() - 2], "etl-dataproc");

@@ -194,10 +194,11 @@ impl Store {
             fingerprint: t.map(|t| t.value.fingerprint()),
             issued_at: t.and_then(|t| t.issued_at),
             expires_at: t.and_then(|t| t.expires_at),
-            // A cached token whose scopes nobody said shows the requested ones.
+            // A cached token whose scopes nobody said shows the requested
+            // ones; an ID token has none.
             scopes: t
                 .map(|t| &t.scopes)
-                .filter(|s| !s.is_empty())
+                .filter(|s| !s.is_empty() || t.is_some_and(|t| t.role == TokenRole::Id))
                 .unwrap_or(&c.scopes)
                 .iter()
                 .map(String::as_str)

@@ -5,7 +5,7 @@
 use super::ProviderError;
 use super::family::{Ops, Pending, audience_as_asked, no_advice};
 use super::grant::{self, ClientAuth};
-use super::iam::{Impersonation, generate_access_token};
+use super::iam::{IAM_SCOPE, Impersonation, generate_access_token};
 use super::scrub::Sent;
 use crate::model::{Capabilities, Credential, Material, Secret, SubjectSource, Token, TokenRole};
 use crate::net::{Http, check_url};
@@ -32,7 +32,6 @@ pub const ALLOW_EXECUTABLES: &str = "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES";
 
 const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
-const CLOUD_PLATFORM: &str = "https://www.googleapis.com/auth/cloud-platform";
 
 /// A workforce sign-in is revoked at its own `revoke_url` (with its refresh
 /// token), which tokentop does not call yet.
@@ -83,12 +82,17 @@ fn exchange<'a>(
             ));
         };
         let subject_token = subject_token(http, subject, subject_field.as_deref(), cred).await?;
-        // Impersonation needs a cloud-platform token; otherwise the
-        // credential's own scopes are asked for.
-        let scopes = match impersonation_url {
-            Some(_) => CLOUD_PLATFORM.to_string(),
-            None => cred.scopes.join(" "),
+        // Before impersonation, google-auth asks STS for the IAM scope
+        // alone; otherwise for the credential's own scopes. STS does not
+        // say what it granted, so the token is labelled with what was asked.
+        let asked = Credential {
+            scopes: match impersonation_url {
+                Some(_) => vec![IAM_SCOPE.to_string()],
+                None => cred.scopes.clone(),
+            },
+            ..cred.clone()
         };
+        let scopes = asked.scopes.join(" ");
         // google-auth sends `options` percent-encoded and then form-encoded.
         let options = match (workforce_pool_user_project, client_id) {
             (Some(project), None) => {
@@ -112,7 +116,7 @@ fn exchange<'a>(
             (Some(id), Some(secret)) => ClientAuth::Basic(id, secret),
             _ => ClientAuth::None,
         };
-        let mut tokens = grant::request_tokens(http, token_url, &form, auth, cred, now).await?;
+        let mut tokens = grant::request_tokens(http, token_url, &form, auth, &asked, now).await?;
         let Some(url) = impersonation_url else {
             return Ok(tokens);
         };

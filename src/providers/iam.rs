@@ -7,6 +7,10 @@ use crate::model::{Secret, Token, TokenRole, check_token_value};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+/// The scope google-auth gives a caller's token before it asks IAM
+/// Credentials for another account's (`iam._IAM_SCOPE`).
+pub const IAM_SCOPE: &str = "https://www.googleapis.com/auth/iam";
+
 /// What to ask `generateAccessToken` for.
 pub struct Impersonation<'a> {
     /// The `…:generateAccessToken` URL.

@@ -5,13 +5,10 @@
 
 use super::ProviderError;
 use super::family::{Ops, Pending, audience_as_asked, family};
-use super::iam::{Impersonation, generate_access_token, generate_id_token};
+use super::iam::{IAM_SCOPE, Impersonation, generate_access_token, generate_id_token};
 use crate::model::{Capabilities, Credential, Material, Token, TokenRole};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
-
-/// The scope IAM Credentials needs of the source's token.
-const SOURCE_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 
 /// Impersonated service accounts.
 pub static IMPERSONATED: Ops = Ops {
@@ -62,10 +59,16 @@ fn refresh<'a>(
             ));
         };
         // The source is refreshed as its own kind, at the endpoints the
-        // file gives it.
+        // file gives it. As google-auth does, a key (or any source whose
+        // scopes can be set) asks for the IAM scope alone; a user's sign-in
+        // keeps the scopes it was granted.
+        let scopes = match **source {
+            Material::GoogleUser { .. } | Material::GoogleExternalUser { .. } => Vec::new(),
+            _ => vec![IAM_SCOPE.to_string()],
+        };
         let source_cred = Credential {
             material: (**source).clone(),
-            scopes: vec![SOURCE_SCOPE.to_string()],
+            scopes,
             audience: None,
             ..cred.clone()
         };

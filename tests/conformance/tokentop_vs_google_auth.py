@@ -216,9 +216,11 @@ def tokentop_vs_google_auth_checks(check, expect, req, cred_dir, google_url, sts
         # The STS URL is built from the universe domain; point it here.
         creds._sts_client = sts.Client(f"{sts_url}/v1/token")
         creds.refresh(req)
+        # tokentop prints the downscoped row (key/downscoped): its own token
+        # and the key's token it was made from, as its `source`.
         theirs = {
             "downscoped": google_auth_access(creds, issued),
-            "access": google_auth_access(source, issued),
+            "source": google_auth_access(source, issued),
         }
         return theirs, run_tokentop("downscope", "key", "--boundary", boundary)
 
