@@ -229,3 +229,64 @@ async fn a_refresh_says_the_metadata_server_handed_back_its_cached_token_and_rev
     handle.shutdown().await;
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_cloud_run_profile_on_the_metadata_server_gets_its_id_token_from_the_identity_endpoint() {
+    let emulator = emulator().await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let host = emulator.metadata_host();
+    const SERVICE: &str = "https://orders-abc-uc.a.run.app";
+    let profiles = home.path().join("profiles.toml");
+    std::fs::write(
+        &profiles,
+        format!(
+            "[[profile]]\nname = \"orders-from-run\"\nplatform = \"cloud-run\"\n\
+             google_metadata = \"default\"\naudience = \"{SERVICE}\"\n"
+        ),
+    )
+    .expect("write");
+    let profiles = profiles.display().to_string();
+    let args = [
+        "refresh",
+        "orders-from-run",
+        "--json",
+        "--profiles",
+        &profiles,
+    ];
+    let run = listing::tokentop(home.path(), &args, &[("GCE_METADATA_HOST", &host)]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let row: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(row["token_role"], "id", "{row}");
+    assert_eq!(row["audience"], SERVICE, "{row}");
+    assert_eq!(
+        row["warning"],
+        serde_json::Value::Null,
+        "aud matches: {row}"
+    );
+    assert_eq!(row["scopes"], serde_json::json!([]), "an ID token has none");
+    assert_eq!(
+        row["principal"], "123456789012-compute@developer.gserviceaccount.com",
+        "learned from the token's email (format=full)"
+    );
+    let at = |field: &str| {
+        chrono::DateTime::parse_from_rfc3339(row[field].as_str().expect(field)).expect("a time")
+    };
+    let life = (at("expires_at") - at("issued_at")).num_seconds();
+    assert!((3500..=3600).contains(&life), "expiry from its exp: {life}");
+
+    // Off Google (no metadata server), the profile says so by name and
+    // the rest of the file still reads.
+    let off = listing::tokentop(
+        home.path(),
+        &["list", "--json", "--no-refresh", "--profiles", &profiles],
+        &[("NO_GCE_CHECK", "true")],
+    )
+    .await;
+    assert_eq!(off.code, 3, "{}", off.stdout);
+    assert!(
+        off.stdout.contains("orders-from-run") && off.stdout.contains("google_metadata"),
+        "{}",
+        off.stdout
+    );
+    emulator.shutdown().await;
+}

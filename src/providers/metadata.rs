@@ -7,7 +7,9 @@ use super::ProviderError;
 use super::family::{Ops, Pending, audience_as_asked, no_advice};
 use super::grant::{self, Answer};
 use super::scrub::Sent;
-use crate::model::{Capabilities, Credential, Material, MetadataAccount, MetadataMachine, Token};
+use crate::model::{
+    Capabilities, Credential, Material, MetadataAccount, MetadataMachine, Secret, Token,
+};
 use crate::net::{Http, check_metadata_url};
 use chrono::{DateTime, Utc};
 
@@ -32,14 +34,30 @@ fn metadata_capabilities(_cred: &Credential) -> Capabilities {
     }
 }
 
-/// The service account's token, as the metadata server hands it out.
+/// The service account's token, as the metadata server hands it out; for
+/// a profile with an audience (Cloud Run), its ID token from the identity
+/// endpoint, with the full claims (email included).
 fn token<'a>(http: &'a Http, cred: &'a Credential, now: DateTime<Utc>) -> Pending<'a, Vec<Token>> {
     Box::pin(async move {
         let Material::GoogleMetadata { host, account } = &cred.material else {
             return Err(ProviderError::config(&cred.id.0, "not a metadata server"));
         };
-        let url =
-            format!("http://{host}/computeMetadata/v1/instance/service-accounts/{account}/token");
+        let base = format!("http://{host}/computeMetadata/v1/instance/service-accounts/{account}");
+        if let Some(audience) = &cred.audience {
+            let mut url = url::Url::parse(&format!("{base}/identity"))
+                .map_err(|e| ProviderError::config(&base, e.to_string()))?;
+            url.query_pairs_mut()
+                .append_pair("audience", audience)
+                .append_pair("format", "full");
+            let body = get(http, url.as_str()).await?;
+            let value = body.trim();
+            crate::model::check_token_value(value)
+                .map_err(|why| ProviderError::config(url.as_str(), format!("identity: {why}")))?;
+            let token =
+                grant::id_token_of(Secret::new(value), &Sent::default(), now, url.as_str())?;
+            return Ok(vec![token]);
+        }
+        let url = format!("{base}/token");
         let body = get(http, &url).await?;
         let answer = Answer {
             body,

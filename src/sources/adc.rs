@@ -139,9 +139,6 @@ fn chain_files(google: &GoogleEnv) -> Vec<(PathBuf, Origin)> {
 pub fn metadata_credentials(google: &GoogleEnv, machine: &MetadataMachine) -> Vec<Credential> {
     let shadowed_by = winner(&chain_files(google));
     let host = &machine.host;
-    // Its tokens are Google's: Google's tokeninfo can inspect them, but
-    // only a real metadata server's (a test's loopback one is not Google).
-    let google_side = crate::model::is_metadata_host(host);
     machine
         .accounts
         .iter()
@@ -158,38 +155,14 @@ pub fn metadata_credentials(google: &GoogleEnv, machine: &MetadataMachine) -> Ve
             if let Some(zone) = &machine.zone {
                 details.insert(0, format!("zone {zone}"));
             }
+            let profile = if default {
+                "metadata".to_string()
+            } else {
+                format!("metadata:{}", account.email.split('@').next().unwrap_or(""))
+            };
             Credential {
-                id: CredentialId(format!("metadata://{host}/{}", account.email)),
-                platform: Platform::Gcp,
-                kind: Kind::MetadataServer,
                 principal: account.email.clone(),
-                provenance: Provenance {
-                    source: format!("metadata server {host}"),
-                    profile: if default {
-                        "metadata".to_string()
-                    } else {
-                        format!("metadata:{}", account.email.split('@').next().unwrap_or(""))
-                    },
-                    via: None,
-                    trusted_overrides: Vec::new(),
-                },
                 scopes: account.scopes.clone(),
-                audience: None,
-                endpoints: Endpoints {
-                    token: format!(
-                        "http://{host}/computeMetadata/v1/instance/service-accounts/{name}/token"
-                    ),
-                    tokeninfo: google_side
-                        .then(|| "https://oauth2.googleapis.com/tokeninfo".to_string()),
-                    revoke: None,
-                    jwks: google_side
-                        .then(|| "https://www.googleapis.com/oauth2/v3/certs".to_string()),
-                    sts: google_side.then(|| "https://sts.googleapis.com/v1/token".to_string()),
-                },
-                material: Material::GoogleMetadata {
-                    host: host.clone(),
-                    account: name.to_string(),
-                },
                 context: Context {
                     project: google.explicit_project.clone().or(machine.project.clone()),
                     quota_project: google.quota_project.clone(),
@@ -200,10 +173,47 @@ pub fn metadata_credentials(google: &GoogleEnv, machine: &MetadataMachine) -> Ve
                     gcloud: None,
                     details,
                 },
-                cached: Vec::new(),
+                ..metadata_credential(host, name, &account.email, profile)
             }
         })
         .collect()
+}
+
+/// A metadata server's service account `name` (`default` or an email) as
+/// a credential with the id `metadata://HOST/KEY`, named `profile`.
+pub fn metadata_credential(host: &str, name: &str, key: &str, profile: String) -> Credential {
+    // Its tokens are Google's: Google's tokeninfo can inspect them, but
+    // only a real metadata server's (a test's loopback one is not Google).
+    let google_side = crate::model::is_metadata_host(host);
+    Credential {
+        id: CredentialId(format!("metadata://{host}/{key}")),
+        platform: Platform::Gcp,
+        kind: Kind::MetadataServer,
+        principal: String::new(),
+        provenance: Provenance {
+            source: format!("metadata server {host}"),
+            profile,
+            via: None,
+            trusted_overrides: Vec::new(),
+        },
+        scopes: Vec::new(),
+        audience: None,
+        endpoints: Endpoints {
+            token: format!(
+                "http://{host}/computeMetadata/v1/instance/service-accounts/{name}/token"
+            ),
+            tokeninfo: google_side.then(|| "https://oauth2.googleapis.com/tokeninfo".to_string()),
+            revoke: None,
+            jwks: google_side.then(|| "https://www.googleapis.com/oauth2/v3/certs".to_string()),
+            sts: google_side.then(|| "https://sts.googleapis.com/v1/token".to_string()),
+        },
+        material: Material::GoogleMetadata {
+            host: host.to_string(),
+            account: name.to_string(),
+        },
+        context: Context::default(),
+        cached: Vec::new(),
+    }
 }
 
 /// Lower-case hex SHA-256, as gcloud keys an account-less refresh token.

@@ -103,7 +103,11 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
         match profiles::read(path) {
             Ok(file) => {
                 for spec in &file.profiles {
-                    match from_profile(spec, path, &settings) {
+                    let metadata_host = config
+                        .google
+                        .as_ref()
+                        .and_then(|g| g.metadata_host.as_deref());
+                    match from_profile(spec, path, &settings, metadata_host) {
                         Ok(mut creds) => found.credentials.append(&mut creds),
                         Err(e) => found.errors.push(e),
                     }
@@ -143,13 +147,34 @@ fn from_profile(
     spec: &ProfileSpec,
     profiles_path: &Path,
     settings: &trust::Settings,
+    metadata_host: Option<&str>,
 ) -> Result<Vec<Credential>, SourceError> {
     let here = |m: String| SourceError {
         profile: Some(spec.name.clone()),
         ..SourceError::new(profiles_path, format!("profile `{}`: {m}", spec.name))
     };
-    match (&spec.google_credentials, &spec.databricks_config) {
-        (Some(path), None) => {
+    match (
+        &spec.google_credentials,
+        &spec.databricks_config,
+        &spec.google_metadata,
+    ) {
+        (None, None, Some(account)) => {
+            let host = metadata_host.ok_or_else(|| {
+                here(
+                    "`google_metadata` names the metadata server, and there is none here \
+                     (not a Google VM or Cloud Run; GCE_METADATA_HOST is unset, or NO_GCE_CHECK=true)"
+                        .into(),
+                )
+            })?;
+            let key = format!("{account}#{}", spec.name);
+            let mut cred = adc::metadata_credential(host, account, &key, spec.name.clone());
+            cred.platform = spec.platform;
+            cred.scopes = spec.scopes.clone();
+            cred.audience = spec.audience.clone();
+            cred.provenance.via = Some(profiles_path.display().to_string());
+            Ok(vec![cred])
+        }
+        (Some(path), None, None) => {
             let mut file = google_json::read(path)?;
             let mut own: Vec<String> = trust::GOOGLE_ENDPOINTS.map(String::from).to_vec();
             own.extend(file.token_uri.clone());
@@ -175,7 +200,7 @@ fn from_profile(
             cred.provenance.via = Some(profiles_path.display().to_string());
             Ok(vec![cred])
         }
-        (None, Some(path)) => {
+        (None, Some(path), None) => {
             let wanted = spec.databricks_profile.as_deref().unwrap_or("DEFAULT");
             let (profiles, errors) = databrickscfg::read(path);
             let Some(profile) = profiles.into_iter().find(|p| p.name == wanted) else {
@@ -193,7 +218,8 @@ fn from_profile(
             Ok(vec![cred])
         }
         _ => Err(here(
-            "set exactly one of `google_credentials` and `databricks_config`".into(),
+            "set exactly one of `google_credentials`, `google_metadata` and `databricks_config`"
+                .into(),
         )),
     }
 }
@@ -311,6 +337,7 @@ mod tests {
             &spec,
             Path::new("/nowhere/profiles.toml"),
             &trust::Settings::default(),
+            None,
         )
         .expect("credential")
         .remove(0);

@@ -15,6 +15,12 @@
 //! audience = "https://api-abc-uc.a.run.app"     # an ID token for this audience
 //!
 //! [[profile]]
+//! name = "orders-from-run"                      # on Cloud Run, a VM or a Dataproc node:
+//! platform = "cloud-run"                        # the metadata server's account
+//! google_metadata = "default"                   # ("default", or an account's email)
+//! audience = "https://orders-abc-uc.a.run.app"  # its ID token (the identity endpoint)
+//!
+//! [[profile]]
 //! name = "lakehouse"
 //! platform = "databricks"
 //! databricks_config = "/path/to/.databrickscfg"
@@ -48,6 +54,9 @@ pub struct ProfileSpec {
     pub platform: Platform,
     /// A Google credential JSON file.
     pub google_credentials: Option<PathBuf>,
+    /// A service account of the machine's metadata server (`default`, or
+    /// its email).
+    pub google_metadata: Option<String>,
     /// A `.databrickscfg`-format file.
     pub databricks_config: Option<PathBuf>,
     /// The section of `databricks_config` to use (default `DEFAULT`).
