@@ -181,3 +181,85 @@ async fn a_workforce_sign_in_refreshes_at_sts_and_a_command_is_not_run() {
     assert!(!marker.exists(), "the command was not run");
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_allowed_command_is_run_as_google_auth_runs_it_and_its_output_file_reused() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let pool = provider(&emulator, WORKLOAD).await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let jwt = emulator
+        .mint_subject_token(
+            &pool.audience,
+            SubjectTokenSpec {
+                subject: "project_path:acme/etl".into(),
+                audience: None,
+                expires_in: 600,
+            },
+        )
+        .expect("subject token");
+    // The command says what it was given, counts its runs, and answers
+    // on stdout and in its output file.
+    let dir = home.path();
+    let script = dir.join("get token.sh");
+    let expiry = chrono::Utc::now().timestamp() + 600;
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n\
+             echo \"$GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE|$GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE|$GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE|${{DATABRICKS_TOKEN:-none}}|$1\" > \"{seen}\"\n\
+             echo run >> \"{runs}\"\n\
+             answer='{{\"version\":1,\"success\":true,\"token_type\":\"urn:ietf:params:oauth:token-type:jwt\",\"id_token\":\"{jwt}\",\"expiration_time\":{expiry}}}'\n\
+             echo \"$answer\" > \"$GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE\"\n\
+             echo \"$answer\"\n",
+            seen = dir.join("seen").display(),
+            runs = dir.join("runs").display(),
+        ),
+    )
+    .expect("script");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let file = serde_json::json!({
+        "type": "external_account",
+        "audience": WORKLOAD,
+        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "token_url": format!("{}/v1/token", emulator.sts_url()),
+        "credential_source": {"executable": {
+            "command": format!("'{}' 'an arg'", script.display()),
+            "output_file": dir.join("cache.json").display().to_string(),
+        }},
+    });
+    let path = dir.join("federated.json");
+    std::fs::write(&path, file.to_string()).expect("write");
+    let path = path.display().to_string();
+    let env = [
+        ("GOOGLE_APPLICATION_CREDENTIALS", path.as_str()),
+        ("GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES", "1"),
+        ("DATABRICKS_TOKEN", "dapi-not-for-children"),
+    ];
+    for _ in 0..2 {
+        let run = list(dir, &["--json"], &env).await;
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+        let cred = &json["credentials"][0];
+        assert_eq!(cred["error"], serde_json::Value::Null, "{cred}");
+        assert_eq!(roles(cred), ["access"]);
+        assert!(
+            !run.stdout.contains(&jwt[..40]),
+            "the subject token is never shown"
+        );
+    }
+    let seen = std::fs::read_to_string(dir.join("seen")).expect("it ran");
+    assert_eq!(
+        seen.trim(),
+        format!("{WORKLOAD}|urn:ietf:params:oauth:token-type:jwt|0|none|an arg"),
+        "google-auth's variables, quoting as a shell's, and no secret of tokentop's"
+    );
+    let runs = std::fs::read_to_string(dir.join("runs")).expect("runs");
+    assert_eq!(
+        runs.lines().count(),
+        1,
+        "the second time, the output file's answer is used"
+    );
+    emulator.shutdown().await;
+}

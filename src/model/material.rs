@@ -118,11 +118,22 @@ pub enum SubjectSource {
         headers: Vec<(String, Secret)>,
     },
     /// A command, run only when `GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1`.
-    Executable(String),
+    Executable(Executable),
     /// AWS (signed `GetCallerIdentity`).
     Aws,
     /// An X.509 certificate (mTLS).
     Certificate,
+}
+
+/// An executable subject token source (google-auth's "pluggable" one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Executable {
+    /// The command line, split as a POSIX shell would (google-auth's `shlex.split`).
+    pub command: String,
+    /// How long it may run, in milliseconds (5,000 to 120,000).
+    pub timeout_millis: u64,
+    /// Where it caches its answer, when it does.
+    pub output_file: Option<String>,
 }
 
 impl SubjectSource {
@@ -131,7 +142,7 @@ impl SubjectSource {
         match self {
             Self::File(path) => format!("file {path}"),
             Self::Url { url, .. } => format!("url {}", without_secrets(url)),
-            Self::Executable(command) => format!("executable `{command}`"),
+            Self::Executable(exe) => format!("executable `{}`", exe.command),
             Self::Aws => "AWS".into(),
             Self::Certificate => "X.509 certificate".into(),
         }

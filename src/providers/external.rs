@@ -3,6 +3,7 @@
 //! a service account; an `external_account_authorized_user`'s refresh at STS.
 
 use super::ProviderError;
+use super::executable;
 use super::family::{Ops, Pending, audience_as_asked, no_advice};
 use super::grant::{self, ClientAuth};
 use super::iam::{IAM_SCOPE, Impersonation, generate_access_token};
@@ -26,9 +27,6 @@ pub static WORKFORCE_USER: Ops = Ops {
     advice: no_advice,
     id_audience: audience_as_asked,
 };
-
-/// The environment variable google-auth requires before it runs a command.
-pub const ALLOW_EXECUTABLES: &str = "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES";
 
 const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
@@ -81,7 +79,8 @@ fn exchange<'a>(
                 "not a federated credential",
             ));
         };
-        let subject_token = subject_token(http, subject, subject_field.as_deref(), cred).await?;
+        let subject_token =
+            subject_token(http, subject, subject_field.as_deref(), cred, now).await?;
         // Before impersonation, google-auth asks STS for the IAM scope
         // alone; otherwise for the credential's own scopes. STS does not
         // say what it granted, so the token is labelled with what was asked.
@@ -138,12 +137,13 @@ fn exchange<'a>(
 }
 
 /// The subject token, from where the credential says: a file, a URL, or
-/// (only with [`ALLOW_EXECUTABLES`]) a command.
+/// (only with [`executable::ALLOW_EXECUTABLES`]) a command.
 async fn subject_token(
     http: &Http,
     subject: &SubjectSource,
     field: Option<&str>,
     cred: &Credential,
+    now: DateTime<Utc>,
 ) -> Result<Secret, ProviderError> {
     let (raw, from) = match subject {
         SubjectSource::File(path) => {
@@ -154,13 +154,25 @@ async fn subject_token(
         SubjectSource::Url { url, headers } => {
             (fetch_subject(http, url, headers).await?, url.clone())
         }
-        SubjectSource::Executable(_) => {
-            return Err(ProviderError::config(
-                &cred.provenance.source,
-                format!(
-                    "an executable subject token source: google-auth runs it only with {ALLOW_EXECUTABLES}=1, and tokentop does not run it yet"
-                ),
-            ));
+        SubjectSource::Executable(exe) => {
+            let Material::GoogleExternal {
+                audience,
+                subject_token_type,
+                ..
+            } = &cred.material
+            else {
+                return Err(ProviderError::config(
+                    &cred.id.0,
+                    "not a federated credential",
+                ));
+            };
+            let ask = executable::Ask {
+                audience,
+                token_type: subject_token_type,
+                impersonated_email: Some(cred.principal.as_str()).filter(|p| !p.is_empty()),
+            };
+            // Its answer is JSON of its own, read there.
+            return executable::subject_token(exe, ask, now).await;
         }
         SubjectSource::Aws | SubjectSource::Certificate => {
             return Err(ProviderError::config(

@@ -3,6 +3,7 @@
 
 pub mod databricks;
 pub mod downscope;
+pub mod executable;
 pub mod external;
 pub mod family;
 pub mod google;

@@ -136,6 +136,9 @@ pub(super) fn external_account(fields: &Fields) -> Result<GoogleFile, SourceErro
     })
 }
 
+/// How long an executable may run when the file does not say (google-auth's default).
+const DEFAULT_TIMEOUT_MILLIS: u64 = 30_000;
+
 /// Where the subject token comes from, chosen as google-auth chooses:
 /// AWS by token type, then an executable, then exactly one of file, url
 /// and certificate.
@@ -151,13 +154,28 @@ fn subject_source(source: &Fields, token_type: &str) -> Result<SubjectSource, So
             object: exe,
             path: source.path,
         };
-        return exe
-            .required("command")
-            .map(SubjectSource::Executable)
-            .map_err(|e| SourceError {
-                message: format!("in `credential_source.executable`: {}", e.message),
-                ..e
-            });
+        let within = |e: SourceError| SourceError {
+            message: format!("in `credential_source.executable`: {}", e.message),
+            ..e
+        };
+        let command = exe.required("command").map_err(within)?;
+        let timeout_millis = match exe.object.get("timeout_millis") {
+            None => DEFAULT_TIMEOUT_MILLIS,
+            Some(value) => value
+                .as_u64()
+                .filter(|ms| (5_000..=120_000).contains(ms))
+                .ok_or_else(|| {
+                    within(SourceError::new(
+                        source.path,
+                        "field `timeout_millis`: must be between 5000 and 120000",
+                    ))
+                })?,
+        };
+        return Ok(SubjectSource::Executable(crate::model::Executable {
+            command,
+            timeout_millis,
+            output_file: exe.text("output_file"),
+        }));
     }
     let found: Vec<SubjectSource> = [
         source.text("file").map(SubjectSource::File),
