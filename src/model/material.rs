@@ -25,6 +25,9 @@ pub enum Material {
         private_key_id: String,
         /// PKCS#8 PEM private key.
         private_key: Secret,
+        /// Its universe, when not Google's own (`googleapis.com`): there
+        /// its tokens are JWTs it signs itself, as google-auth makes them.
+        universe_domain: Option<String>,
     },
     /// Google `impersonated_service_account`: a source credential that
     /// asks IAM Credentials for the target's tokens (wire.md §1.2, §2.7).

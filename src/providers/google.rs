@@ -135,7 +135,10 @@ pub fn refresh_user<'a>(
 #[derive(Serialize)]
 struct AssertionClaims<'a> {
     iss: &'a str,
-    aud: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<&'a str>,
     iat: i64,
     exp: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -156,6 +159,7 @@ pub fn jwt_bearer<'a>(
             client_email,
             private_key_id,
             private_key,
+            universe_domain,
         } = &cred.material
         else {
             return Err(ProviderError::config(
@@ -164,32 +168,73 @@ pub fn jwt_bearer<'a>(
             ));
         };
         let endpoint = cred.endpoints.token.as_str();
+        let sign = |claims: &AssertionClaims| {
+            let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+            header.kid = Some(private_key_id.clone());
+            let key = jsonwebtoken::EncodingKey::from_rsa_pem(private_key.expose().as_bytes())
+                .map_err(|e| {
+                    ProviderError::config(
+                        &cred.provenance.source,
+                        format!("field `private_key`: {e}"),
+                    )
+                })?;
+            jsonwebtoken::encode(&header, claims, &key)
+                .map(Secret::new)
+                .map_err(|e| {
+                    ProviderError::config(&cred.provenance.source, format!("cannot sign: {e}"))
+                })
+        };
+        if let Some(universe) = universe_domain {
+            return self_signed(cred, client_email, universe, now, sign);
+        }
         let claims = AssertionClaims {
             iss: client_email,
-            aud: ASSERTION_AUDIENCE,
+            sub: None,
+            aud: Some(ASSERTION_AUDIENCE),
             iat: now.timestamp(),
             exp: now.timestamp() + 3600,
             scope: cred.audience.is_none().then(|| cred.scopes.join(" ")),
             target_audience: cred.audience.as_deref(),
         };
-        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-        header.kid = Some(private_key_id.clone());
-        let key = jsonwebtoken::EncodingKey::from_rsa_pem(private_key.expose().as_bytes())
-            .map_err(|e| {
-                ProviderError::config(&cred.provenance.source, format!("field `private_key`: {e}"))
-            })?;
-        let assertion = Secret::new(jsonwebtoken::encode(&header, &claims, &key).map_err(|e| {
-            ProviderError::config(
-                &cred.provenance.source,
-                format!("cannot sign the assertion: {e}"),
-            )
-        })?);
+        let assertion = sign(&claims)?;
         let form = [
             ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
             ("assertion", assertion.expose()),
         ];
         grant::request_tokens(http, endpoint, &form, ClientAuth::None, cred, now).await
     })
+}
+
+/// A key outside Google's own universe has no token endpoint to ask:
+/// google-auth signs its token itself (`iss` = `sub` = the account, the
+/// scopes as a claim, an hour long), and so does tokentop.
+fn self_signed(
+    cred: &Credential,
+    email: &str,
+    universe: &str,
+    now: DateTime<Utc>,
+    sign: impl Fn(&AssertionClaims) -> Result<Secret, ProviderError>,
+) -> Result<Vec<Token>, ProviderError> {
+    if cred.audience.is_some() {
+        return Err(ProviderError::config(
+            &cred.provenance.profile,
+            format!("a key in universe {universe} has no ID token grant to ask"),
+        ));
+    }
+    let claims = AssertionClaims {
+        iss: email,
+        sub: Some(email),
+        aud: None,
+        iat: now.timestamp(),
+        exp: now.timestamp() + 3600,
+        scope: Some(cred.scopes.join(" ")),
+        target_audience: None,
+    };
+    Ok(vec![Token {
+        expires_at: DateTime::from_timestamp(claims.exp, 0),
+        scopes: cred.scopes.clone(),
+        ..Token::obtained(TokenRole::Access, sign(&claims)?, now)
+    }])
 }
 
 /// Asks tokeninfo about an access or ID token (POSTed in the body, never in a URL).

@@ -149,12 +149,25 @@ fn plain(fields: &Fields, kind: &str) -> Result<GoogleFile, SourceError> {
     fields.required("token_uri")?;
     let private_key = fields.secret("private_key")?;
     check_private_key(&private_key, fields.path)?;
-    let material = Material::GoogleServiceAccount {
-        client_email: client_email.clone(),
-        private_key_id: fields.text("private_key_id").unwrap_or_default(),
-        private_key,
-    };
-    Ok(file(Kind::ServiceAccount, material, client_email))
+    let universe_domain = fields
+        .text("universe_domain")
+        .filter(|u| u != "googleapis.com");
+    let mut key = file(
+        Kind::ServiceAccount,
+        Material::GoogleServiceAccount {
+            client_email: client_email.clone(),
+            private_key_id: fields.text("private_key_id").unwrap_or_default(),
+            private_key,
+            universe_domain: universe_domain.clone(),
+        },
+        client_email,
+    );
+    if let Some(universe) = universe_domain {
+        key.details.push(format!(
+            "universe {universe}: its tokens are JWTs it signs itself (no token endpoint), as google-auth makes them"
+        ));
+    }
+    Ok(key)
 }
 
 /// A key file's `private_key` must be a PEM key google-auth can sign with
