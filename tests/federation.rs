@@ -156,11 +156,11 @@ async fn a_workforce_sign_in_refreshes_at_sts_and_a_command_is_not_run() {
     assert_eq!(cred["error"], serde_json::Value::Null, "{cred}");
     assert_eq!(cred["credential_type"], "external_account_authorized_user");
     assert_eq!(roles(&cred), ["access"]);
-    // Never sent to Google's revoke endpoint: said instead.
+    // Never sent to Google's revoke endpoint: its own revoke_url, or said.
     assert!(
         cred["capabilities"]["revoke_blocked"]
             .as_str()
-            .is_some_and(|why| why.contains("workforce sign-ins")),
+            .is_some_and(|why| why.contains("names no revoke_url")),
         "{cred}"
     );
 

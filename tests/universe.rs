@@ -35,7 +35,9 @@ async fn a_key_in_another_universe_signs_its_own_token() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let row: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     assert!(
-        row["details"].to_string().contains("universe sovereign.example"),
+        row["details"]
+            .to_string()
+            .contains("universe sovereign.example"),
         "{row}"
     );
     let token = row["token"].as_str().expect("the token");
@@ -53,7 +55,10 @@ async fn a_key_in_another_universe_signs_its_own_token() {
         "{claims}"
     );
     assert_eq!(
-        claims["exp"].as_i64().zip(claims["iat"].as_i64()).map(|(e, i)| e - i),
+        claims["exp"]
+            .as_i64()
+            .zip(claims["iat"].as_i64())
+            .map(|(e, i)| e - i),
         Some(3600)
     );
     assert_eq!(claims.get("aud"), None, "scoped, not for one API");

@@ -205,10 +205,7 @@ pub async fn rederive(
 
 /// Revokes the token, then asks tokeninfo whether the issuer still accepts it.
 pub async fn revoke(res: Resources, cred: Credential, token: Token) -> Outcome {
-    let result = match providers::revoke(&res.http, &cred, &token).await {
-        Ok(()) => Ok(providers::confirm_revoked(&res.http, &cred, &token).await),
-        Err(e) => Err(e),
-    };
+    let result = providers::revoke(&res.http, &cred, &token).await;
     Outcome::Revoked {
         fingerprint: token.value.fingerprint(),
         result,

@@ -2,7 +2,7 @@
 //! authentication, `scope=all-apis` by default (wire.md §3.4).
 
 use super::ProviderError;
-use super::family::{Ops, Pending, audience_as_asked, no_advice};
+use super::family::{Ops, Pending, audience_as_asked, no_advice, revoke_at_endpoint};
 use super::grant::{self, ClientAuth};
 use crate::model::{Capabilities, Credential, Material, Token};
 use crate::net::Http;
@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 /// Databricks OAuth service principals.
 pub static M2M: Ops = Ops {
     refresh: client_credentials,
+    revoke: revoke_at_endpoint,
     capabilities: m2m_capabilities,
     advice: no_advice,
     id_audience: audience_as_asked,

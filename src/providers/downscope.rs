@@ -8,7 +8,7 @@
 //! refreshing it derives a new token from the source's current one.
 
 use super::ProviderError;
-use super::family::{Ops, Pending, audience_as_asked, family};
+use super::family::{Ops, Pending, audience_as_asked, family, revoke_at_endpoint};
 use super::grant::{self, ClientAuth};
 use crate::model::{
     Capabilities, Credential, CredentialId, Downscope, Kind, Material, Token, TokenRole,
@@ -26,6 +26,7 @@ const SOURCE_MARGIN: Duration = Duration::seconds(60);
 /// Downscoped tokens: refreshed by deriving anew from their source.
 pub static DOWNSCOPED: Ops = Ops {
     refresh: rederive_from_scratch,
+    revoke: revoke_at_endpoint,
     capabilities: downscoped_capabilities,
     advice: source_advice,
     id_audience: audience_as_asked,

@@ -1,10 +1,10 @@
-//! Google identity federation (wire.md §1.2, §2.8): an `external_account`'s
-//! subject token exchanged at STS, then impersonation when the file names
-//! a service account; an `external_account_authorized_user`'s refresh at STS.
+//! Google workload and workforce identity federation (wire.md §1.2, §2.8):
+//! an `external_account`'s subject token exchanged at STS, then
+//! impersonation when the file names a service account.
 
 use super::ProviderError;
 use super::executable;
-use super::family::{Ops, Pending, audience_as_asked, no_advice};
+use super::family::{Ops, Pending, audience_as_asked, no_advice, revoke_at_endpoint};
 use super::grant::{self, ClientAuth};
 use super::iam::{IAM_SCOPE, Impersonation, generate_access_token};
 use super::scrub::Sent;
@@ -15,34 +15,14 @@ use chrono::{DateTime, Utc};
 /// Workload and workforce identity federation.
 pub static FEDERATED: Ops = Ops {
     refresh: exchange,
+    revoke: revoke_at_endpoint,
     capabilities: federated_capabilities,
-    advice: no_advice,
-    id_audience: audience_as_asked,
-};
-
-/// A workforce sign-in (`external_account_authorized_user`).
-pub static WORKFORCE_USER: Ops = Ops {
-    refresh: refresh_workforce_user,
-    capabilities: workforce_capabilities,
     advice: no_advice,
     id_audience: audience_as_asked,
 };
 
 const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
-
-/// A workforce sign-in is revoked at its own `revoke_url` (with its refresh
-/// token), which tokentop does not call yet.
-fn workforce_capabilities(_cred: &Credential) -> Capabilities {
-    Capabilities {
-        refresh_blocked: None,
-        revoke_blocked: Some(
-            "tokentop does not revoke workforce sign-ins yet: its access token stays valid until it expires. \
-             `gcloud auth application-default revoke` ends the sign-in where the pool allows it",
-        ),
-        downscope_blocked: None,
-    }
-}
 
 fn federated_capabilities(_cred: &Credential) -> Capabilities {
     Capabilities {
@@ -225,36 +205,4 @@ async fn fetch_subject(
         return Err(ProviderError::rejected(url, status, &body, &sent));
     }
     Ok(Secret::new(body))
-}
-
-fn refresh_workforce_user<'a>(
-    http: &'a Http,
-    cred: &'a Credential,
-    now: DateTime<Utc>,
-) -> Pending<'a, Vec<Token>> {
-    Box::pin(async move {
-        let Material::GoogleExternalUser {
-            client_id,
-            client_secret,
-            refresh_token,
-            token_url,
-            ..
-        } = &cred.material
-        else {
-            return Err(ProviderError::config(&cred.id.0, "not a workforce sign-in"));
-        };
-        let form = [
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token.expose()),
-        ];
-        grant::request_tokens(
-            http,
-            token_url,
-            &form,
-            ClientAuth::Basic(client_id, client_secret),
-            cred,
-            now,
-        )
-        .await
-    })
 }

@@ -3,7 +3,10 @@
 //! failure). Adding a kind adds a family here and its module; nothing else
 //! matches on kinds.
 
-use super::{ProviderError, databricks, downscope, external, google, impersonated, metadata};
+use super::{
+    Confirmation, ProviderError, databricks, downscope, external, google, impersonated, metadata,
+    workforce,
+};
 use crate::model::{Capabilities, Credential, Material, Token};
 use crate::net::Http;
 use chrono::{DateTime, Utc};
@@ -15,11 +18,17 @@ pub type Pending<'a, T> = BoxFuture<'a, Result<T, ProviderError>>;
 /// How a family refreshes.
 pub type Refresh = for<'a> fn(&'a Http, &'a Credential, DateTime<Utc>) -> Pending<'a, Vec<Token>>;
 
-/// A family given as data: its refresh, its capabilities and its advice;
-/// revoke is RFC 7009 at the credential's endpoint.
+/// How a family revokes a token, and what the issuer says of it afterwards.
+pub type Revoke = for<'a> fn(&'a Http, &'a Credential, &'a Token) -> Pending<'a, Confirmation>;
+
+/// A family given as data: its refresh and revoke, its capabilities and
+/// its advice.
 pub struct Ops {
     /// Obtains new tokens.
     pub refresh: Refresh,
+    /// Revokes a token and asks the issuer about it (called only when
+    /// the capabilities allow).
+    pub revoke: Revoke,
     /// What it can do with a credential, and why not.
     pub capabilities: fn(&Credential) -> Capabilities,
     /// What fixes a failure, when the family knows.
@@ -56,27 +65,36 @@ impl Ops {
         (self.refresh)(http, cred, now)
     }
 
-    /// Revokes `token` at the credential's revocation endpoint (RFC 7009),
-    /// unless the family says it cannot.
+    /// Revokes `token` as the family does, unless it says it cannot, and
+    /// asks the issuer about it afterwards.
     pub fn revoke<'a>(
         &'a self,
         http: &'a Http,
         cred: &'a Credential,
         token: &'a Token,
-    ) -> Pending<'a, ()> {
+    ) -> Pending<'a, Confirmation> {
         Box::pin(async move {
-            match (
-                self.capabilities(cred).revoke_blocked,
-                &cred.endpoints.revoke,
-            ) {
-                (None, Some(url)) => google::revoke(http, url, token).await,
-                (why, _) => Err(ProviderError::config(
-                    &cred.provenance.profile,
-                    why.unwrap_or("no revocation endpoint"),
-                )),
+            match self.capabilities(cred).revoke_blocked {
+                None => (self.revoke)(http, cred, token).await,
+                Some(why) => Err(ProviderError::config(&cred.provenance.profile, why)),
             }
         })
     }
+}
+
+/// RFC 7009 at the credential's revocation endpoint, then tokeninfo.
+pub fn revoke_at_endpoint<'a>(
+    http: &'a Http,
+    cred: &'a Credential,
+    token: &'a Token,
+) -> Pending<'a, Confirmation> {
+    Box::pin(async move {
+        let url = cred.endpoints.revoke.as_deref().ok_or_else(|| {
+            ProviderError::config(&cred.provenance.profile, "no revocation endpoint")
+        })?;
+        google::revoke(http, url, token).await?;
+        Ok(super::confirm_revoked(http, cred, token).await)
+    })
 }
 
 /// For families that know no fix to suggest.
@@ -112,7 +130,7 @@ pub fn family(cred: &Credential) -> &'static Ops {
         Material::DatabricksM2m { .. } => &databricks::M2M,
         Material::GoogleImpersonated { .. } => &impersonated::IMPERSONATED,
         Material::GoogleExternal { .. } => &external::FEDERATED,
-        Material::GoogleExternalUser { .. } => &external::WORKFORCE_USER,
+        Material::GoogleExternalUser { .. } => &workforce::WORKFORCE_USER,
         Material::Downscoped { .. } => &downscope::DOWNSCOPED,
     }
 }

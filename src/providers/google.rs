@@ -2,7 +2,7 @@
 //! tokeninfo and revocation (wire.md §2.1–2.4).
 
 use super::ProviderError;
-use super::family::{Ops, Pending, audience_as_asked, default_capabilities};
+use super::family::{Ops, Pending, audience_as_asked, default_capabilities, revoke_at_endpoint};
 use super::grant::{self, ClientAuth, post_form};
 use crate::model::{Capabilities, Credential, Material, Secret, Token, TokenRole};
 use crate::net::Http;
@@ -18,6 +18,7 @@ pub const ASSERTION_AUDIENCE: &str = "https://oauth2.googleapis.com/token";
 /// Google users (`authorized_user`, gcloud's user accounts).
 pub static USER: Ops = Ops {
     refresh: refresh_user,
+    revoke: revoke_at_endpoint,
     capabilities: default_capabilities,
     advice: user_advice,
     id_audience: user_id_audience,
@@ -46,6 +47,7 @@ fn user_advice(cred: &Credential, error: &ProviderError) -> Option<String> {
 /// Google service-account keys: access tokens, or ID tokens for an audience.
 pub static SERVICE_ACCOUNT: Ops = Ops {
     refresh: jwt_bearer,
+    revoke: revoke_at_endpoint,
     capabilities: service_account_capabilities,
     advice: key_advice,
     id_audience: audience_as_asked,

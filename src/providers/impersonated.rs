@@ -4,7 +4,7 @@
 //! the target's is shown, the source's is its parent.
 
 use super::ProviderError;
-use super::family::{Ops, Pending, audience_as_asked, family};
+use super::family::{Ops, Pending, audience_as_asked, family, revoke_at_endpoint};
 use super::iam::{IAM_SCOPE, Impersonation, generate_access_token, generate_id_token};
 use crate::model::{Capabilities, Credential, Material, Token, TokenRole};
 use crate::net::Http;
@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 /// Impersonated service accounts.
 pub static IMPERSONATED: Ops = Ops {
     refresh,
+    revoke: revoke_at_endpoint,
     capabilities,
     advice,
     id_audience: audience_as_asked,

@@ -4,7 +4,7 @@
 //! answer must carry it back.
 
 use super::ProviderError;
-use super::family::{Ops, Pending, audience_as_asked, no_advice};
+use super::family::{Ops, Pending, audience_as_asked, no_advice, revoke_at_endpoint};
 use super::grant::{self, Answer};
 use super::scrub::Sent;
 use crate::model::{
@@ -18,6 +18,7 @@ const FLAVOR: &str = "Metadata-Flavor";
 /// A metadata server's service account.
 pub static METADATA_SERVER: Ops = Ops {
     refresh: token,
+    revoke: revoke_at_endpoint,
     capabilities: metadata_capabilities,
     advice: no_advice,
     id_audience: audience_as_asked,

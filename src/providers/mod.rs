@@ -13,6 +13,7 @@ pub mod impersonated;
 pub mod metadata;
 pub mod retry;
 pub mod scrub;
+pub mod workforce;
 
 use crate::model::{Credential, Token};
 use crate::net::Http;
@@ -245,12 +246,13 @@ pub async fn inspect_opaque(
     }
 }
 
-/// Revokes a token, as its credential's family does.
+/// Revokes a token, as its credential's family does, and says what the
+/// issuer says of it afterwards.
 pub async fn revoke(
     http: &Http,
     credential: &Credential,
     token: &Token,
-) -> Result<(), ProviderError> {
+) -> Result<Confirmation, ProviderError> {
     family::family(credential)
         .revoke(http, credential, token)
         .await
