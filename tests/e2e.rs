@@ -223,6 +223,31 @@ fn demo_refresh_decode_and_quit_in_tmux() {
             .then_some(())
     });
 
+    // The federated identity: x refused with what cuts access, and a
+    // boundary exchanged at STS from its federated token.
+    t.keys(&["g"]);
+    for _ in 0..12 {
+        if selected(&t.screen()).is_some_and(|(p, _)| p == "ci-federated") {
+            break;
+        }
+        t.keys(&["j"]);
+    }
+    t.wait_for("the federated row selected", |s| {
+        selected(s).filter(|(p, _)| p == "ci-federated")
+    });
+    t.keys(&["x"]);
+    t.wait_for("the federated refusal", |s| {
+        s.contains("Google cannot revoke a federated token")
+            .then_some(())
+    });
+    t.keys(&["s", "Tab"]);
+    t.tmux(&["send-keys", "-t", "e2e", "-l", "ci-artifacts"]);
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("the federated token bounded", |s| {
+        s.contains("ci-federated/downscoped: downscoped token sha256:")
+            .then_some(())
+    });
+
     // q: exit 0, the shell's screen is back, terminal modes as they were.
     t.keys(&["q"]);
     let end = t.wait_for("exit", |s| {
