@@ -3,6 +3,8 @@
 
 pub mod adc;
 mod ambient;
+pub mod configparser;
+pub mod databricks_config;
 pub mod databrickscfg;
 pub mod gcloud;
 pub mod gcloud_config;
