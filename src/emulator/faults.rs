@@ -43,7 +43,7 @@ pub enum FaultEndpoint {
     MetadataToken,
     /// IAM Credentials `:generateAccessToken`, `:generateIdToken`, `:signJwt`.
     IamCredentials,
-    /// STS `POST /v1/token` and `POST /v1/oauth/token`.
+    /// STS `POST /v1/token`, `POST /v1/oauth/token` and `POST /v1/oauth/revoke`.
     Sts,
     /// Every endpoint above (only as a target of [`FaultPlan`]s).
     All,

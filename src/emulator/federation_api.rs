@@ -14,6 +14,7 @@ use super::Emulator;
 use super::federation_routes::SUBJECT_TOKENS;
 use super::iam_tables::{IAM_HOST, ProviderRecord, StsGrant, UrlSubject, pool_member, pool_of};
 use super::keys::{self, RsaKey};
+use super::sts_revoke::WORKFORCE_REVOKE;
 use super::subject;
 
 /// The subject token type every file written here declares.
@@ -138,7 +139,7 @@ fn bad_audience(audience: &str) -> io::Error {
 
 impl Emulator {
     /// Base URL of STS (`{sts}/v1/token`, `{sts}/v1/oauth/token`,
-    /// `{sts}/v1/introspect`): the Google listener.
+    /// `{sts}/v1/oauth/revoke`, `{sts}/v1/introspect`): the Google listener.
     #[must_use]
     pub fn sts_url(&self) -> String {
         self.shared.google_url.clone()
@@ -302,7 +303,8 @@ impl Emulator {
 
     /// Registers a workforce user's browser sign-in; returns an
     /// `external_account_authorized_user` file (refresh at `{sts}/v1/oauth/token`
-    /// with HTTP Basic client auth).
+    /// with HTTP Basic client auth, introspection at `{sts}/v1/introspect`,
+    /// revocation at `revoke_url` = `{sts}/v1/oauth/revoke`).
     ///
     /// # Errors
     /// The audience is not a provider resource name.
@@ -319,6 +321,7 @@ impl Emulator {
                 member: pool_member(&pool, &spec.subject),
                 scopes: spec.scopes,
                 lifetime: spec.access_token_lifetime,
+                revoked: false,
             },
         );
         let sts = self.sts_url();
@@ -328,6 +331,7 @@ impl Emulator {
             "refresh_token": refresh_token,
             "token_url": format!("{sts}/v1/oauth/token"),
             "token_info_url": format!("{sts}/v1/introspect"),
+            "revoke_url": format!("{sts}{WORKFORCE_REVOKE}"),
             "client_id": client_id,
             "client_secret": client_secret,
             "universe_domain": "googleapis.com",

@@ -83,6 +83,8 @@ pub struct StsGrant {
     pub scopes: Vec<String>,
     /// Lifetime of each access token.
     pub lifetime: Duration,
+    /// Set once the sign-in has been revoked (at `/v1/oauth/revoke`).
+    pub revoked: bool,
 }
 
 /// The pool part of a provider audience and whether it is a workforce pool.

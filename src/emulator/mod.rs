@@ -32,6 +32,7 @@ mod samples_federation;
 mod state;
 mod sts;
 mod sts_cab;
+mod sts_revoke;
 mod subject;
 
 pub use self::fault_board::{EndpointStats, FaultStats};

@@ -141,6 +141,14 @@ pub enum TokenOrigin {
         /// The IAM member the token stands for.
         member: String,
     },
+    /// Issued by STS from a workforce user's browser sign-in: the refresh
+    /// token (the key into `iam.sts_grants`) and the user's IAM member.
+    WorkforceSignIn {
+        /// The IAM member the token stands for.
+        member: String,
+        /// The sign-in's refresh token.
+        refresh_token: String,
+    },
     /// A Credential Access Boundary copy of another token; `member` is the
     /// IAM member of the token it was cut from.
     Downscoped {
@@ -156,7 +164,9 @@ impl TokenOrigin {
         match self {
             Self::RefreshGrant(_) => format!("user:{email}"),
             Self::ServiceAccount => format!("serviceAccount:{email}"),
-            Self::Federated { member } | Self::Downscoped { member } => member.clone(),
+            Self::Federated { member }
+            | Self::WorkforceSignIn { member, .. }
+            | Self::Downscoped { member } => member.clone(),
         }
     }
 }

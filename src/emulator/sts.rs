@@ -1,7 +1,7 @@
 //! Security Token Service (wire.md §2.8, RFC 8693): `POST /v1/token` for
 //! federation and downscoping, `POST /v1/oauth/token` for workforce users'
-//! refresh tokens, `POST /v1/introspect`. Errors in STS's own shape:
-//! `{"error", "error_description"[, "error_uri"]}`.
+//! refresh tokens, `POST /v1/introspect` (revocation is in `sts_revoke`).
+//! Errors in STS's own shape: `{"error", "error_description"[, "error_uri"]}`.
 
 use std::sync::Arc;
 
@@ -30,6 +30,9 @@ const OIDC_TOKEN_TYPES: [&str; 2] = [
 const DEFAULT_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 /// `error_uri` of the subject-token error (wire.md §2.8 fixture).
 const RFC6749: &str = "https://tools.ietf.org/html/rfc6749";
+/// `invalid_grant` text for a workforce refresh token that is unknown or
+/// revoked (the emulator's wording; Google's is UNCONFIRMED).
+const DEAD_REFRESH_TOKEN: &str = "Invalid refresh token.";
 /// `invalid_target` text for an unknown pool provider (wording UNCONFIRMED).
 const BAD_AUDIENCE: &str = "The target service indicated by the \"audience\" parameters is invalid. This might either be because the pool or provider is disabled or deleted or because it doesn't exist.";
 
@@ -158,12 +161,14 @@ pub async fn oauth_token(
     };
     let refresh_token = params.get("refresh_token").cloned().unwrap_or_default();
     let mut tables = shared.tables();
-    let Some(grant) = tables.iam.sts_grants.get(&refresh_token).cloned() else {
-        return http::oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "Invalid refresh token.",
-        );
+    let Some(grant) = tables
+        .iam
+        .sts_grants
+        .get(&refresh_token)
+        .filter(|g| !g.revoked)
+        .cloned()
+    else {
+        return http::oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", DEAD_REFRESH_TOKEN);
     };
     if grant.client_id != client_id || grant.client_secret != client_secret {
         return http::oauth_error(
@@ -174,8 +179,9 @@ pub async fn oauth_token(
     }
     let now = now_secs();
     let record = AccessTokenRecord {
-        origin: TokenOrigin::Federated {
+        origin: TokenOrigin::WorkforceSignIn {
             member: grant.member.clone(),
+            refresh_token,
         },
         azp: client_id,
         sub: grant.member,

@@ -1,6 +1,7 @@
 """Conformance checks for IAM Credentials and STS: google-auth's impersonated,
-identity-pool, downscoped and workforce authorized-user credentials against
-the emulator (imported by oracle.py, which owns check/expect)."""
+identity-pool, downscoped and workforce authorized-user credentials (refresh
+and revoke) against the emulator (imported by oracle.py, which owns
+check/expect)."""
 
 import datetime
 import json
@@ -16,6 +17,7 @@ from google.auth import (
     impersonated_credentials,
 )
 import google.auth
+import google.auth.exceptions
 import google.oauth2.id_token
 from google.oauth2 import service_account, sts
 
@@ -164,3 +166,26 @@ def federation_checks(check, expect, req, cred_dir, google_url, sts_url, iam_url
         return f"{info['sub']}"
 
     check("external_account_authorized_user refresh (Basic auth at STS)", workforce_user)
+
+    def workforce_user_revoke():
+        # Last use of the sample sign-in: it is dead afterwards.
+        path = os.path.join(cred_dir, "google_workforce_user.json")
+        creds = external_account_authorized_user.Credentials.from_file(path)
+        revoke_url = creds.revoke_url
+        expect(revoke_url == f"{sts_url}/v1/oauth/revoke", f"revoke_url {revoke_url}")
+        creds.refresh(req)
+        token = creds.token
+        creds.revoke(req)
+        expect(creds.token is None and creds.refresh_token is None, "google-auth drops both")
+        r = requests.post(creds.token_info_url, data={"token": token}, timeout=10)
+        expect(r.status_code == 200 and r.json() == {"active": False},
+               f"introspection after revoke {r.status_code} {r.text}")
+        again = external_account_authorized_user.Credentials.from_file(path)
+        try:
+            again.refresh(req)
+        except google.auth.exceptions.GoogleAuthError as e:
+            expect("invalid_grant" in str(e), f"error text {e}")
+            return f"revoked at {revoke_url}; refresh now fails: {e}"
+        raise AssertionError("refresh after revoke should fail")
+
+    check("external_account_authorized_user revoke (RFC 7009 at STS)", workforce_user_revoke)

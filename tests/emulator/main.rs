@@ -16,3 +16,4 @@ mod metadata;
 mod samples;
 mod sts_downscope;
 mod sts_federation;
+mod sts_revoke;
