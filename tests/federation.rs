@@ -138,7 +138,7 @@ async fn a_url_subject_token_is_exchanged_then_impersonates() {
 }
 
 #[tokio::test]
-async fn a_workforce_sign_in_refreshes_at_sts_and_a_command_is_not_run() {
+async fn a_workforce_sign_in_refreshes_and_is_revoked_at_sts_and_a_command_is_not_run() {
     let emulator = Emulator::start(EmulatorOptions::default())
         .await
         .expect("emulator");
@@ -156,7 +156,26 @@ async fn a_workforce_sign_in_refreshes_at_sts_and_a_command_is_not_run() {
     assert_eq!(cred["error"], serde_json::Value::Null, "{cred}");
     assert_eq!(cred["credential_type"], "external_account_authorized_user");
     assert_eq!(roles(&cred), ["access"]);
-    // Never sent to Google's revoke endpoint: its own revoke_url, or said.
+    // Revoked at the file's own revoke_url, never at Google's endpoint:
+    // the sign-in ends, and a refresh after it is refused.
+    assert_eq!(
+        cred["capabilities"]["revoke_blocked"],
+        serde_json::Value::Null,
+        "{cred}"
+    );
+    let path = home.path().join("federated.json").display().to_string();
+    let env = [("GOOGLE_APPLICATION_CREDENTIALS", path.as_str())];
+    let revoked = listing::tokentop(home.path(), &["revoke", "adc:env", "--json"], &env).await;
+    assert_eq!(revoked.code, 0, "{}", revoked.stderr);
+    let row: serde_json::Value = serde_json::from_str(&revoked.stdout).expect("JSON");
+    assert_eq!(row["status"], "revoked", "{row}");
+    let again = listing::tokentop(home.path(), &["refresh", "adc:env", "--json"], &env).await;
+    assert_eq!(again.code, 1, "the sign-in is over: {}", again.stdout);
+    assert!(again.stdout.contains("invalid_grant"), "{}", again.stdout);
+    // Without a revoke_url, it says so instead.
+    let mut bare = file.clone();
+    bare.as_object_mut().map(|o| o.remove("revoke_url"));
+    let cred = listed(home.path(), &bare).await;
     assert!(
         cred["capabilities"]["revoke_blocked"]
             .as_str()
