@@ -154,8 +154,7 @@ async fn ambient_files_are_found_without_a_profiles_file() {
     )
     .expect("write");
     let (code, stdout, stderr) = list(home.path(), &["--json", "--no-refresh"]).await;
-    // The [pat] section is a fine profile tokentop does not show yet: a
-    // note, not a broken source, so the status stays 0.
+    // Every auth style is a row: the [pat] section is a personal access token.
     assert_eq!(code, 0, "{stderr}");
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     let profiles: Vec<&str> = json["credentials"]
@@ -164,19 +163,18 @@ async fn ambient_files_are_found_without_a_profiles_file() {
         .iter()
         .filter_map(|c| c["profile"].as_str())
         .collect();
-    assert_eq!(profiles, ["adc:gcloud", "ws"]);
+    assert_eq!(profiles, ["adc:gcloud", "ws", "pat"]);
     let adc = &json["credentials"][0];
     assert_eq!(adc["active_adc"], true, "{adc}");
     assert_eq!(adc["credential_type"], "authorized_user");
     assert_eq!(adc["principal"], "me@example.com");
     assert_eq!(json["source_errors"], serde_json::json!([]));
-    let notes = json["skipped"].to_string();
-    assert!(
-        notes.contains(".databrickscfg")
-            && notes.contains("[pat]")
-            && notes.contains("personal access token"),
-        "{notes}"
+    let pat = &json["credentials"][2];
+    assert_eq!(
+        (pat["kind"].as_str(), pat["auth_type"].as_str()),
+        (Some("databricks-pat"), Some("pat"))
     );
+    assert_eq!(json["skipped"], serde_json::json!([]));
     assert!(
         !stdout.contains("dapi0") && !stdout.contains("1//r"),
         "secrets printed: {stdout}"

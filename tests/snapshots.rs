@@ -262,6 +262,7 @@ fn a_selected_gcloud_account_shows_its_adc_place_and_its_cached_id_token() {
         audience: Some("32555940559.apps.googleusercontent.com".into()),
         parent: None,
         found_in: Some("~/.config/gcloud/access_tokens.db".into()),
+        note: None,
     }];
     let id = row.id.clone();
     let mut app = fixtures::app();

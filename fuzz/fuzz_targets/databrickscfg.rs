@@ -1,4 +1,5 @@
-//! `sources::databrickscfg::parse` (INI) on arbitrary text.
+//! `sources::databrickscfg::parse` (INI as configparser reads it, then
+//! every profile resolved as databricks-sdk resolves it) on arbitrary text.
 
 #![no_main]
 
@@ -7,14 +8,14 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
-use tokentop::model::Material;
-use tokentop::sources::databrickscfg::{DatabricksProfile, parse};
+use tokentop::sources::DatabricksEnv;
+use tokentop::sources::databrickscfg::parse;
 
 const PATH: &str = "/fuzz/.databrickscfg";
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let (profiles, errors) = parse(&text, Path::new(PATH));
+    let (credentials, errors) = parse(&text, Path::new(PATH), &DatabricksEnv::default());
     for e in &errors {
         common::assert_names_path(e, PATH);
         if let Some(name) = &e.profile {
@@ -28,23 +29,15 @@ fuzz_target!(|data: &[u8]| {
             assert!(!e.message.chars().any(char::is_control), "{e:?}");
         }
     }
-    for p in &profiles {
-        assert!(!p.host.is_empty() && !p.host.ends_with('/'), "{:?}", p.host);
-        assert!(!p.client_id.is_empty());
-        let Material::DatabricksM2m { client_id, .. } = &p.material else {
-            panic!("a Databricks profile with other material: {p:?}");
-        };
-        assert_eq!(client_id, &p.client_id);
-        let (material, old, new) = common::swap_secrets(&p.material);
-        let swapped = DatabricksProfile {
+    for c in &credentials {
+        let host = &c.context.databricks.as_ref().expect("a Databricks profile").host;
+        assert!(!host.is_empty() && !host.ends_with('/'), "{host:?}");
+        assert!(c.endpoints.token.starts_with(host.as_str()), "{:?}", c.endpoints);
+        let (material, old, new) = common::swap_secrets(&c.material);
+        let swapped = tokentop::model::Credential {
             material,
-            ..p.clone()
+            ..c.clone()
         };
-        common::assert_same_but_fingerprints(
-            &format!("{p:?}"),
-            &old,
-            &format!("{swapped:?}"),
-            &new,
-        );
+        common::assert_same_but_fingerprints(&format!("{c:?}"), &old, &format!("{swapped:?}"), &new);
     }
 });

@@ -144,8 +144,14 @@ pub async fn collect(discovery: DiscoveryConfig, refresh: bool) -> Result<Collec
             | Update::Removed(_)
             | Update::Revealed { .. } => {}
         }
-        let settled =
-            |r: &Row| r.busy.is_none() && (r.status != Status::Pending || r.error.is_some());
+        // A row tokentop cannot refresh (another tool makes its tokens, or
+        // no login is cached) waits for nothing.
+        let settled = |r: &Row| {
+            r.busy.is_none()
+                && (r.status != Status::Pending
+                    || r.error.is_some()
+                    || !r.capabilities.can_refresh())
+        };
         if seen_snapshot && (!refresh || rows.iter().all(settled)) {
             break;
         }

@@ -34,8 +34,18 @@ impl Entry {
     pub fn token(&self) -> Option<&Token> {
         // A Cloud Run profile (an audience) is about its ID token.
         let order = match self.credential.audience {
-            Some(_) => [TokenRole::Id, TokenRole::Access, TokenRole::Downscoped],
-            None => [TokenRole::Access, TokenRole::Id, TokenRole::Downscoped],
+            Some(_) => [
+                TokenRole::Id,
+                TokenRole::Access,
+                TokenRole::Downscoped,
+                TokenRole::Pat,
+            ],
+            None => [
+                TokenRole::Access,
+                TokenRole::Id,
+                TokenRole::Downscoped,
+                TokenRole::Pat,
+            ],
         };
         order
             .iter()

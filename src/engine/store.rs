@@ -18,6 +18,16 @@ fn derives_from(derived: &Credential, source: &Credential) -> bool {
         && derived.scopes == source.scopes
 }
 
+/// A personal access token that never expires is a risk worth a line.
+fn never_expires(token: Option<&crate::model::Token>) -> Option<String> {
+    token
+        .filter(|t| t.role == TokenRole::Pat && t.expires_at.is_none())
+        .map(|_| {
+            "this personal access token never expires: a leaked copy works until it is deleted (x deletes it)"
+                .to_string()
+        })
+}
+
 /// The table.
 #[derive(Debug, Default)]
 pub struct Store {
@@ -237,6 +247,32 @@ impl Store {
                 .map(text)
                 .collect(),
             derived_from: e.derived_from.clone(),
+            host: c.context.databricks.as_ref().map(|d| text(&d.host)),
+            auth_type: c
+                .context
+                .databricks
+                .as_ref()
+                .and_then(|d| d.auth_type.as_deref())
+                .map(text),
+            account_id: c
+                .context
+                .databricks
+                .as_ref()
+                .and_then(|d| d.account_id.as_deref())
+                .map(text),
+            workspace_id: c
+                .context
+                .databricks
+                .as_ref()
+                .and_then(|d| d.workspace_id.as_deref())
+                .map(text),
+            cloud: c
+                .context
+                .databricks
+                .as_ref()
+                .and_then(|d| d.cloud.as_deref())
+                .map(text),
+            active: c.context.databricks.as_ref().is_some_and(|d| d.active),
             tokens: e
                 .tokens
                 .iter()
@@ -250,20 +286,23 @@ impl Store {
                     audience: t.audience.as_deref().map(text),
                     parent: t.parent.clone(),
                     found_in: t.found_in.as_deref().map(text),
+                    note: t.note.as_deref().map(text),
                 })
                 .collect(),
-            warning: c.audience.as_ref().and_then(|want| {
-                // The ID token held, or else what the family's will carry.
-                let got = e
-                    .tokens
-                    .iter()
-                    .find(|t| t.role == TokenRole::Id)
-                    .and_then(|t| t.audience.clone())
-                    .or_else(|| crate::providers::id_audience(c))?;
-                (got != *want).then(|| {
-                    text(&format!(
-                        "will be refused: aud is {got}, and the service expects {want}"
-                    ))
+            warning: never_expires(t).or_else(|| {
+                c.audience.as_ref().and_then(|want| {
+                    // The ID token held, or else what the family's will carry.
+                    let got = e
+                        .tokens
+                        .iter()
+                        .find(|t| t.role == TokenRole::Id)
+                        .and_then(|t| t.audience.clone())
+                        .or_else(|| crate::providers::id_audience(c))?;
+                    (got != *want).then(|| {
+                        text(&format!(
+                            "will be refused: aud is {got}, and the service expects {want}"
+                        ))
+                    })
                 })
             }),
             fix: e

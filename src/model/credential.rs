@@ -81,6 +81,12 @@ pub enum Kind {
     MetadataServer,
     /// A Databricks OAuth service principal (client credentials).
     DatabricksM2m,
+    /// A Databricks personal access token.
+    DatabricksPat,
+    /// A Databricks user login (U2M).
+    DatabricksU2m,
+    /// A Databricks profile another tool makes tokens for.
+    DatabricksOther,
     /// A token narrowed from another credential's: fewer scopes, or a
     /// Credential Access Boundary.
     Downscoped,
@@ -104,6 +110,9 @@ impl Kind {
             Kind::ExternalAccountUser => "extu",
             Kind::MetadataServer => "mds",
             Kind::DatabricksM2m => "m2m",
+            Kind::DatabricksPat => "pat",
+            Kind::DatabricksU2m => "u2m",
+            Kind::DatabricksOther => "dbx",
             Kind::Downscoped => "down",
         }
     }
@@ -118,7 +127,11 @@ impl Kind {
             Kind::ExternalAccount => "external_account",
             Kind::ExternalAccountUser => "external_account_authorized_user",
             Kind::MetadataServer => "compute_engine",
-            Kind::DatabricksM2m | Kind::Downscoped => return None,
+            Kind::DatabricksM2m
+            | Kind::DatabricksPat
+            | Kind::DatabricksU2m
+            | Kind::DatabricksOther
+            | Kind::Downscoped => return None,
         })
     }
 }
@@ -156,8 +169,27 @@ pub struct Context {
     pub adc: Option<AdcPlace>,
     /// gcloud's use of it, when it is one of gcloud's accounts.
     pub gcloud: Option<GcloudUse>,
+    /// How databricks-sdk resolves it, for a Databricks profile.
+    pub databricks: Option<DatabricksUse>,
     /// Lines for the detail view ("impersonates …", "pool …, provider …").
     pub details: Vec<String>,
+}
+
+/// A Databricks profile as databricks-sdk resolves it (wire.md §3.1–3.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DatabricksUse {
+    /// The workspace or account host, normalised.
+    pub host: String,
+    /// The auth type: the profile's own, or the one the SDK would pick.
+    pub auth_type: Option<String>,
+    /// The account, for an account-level profile.
+    pub account_id: Option<String>,
+    /// The workspace id, when known.
+    pub workspace_id: Option<String>,
+    /// The cloud its host's DNS zone names (`aws`, `azure`, `gcp`).
+    pub cloud: Option<String>,
+    /// `Config()` without a profile would use it.
+    pub active: bool,
 }
 
 /// Where a credential came from.

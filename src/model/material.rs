@@ -105,6 +105,25 @@ pub enum Material {
         /// OAuth secret.
         client_secret: Secret,
     },
+    /// A Databricks personal access token: the token itself.
+    DatabricksPat {
+        /// The PAT (`dapi…`).
+        token: Secret,
+    },
+    /// A Databricks user login (U2M, `databricks auth login`): refreshed
+    /// with the refresh token its tool cached, as a public client.
+    DatabricksU2m {
+        /// The OAuth client (`databricks-cli` unless the profile names one).
+        client_id: String,
+        /// The cached refresh token, when one was found.
+        refresh_token: Option<Secret>,
+    },
+    /// A Databricks profile whose tokens another tool makes (Azure CLI,
+    /// GitHub OIDC, a metadata service, the runtime): shown, not operated.
+    DatabricksOther {
+        /// Its `auth_type`, as databricks-sdk names it.
+        auth_type: String,
+    },
 }
 
 /// Where an external account's subject token comes from.
@@ -214,6 +233,13 @@ impl Material {
             }
             Self::GoogleMetadata { .. } => {}
             Self::DatabricksM2m { client_secret, .. } => *client_secret = f(client_secret),
+            Self::DatabricksPat { token } => *token = f(token),
+            Self::DatabricksU2m { refresh_token, .. } => {
+                if let Some(secret) = refresh_token {
+                    *secret = f(secret);
+                }
+            }
+            Self::DatabricksOther { .. } => {}
         }
         copy
     }
@@ -248,6 +274,9 @@ impl Material {
             }
             Self::GoogleMetadata { .. } => Vec::new(),
             Self::DatabricksM2m { client_secret, .. } => vec![client_secret],
+            Self::DatabricksPat { token } => vec![token],
+            Self::DatabricksU2m { refresh_token, .. } => refresh_token.iter().collect(),
+            Self::DatabricksOther { .. } => Vec::new(),
         }
     }
 }

@@ -20,8 +20,8 @@ pub use boundary::{
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credential::{
-    AdcPlace, Capabilities, Context, Credential, CredentialId, Endpoints, GcloudUse, Kind,
-    Platform, Provenance,
+    AdcPlace, Capabilities, Context, Credential, CredentialId, DatabricksUse, Endpoints, GcloudUse,
+    Kind, Platform, Provenance,
 };
 pub use decoded::{DecodeReport, DecodedBody, SignatureCheck};
 pub use failure::{Problem, ProviderError, Unreachable};

@@ -68,6 +68,19 @@ pub struct Row {
     /// The credential whose token this one's is narrowed from: its row
     /// sits under that one's.
     pub derived_from: Option<CredentialId>,
+    /// A Databricks profile's workspace or account host, as databricks-sdk
+    /// resolves it.
+    pub host: Option<String>,
+    /// Its auth type: the profile's own, or the one databricks-sdk picks.
+    pub auth_type: Option<String>,
+    /// Its account, for an account-level profile.
+    pub account_id: Option<String>,
+    /// Its workspace id, when known.
+    pub workspace_id: Option<String>,
+    /// The cloud its host names (`aws`, `azure`, `gcp`).
+    pub cloud: Option<String>,
+    /// databricks-sdk's `Config()` without a profile would use it.
+    pub active: bool,
     /// Every token the credential holds but its refresh token, by role.
     pub tokens: Vec<TokenView>,
     /// The last failure, kept beside the last good token.
@@ -103,6 +116,8 @@ pub struct TokenView {
     pub parent: Option<String>,
     /// The cache it was found in, when another tool obtained it.
     pub found_in: Option<String>,
+    /// What its maker wrote about it (a personal access token's comment).
+    pub note: Option<String>,
 }
 
 /// A problem as the words a person reads (scripts get its cause beside it).

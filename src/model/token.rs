@@ -23,6 +23,8 @@ pub enum TokenRole {
     /// The source credential's own access token, that an impersonated
     /// token was made from.
     Source,
+    /// A Databricks personal access token: long-lived, made by a user.
+    Pat,
 }
 
 impl TokenRole {
@@ -35,6 +37,7 @@ impl TokenRole {
             TokenRole::Downscoped => "downscoped",
             TokenRole::Exchanged => "exchanged",
             TokenRole::Source => "source",
+            TokenRole::Pat => "pat",
         }
     }
 }
@@ -60,6 +63,8 @@ pub struct Token {
     pub found_in: Option<String>,
     /// Whom the issuer says it belongs to (tokeninfo's `email`), when asked.
     pub principal: Option<String>,
+    /// What its maker wrote about it (a personal access token's comment).
+    pub note: Option<String>,
 }
 
 impl Token {
@@ -75,6 +80,7 @@ impl Token {
             parent: None,
             found_in: None,
             principal: None,
+            note: None,
         }
     }
 }

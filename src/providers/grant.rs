@@ -117,6 +117,17 @@ pub async fn post_json(
     .await
 }
 
+/// GETs `url` with `Authorization: Bearer` (a workspace API), as
+/// [`post_json`] POSTs.
+pub async fn get_bearer(http: &Http, url: &str, bearer: &Secret) -> Result<Answer, ProviderError> {
+    let parsed = check_url(url)?;
+    let sent = Sent::default().and(bearer);
+    send(http, url, sent, |client| {
+        client.get(parsed.clone()).bearer_auth(bearer.expose())
+    })
+    .await
+}
+
 /// Sends the request `build` makes until it is answered, trying again as
 /// [`retry`] allows; a 2xx answer comes back with what was `sent`.
 async fn send(

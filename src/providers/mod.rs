@@ -2,6 +2,7 @@
 //! Every endpoint comes from the credential's data, never from a constant here.
 
 pub mod databricks;
+pub mod databricks_user;
 pub mod downscope;
 pub mod executable;
 pub mod external;

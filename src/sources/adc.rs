@@ -170,8 +170,8 @@ pub fn metadata_credentials(google: &GoogleEnv, machine: &MetadataMachine) -> Ve
                         active: shadowed_by.is_none(),
                         shadowed_by: shadowed_by.clone(),
                     }),
-                    gcloud: None,
                     details,
+                    ..Context::default()
                 },
                 ..metadata_credential(host, name, &account.email, profile)
             }

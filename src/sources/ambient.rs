@@ -28,6 +28,43 @@ pub struct GoogleEnv {
     pub metadata_host: Option<String>,
 }
 
+/// What Databricks' tools read from the environment (wire.md §3.2): every
+/// `DATABRICKS_*`, `ARM_*` and `GOOGLE_CREDENTIALS` variable, held as
+/// secrets (a token may be one), and the home folder their caches are in.
+#[derive(Debug, Clone, Default)]
+pub struct DatabricksEnv {
+    /// The variables, by name.
+    pub vars: Vec<(String, crate::model::Secret)>,
+    /// `$HOME`, where `.databricks/token-cache.json` is.
+    pub home: Option<PathBuf>,
+}
+
+impl DatabricksEnv {
+    /// The variables, read now.
+    pub fn read() -> Self {
+        let vars = std::env::vars()
+            .filter(|(name, _)| {
+                name.starts_with("DATABRICKS_")
+                    || name.starts_with("ARM_")
+                    || name == "GOOGLE_CREDENTIALS"
+            })
+            .map(|(name, value)| (name, crate::model::Secret::new(value)))
+            .collect();
+        Self {
+            vars,
+            home: std::env::var_os("HOME").map(PathBuf::from),
+        }
+    }
+
+    /// One variable's value, if set.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.vars
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.expose().to_string())
+    }
+}
+
 /// Where to look.
 #[derive(Debug, Clone, Default)]
 pub struct DiscoveryConfig {
@@ -35,8 +72,10 @@ pub struct DiscoveryConfig {
     pub profiles_file: Option<PathBuf>,
     /// Google's ADC chain and gcloud's state, when looked at.
     pub google: Option<GoogleEnv>,
-    /// `.databrickscfg` files whose M2M profiles to show.
+    /// `.databrickscfg` files whose profiles to show.
     pub databricks_configs: Vec<PathBuf>,
+    /// Databricks' environment, when looked at.
+    pub databricks: Option<DatabricksEnv>,
     /// The user's own settings file (`config.toml`), which alone can trust
     /// an endpoint a profiles file sets.
     pub settings_file: Option<PathBuf>,
@@ -87,6 +126,7 @@ impl DiscoveryConfig {
         let mut config = Self {
             profiles_file,
             google: Some(google),
+            databricks: Some(DatabricksEnv::read()),
             ..Self::default()
         };
         if let Some(path) = application_credentials {

@@ -7,6 +7,7 @@
 //! attributes they require.
 
 use super::configparser::{Ini, Keys};
+use crate::model::Secret;
 use std::collections::BTreeMap;
 
 /// One configuration attribute: its file key, its environment variable,
@@ -109,8 +110,9 @@ pub enum Origin {
 /// A profile as databricks-sdk would configure it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Resolved {
-    /// Attribute values and where each came from.
-    pub values: BTreeMap<&'static str, (String, Origin)>,
+    /// Attribute values (held as secrets: a token may be one) and where
+    /// each came from.
+    pub values: BTreeMap<&'static str, (Secret, Origin)>,
     /// Keys of the profile the SDK does not know (kept for what tokentop
     /// shows, never for resolution).
     pub unknown: Vec<String>,
@@ -123,7 +125,7 @@ pub struct Resolved {
 impl Resolved {
     /// A value, if set.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.values.get(key).map(|(v, _)| v.as_str())
+        self.values.get(key).map(|(v, _)| v.expose())
     }
 
     /// The environment variables that set a value the profile also sets.
@@ -154,7 +156,9 @@ pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Resolved {
         if let Some(var) = a.env
             && let Some(value) = env(var).filter(|v| !v.is_empty())
         {
-            resolved.values.insert(a.key, (value, Origin::Env(var)));
+            resolved
+                .values
+                .insert(a.key, (Secret::new(value), Origin::Env(var)));
         }
     }
     resolved
@@ -193,7 +197,9 @@ pub fn resolve(
                 for (key, value) in keys {
                     match ATTRIBUTES.iter().find(|a| a.key == key) {
                         Some(a) if !resolved.values.contains_key(a.key) => {
-                            resolved.values.insert(a.key, (value.clone(), Origin::File));
+                            resolved
+                                .values
+                                .insert(a.key, (Secret::new(value.clone()), Origin::File));
                         }
                         Some(_) => {}
                         None => resolved.unknown.push(key.clone()),
@@ -211,9 +217,8 @@ pub fn resolve(
         }
     }
     if let Some((host, origin)) = resolved.values.get("host").cloned() {
-        resolved
-            .values
-            .insert("host", (normalise_host(&host), origin));
+        let host = Secret::new(normalise_host(host.expose()));
+        resolved.values.insert("host", (host, origin));
     }
     let groups: std::collections::BTreeSet<&str> = ATTRIBUTES
         .iter()

@@ -1,158 +1,293 @@
-//! `~/.databrickscfg`: INI profiles with a host and OAuth M2M secrets (wire.md §3.1).
+//! `~/.databrickscfg` (wire.md §3.1–3.3, §3.7): every profile as
+//! databricks-sdk resolves it, whatever its auth style, and the
+//! environment's own configuration as a source of its own. A profile the
+//! SDK would refuse is an error naming the file and the profile; it never
+//! hides the others.
 
 use super::SourceError;
-use crate::model::{Material, Secret};
+use super::configparser::{self, Ini};
+use super::databricks_cache::{self, CachedLogin};
+use super::databricks_config::{self as config, Resolved};
+use crate::model::{
+    Context, Credential, CredentialId, DatabricksUse, Endpoints, Kind, Material, Platform,
+    Provenance, Token, TokenRole,
+};
+use std::collections::BTreeMap;
 use std::path::Path;
 
-/// One Databricks profile that tokentop can refresh.
-#[derive(Debug, Clone)]
-pub struct DatabricksProfile {
-    /// Section name (`DEFAULT` for the unnamed one).
-    pub name: String,
-    /// Workspace URL, without a trailing slash.
-    pub host: String,
-    /// OAuth M2M material.
-    pub material: Material,
-    /// The service principal's application id.
-    pub client_id: String,
-}
+/// The profile name the environment's own configuration is shown under.
+pub const ENV_PROFILE: &str = "env";
 
-/// Reads every section of a `.databrickscfg`. A section that can't be used is an
-/// error of its own; it never hides the others.
-pub fn read(path: &Path) -> (Vec<DatabricksProfile>, Vec<SourceError>) {
+/// Every profile of the file at `path`, resolved with `env`.
+pub fn read(path: &Path, env: &super::DatabricksEnv) -> (Vec<Credential>, Vec<SourceError>) {
     match super::read_source(path) {
-        Ok(text) => parse(&text, path),
+        Ok(text) => parse(&text, path, env),
         Err(e) => (Vec::new(), vec![e]),
     }
 }
 
-/// Parses the text of a `.databrickscfg` read from `path`.
-pub fn parse(text: &str, path: &Path) -> (Vec<DatabricksProfile>, Vec<SourceError>) {
-    let ini = match ini::Ini::load_from_str(text) {
-        Ok(ini) => ini,
-        Err(e) => {
-            return (
-                Vec::new(),
-                vec![SourceError::new(path, format!("not valid INI: {e}"))],
-            );
-        }
-    };
-    let mut profiles = Vec::new();
+/// Every profile of `text`, read from `path`.
+pub fn parse(
+    text: &str,
+    path: &Path,
+    env: &super::DatabricksEnv,
+) -> (Vec<Credential>, Vec<SourceError>) {
+    let ini = configparser::parse(text);
     let mut errors = Vec::new();
-    for (section, props) in ini.iter() {
-        let name = section.unwrap_or("DEFAULT").to_string();
-        if props.is_empty() {
-            continue;
-        }
-        let here = |message: String| SourceError {
-            profile: Some(name.clone()),
-            ..SourceError::new(path, format!("profile [{name}]: {message}"))
+    if let Some(why) = &ini.refusal {
+        // databricks-sdk reads nothing from such a file; what could be
+        // read is still shown, so nothing hides.
+        errors.push(SourceError::new(
+            path,
+            format!("databricks-sdk refuses this file: {why}"),
+        ));
+    }
+    let logins = logins(env, &mut errors);
+    let vars = config::from_env(&|name| env.get(name));
+    let (default, _) = config::resolve(&ini, path, &vars, None);
+    let mut credentials = Vec::new();
+    let names = ini
+        .sections
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .filter(|name| *name != "__settings__")
+        .chain((!ini.defaults.is_empty()).then_some("DEFAULT"));
+    for name in names {
+        let (_, resolved) = config::resolve(&ini, path, &vars, Some(name));
+        let active = default.as_deref() == Some(name);
+        let place = Place {
+            id: CredentialId(format!("{}#{name}", path.display())),
+            source: path.display().to_string(),
+            profile: name.to_string(),
         };
-        // An empty value (`key =`, `key = ""`) counts as no value, as in the
-        // Google files: an empty secret or host is never a usable credential.
-        let get = |key: &str| props.get(key).filter(|v| !v.is_empty());
-        let Some(host) = get("host")
-            .map(|h| h.trim_end_matches('/'))
-            .filter(|h| !h.is_empty())
-        else {
-            errors.push(here("missing key `host`".into()));
-            continue;
-        };
-        match (get("client_id"), get("client_secret")) {
-            (Some(id), Some(secret)) => profiles.push(DatabricksProfile {
-                host: host.to_string(),
-                client_id: id.to_string(),
-                material: Material::DatabricksM2m {
-                    client_id: id.to_string(),
-                    client_secret: Secret::new(secret),
-                },
-                name,
+        match credential(&place, &resolved, &ini, &logins, active) {
+            Ok(cred) => credentials.push(cred),
+            Err(why) => errors.push(SourceError {
+                profile: Some(name.to_string()),
+                ..SourceError::new(path, format!("profile [{name}]: {why}"))
             }),
-            // Half an M2M profile is a broken one.
-            (Some(_), None) | (None, Some(_)) => errors.push(here(
-                "needs both `client_id` and `client_secret` (OAuth M2M)".into(),
-            )),
-            // Another auth style the file names is a fine profile tokentop
-            // does not show yet; an M2M profile without its client (or with
-            // misspelt keys) is a broken one.
-            (None, None) => match (get("token"), get("auth_type")) {
-                (Some(_), _) => errors.push(SourceError {
-                    unsupported: true,
-                    ..here("a personal access token: not shown yet (only OAuth M2M)".into())
-                }),
-                (None, Some(kind)) if kind != "oauth-m2m" => errors.push(SourceError {
-                    unsupported: true,
-                    ..here(format!(
-                        "auth_type `{kind}`: not shown yet (only OAuth M2M)"
-                    ))
-                }),
-                _ => errors.push(here(
-                    "needs `client_id` and `client_secret` (OAuth M2M)".into(),
-                )),
-            },
         }
     }
-    (profiles, errors)
+    (credentials, errors)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_broken_profile_does_not_hide_the_good_one() {
-        let text = "[good]\nhost = https://dbc.example.test/\nclient_id = app\nclient_secret = sec\n\n[bad]\nclient_id = x\n";
-        let (profiles, errors) = parse(text, Path::new("/h/.databrickscfg"));
-        assert_eq!(profiles.len(), 1);
-        assert_eq!(profiles[0].host, "https://dbc.example.test");
-        assert_eq!(errors.len(), 1);
-        let message = errors[0].to_string();
-        assert!(
-            message.contains("[bad]")
-                && message.contains("host")
-                && message.contains(".databrickscfg")
-        );
+/// The environment's own configuration (`DATABRICKS_HOST` with its
+/// credentials), when it has a host: what `Config()` uses without reading
+/// any file when no profile is named.
+pub fn from_environment(env: &super::DatabricksEnv) -> (Option<Credential>, Vec<SourceError>) {
+    let vars = config::from_env(&|name| env.get(name));
+    if vars.get("host").is_none() {
+        return (None, Vec::new());
     }
-
-    #[test]
-    fn empty_values_count_as_missing() {
-        // Found by the `databrickscfg` fuzz target: `client_secret =` gave a
-        // credential with an empty secret, and `host = /` one whose token
-        // endpoint was `/oidc/v1/token`.
-        let text = "[empty-secret]\nhost = https://h\nclient_id = app\nclient_secret =\n\n\
-                    [quoted-empty]\nhost = https://h\nclient_id = \"\"\nclient_secret = s\n\n\
-                    [slash-host]\nhost = /\nclient_id = app\nclient_secret = s\n\n\
-                    [empty-token]\nhost = https://h\ntoken =\n";
-        let (profiles, errors) = parse(text, Path::new("/h/.databrickscfg"));
-        assert!(profiles.is_empty(), "{profiles:?}");
-        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        assert_eq!(messages.len(), 4, "{messages:?}");
-        assert!(messages[0].contains("[empty-secret]: needs both `client_id` and `client_secret`"));
-        assert!(messages[1].contains("[quoted-empty]: needs both `client_id` and `client_secret`"));
-        assert!(messages[2].contains("[slash-host]: missing key `host`"));
-        assert!(messages[3].contains("[empty-token]: needs `client_id`"));
-        assert!(errors.iter().all(|e| !e.unsupported), "{messages:?}");
+    let mut errors = Vec::new();
+    let logins = logins(env, &mut errors);
+    let ini = Ini::default();
+    let (chosen, resolved) = config::resolve(&ini, Path::new("environment"), &vars, None);
+    let named: Vec<&str> = resolved
+        .values
+        .values()
+        .filter_map(|(_, origin)| match origin {
+            config::Origin::Env(var) => Some(*var),
+            config::Origin::File => None,
+        })
+        .collect();
+    let place = Place {
+        id: CredentialId("env:DATABRICKS".into()),
+        source: format!("environment ({})", named.join(", ")),
+        profile: ENV_PROFILE.into(),
+    };
+    match credential(&place, &resolved, &ini, &logins, chosen.is_none()) {
+        Ok(cred) => (Some(cred), errors),
+        Err(why) => {
+            errors.push(SourceError::new(
+                Path::new("environment"),
+                format!("DATABRICKS_* variables: {why}"),
+            ));
+            (None, errors)
+        }
     }
+}
 
-    #[test]
-    fn other_auth_styles_are_notes_and_half_m2m_profiles_are_broken() {
-        let text = "[pat]\nhost = https://h\ntoken = dapi0\n\n\
-                    [u2m]\nhost = https://h\nauth_type = databricks-cli\n\n\
-                    [m2m-no-client]\nhost = https://h\nauth_type = oauth-m2m\n\n\
-                    [misspelt]\nhost = https://h\nclient-id = a\nclient-secret = s\n";
-        let (_, errors) = parse(text, Path::new("/h/.databrickscfg"));
-        let kinds: Vec<(String, bool)> = errors
-            .iter()
-            .map(|e| (e.profile.clone().unwrap_or_default(), e.unsupported))
-            .collect();
-        assert_eq!(
-            kinds,
-            [
-                ("pat".to_string(), true),
-                ("u2m".to_string(), true),
-                ("m2m-no-client".to_string(), false),
-                ("misspelt".to_string(), false),
-            ]
-        );
+/// The CLI's cached logins (none when there is no home or no cache).
+fn logins(
+    env: &super::DatabricksEnv,
+    errors: &mut Vec<SourceError>,
+) -> BTreeMap<String, CachedLogin> {
+    let Some(home) = &env.home else {
+        return BTreeMap::new();
+    };
+    databricks_cache::read(home).unwrap_or_else(|e| {
+        errors.push(e);
+        BTreeMap::new()
+    })
+}
+
+/// Where a credential is shown from.
+struct Place {
+    id: CredentialId,
+    source: String,
+    profile: String,
+}
+
+/// The row for one resolved profile, or why databricks-sdk would refuse it.
+fn credential(
+    place: &Place,
+    r: &Resolved,
+    ini: &Ini,
+    logins: &BTreeMap<String, CachedLogin>,
+    active: bool,
+) -> Result<Credential, String> {
+    if let Some(error) = &r.error {
+        return Err(error.clone());
     }
+    let host = r
+        .get("host")
+        .ok_or("no `host`: databricks-sdk cannot configure credentials without one")?
+        .to_string();
+    let account_id = r.get("account_id").map(str::to_string);
+    let account = account_id
+        .as_deref()
+        .filter(|_| config::is_account_host(&host));
+    let auth_type = r.auth_type.clone();
+    let mut details = ini
+        .section(&place.profile)
+        .map(|keys| r.overridden(keys))
+        .unwrap_or_default();
+    let mut cached = Vec::new();
+    let (kind, material, principal) = match auth_type.as_deref() {
+        Some("pat") => (
+            Kind::DatabricksPat,
+            Material::DatabricksPat {
+                token: crate::model::Secret::new(r.get("token").unwrap_or_default()),
+            },
+            String::new(),
+        ),
+        Some("oauth-m2m") => {
+            let client_id = r.get("client_id").unwrap_or_default().to_string();
+            let material = Material::DatabricksM2m {
+                client_id: client_id.clone(),
+                client_secret: crate::model::Secret::new(
+                    r.get("client_secret").unwrap_or_default(),
+                ),
+            };
+            (Kind::DatabricksM2m, material, client_id)
+        }
+        Some("databricks-cli" | "external-browser") => {
+            let login = databricks_cache::keys(&place.profile, &host, account)
+                .iter()
+                .find_map(|key| logins.get(key).map(|l| (key.clone(), l.clone())));
+            let refresh_token = match &login {
+                Some((key, l)) => {
+                    details.push(format!("login cached by the Databricks CLI under `{key}`"));
+                    cached.push(Token {
+                        expires_at: l.expiry,
+                        issued_at: None,
+                        found_in: Some("~/.databricks/token-cache.json".into()),
+                        ..Token::obtained(
+                            TokenRole::Access,
+                            l.access_token.clone(),
+                            chrono::DateTime::default(),
+                        )
+                    });
+                    l.refresh_token.clone()
+                }
+                None => {
+                    details.push(format!(
+                        "no login in ~/.databricks/token-cache.json: the CLI keeps it in the OS keyring \
+                         (auth_storage = secure); `databricks auth token --profile {}` shows it",
+                        place.profile
+                    ));
+                    None
+                }
+            };
+            let material = Material::DatabricksU2m {
+                client_id: r.get("client_id").unwrap_or("databricks-cli").to_string(),
+                refresh_token,
+            };
+            (Kind::DatabricksU2m, material, String::new())
+        }
+        other => {
+            let auth_type = other.unwrap_or("none").to_string();
+            details.push(owner(&auth_type, r));
+            let principal = r.get("username").unwrap_or_default().to_string();
+            (
+                Kind::DatabricksOther,
+                Material::DatabricksOther { auth_type },
+                principal,
+            )
+        }
+    };
+    let scopes = r
+        .get("scopes")
+        .map(config::parse_scopes)
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| vec!["all-apis".to_string()]);
+    let token = match account {
+        Some(account) => format!("{host}/oidc/accounts/{account}/v1/token"),
+        None => format!("{host}/oidc/v1/token"),
+    };
+    Ok(Credential {
+        id: place.id.clone(),
+        platform: Platform::Databricks,
+        kind,
+        principal,
+        provenance: Provenance {
+            source: place.source.clone(),
+            profile: place.profile.clone(),
+            via: None,
+            trusted_overrides: Vec::new(),
+        },
+        scopes,
+        audience: None,
+        endpoints: Endpoints {
+            token,
+            tokeninfo: None,
+            // Databricks documents no OAuth revocation endpoint (wire.md §4.2).
+            revoke: None,
+            // Found through the issuer's discovery document when decoding.
+            jwks: None,
+            sts: None,
+        },
+        material,
+        context: Context {
+            databricks: Some(DatabricksUse {
+                cloud: config::cloud_of(&host).map(str::to_string),
+                host,
+                auth_type,
+                account_id,
+                workspace_id: r.get("workspace_id").map(str::to_string),
+                active,
+            }),
+            details,
+            ..Context::default()
+        },
+        cached,
+    })
+}
+
+/// What makes the tokens of a profile tokentop does not operate.
+fn owner(auth_type: &str, r: &Resolved) -> String {
+    let tool = match auth_type {
+        "azure-cli" => "the Azure CLI (`az login`) signs in; databricks-sdk asks it for each token".to_string(),
+        "azure-client-secret" | "azure-msi" => {
+            "an Azure service principal (Entra ID) makes its tokens".to_string()
+        }
+        "github-oidc" | "github-oidc-azure" | "azure-devops-oidc" | "env-oidc" | "file-oidc" => {
+            "a CI system's OIDC token is exchanged for it (inside that system's job)".to_string()
+        }
+        "metadata-service" => format!(
+            "a local metadata service makes its tokens ({})",
+            r.get("metadata_service_url").unwrap_or("DATABRICKS_METADATA_SERVICE_URL")
+        ),
+        "runtime" | "runtime-oauth" | "model-serving" => {
+            "Databricks Runtime gives its tokens inside a cluster or serving endpoint".to_string()
+        }
+        "google-credentials" | "google-id" => {
+            "a Google credential makes its tokens: a Google ID token whose aud is the workspace host".to_string()
+        }
+        "basic" => "a username and password (basic authentication)".to_string(),
+        "none" => "no credentials: databricks-sdk would try the Databricks CLI's login".to_string(),
+        other => format!("auth_type `{other}`"),
+    };
+    format!("{auth_type}: {tool}; tokentop shows it and does not operate it")
 }

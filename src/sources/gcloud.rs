@@ -52,6 +52,7 @@ impl GcloudState {
             parent: None,
             found_in: found_in.clone(),
             principal: None,
+            note: None,
         };
         let mut tokens = Vec::new();
         tokens.extend(

@@ -4,6 +4,7 @@
 pub mod adc;
 mod ambient;
 pub mod configparser;
+pub mod databricks_cache;
 pub mod databricks_config;
 pub mod databrickscfg;
 pub mod gcloud;
@@ -15,12 +16,10 @@ pub mod google_json;
 pub mod profiles;
 pub mod trust;
 
-pub use ambient::{DiscoveryConfig, GoogleEnv, something_at};
+pub use ambient::{DatabricksEnv, DiscoveryConfig, GoogleEnv, something_at};
 pub use gcloud_config::GcloudEnv;
 
-use crate::model::{
-    Credential, CredentialId, Endpoints, Kind, Platform, Provenance, printable_owned,
-};
+use crate::model::{Credential, CredentialId, Endpoints, printable_owned};
 use profiles::ProfileSpec;
 use std::path::Path;
 
@@ -109,7 +108,8 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
                         .google
                         .as_ref()
                         .and_then(|g| g.metadata_host.as_deref());
-                    match from_profile(spec, path, &settings, metadata_host) {
+                    let databricks = config.databricks.clone().unwrap_or_default();
+                    match from_profile(spec, path, &settings, metadata_host, &databricks) {
                         Ok(mut creds) => found.credentials.append(&mut creds),
                         Err(e) => found.errors.push(e),
                     }
@@ -130,17 +130,18 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
         found.credentials.append(&mut accounts.credentials);
         found.errors.append(&mut accounts.errors);
     }
+    let databricks = config.databricks.clone().unwrap_or_default();
+    if config.databricks.is_some() {
+        let (env_source, errors) = databrickscfg::from_environment(&databricks);
+        found.credentials.extend(env_source);
+        found.errors.extend(errors);
+    }
     for path in &config.databricks_configs {
-        let (profiles, errors) = databrickscfg::read(path);
+        let (mut profiles, errors) = databrickscfg::read(path, &databricks);
         found
             .errors
             .extend(errors.into_iter().map(|e| config.explain(e)));
-        for p in profiles {
-            let name = p.name.clone();
-            found
-                .credentials
-                .push(databricks_credential(p, path, &name, None));
-        }
+        found.credentials.append(&mut profiles);
     }
     found
 }
@@ -150,6 +151,7 @@ fn from_profile(
     profiles_path: &Path,
     settings: &trust::Settings,
     metadata_host: Option<&str>,
+    databricks: &DatabricksEnv,
 ) -> Result<Vec<Credential>, SourceError> {
     let here = |m: String| SourceError {
         profile: Some(spec.name.clone()),
@@ -204,15 +206,31 @@ fn from_profile(
         }
         (None, Some(path), None) => {
             let wanted = spec.databricks_profile.as_deref().unwrap_or("DEFAULT");
-            let (profiles, errors) = databrickscfg::read(path);
-            let Some(profile) = profiles.into_iter().find(|p| p.name == wanted) else {
-                let why = errors.first().map(|e| e.to_string()).unwrap_or_else(|| {
-                    format!("no usable section [{wanted}] in {}", path.display())
-                });
+            let (profiles, errors) = databrickscfg::read(path, databricks);
+            let Some(mut cred) = profiles
+                .into_iter()
+                .find(|c| c.provenance.profile == wanted)
+            else {
+                let why = errors
+                    .iter()
+                    .find(|e| e.profile.as_deref().is_none_or(|p| p == wanted))
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| {
+                        format!("no usable section [{wanted}] in {}", path.display())
+                    });
                 return Err(here(why));
             };
-            let own = vec![profile.host.clone()];
-            let mut cred = databricks_credential(profile, path, &spec.name, Some(&spec.scopes));
+            cred.id = CredentialId(format!("{}#{}", path.display(), spec.name));
+            cred.provenance.profile = spec.name.clone();
+            if !spec.scopes.is_empty() {
+                cred.scopes = spec.scopes.clone();
+            }
+            let own: Vec<String> = cred
+                .context
+                .databricks
+                .iter()
+                .map(|d| d.host.clone())
+                .collect();
             apply_overrides(&mut cred.endpoints, &spec.endpoints);
             cred.provenance.trusted_overrides =
                 judge_overrides(&spec.endpoints, &own, settings).map_err(here)?;
@@ -261,44 +279,6 @@ fn apply_overrides(endpoints: &mut Endpoints, o: &profiles::EndpointOverrides) {
     }
 }
 
-fn databricks_credential(
-    p: databrickscfg::DatabricksProfile,
-    path: &Path,
-    profile: &str,
-    scopes: Option<&[String]>,
-) -> Credential {
-    let scopes = scopes
-        .filter(|s| !s.is_empty())
-        .map(<[String]>::to_vec)
-        .unwrap_or_else(|| vec!["all-apis".to_string()]);
-    Credential {
-        id: CredentialId(format!("{}#{profile}", path.display())),
-        platform: Platform::Databricks,
-        kind: Kind::DatabricksM2m,
-        principal: p.client_id,
-        provenance: Provenance {
-            source: path.display().to_string(),
-            profile: profile.to_string(),
-            via: None,
-            trusted_overrides: Vec::new(),
-        },
-        scopes,
-        audience: None,
-        context: crate::model::Context::default(),
-        cached: Vec::new(),
-        endpoints: Endpoints {
-            token: format!("{}/oidc/v1/token", p.host),
-            tokeninfo: None,
-            // Databricks documents no revocation endpoint (wire.md §4.2).
-            revoke: None,
-            // Found through the issuer's discovery document when decoding.
-            jwks: None,
-            sts: None,
-        },
-        material: p.material,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,6 +320,7 @@ mod tests {
             Path::new("/nowhere/profiles.toml"),
             &trust::Settings::default(),
             None,
+            &DatabricksEnv::default(),
         )
         .expect("credential")
         .remove(0);
