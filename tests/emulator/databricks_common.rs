@@ -97,3 +97,12 @@ pub async fn u2m_refresh(url: &str, refresh_token: &str, scope: Option<&str>) ->
 pub async fn me(emu: &Emulator, token: &str) -> (u16, Value) {
     get_bearer(emu, "/api/2.0/preview/scim/v2/Me", Some(token)).await
 }
+
+/// Lower-case hex SHA-256 (a PAT's `token_id`, the SDK cache's file name).
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

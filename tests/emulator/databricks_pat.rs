@@ -16,14 +16,6 @@ const DELETE: &str = "/api/2.0/token/delete";
 /// Two years in seconds (wire.md §3.9: no lifetime → valid two years).
 const TWO_YEARS: i64 = 2 * 365 * 24 * 3600;
 
-fn sha256_hex(text: &str) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 #[tokio::test]
 async fn registered_pat_authenticates_rest_calls_until_deleted() {
     let emu = start().await;
