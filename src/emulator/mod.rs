@@ -1,8 +1,9 @@
 //! Local emulator of Google's and Databricks' OAuth/OIDC token services.
 //!
 //! Three loopback listeners: one plays `oauth2.googleapis.com` (token,
-//! tokeninfo, revoke, JWKS, OIDC discovery), one a Databricks workspace (host
-//! metadata, OIDC discovery, M2M token endpoint, JWKS and two REST calls), and
+//! tokeninfo, revoke, JWKS, OIDC discovery), one a Databricks workspace and
+//! its account (host metadata, OIDC discovery, token endpoints for M2M, U2M
+//! refresh and PAT exchange, JWKS, the Token API, SCIM Me, introspect), and
 //! one a VM's metadata server (access and ID tokens, project and instance
 //! facts). The Google listener also plays IAM Credentials (impersonation)
 //! and STS (workload/workforce federation, downscoping). Written from the wire reference only, so that the dashboard's
@@ -11,6 +12,13 @@
 mod api_error;
 mod conn;
 mod databricks;
+mod databricks_api;
+mod databricks_auth;
+mod databricks_cache;
+mod databricks_options;
+mod databricks_pat;
+mod databricks_tables;
+mod databricks_token;
 mod fault_board;
 mod faults;
 mod federation_api;
@@ -28,6 +36,7 @@ mod mds;
 mod mds_spec;
 mod mds_token;
 mod samples;
+mod samples_databricks;
 mod samples_federation;
 mod state;
 mod sts;
@@ -35,6 +44,10 @@ mod sts_cab;
 mod sts_revoke;
 mod subject;
 
+pub use self::databricks_api::{
+    DATABRICKS_DEFAULT_USER, DatabricksLogin, DatabricksSp, DatabricksSpSpec,
+};
+pub use self::databricks_options::{DatabricksErrorCode, DatabricksOptions};
 pub use self::fault_board::{EndpointStats, FaultStats};
 pub use self::faults::{Fault, FaultEndpoint, FaultPlan, FaultRule};
 pub use self::federation_api::{
@@ -54,11 +67,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use self::conn::{ResetSwitch, ResettableListener};
+use self::databricks_tables::DatabricksSite;
 use self::keys::RsaKey;
 use self::mds_spec::MdsInstance;
 use self::state::{
-    DatabricksSpRecord, GoogleClient, ListenerUrls, RefreshGrant, ServiceAccountRecord, Shared,
-    now_secs,
+    GoogleClient, ListenerUrls, RefreshGrant, ServiceAccountRecord, Shared, now_secs,
 };
 
 /// How long [`Emulator::shutdown`] waits for in-flight requests per listener.
@@ -78,6 +91,8 @@ pub struct EmulatorOptions {
     pub metadata: MetadataSpec,
     /// How IAM Credentials and STS answer where wire.md is unsure.
     pub federation: FederationOptions,
+    /// How the Databricks endpoints answer where servers differ.
+    pub databricks: DatabricksOptions,
 }
 
 /// A Google user with an OAuth client and a refresh token.
@@ -100,24 +115,6 @@ pub struct ServiceAccountSpec {
     pub project_id: String,
     /// Lifetime of access tokens and ID tokens minted for the account.
     pub access_token_lifetime: Duration,
-}
-
-/// A Databricks OAuth service principal (machine-to-machine).
-#[derive(Debug, Clone)]
-pub struct DatabricksSpSpec {
-    /// The application id; it is also the OAuth client id and the token `sub`.
-    pub application_id: String,
-    /// Lifetime of each access token.
-    pub access_token_lifetime: Duration,
-}
-
-/// Credentials of a registered Databricks service principal.
-#[derive(Debug, Clone)]
-pub struct DatabricksSp {
-    /// OAuth client id (the application id).
-    pub client_id: String,
-    /// OAuth client secret.
-    pub client_secret: String,
 }
 
 /// One running listener.
@@ -199,6 +196,10 @@ impl Emulator {
             databricks_key,
             MdsInstance::new(options.metadata, now_secs()),
             options.federation,
+            DatabricksSite {
+                account_id: keys::random_uuid(),
+                options: options.databricks,
+            },
         ));
         let google = Server::spawn(google_listener, google::router(Arc::clone(&shared)));
         let databricks =
@@ -314,24 +315,6 @@ impl Emulator {
             },
         );
         doc
-    }
-
-    /// Registers a Databricks OAuth service principal (M2M).
-    #[must_use]
-    pub fn add_databricks_service_principal(&self, spec: DatabricksSpSpec) -> DatabricksSp {
-        let client_secret = format!("dose{}", keys::random_hex(32));
-        self.shared.tables().databricks_sps.insert(
-            spec.application_id.clone(),
-            DatabricksSpRecord {
-                client_secret: client_secret.clone(),
-                scim_id: keys::random_digits(16),
-                lifetime: spec.access_token_lifetime,
-            },
-        );
-        DatabricksSp {
-            client_id: spec.application_id,
-            client_secret,
-        }
     }
 
     /// Puts `plan` on `endpoint` ([`FaultEndpoint::All`]: on every endpoint),

@@ -11,9 +11,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{
-    DatabricksSpSpec, Emulator, GoogleUserSpec, ServiceAccountSpec, keys, samples_federation,
-};
+use super::{Emulator, GoogleUserSpec, ServiceAccountSpec, samples_databricks, samples_federation};
 
 /// Scopes of the sample Google user written by [`Emulator::write_samples`].
 const SAMPLE_USER_SCOPES: [&str; 3] = [
@@ -24,13 +22,14 @@ const SAMPLE_USER_SCOPES: [&str; 3] = [
 
 impl Emulator {
     /// Writes sample credentials for the conformance check into `dir`: `google_user.json`,
-    /// `google_sa.json`, `databrickscfg` (INI: `[DEFAULT]` `host`, `client_id`, `client_secret`),
-    /// `urls.json` (`{"google": .., "databricks": ..}`), and the IAM/STS samples
+    /// `google_sa.json`, `databrickscfg` (INI profiles `m2m`, `pat`, `u2m`,
+    /// `account`) with the U2M token caches under `home/`, `urls.json`
+    /// (`{"google": .., "databricks": ..}`), and the IAM/STS samples
     /// (`google_impersonated.json`, `google_subject_token.jwt`,
     /// `google_external_account.json`, `google_workforce_user.json`).
     ///
-    /// Each call registers a fresh sample user, service account and service
-    /// principal (one-hour token lifetimes). `dir` is created (mode 0700) if
+    /// Each call registers a fresh sample user, service account, service
+    /// principal, PAT and U2M logins (one-hour token lifetimes). `dir` is created (mode 0700) if
     /// missing. Each file is created with mode 0600 under a temporary name and
     /// renamed into place, so an existing file or symlink of that name is
     /// replaced, never written through.
@@ -53,18 +52,10 @@ impl Emulator {
         if let Some(e) = sa.get("error") {
             return Err(io::Error::other(e.to_string()));
         }
-        let sp = self.add_databricks_service_principal(DatabricksSpSpec {
-            application_id: keys::random_uuid(),
-            access_token_lifetime: hour,
-        });
         write_private(dir, "google_user.json", &to_pretty(&user)?)?;
         write_private(dir, "google_sa.json", &to_pretty(&sa)?)?;
         samples_federation::write(self, dir, &sa)?;
-        let cfg = format!(
-            "[DEFAULT]\nhost = {}\nclient_id = {}\nclient_secret = {}\n",
-            self.shared.databricks_url, sp.client_id, sp.client_secret
-        );
-        write_private(dir, "databrickscfg", &cfg)?;
+        samples_databricks::write(self, dir)?;
         let urls = json!({
             "google": self.shared.google_url,
             "databricks": self.shared.databricks_url,
@@ -74,7 +65,7 @@ impl Emulator {
 }
 
 /// Creates `dir` and missing parents with mode 0700; an existing folder is left as it is.
-fn create_private_dir(dir: &Path) -> io::Result<()> {
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::databricks_tables::{DatabricksSite, DatabricksTables};
 use super::fault_board::FaultBoard;
 use super::federation_options::FederationOptions;
 use super::iam_tables::IamTables;
@@ -31,6 +32,8 @@ pub struct Shared {
     pub metadata: MdsInstance,
     /// Switches for the IAM Credentials and STS facts wire.md leaves open.
     pub federation: FederationOptions,
+    /// The Databricks account and switches.
+    pub databricks: DatabricksSite,
     /// Mutable tables.
     tables: Mutex<Tables>,
 }
@@ -44,6 +47,7 @@ impl Shared {
         databricks_key: RsaKey,
         metadata: MdsInstance,
         federation: FederationOptions,
+        databricks: DatabricksSite,
     ) -> Self {
         Self {
             google_url: urls.google,
@@ -55,6 +59,7 @@ impl Shared {
             faults: FaultBoard::default(),
             metadata,
             federation,
+            databricks,
             tables: Mutex::new(Tables::default()),
         }
     }
@@ -69,6 +74,14 @@ impl Shared {
     /// The Databricks OIDC issuer, `<host>/oidc`.
     pub fn databricks_issuer(&self) -> String {
         format!("{}/oidc", self.databricks_url)
+    }
+
+    /// The Databricks account OIDC issuer, `<host>/oidc/accounts/<account_id>`.
+    pub fn databricks_account_issuer(&self) -> String {
+        format!(
+            "{}/oidc/accounts/{}",
+            self.databricks_url, self.databricks.account_id
+        )
     }
 }
 
@@ -101,6 +114,8 @@ pub struct Tables {
     pub mds_tokens: HashMap<(String, Vec<String>), String>,
     /// Impersonation rights, pool providers and workforce grants.
     pub iam: IamTables,
+    /// Databricks users, personal access tokens and U2M grants.
+    pub databricks: DatabricksTables,
 }
 
 /// A registered Google OAuth client.

@@ -3,8 +3,9 @@
 Usage: python oracle.py CREDENTIALS_DIR GOOGLE_URL DATABRICKS_URL METADATA_HOST STS_URL IAM_URL [TOKENTOP]
 
 CREDENTIALS_DIR holds the files written by the emulator's write_samples
-(google_user.json, google_sa.json, databrickscfg, urls.json, and the IAM/STS
-samples federation.py reads). METADATA_HOST is
+(google_user.json, google_sa.json, urls.json, the IAM/STS samples
+federation.py reads, and databrickscfg with the home/ token caches
+databricks_sdk_checks.py reads). METADATA_HOST is
 the metadata server's host:port; GCE_METADATA_HOST and GCE_METADATA_IP must
 already name it (google-auth reads them at import). TOKENTOP, a tokentop
 binary, adds tokentop_vs_google_auth.py's checks: tokentop's tokens against
@@ -13,7 +14,6 @@ first failure prints FAIL and the script exits 1.
 """
 
 import base64
-import configparser
 import datetime
 import json
 import os
@@ -31,6 +31,7 @@ from google.auth import compute_engine
 from google.auth.compute_engine import _metadata
 from google.oauth2 import service_account
 
+from databricks_sdk_checks import databricks_checks
 from federation import federation_checks
 from tokentop_vs_google_auth import tokentop_vs_google_auth_checks
 
@@ -272,62 +273,7 @@ def main():
 
     check("revoke access token kills the refresh token", revoke_then_tokeninfo)
 
-    # --- Databricks: M2M with databricks-sdk -------------------------------
-    from databricks.sdk import WorkspaceClient
-    from databricks.sdk.core import Config
-
-    cfg = configparser.ConfigParser()
-    cfg.read(os.path.join(cred_dir, "databrickscfg"))
-    profile = cfg["DEFAULT"]
-
-    def databricks_m2m():
-        expect(profile["host"] == databricks_url, "host")
-        c = Config(host=profile["host"], client_id=profile["client_id"],
-                   client_secret=profile["client_secret"])
-        expect(c.auth_type == "oauth-m2m", f"auth_type {c.auth_type}")
-        headers = c.authenticate()
-        auth = headers["Authorization"]
-        expect(auth.startswith("Bearer "), auth[:20])
-        token = auth[len("Bearer "):]
-        header, claims = jwt_part(token, 0), jwt_part(token, 1)
-        expect(header.get("typ") == "at+jwt" and header.get("alg") == "RS256", f"{header}")
-        expect(claims["sub"] == profile["client_id"], "sub = application id")
-        expect(claims["iss"] == f"{databricks_url}/oidc", "iss")
-        expect(claims["scope"] == "all-apis", "scope")
-        me = WorkspaceClient(config=c).current_user.me()
-        expect(me.user_name == profile["client_id"], f"userName {me.user_name}")
-        expect(me.active, "active")
-        return f"current_user.me().user_name = {me.user_name}"
-
-    check("databricks-sdk oauth-m2m + current_user.me()", databricks_m2m)
-
-    def databricks_bad_secret():
-        c = Config(host=profile["host"], client_id=profile["client_id"],
-                   client_secret="wrong")
-        try:
-            c.authenticate()
-        except Exception as e:  # noqa: BLE001 - the SDK wraps it in ValueError
-            expect("invalid_client" in str(e), f"error text {e}")
-            return "invalid_client"
-        raise AssertionError("a wrong secret should fail")
-
-    check("databricks-sdk with a wrong secret is refused", databricks_bad_secret)
-
-    def databricks_jwks():
-        keys = requests.get(f"{databricks_url}/oidc/v1/keys", timeout=10).json()["keys"]
-        import jwt as pyjwt
-
-        c = Config(host=profile["host"], client_id=profile["client_id"],
-                   client_secret=profile["client_secret"])
-        token = c.authenticate()["Authorization"].split(" ", 1)[1]
-        kid = jwt_part(token, 0)["kid"]
-        jwk = next(k for k in keys if k["kid"] == kid)
-        key = pyjwt.PyJWK.from_dict(jwk).key
-        claims = pyjwt.decode(token, key, algorithms=["RS256"],
-                              audience=jwt_part(token, 1)["aud"])
-        return f"aud (workspace id) {claims['aud']}"
-
-    check("Databricks token verifies against /oidc/v1/keys", databricks_jwks)
+    databricks_checks(check, expect, cred_dir, databricks_url)
 
     metadata_checks(req, google_url, metadata_host)
 

@@ -1,12 +1,15 @@
 //! Databricks workspace: metadata, discovery, M2M tokens, JWKS and REST checks.
 
-use super::common;
+use super::{common, databricks_common};
 
 use std::time::Duration;
 
 use common::*;
+use databricks_common::{EXPIRING, INVALID, get_bearer, start_with};
 use serde_json::{Value, json};
-use tokentop::emulator::{DatabricksSp, DatabricksSpSpec, Emulator};
+use tokentop::emulator::{
+    DatabricksErrorCode, DatabricksOptions, DatabricksSp, DatabricksSpSpec, Emulator,
+};
 
 const APP_ID: &str = "6d3c3f4e-1111-2222-3333-444455556666";
 
@@ -47,6 +50,7 @@ async fn host_metadata_and_discovery() {
     assert_eq!(status, 200);
     assert_eq!(meta["oidc_endpoint"], format!("{host}/oidc"));
     assert_eq!(meta["cloud"], "aws");
+    assert_eq!(meta["account_id"], emu.databricks_account_id());
     let ws = meta["workspace_id"].as_str().unwrap();
     assert!(ws.len() >= 15 && ws.chars().all(|c| c.is_ascii_digit()));
 
@@ -199,6 +203,10 @@ async fn introspect_and_me_with_live_token() {
         body["principal_context"]["authentication_scope"]["workspace_id"],
         ws
     );
+    assert_eq!(
+        body["principal_context"]["authentication_scope"]["account_id"],
+        emu.databricks_account_id()
+    );
     let (status, body) =
         get_with_bearer(&format!("{host}/api/2.0/preview/scim/v2/Me"), Some(&token)).await;
     assert_eq!(status, 200);
@@ -212,8 +220,9 @@ async fn introspect_and_me_with_live_token() {
 async fn rest_calls_reject_missing_invalid_and_expiring_tokens() {
     let emu = start().await;
     let host = emu.databricks_url();
-    let missing = json!({"error_code": 401, "message": "Credential was not sent or was of an unsupported type for this API."});
-    let invalid = json!({"error_code": 403, "message": "Invalid access token."});
+    let missing = json!({"error_code": "UNAUTHENTICATED", "message": "Credential was not sent or was of an unsupported type for this API."});
+    let invalid = json!({"error_code": "PERMISSION_DENIED", "message": INVALID});
+    let expiring = json!({"error_code": "PERMISSION_DENIED", "message": EXPIRING});
     for path in ["/api/2.0/tokens/introspect", "/api/2.0/preview/scim/v2/Me"] {
         let url = format!("{host}{path}");
         assert_eq!(get_with_bearer(&url, None).await, (401, missing.clone()));
@@ -229,24 +238,31 @@ async fn rest_calls_reject_missing_invalid_and_expiring_tokens() {
             .unwrap();
         assert_eq!(r.status(), 401);
     }
+    let url = format!("{host}/api/2.0/tokens/introspect");
+    let r = client().get(&url).bearer_auth("nope").send().await.unwrap();
+    assert_eq!(
+        r.headers()["x-databricks-reason-phrase"].to_str().unwrap(),
+        INVALID
+    );
     // A Google ID token is signed, but not by the workspace.
     let u = user(&emu, 3600, &["openid"]);
     let (_, body) = refresh(&emu, &u).await;
-    let url = format!("{host}/api/2.0/tokens/introspect");
     assert_eq!(
         get_with_bearer(&url, body["id_token"].as_str()).await,
         (403, invalid.clone())
     );
 
-    // A 2 s token is already inside the 30 s "expiring" window.
+    // A 2 s token is already inside the 30 s window; once past its expiry it
+    // is plainly invalid. A 35 s token is accepted now and refused as
+    // expiring once it is within 30 s of expiry.
     let short = sp(&emu, 2);
     let body = m2m_token(&emu, &short).await;
     assert_eq!(body["expires_in"], 2);
+    let short_token = body["access_token"].as_str().unwrap().to_string();
     assert_eq!(
-        get_with_bearer(&url, body["access_token"].as_str()).await,
-        (403, invalid.clone())
+        get_with_bearer(&url, Some(&short_token)).await,
+        (403, expiring.clone())
     );
-    // A 35 s token is accepted now and refused once it is within 30 s of expiry.
     let soon = emu.add_databricks_service_principal(DatabricksSpSpec {
         application_id: "soon-app".into(),
         access_token_lifetime: Duration::from_secs(35),
@@ -255,6 +271,39 @@ async fn rest_calls_reject_missing_invalid_and_expiring_tokens() {
     let token = body["access_token"].as_str().unwrap();
     assert_eq!(get_with_bearer(&url, Some(token)).await.0, 200);
     tokio::time::sleep(Duration::from_secs(6)).await;
-    assert_eq!(get_with_bearer(&url, Some(token)).await, (403, invalid));
+    assert_eq!(get_with_bearer(&url, Some(token)).await, (403, expiring));
+    assert_eq!(
+        get_with_bearer(&url, Some(&short_token)).await,
+        (403, invalid)
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn numeric_error_codes_on_request() {
+    let emu = start_with(DatabricksOptions {
+        error_code: DatabricksErrorCode::Numeric,
+        ..DatabricksOptions::default()
+    })
+    .await;
+    let path = "/api/2.0/preview/scim/v2/Me";
+    assert_eq!(
+        get_bearer(&emu, path, Some("dapi0")).await,
+        (403, json!({"error_code": 403, "message": INVALID}))
+    );
+    assert_eq!(get_bearer(&emu, path, None).await.1["error_code"], 401);
+    emu.shutdown().await;
+    let emu = start_with(DatabricksOptions {
+        error_code: DatabricksErrorCode::Named("INVALID_TOKEN".into()),
+        ..DatabricksOptions::default()
+    })
+    .await;
+    assert_eq!(
+        get_bearer(&emu, path, Some("dapi0")).await,
+        (
+            403,
+            json!({"error_code": "INVALID_TOKEN", "message": INVALID})
+        )
+    );
     emu.shutdown().await;
 }

@@ -96,7 +96,7 @@ async fn write_samples_produces_usable_credentials() {
     assert_eq!(status, 200);
 
     let ini = ini::Ini::load_from_str(&read("databrickscfg")).unwrap();
-    let section = ini.section(Some("DEFAULT")).unwrap();
+    let section = ini.section(Some("m2m")).unwrap();
     assert_eq!(section.get("host"), Some(emu.databricks_url().as_str()));
     let r = client()
         .post(format!("{}/oidc/v1/token", emu.databricks_url()))

@@ -2,6 +2,11 @@
 
 mod common;
 mod databricks;
+mod databricks_caches;
+mod databricks_common;
+mod databricks_grants;
+mod databricks_pat;
+mod databricks_u2m;
 mod faults_body;
 mod faults_plan;
 mod faults_wire;
