@@ -6,7 +6,9 @@
 # real binary in tmux), the emulator's conformance check against google-auth
 # and databricks-sdk, the discovery corpus (in every home of tests/corpus,
 # tokentop picks the Application Default Credential google-auth's default()
-# picks, and sees gcloud's accounts), the supply-chain policy (deny.toml), and a bounded fuzz
+# picks, and sees gcloud's accounts), the Databricks corpus (every profile of
+# every home in tests/databricks_corpus resolved as databricks-sdk's Config
+# resolves it), the supply-chain policy (deny.toml), and a bounded fuzz
 # run of every parser (FUZZ_SECONDS per target, 15 by default).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -52,6 +54,8 @@ tests/conformance/run.sh "${CARGO_TARGET_DIR:-target}/debug/tokentop" emulator
 # --- discovery against google-auth's own default() ---------------------------
 step "corpus: the active ADC and gcloud's accounts in every home of tests/corpus, against google-auth"
 tests/corpus/run.sh "${CARGO_TARGET_DIR:-target}/debug/tokentop"
+step "databricks corpus: every profile of every home in tests/databricks_corpus, against databricks-sdk's Config"
+tests/databricks_corpus/run.sh "${CARGO_TARGET_DIR:-target}/debug/tokentop"
 
 # --- supply chain and fuzzing -------------------------------------------------
 step "cargo deny (deny.toml)"

@@ -272,6 +272,12 @@ impl Store {
                 .as_ref()
                 .and_then(|d| d.cloud.as_deref())
                 .map(text),
+            configured_scopes: c
+                .context
+                .databricks
+                .as_ref()
+                .and_then(|d| d.scopes.as_ref())
+                .map(|s| s.iter().map(String::as_str).map(text).collect()),
             active: c.context.databricks.as_ref().is_some_and(|d| d.active),
             tokens: e
                 .tokens

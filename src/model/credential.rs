@@ -186,8 +186,10 @@ pub struct DatabricksUse {
     pub account_id: Option<String>,
     /// The workspace id, when known.
     pub workspace_id: Option<String>,
-    /// The cloud its host's DNS zone names (`aws`, `azure`, `gcp`).
+    /// The cloud as databricks-sdk reports it (`AWS`, `AZURE`, `GCP`).
     pub cloud: Option<String>,
+    /// The scopes the profile configures, when it does.
+    pub scopes: Option<Vec<String>>,
     /// `Config()` without a profile would use it.
     pub active: bool,
 }

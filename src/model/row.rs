@@ -77,8 +77,10 @@ pub struct Row {
     pub account_id: Option<String>,
     /// Its workspace id, when known.
     pub workspace_id: Option<String>,
-    /// The cloud its host names (`aws`, `azure`, `gcp`).
+    /// The cloud as databricks-sdk reports it (`AWS`, `AZURE`, `GCP`).
     pub cloud: Option<String>,
+    /// The scopes a Databricks profile configures (its token's are `scopes`).
+    pub configured_scopes: Option<Vec<String>>,
     /// databricks-sdk's `Config()` without a profile would use it.
     pub active: bool,
     /// Every token the credential holds but its refresh token, by role.

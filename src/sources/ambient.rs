@@ -134,7 +134,12 @@ impl DiscoveryConfig {
                 .named_by
                 .push((path, "GOOGLE_APPLICATION_CREDENTIALS"));
         }
-        match env("DATABRICKS_CONFIG_FILE").map(PathBuf::from) {
+        // databricks-sdk expands a leading `~` (Python's expanduser).
+        let expand = |path: String| match (path.strip_prefix("~/"), &home) {
+            (Some(rest), Some(home)) => home.join(rest),
+            _ => PathBuf::from(path),
+        };
+        match env("DATABRICKS_CONFIG_FILE").map(expand) {
             Some(path) => {
                 config
                     .named_by

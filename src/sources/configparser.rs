@@ -21,6 +21,8 @@ pub struct Ini {
     pub sections: Vec<(String, Keys)>,
     /// The first reason `configparser` refuses the file, with its line.
     pub refusal: Option<String>,
+    /// The section that reason is in, when it is in one.
+    pub refused_in: Option<String>,
 }
 
 impl Ini {
@@ -88,6 +90,11 @@ pub fn parse(text: &str) -> Ini {
             flush(&mut ini, &cursor, key, lines);
         }
         indent_level = indent;
+        let here = match &cursor {
+            Cursor::Section(i) => Some(ini.sections[*i].0.clone()),
+            Cursor::Defaults => Some("DEFAULT".to_string()),
+            Cursor::None => None,
+        };
         if let Some(header) = stripped
             .strip_prefix('[')
             .and_then(|rest| rest.strip_suffix(']'))
@@ -115,11 +122,15 @@ pub fn parse(text: &str) -> Ini {
             continue;
         }
         let Some(at) = stripped.find(['=', ':']) else {
+            // Never quoted: such a line may be a secret without its key.
             refuse(
                 &mut ini,
                 number,
                 "neither a [section] nor `key = value`".into(),
             );
+            if ini.refused_in.is_none() {
+                ini.refused_in = here;
+            }
             continue;
         };
         let key = stripped[..at].trim_end().to_lowercase();

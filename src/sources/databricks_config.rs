@@ -9,6 +9,7 @@
 use super::configparser::{Ini, Keys};
 use crate::model::Secret;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// One configuration attribute: its file key, its environment variable,
 /// and the authorization method it belongs to.
@@ -95,6 +96,7 @@ const STRATEGIES: &[(&str, &[&str])] = &[
             "azure_tenant_id",
         ],
     ),
+    ("azure-cli", &["host"]),
     ("databricks-cli", &["host"]),
 ];
 
@@ -120,6 +122,10 @@ pub struct Resolved {
     pub auth_type: Option<String>,
     /// The SDK's refusal, in its words.
     pub error: Option<String>,
+    /// The environment holds an OIDC token for `env-oidc`.
+    pub oidc_token: bool,
+    /// Inside Databricks Runtime (`DATABRICKS_RUNTIME_VERSION`).
+    pub runtime: bool,
 }
 
 impl Resolved {
@@ -151,7 +157,13 @@ impl Resolved {
 
 /// The environment as databricks-sdk reads it (empty values are unset).
 pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Resolved {
-    let mut resolved = Resolved::default();
+    let set = |name: &str| env(name).is_some_and(|v| !v.is_empty());
+    let mut resolved = Resolved {
+        runtime: set("DATABRICKS_RUNTIME_VERSION"),
+        oidc_token: set("DATABRICKS_OIDC_TOKEN")
+            || env("DATABRICKS_OIDC_TOKEN_ENV").is_some_and(|var| set(&var)),
+        ..Resolved::default()
+    };
     for a in ATTRIBUTES {
         if let Some(var) = a.env
             && let Some(value) = env(var).filter(|v| !v.is_empty())
@@ -183,7 +195,12 @@ pub fn resolve(
     let chosen = match (skip, requested) {
         (true, _) => None,
         (false, Some(profile)) => Some((profile, false)),
-        (false, None) => default_profile(ini).map(|p| (p, true)),
+        // A default_profile that is not there is an error; a missing
+        // [DEFAULT] is not.
+        (false, None) => default_profile(ini).map(|p| {
+            let fallback = p == "DEFAULT";
+            (p, fallback)
+        }),
     };
     if let Some((profile, fallback)) = &chosen {
         if profile == "__settings__" {
@@ -194,7 +211,8 @@ pub fn resolve(
         }
         match ini.section(profile).filter(|_| profile != "__settings__") {
             Some(keys) => {
-                for (key, value) in keys {
+                // An empty value is no value to the SDK's strategies.
+                for (key, value) in keys.iter().filter(|(_, v)| !v.is_empty()) {
                     match ATTRIBUTES.iter().find(|a| a.key == key) {
                         Some(a) if !resolved.values.contains_key(a.key) => {
                             resolved
@@ -233,13 +251,69 @@ pub fn resolve(
             names.join(" and ")
         ));
     }
-    resolved.auth_type = explicit.or_else(|| {
-        STRATEGIES
+    resolved.auth_type = match &explicit {
+        Some(name) => Some(name.clone()),
+        None => STRATEGIES
             .iter()
-            .find(|(_, needs)| needs.iter().all(|k| resolved.values.contains_key(k)))
-            .map(|(name, _)| name.to_string())
-    });
+            .find(|(name, needs)| {
+                needs.iter().all(|k| resolved.values.contains_key(k)) && usable(name, &resolved)
+            })
+            .map(|(name, _)| name.to_string()),
+    };
+    if resolved.error.is_none() {
+        let usable_now = resolved
+            .auth_type
+            .as_deref()
+            .is_some_and(|name| can_configure(name, &resolved));
+        if !usable_now {
+            resolved.error = Some(match (&explicit, resolved.get("azure_client_secret")) {
+                (None, Some(_)) => {
+                    "default auth: azure-client-secret: no workspace host to sign in to".into()
+                }
+                _ => NO_CREDENTIALS.to_string(),
+            });
+        }
+    }
     (chosen.map(|(p, _)| p), resolved)
+}
+
+/// databricks-sdk's words when no strategy can be configured.
+const NO_CREDENTIALS: &str = "default auth: cannot configure default credentials, please check \
+    https://docs.databricks.com/en/dev-tools/auth.html#databricks-client-unified-authentication \
+    to configure credentials for your preferred authentication method.";
+
+/// Whether a strategy found by its attributes applies here: a token file
+/// must exist; the Azure CLI signs in to Azure workspaces only.
+fn usable(name: &str, r: &Resolved) -> bool {
+    match name {
+        "file-oidc" => r
+            .get("oidc_token_filepath")
+            .is_some_and(|p| Path::new(p).is_file()),
+        "azure-cli" => r.get("host").is_some_and(|h| cloud_of(h) == Some("azure")),
+        _ => true,
+    }
+}
+
+/// Whether databricks-sdk could configure the strategy `name` (explicit or
+/// found) from what is set, without the network.
+fn can_configure(name: &str, r: &Resolved) -> bool {
+    let has = |keys: &[&str]| keys.iter().all(|k| r.values.contains_key(k));
+    match name {
+        "pat" => has(&["host", "token"]),
+        "basic" => has(&["host", "username", "password"]),
+        "oauth-m2m" => has(&["host", "client_id", "client_secret"]),
+        "metadata-service" => has(&["host", "metadata_service_url"]),
+        "env-oidc" => has(&["host"]) && r.oidc_token,
+        "file-oidc" => has(&["host"]) && usable("file-oidc", r),
+        "github-oidc" | "azure-devops-oidc" => has(&["host", "client_id"]),
+        "azure-client-secret" => has(&["host", "azure_client_id", "azure_client_secret"]),
+        "github-oidc-azure" => has(&["host", "azure_client_id"]),
+        "google-credentials" => has(&["host", "google_credentials"]),
+        "google-id" => has(&["host", "google_service_account"]),
+        "runtime" | "runtime-oauth" | "model-serving" => r.runtime,
+        "azure-cli" | "external-browser" | "databricks-cli" => has(&["host"]),
+        _ => false,
+    }
 }
 
 /// The profile `Config()` picks: `[__settings__] default_profile`, else
@@ -270,9 +344,20 @@ pub fn normalise_host(host: &str) -> String {
                 .unwrap_or_default();
             let host = url.host_str().unwrap_or("");
             let path = url.path().trim_end_matches('/');
-            format!("{}://{host}{port}{path}", url.scheme())
+            let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+            format!("{}://{host}{port}{path}{query}", url.scheme())
         }
         Err(_) => with_scheme.trim_end_matches('/').to_string(),
+    }
+}
+
+/// The cloud as databricks-sdk reports it: its DNS zone's, else AWS (the
+/// SDK's default environment).
+pub fn cloud_name(host: &str) -> &'static str {
+    match cloud_of(host) {
+        Some("azure") => "AZURE",
+        Some("gcp") => "GCP",
+        _ => "AWS",
     }
 }
 

@@ -44,7 +44,19 @@ pub fn parse(
     }
     let logins = logins(env, &mut errors);
     let vars = config::from_env(&|name| env.get(name));
-    let (default, _) = config::resolve(&ini, path, &vars, None);
+    let (default, chosen) = config::resolve(&ini, path, &vars, None);
+    // Config() without a profile fails before any profile is read: the
+    // profile it names is not there, or is the settings section.
+    if let Some(error) = chosen
+        .error
+        .as_deref()
+        .filter(|e| e.starts_with("resolve:") || e.contains("reserved section name"))
+    {
+        errors.push(SourceError::new(
+            path,
+            format!("databricks-sdk's Config() without a profile: {error}"),
+        ));
+    }
     let mut credentials = Vec::new();
     let names = ini
         .sections
@@ -53,6 +65,19 @@ pub fn parse(
         .filter(|name| *name != "__settings__")
         .chain((!ini.defaults.is_empty()).then_some("DEFAULT"));
     for name in names {
+        if ini.refused_in.as_deref() == Some(name) {
+            errors.push(SourceError {
+                profile: Some(name.to_string()),
+                ..SourceError::new(
+                    path,
+                    format!(
+                        "profile [{name}]: cannot be used: {}",
+                        ini.refusal.as_deref().unwrap_or_default()
+                    ),
+                )
+            });
+            continue;
+        }
         let (_, resolved) = config::resolve(&ini, path, &vars, Some(name));
         let active = default.as_deref() == Some(name);
         let place = Place {
@@ -142,7 +167,7 @@ fn credential(
     }
     let host = r
         .get("host")
-        .ok_or("no `host`: databricks-sdk cannot configure credentials without one")?
+        .ok_or("default auth: cannot configure default credentials: no `host`")?
         .to_string();
     let account_id = r.get("account_id").map(str::to_string);
     let account = account_id
@@ -251,7 +276,11 @@ fn credential(
         material,
         context: Context {
             databricks: Some(DatabricksUse {
-                cloud: config::cloud_of(&host).map(str::to_string),
+                cloud: Some(config::cloud_name(&host).to_string()),
+                scopes: r
+                    .get("scopes")
+                    .map(config::parse_scopes)
+                    .filter(|s| !s.is_empty()),
                 host,
                 auth_type,
                 account_id,

@@ -20,7 +20,9 @@ tokentop's output contract (what this script reads; every key is required):
 
   {"credentials": [
      {"platform": "databricks",
-      "profile": "<section name>",   "DEFAULT" for [DEFAULT]
+      "profile": "<section name>",   "DEFAULT" for [DEFAULT]; "env" (with a
+                                     "source" of "environment (...)") for the
+                                     environment's own configuration
       "active": true | false,        true on the profile databricks-sdk loads
                                      when no profile is given
       "host": str | null,            as the SDK normalises it (https:// added,
@@ -30,7 +32,7 @@ tokentop's output contract (what this script reads; every key is required):
                                      none applies or validation fails first
       "account_id": str | null,
       "cloud": "AWS" | "AZURE" | "GCP" | null,   null when there is no host
-      "scopes": [str] | null,        sorted, de-duplicated; null when the
+      "configured_scopes": [str] | null,  sorted, de-duplicated; null when the
                                      profile sets none (not [], not all-apis)
       "error": str | null,           null exactly when the SDK resolves the
                                      profile without raising
@@ -175,6 +177,9 @@ class Check:
         self.lines.append(f"{where}{field}: tokentop={show(ours)} {by}={show(theirs)}")
 
     def field(self, entry, key):
+        # tokentop's `scopes` are its token's; what the profile configures
+        # is `configured_scopes`.
+        key = {"scopes": "configured_scopes"}.get(key, key)
         if key not in entry:
             self.missing_fields.add(key)
             return MISSING
@@ -252,7 +257,9 @@ def check(name, meta, expected, out, home, raw):
         profile = c.get("profile", MISSING)
         if profile in profiles or profile == "__settings__":
             continue
-        if profile is None and loaded is None and default["host"] is not None:
+        # The environment's own configuration is tokentop's `env` row.
+        from_env = profile == "env" and str(c.get("source", "")).startswith("environment")
+        if (profile is None or from_env) and loaded is None and default["host"] is not None:
             compare_entry(chk, c, "(environment)", default, "databricks-sdk", True)
             continue
         chk.disagree(profile if isinstance(profile, str) else None, "profile", profile, f"one of {sorted(profiles)}")

@@ -58,6 +58,7 @@ fn row(
         account_id: None,
         workspace_id: None,
         cloud: None,
+        configured_scopes: None,
         active: false,
         tokens: Vec::new(),
         status: Status::Live,
