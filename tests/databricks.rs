@@ -1,0 +1,111 @@
+//! Databricks profiles of every auth style against the emulator over real
+//! HTTP: a PAT's facts from the token API and its deletion, a U2M login
+//! refreshed from the CLI's cache, and the rejections in words.
+
+#[path = "support/listing.rs"]
+mod listing;
+
+use listing::{list, tokentop};
+use std::time::Duration;
+use tokentop::emulator::{Emulator, EmulatorOptions};
+
+fn row<'a>(json: &'a serde_json::Value, profile: &str) -> &'a serde_json::Value {
+    json["credentials"]
+        .as_array()
+        .expect("credentials")
+        .iter()
+        .find(|c| c["profile"] == profile)
+        .unwrap_or_else(|| panic!("no row {profile}: {json}"))
+}
+
+#[tokio::test]
+async fn pats_and_logins_are_shown_refreshed_and_deleted_as_their_workspace_says() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let host = emulator.databricks_url();
+    let (pat, _) = emulator.add_pat("laptop notebook", Some(Duration::from_secs(3600)), &[]);
+    let (forever, _) = emulator.add_pat("ci forever", None, &[]);
+    let login = emulator
+        .add_u2m_login("dana@example.test", &[])
+        .expect("login");
+    let home = tempfile::tempdir().expect("tempdir");
+    emulator
+        .write_databricks_cli_cache(home.path(), "dev", &login)
+        .expect("cache");
+    std::fs::write(
+        home.path().join(".databrickscfg"),
+        format!(
+            "[DEFAULT]\nhost = {host}\ntoken = {pat}\n\n[forever]\nhost = {host}\ntoken = {forever}\n\n\
+             [dev]\nhost = {host}\nauth_type = databricks-cli\n"
+        ),
+    )
+    .expect("write");
+
+    let run = list(home.path(), &["--json"], &[]).await;
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let default = row(&json, "DEFAULT");
+    assert_eq!(default["error"], serde_json::Value::Null, "{default}");
+    assert_eq!(default["token_role"], "pat");
+    assert_eq!(default["active"], true, "Config() would use [DEFAULT]");
+    assert_eq!(default["principal"], "workspace-user@example.test");
+    assert_eq!(default["tokens"][0]["note"], "laptop notebook");
+    let ttl = default["ttl_seconds"].as_i64().expect("an expiry");
+    assert!((3500..=3600).contains(&ttl), "{ttl}");
+    let never = row(&json, "forever");
+    assert_eq!(never["ttl_seconds"], serde_json::Value::Null, "{never}");
+    assert!(
+        never["warning"]
+            .as_str()
+            .is_some_and(|w| w.contains("never expires")),
+        "{never}"
+    );
+    let dev = row(&json, "dev");
+    assert_eq!(
+        (dev["kind"].as_str(), dev["auth_type"].as_str()),
+        (Some("databricks-u2m"), Some("databricks-cli"))
+    );
+    assert_eq!(dev["error"], serde_json::Value::Null, "{dev}");
+    assert!(!run.stdout.contains(&pat) && !run.stdout.contains(&login.refresh_token));
+
+    // r on the login: a new token from its cached refresh token.
+    let refreshed = tokentop(home.path(), &["refresh", "dev", "--json"], &[]).await;
+    assert_eq!(refreshed.code, 0, "{}", refreshed.stderr);
+    let after: serde_json::Value = serde_json::from_str(&refreshed.stdout).expect("JSON");
+    assert_eq!(after["status"], "live");
+    assert_ne!(after["fingerprint"], dev["fingerprint"], "a new token");
+
+    // x on the PAT: deleted through the token API, and the workspace
+    // refuses it afterwards.
+    let revoked = tokentop(home.path(), &["revoke", "DEFAULT", "--json"], &[]).await;
+    assert_eq!(revoked.code, 0, "{} {}", revoked.stdout, revoked.stderr);
+    assert!(
+        revoked.stderr.contains("Invalid access token") || revoked.stdout.contains("revoked"),
+        "{}",
+        revoked.stderr
+    );
+    let again = list(home.path(), &["--json"], &[]).await;
+    let json: serde_json::Value = serde_json::from_str(&again.stdout).expect("JSON");
+    let gone = row(&json, "DEFAULT");
+    assert!(
+        gone["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Invalid access token")),
+        "{gone}"
+    );
+
+    // A dead login says how to make it again.
+    assert!(emulator.revoke_refresh_token(&login.refresh_token));
+    let dead = tokentop(home.path(), &["refresh", "dev", "--json"], &[]).await;
+    assert_eq!(dead.code, 1);
+    let dead: serde_json::Value = serde_json::from_str(&dead.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {} / {}", dead.stdout, dead.stderr));
+    assert_eq!(dead["fix"], "databricks auth login --profile dev", "{dead}");
+    assert!(
+        dead["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Refresh token is invalid")),
+        "{dead}"
+    );
+    emulator.shutdown().await;
+}
