@@ -26,6 +26,9 @@ pub async fn run(ui: UiOptions) -> Result<ExitCode, String> {
     let dir = private_tempdir().map_err(|e| format!("temporary folder: {e}"))?;
     let profiles = seed(&emulator, dir.path())
         .and_then(|profiles| seed_federated(&emulator, dir.path(), &profiles).map(|()| profiles))
+        .and_then(|profiles| {
+            seed_databricks_users(&emulator, dir.path(), &profiles).map(|()| profiles)
+        })
         .map_err(|e| format!("{}: {e}", dir.path().display()))?;
     // The sample profiles, and the emulator's metadata server as a
     // Dataproc worker sees its own: never the user's real files.
@@ -34,6 +37,11 @@ pub async fn run(ui: UiOptions) -> Result<ExitCode, String> {
         google: Some(GoogleEnv {
             metadata_host: Some(emulator.metadata_host()),
             ..GoogleEnv::default()
+        }),
+        // The sample Databricks config and CLI cache are the sample folder's.
+        databricks: Some(crate::sources::DatabricksEnv {
+            vars: Vec::new(),
+            home: Some(dir.path().to_path_buf()),
         }),
         ..DiscoveryConfig::default()
     };
@@ -113,6 +121,33 @@ pub fn seed(emulator: &Emulator, dir: &Path) -> std::io::Result<PathBuf> {
     let path = dir.join("profiles.toml");
     write_private(&path, &profiles)?;
     Ok(path)
+}
+
+/// Adds what most Databricks users have: a personal access token that
+/// never expires (the risk it is), and a `databricks auth login` whose
+/// token the CLI caches under `dir` (the demo's home for Databricks).
+pub fn seed_databricks_users(
+    emulator: &Emulator,
+    dir: &Path,
+    profiles: &Path,
+) -> std::io::Result<()> {
+    let host = emulator.databricks_url();
+    let (pat, _) = emulator.add_pat("analytics notebook", None, &[]);
+    let login = emulator.add_u2m_login("oncall@acme.example", &[])?;
+    emulator.write_databricks_cli_cache(dir, "dev", &login)?;
+    let config = dir.join("databrickscfg");
+    let mut text = std::fs::read_to_string(&config)?;
+    text.push_str(&format!(
+        "\n[analytics-pat]\nhost = {host}\ntoken = {pat}\n\n[dev]\nhost = {host}\nauth_type = databricks-cli\n"
+    ));
+    write_private(&config, &text)?;
+    let mut text = std::fs::read_to_string(profiles)?;
+    for name in ["analytics-pat", "dev"] {
+        text.push_str(&format!(
+            "\n[[profile]]\nname = \"{name}\"\nplatform = \"databricks\"\ndatabricks_config = \"databrickscfg\"\ndatabricks_profile = \"{name}\"\n"
+        ));
+    }
+    write_private(profiles, &text)
 }
 
 /// Adds the kinds Dataflow and CI use instead of key files: a Dataflow

@@ -90,7 +90,7 @@ fn demo_refresh_decode_and_quit_in_tmux() {
             .all(|p| ttl_of(s, p).is_some());
         (all && selected(s).is_some()).then(|| s.to_string())
     });
-    assert!(screen.contains("9 credentials"), "{screen}");
+    assert!(screen.contains("11 credentials"), "{screen}");
     assert!(
         !screen.contains("real-workspace") && !screen.contains("real-user"),
         "{screen}"

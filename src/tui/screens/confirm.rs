@@ -28,6 +28,18 @@ pub fn render(row: Option<&Row>, theme: &Theme, frame: &mut Frame, area: Rect) {
         Line::default(),
         Line::from("It stops working everywhere it is used."),
     ];
+    if let Some(r) = row.filter(|r| r.kind == crate::model::Kind::DatabricksPat) {
+        // A PAT is deleted for good: name it as its maker knows it.
+        let comment = r
+            .tokens
+            .iter()
+            .find_map(|t| t.note.as_deref())
+            .map_or("(no comment)".to_string(), |c| format!("\"{c}\""));
+        let host = r.host.as_deref().unwrap_or("its workspace");
+        text.push(Line::from(format!(
+            "This deletes the personal access token {comment} on {host} through the token API."
+        )));
+    }
     if let Some(r) = row.filter(|r| r.kind.revoke_ends_login()) {
         // Google revokes the refresh token with it: say whose sign-in ends.
         let who = match r.principal.as_str() {

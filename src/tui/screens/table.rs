@@ -306,6 +306,18 @@ pub fn detail_lines(row: &Row) -> Vec<(String, String)> {
     if !place.is_empty() {
         lines.push((String::new(), place.join(" · ")));
     }
+    if let Some(host) = &row.host {
+        let auth = row.auth_type.as_deref().unwrap_or("no auth type");
+        let active = if row.active {
+            " · Config() uses it"
+        } else {
+            ""
+        };
+        lines.push(("workspace ".into(), format!("{host} · {auth}{active}")));
+    }
+    if let Some(note) = row.tokens.iter().find_map(|t| t.note.as_deref()) {
+        lines.push(("comment ".into(), note.to_string()));
+    }
     if let Some(account) = &row.gcloud_account {
         let active = if row.gcloud_active { "active; " } else { "" };
         let configs = match row.gcloud_configurations.as_slice() {
