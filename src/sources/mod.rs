@@ -21,7 +21,7 @@ pub use gcloud_config::GcloudEnv;
 
 use crate::model::{Credential, CredentialId, Endpoints, printable_owned};
 use profiles::ProfileSpec;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A source that could not be read, naming the file and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
@@ -100,6 +100,8 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
         }),
         _ => trust::Settings::default(),
     };
+    // However many profiles name a Databricks config, it is read once.
+    let mut databricks = DatabricksReads::new(config.databricks.clone().unwrap_or_default());
     if let Some(path) = &config.profiles_file {
         match profiles::read(path) {
             Ok(file) => {
@@ -108,8 +110,7 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
                         .google
                         .as_ref()
                         .and_then(|g| g.metadata_host.as_deref());
-                    let databricks = config.databricks.clone().unwrap_or_default();
-                    match from_profile(spec, path, &settings, metadata_host, &databricks) {
+                    match from_profile(spec, path, &settings, metadata_host, &mut databricks) {
                         Ok(mut creds) => found.credentials.append(&mut creds),
                         Err(e) => found.errors.push(e),
                     }
@@ -130,14 +131,13 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
         found.credentials.append(&mut accounts.credentials);
         found.errors.append(&mut accounts.errors);
     }
-    let databricks = config.databricks.clone().unwrap_or_default();
     if config.databricks.is_some() {
-        let (env_source, errors) = databrickscfg::from_environment(&databricks);
+        let (env_source, errors) = databrickscfg::from_environment(&databricks.env);
         found.credentials.extend(env_source);
         found.errors.extend(errors);
     }
     for path in &config.databricks_configs {
-        let (mut profiles, errors) = databrickscfg::read(path, &databricks);
+        let (mut profiles, errors) = databricks.read(path).clone();
         found
             .errors
             .extend(errors.into_iter().map(|e| config.explain(e)));
@@ -146,12 +146,35 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
     found
 }
 
+/// Databricks config files, each read and resolved once per discovery.
+struct DatabricksReads {
+    env: DatabricksEnv,
+    read: std::collections::HashMap<PathBuf, (Vec<Credential>, Vec<SourceError>)>,
+}
+
+impl DatabricksReads {
+    fn new(env: DatabricksEnv) -> Self {
+        Self {
+            env,
+            read: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The profiles of `path` and its errors, read the first time asked.
+    fn read(&mut self, path: &Path) -> &(Vec<Credential>, Vec<SourceError>) {
+        let env = &self.env;
+        self.read
+            .entry(path.to_path_buf())
+            .or_insert_with(|| databrickscfg::read(path, env))
+    }
+}
+
 fn from_profile(
     spec: &ProfileSpec,
     profiles_path: &Path,
     settings: &trust::Settings,
     metadata_host: Option<&str>,
-    databricks: &DatabricksEnv,
+    databricks: &mut DatabricksReads,
 ) -> Result<Vec<Credential>, SourceError> {
     let here = |m: String| SourceError {
         profile: Some(spec.name.clone()),
@@ -206,7 +229,7 @@ fn from_profile(
         }
         (None, Some(path), None) => {
             let wanted = spec.databricks_profile.as_deref().unwrap_or("DEFAULT");
-            let (profiles, errors) = databrickscfg::read(path, databricks);
+            let (profiles, errors) = databricks.read(path).clone();
             let Some(mut cred) = profiles
                 .into_iter()
                 .find(|c| c.provenance.profile == wanted)
@@ -320,7 +343,7 @@ mod tests {
             Path::new("/nowhere/profiles.toml"),
             &trust::Settings::default(),
             None,
-            &DatabricksEnv::default(),
+            &mut DatabricksReads::new(DatabricksEnv::default()),
         )
         .expect("credential")
         .remove(0);
