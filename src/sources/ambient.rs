@@ -169,6 +169,13 @@ impl DiscoveryConfig {
         let mut files: Vec<PathBuf> = self.profiles_file.iter().cloned().collect();
         files.extend(self.databricks_configs.iter().cloned());
         let mut folders = Vec::new();
+        if let Some(home) = self.databricks.as_ref().and_then(|d| d.home.as_ref()) {
+            // A `databricks auth login` writes the CLI's cache (and may
+            // make its folder).
+            let cache = super::databricks_cache::path(home);
+            files.extend(cache.parent().map(Path::to_path_buf));
+            files.push(cache);
+        }
         if let Some(google) = &self.google {
             files.extend(google.application_credentials.iter().cloned());
             if let Some(dir) = &google.gcloud_dir {
