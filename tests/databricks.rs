@@ -90,7 +90,7 @@ async fn pats_and_logins_are_shown_refreshed_and_deleted_as_their_workspace_says
     assert!(
         gone["error"]
             .as_str()
-            .is_some_and(|e| e.contains("Invalid access token")),
+            .is_some_and(|e| e.contains("token rejected") && e.contains("Invalid access token")),
         "{gone}"
     );
 

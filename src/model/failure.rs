@@ -91,6 +91,16 @@ impl ProviderError {
             return None;
         };
         let said = |text: &str| message.contains(text);
+        // Databricks refuses a token itself with a 403 whatever its
+        // error_code (a number or a word): not a missing permission.
+        if said("Invalid access token") {
+            return Some(
+                "token rejected: the workspace does not accept it (deleted, expired, or not this workspace's)",
+            );
+        }
+        if said("Token is expiring within 30 seconds") {
+            return Some("token rejected: Databricks refuses a token with 30 s or less left");
+        }
         Some(match error.as_deref()? {
             "invalid_grant" if said("expired or revoked") => {
                 "the sign-in has expired or was revoked"
@@ -271,5 +281,29 @@ mod tests {
             "refresh failed: the sign-in has expired or was revoked (oauth2.googleapis.com/token answered HTTP 400: invalid_grant: Token has been expired or revoked.)"
         );
         assert_eq!(Problem::Other("x".into()).cause(), "other");
+    }
+
+    #[test]
+    fn a_token_databricks_refuses_is_rejected_not_a_missing_permission() {
+        for code in [Some("PERMISSION_DENIED".to_string()), None] {
+            let refused = ProviderError::Rejected {
+                endpoint: "https://dbc.cloud.databricks.com/api/2.0/token/list".into(),
+                status: 403,
+                error: code,
+                message: "PERMISSION_DENIED: Invalid access token.".into(),
+            };
+            assert!(
+                refused
+                    .in_words()
+                    .is_some_and(|w| w.starts_with("token rejected"))
+            );
+        }
+        let dying = ProviderError::Rejected {
+            endpoint: "https://adb-1.7.azuredatabricks.net/api/2.0/clusters/list".into(),
+            status: 403,
+            error: Some("403".into()),
+            message: "Token is expiring within 30 seconds. (token expired)".into(),
+        };
+        assert!(dying.in_words().is_some_and(|w| w.contains("30 s")));
     }
 }
