@@ -41,6 +41,20 @@ async fn listed(home: &std::path::Path, file: &serde_json::Value) -> serde_json:
     json["credentials"][0].clone()
 }
 
+/// A CI job's subject token for `pool`, ten minutes long.
+fn subject_token(emulator: &Emulator, pool: &PoolProvider) -> String {
+    emulator
+        .mint_subject_token(
+            &pool.audience,
+            SubjectTokenSpec {
+                subject: "project_path:acme/etl".into(),
+                audience: None,
+                expires_in: 600,
+            },
+        )
+        .expect("subject token")
+}
+
 fn roles(cred: &serde_json::Value) -> Vec<String> {
     cred["tokens"]
         .as_array()
@@ -58,16 +72,7 @@ async fn a_file_subject_token_is_exchanged_at_sts() {
     let pool = provider(&emulator, WORKLOAD).await;
     let home = tempfile::tempdir().expect("tempdir");
     let subject = home.path().join("token.jwt");
-    let jwt = emulator
-        .mint_subject_token(
-            &pool.audience,
-            SubjectTokenSpec {
-                subject: "project_path:acme/etl".into(),
-                audience: None,
-                expires_in: 600,
-            },
-        )
-        .expect("subject token");
+    let jwt = subject_token(&emulator, &pool);
     std::fs::write(&subject, &jwt).expect("write");
     let file = emulator
         .external_account_file(ExternalAccountSpec {
@@ -208,16 +213,7 @@ async fn an_allowed_command_is_run_as_google_auth_runs_it_and_its_output_file_re
         .expect("emulator");
     let pool = provider(&emulator, WORKLOAD).await;
     let home = tempfile::tempdir().expect("tempdir");
-    let jwt = emulator
-        .mint_subject_token(
-            &pool.audience,
-            SubjectTokenSpec {
-                subject: "project_path:acme/etl".into(),
-                audience: None,
-                expires_in: 600,
-            },
-        )
-        .expect("subject token");
+    let jwt = subject_token(&emulator, &pool);
     // The command says what it was given, counts its runs, and answers
     // on stdout and in its output file.
     let dir = home.path();

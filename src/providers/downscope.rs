@@ -8,7 +8,9 @@
 //! refreshing it derives a new token from the source's current one.
 
 use super::ProviderError;
-use super::family::{Ops, Pending, audience_as_asked, family, revoke_at_endpoint};
+use super::family::{
+    Ops, Pending, audience_as_asked, family, revoke_at_endpoint, source_access_token,
+};
 use super::grant::{self, ClientAuth};
 use crate::model::{
     Capabilities, Credential, CredentialId, Downscope, Kind, Material, Token, TokenRole,
@@ -129,17 +131,7 @@ pub async fn rederive(
     });
     let from = match live {
         Some(token) => token,
-        None => family(&source)
-            .refresh(http, &source, now)
-            .await?
-            .into_iter()
-            .find(|t| t.role == TokenRole::Access)
-            .ok_or_else(|| {
-                ProviderError::config(
-                    &cred.provenance.source,
-                    "the source credential gave no access token",
-                )
-            })?,
+        None => source_access_token(http, &source, cred, now).await?,
     };
     let narrowed = downscope(http, &source, &from, ask, now).await?;
     Ok(vec![

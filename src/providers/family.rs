@@ -97,6 +97,27 @@ pub fn revoke_at_endpoint<'a>(
     })
 }
 
+/// A new access token from a source credential (of an impersonation or a
+/// downscope), refreshed as its own kind; an error naming `of` when none came.
+pub async fn source_access_token(
+    http: &Http,
+    source: &Credential,
+    of: &Credential,
+    now: DateTime<Utc>,
+) -> Result<Token, ProviderError> {
+    family(source)
+        .refresh(http, source, now)
+        .await?
+        .into_iter()
+        .find(|t| t.role == crate::model::TokenRole::Access)
+        .ok_or_else(|| {
+            ProviderError::config(
+                &of.provenance.source,
+                "the source credential gave no access token",
+            )
+        })
+}
+
 /// For families that know no fix to suggest.
 pub fn no_advice(_cred: &Credential, _error: &ProviderError) -> Option<String> {
     None

@@ -4,7 +4,7 @@
 //! the target's is shown, the source's is its parent.
 
 use super::ProviderError;
-use super::family::{Ops, Pending, audience_as_asked, family, revoke_at_endpoint};
+use super::family::{Ops, Pending, audience_as_asked, revoke_at_endpoint, source_access_token};
 use super::iam::{IAM_SCOPE, Impersonation, generate_access_token, generate_id_token};
 use crate::model::{Capabilities, Credential, Material, Token, TokenRole};
 use crate::net::Http;
@@ -73,17 +73,7 @@ fn refresh<'a>(
             audience: None,
             ..cred.clone()
         };
-        let source_token = family(&source_cred)
-            .refresh(http, &source_cred, now)
-            .await?
-            .into_iter()
-            .find(|t| t.role == TokenRole::Access)
-            .ok_or_else(|| {
-                ProviderError::config(
-                    &cred.provenance.source,
-                    "the source credential gave no access token",
-                )
-            })?;
+        let source_token = source_access_token(http, &source_cred, cred, now).await?;
         let ask = Impersonation {
             url,
             delegates,
