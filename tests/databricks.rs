@@ -109,3 +109,49 @@ async fn pats_and_logins_are_shown_refreshed_and_deleted_as_their_workspace_says
     );
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_service_principal_narrows_to_sql_and_a_pat_is_not_narrowed() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let host = emulator.databricks_url();
+    let sp = emulator.add_databricks_service_principal(tokentop::emulator::DatabricksSpSpec {
+        application_id: "7a1b2c3d-0000-1111-2222-333344445555".into(),
+        access_token_lifetime: Duration::from_secs(3600),
+    });
+    let (pat, _) = emulator.add_pat("notebook", Some(Duration::from_secs(3600)), &[]);
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        home.path().join(".databrickscfg"),
+        format!(
+            "[etl]\nhost = {host}\nclient_id = {}\nclient_secret = {}\n\n[nb]\nhost = {host}\ntoken = {pat}\n",
+            sp.client_id, sp.client_secret
+        ),
+    )
+    .expect("write");
+    let run = tokentop(
+        home.path(),
+        &["downscope", "etl", "--scope", "sql", "--json"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let child: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(child["profile"], "etl/downscoped", "{child}");
+    assert_eq!(
+        child["scopes"],
+        serde_json::json!(["sql"]),
+        "the server's grant"
+    );
+    let refused = tokentop(home.path(), &["downscope", "nb", "--scope", "sql"], &[]).await;
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("personal access token has the scopes it was made with"),
+        "{}",
+        refused.stderr
+    );
+    emulator.shutdown().await;
+}

@@ -178,6 +178,8 @@ pub struct Context {
 /// A Databricks profile as databricks-sdk resolves it (wire.md §3.1–3.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DatabricksUse {
+    /// Its section of the config file (what `--profile` names).
+    pub section: String,
     /// The workspace or account host, normalised.
     pub host: String,
     /// The auth type: the profile's own, or the one the SDK would pick.

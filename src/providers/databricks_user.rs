@@ -66,14 +66,13 @@ fn login_capabilities(cred: &Credential) -> Capabilities {
     }
 }
 
-/// A dead login is made again where it was made.
+/// A dead login is made again where it was made: the CLI knows the
+/// profile by its section.
 fn login_advice(cred: &Credential, error: &ProviderError) -> Option<String> {
-    error.is_invalid_grant().then(|| {
-        format!(
-            "databricks auth login --profile {}",
-            cred.provenance.profile
-        )
-    })
+    let section = cred.context.databricks.as_ref()?.section.as_str();
+    error
+        .is_invalid_grant()
+        .then(|| format!("databricks auth login --profile {section}"))
 }
 
 /// `grant_type=refresh_token` with the client id in the body, no secret.

@@ -276,6 +276,7 @@ fn credential(
         material,
         context: Context {
             databricks: Some(DatabricksUse {
+                section: place.profile.clone(),
                 cloud: Some(config::cloud_name(&host).to_string()),
                 scopes: r
                     .get("scopes")
@@ -297,7 +298,9 @@ fn credential(
 /// What makes the tokens of a profile tokentop does not operate.
 fn owner(auth_type: &str, r: &Resolved) -> String {
     let tool = match auth_type {
-        "azure-cli" => "the Azure CLI (`az login`) signs in; databricks-sdk asks it for each token".to_string(),
+        "azure-cli" => {
+            "the Azure CLI (`az login`) signs in; databricks-sdk asks it for each token".to_string()
+        }
         "azure-client-secret" | "azure-msi" => {
             "an Azure service principal (Entra ID) makes its tokens".to_string()
         }
@@ -306,17 +309,101 @@ fn owner(auth_type: &str, r: &Resolved) -> String {
         }
         "metadata-service" => format!(
             "a local metadata service makes its tokens ({})",
-            r.get("metadata_service_url").unwrap_or("DATABRICKS_METADATA_SERVICE_URL")
+            r.get("metadata_service_url")
+                .unwrap_or("DATABRICKS_METADATA_SERVICE_URL")
         ),
         "runtime" | "runtime-oauth" | "model-serving" => {
             "Databricks Runtime gives its tokens inside a cluster or serving endpoint".to_string()
         }
         "google-credentials" | "google-id" => {
-            "a Google credential makes its tokens: a Google ID token whose aud is the workspace host".to_string()
+            // Which Google credential: a key file's path, or the account
+            // ADC impersonates (inline key JSON is a secret: not shown).
+            let which = match (r.get("google_service_account"), r.get("google_credentials")) {
+                (Some(account), _) => format!("ADC impersonating {account}"),
+                (None, Some(path)) if !path.trim_start().starts_with('{') => {
+                    format!("the key file {path}")
+                }
+                (None, Some(_)) => "an inline key (GOOGLE_CREDENTIALS)".to_string(),
+                (None, None) => "Application Default Credentials".to_string(),
+            };
+            format!("{which} makes its tokens: a Google ID token whose aud is the workspace host")
         }
         "basic" => "a username and password (basic authentication)".to_string(),
         "none" => "no credentials: databricks-sdk would try the Databricks CLI's login".to_string(),
         other => format!("auth_type `{other}`"),
     };
     format!("{auth_type}: {tool}; tokentop shows it and does not operate it")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Secret;
+
+    fn env(vars: &[(&str, &str)]) -> super::super::DatabricksEnv {
+        super::super::DatabricksEnv {
+            vars: vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), Secret::new(*v)))
+                .collect(),
+            home: None,
+        }
+    }
+
+    #[test]
+    fn every_auth_style_is_a_row_and_a_refused_profile_an_error_naming_it() {
+        let text = "[DEFAULT]\nhost = https://a.cloud.databricks.com\ntoken = dapi-secret\n\n\
+                    [sp]\nhost = https://b.gcp.databricks.com\nclient_id = app\nclient_secret = sp-secret\n\n\
+                    [dev]\nhost = https://c.azuredatabricks.net\nauth_type = databricks-cli\n\n\
+                    [gcp-id]\nhost = https://d.gcp.databricks.com\nauth_type = google-id\ngoogle_service_account = sa@p.iam.gserviceaccount.com\n\n\
+                    [both]\nhost = https://e.cloud.databricks.com\ntoken = t\nclient_id = c\nclient_secret = s\n";
+        let path = Path::new("/h/.databrickscfg");
+        let (creds, errors) = parse(text, path, &env(&[]));
+        let kinds: Vec<(&str, Kind)> = creds
+            .iter()
+            .map(|c| (c.provenance.profile.as_str(), c.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("sp", Kind::DatabricksM2m),
+                ("dev", Kind::DatabricksU2m),
+                ("gcp-id", Kind::DatabricksOther),
+                ("DEFAULT", Kind::DatabricksPat),
+            ]
+        );
+        let default = creds.last().and_then(|c| c.context.databricks.as_ref());
+        assert!(default.is_some_and(|d| d.active), "Config() uses [DEFAULT]");
+        assert!(creds[2].context.details[0].contains("ADC impersonating sa@p"));
+        assert!(creds[1].context.details[0].contains("OS keyring"));
+        assert!(!format!("{creds:?}").contains("dapi-secret"));
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].profile.as_deref(), Some("both"));
+        assert!(errors[0].to_string().contains("/h/.databrickscfg"));
+
+        // The environment's host and token make a row of their own, which
+        // Config() uses, and override the file's.
+        let vars = env(&[
+            ("DATABRICKS_HOST", "x.cloud.databricks.com"),
+            ("DATABRICKS_TOKEN", "dapi-env"),
+        ]);
+        let (own, _) = from_environment(&vars);
+        let own = own.expect("an env row");
+        assert_eq!(own.provenance.profile, ENV_PROFILE);
+        assert!(own.context.databricks.as_ref().is_some_and(|d| d.active));
+        assert!(own.provenance.source.contains("DATABRICKS_TOKEN"));
+        let (creds, _) = parse(text, path, &vars);
+        let sp = creds
+            .iter()
+            .find(|c| c.provenance.profile == "dev")
+            .expect("dev");
+        assert!(
+            sp.context
+                .details
+                .iter()
+                .any(|d| d == "DATABRICKS_HOST overrides `host`"),
+            "{:?}",
+            sp.context.details
+        );
+    }
 }
