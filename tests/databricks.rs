@@ -73,6 +73,10 @@ async fn pats_and_logins_are_shown_refreshed_and_deleted_as_their_workspace_says
     assert_eq!(refreshed.code, 0, "{}", refreshed.stderr);
     let after: serde_json::Value = serde_json::from_str(&refreshed.stdout).expect("JSON");
     assert_eq!(after["status"], "live");
+    assert_eq!(
+        after["principal"], "dana@example.test",
+        "from the token's sub"
+    );
     assert_ne!(after["fingerprint"], dev["fingerprint"], "a new token");
 
     // x on the PAT: deleted through the token API, and the workspace

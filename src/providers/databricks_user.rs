@@ -102,7 +102,15 @@ fn refresh_login<'a>(
             form.push(("scope", scope.as_str()));
         }
         let endpoint = cred.endpoints.token.as_str();
-        grant::request_tokens(http, endpoint, &form, ClientAuth::None, cred, now).await
+        let mut tokens =
+            grant::request_tokens(http, endpoint, &form, ClientAuth::None, cred, now).await?;
+        // A user's at+jwt names them in `sub` (wire.md §3.8).
+        for token in &mut tokens {
+            token.principal = crate::inspect::jwt::peek_claims(token.value.expose())
+                .ok()
+                .and_then(|claims| claims.get("sub")?.as_str().map(str::to_string));
+        }
+        Ok(tokens)
     })
 }
 
