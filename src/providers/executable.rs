@@ -4,26 +4,13 @@
 //! the variables google-auth gives it, a deadline, and its cached answer in
 //! `output_file` used while it is good.
 
-use super::ProviderError;
+use super::{ProviderError, child};
 use crate::model::{Executable, Secret, check_token_value};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use std::process::Stdio;
-use tokio::io::AsyncReadExt;
 
 /// The environment variable google-auth requires before it runs a command.
 pub const ALLOW_EXECUTABLES: &str = "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES";
-
-/// The most of its output read: a subject token is a few kilobytes.
-const MAX_OUTPUT: u64 = 64 * 1024;
-
-/// Variables tokentop may hold secrets in: not passed on to the command.
-const WITHHELD: [&str; 4] = [
-    "DATABRICKS_TOKEN",
-    "DATABRICKS_CLIENT_SECRET",
-    "DATABRICKS_PASSWORD",
-    "GOOGLE_OAUTH_ACCESS_TOKEN",
-];
 
 /// What the command is told, as google-auth tells it.
 #[derive(Debug, Clone, Copy)]
@@ -93,66 +80,28 @@ pub async fn subject_token(
 /// Runs the command with google-auth's variables and a deadline; its
 /// stdout, or why not.
 async fn run(exe: &Executable, ask: Ask<'_>, what: &str) -> Result<String, ProviderError> {
-    let words = shlex::split(&exe.command)
+    let argv = shlex::split(&exe.command)
         .ok_or_else(|| ProviderError::config(what, "its quoting does not close"))?;
-    let (program, args) = words
-        .split_first()
-        .ok_or_else(|| ProviderError::config(what, "the command is empty"))?;
-    let mut command = tokio::process::Command::new(program);
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .env("GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE", ask.audience)
-        .env("GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE", ask.token_type)
-        .env("GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE", "0")
-        .env("GOOGLE_EXTERNAL_ACCOUNT_REVOKE", "0");
-    for name in WITHHELD {
-        command.env_remove(name);
-    }
+    let mut env = vec![
+        ("GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE", ask.audience),
+        ("GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE", ask.token_type),
+        ("GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE", "0"),
+        ("GOOGLE_EXTERNAL_ACCOUNT_REVOKE", "0"),
+    ];
     if let Some(email) = ask.impersonated_email {
-        command.env("GOOGLE_EXTERNAL_ACCOUNT_IMPERSONATED_EMAIL", email);
+        env.push(("GOOGLE_EXTERNAL_ACCOUNT_IMPERSONATED_EMAIL", email));
     }
     if let Some(path) = &exe.output_file {
-        command.env("GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE", path);
+        env.push(("GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE", path));
     }
-    let mut child = command
-        .spawn()
-        .map_err(|e| ProviderError::config(what, format!("cannot start it: {e}")))?;
-    let mut stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| ProviderError::config(what, "no output"))?;
-    let deadline = std::time::Duration::from_millis(exe.timeout_millis);
-    let finished = tokio::time::timeout(deadline, async {
-        let mut out = String::new();
-        (&mut stdout)
-            .take(MAX_OUTPUT)
-            .read_to_string(&mut out)
-            .await?;
-        let status = child.wait().await?;
-        Ok::<_, std::io::Error>((status, out))
+    child::output(child::Tool {
+        what,
+        argv: &argv,
+        env: &env,
+        deadline: std::time::Duration::from_millis(exe.timeout_millis),
+        setting: "timeout_millis",
     })
-    .await;
-    match finished {
-        Err(_) => Err(ProviderError::config(
-            what,
-            format!(
-                "did not finish within {} ms (timeout_millis)",
-                exe.timeout_millis
-            ),
-        )),
-        Ok(Err(e)) => Err(ProviderError::config(
-            what,
-            format!("reading its output: {e}"),
-        )),
-        Ok(Ok((status, _))) if !status.success() => {
-            Err(ProviderError::config(what, format!("exited with {status}")))
-        }
-        Ok(Ok((_, out))) => Ok(out),
-    }
+    .await
 }
 
 /// The subject token in an answer, checked as google-auth checks it.

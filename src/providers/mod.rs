@@ -1,6 +1,7 @@
 //! Network operations per credential kind: refresh, inspect (tokeninfo), revoke.
 //! Every endpoint comes from the credential's data, never from a constant here.
 
+pub mod child;
 pub mod databricks;
 pub mod databricks_user;
 pub mod downscope;
