@@ -159,3 +159,74 @@ async fn a_service_principal_narrows_to_sql_and_a_pat_is_not_narrowed() {
     );
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_login_the_cli_keeps_in_the_keyring_is_asked_of_the_cli() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let host = emulator.databricks_url();
+    let login = emulator
+        .add_u2m_login("dana@example.test", &[])
+        .expect("login");
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        home.path().join(".databrickscfg"),
+        format!("[__settings__]\nauth_storage = secure\n\n[dev]\nhost = {host}\nauth_type = databricks-cli\n"),
+    )
+    .expect("write");
+    // A stand-in for the CLI: it says what it was asked, and with which
+    // variables, and prints the login's token as `databricks auth token` does.
+    let bin = home.path().join("bin");
+    std::fs::create_dir(&bin).expect("mkdir");
+    let asked = home.path().join("asked");
+    std::fs::write(
+        bin.join("databricks"),
+        format!(
+            "#!/bin/sh\necho \"$*|${{DATABRICKS_TOKEN:-none}}\" > '{}'\n\
+             echo '{{\"access_token\":\"{}\",\"token_type\":\"Bearer\",\"expiry\":\"2099-01-01T00:00:00Z\"}}'\n",
+            asked.display(),
+            login.access_token
+        ),
+    )
+    .expect("script");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        bin.join("databricks"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .expect("chmod");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let env = [
+        ("PATH", path.as_str()),
+        ("DATABRICKS_TOKEN", "dapi-not-for-the-cli"),
+    ];
+    // The CLI is never handed a secret tokentop reads (DATABRICKS_TOKEN
+    // here, which the explicit auth_type sets aside).
+    let run = tokentop(home.path(), &["refresh", "dev", "--json"], &env).await;
+    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
+    let row: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(row["principal"], "dana@example.test", "{row}");
+    assert_eq!(row["expires_at"], "2099-01-01T00:00:00Z", "{row}");
+    let said = std::fs::read_to_string(&asked).expect("the CLI was asked");
+    assert_eq!(said.trim(), "auth token --profile dev|none");
+
+    // Without the CLI, the row says where the login is.
+    let bare = tokentop(
+        home.path(),
+        &["refresh", "dev", "--json"],
+        &[("PATH", "/usr/bin:/bin")],
+    )
+    .await;
+    assert_eq!(bare.code, 1);
+    assert!(
+        bare.stdout.contains("no `databricks` CLI on PATH"),
+        "{}",
+        bare.stdout
+    );
+    emulator.shutdown().await;
+}

@@ -47,17 +47,9 @@ fn host_of(cred: &Credential) -> Result<&str, ProviderError> {
         .ok_or_else(|| ProviderError::config(&cred.id.0, "not a Databricks profile"))
 }
 
-fn login_capabilities(cred: &Credential) -> Capabilities {
-    let cached = matches!(
-        &cred.material,
-        Material::DatabricksU2m {
-            refresh_token: Some(_),
-            ..
-        }
-    );
+fn login_capabilities(_cred: &Credential) -> Capabilities {
     Capabilities {
-        refresh_blocked: (!cached)
-            .then_some("no refresh token cached for this login: `databricks auth login` makes one"),
+        refresh_blocked: None,
         revoke_blocked: Some(
             "Databricks has no token revocation endpoint: the token stays valid until it expires; \
              `databricks auth logout` forgets the login",
@@ -84,13 +76,15 @@ fn refresh_login<'a>(
     Box::pin(async move {
         let Material::DatabricksU2m {
             client_id,
-            refresh_token: Some(refresh_token),
+            refresh_token,
         } = &cred.material
         else {
-            return Err(ProviderError::config(
-                &cred.provenance.profile,
-                "no cached login to refresh",
-            ));
+            return Err(ProviderError::config(&cred.id.0, "not a Databricks login"));
+        };
+        // No refresh token in a file: the CLI keeps the login (in the OS
+        // keyring) and hands out its token, as databricks-sdk asks it.
+        let Some(refresh_token) = refresh_token else {
+            return cli_token(cred, now).await;
         };
         let scope = cred.scopes.join(" ");
         let mut form = vec![
@@ -112,6 +106,65 @@ fn refresh_login<'a>(
         }
         Ok(tokens)
     })
+}
+
+/// How long the Databricks CLI may take to hand out a token.
+const CLI_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// The token `databricks auth token --profile SECTION` prints (its JSON:
+/// `access_token`, `token_type`, `expiry`).
+async fn cli_token(cred: &Credential, now: DateTime<Utc>) -> Result<Vec<Token>, ProviderError> {
+    let section = cred
+        .context
+        .databricks
+        .as_ref()
+        .map(|d| d.section.clone())
+        .unwrap_or_else(|| cred.provenance.profile.clone());
+    let argv: Vec<String> = ["databricks", "auth", "token", "--profile", &section]
+        .map(str::to_string)
+        .to_vec();
+    let what = format!("databricks auth token --profile {section}");
+    let out = super::child::output(super::child::Tool {
+        what: &what,
+        argv: &argv,
+        env: &[],
+        deadline: CLI_DEADLINE,
+        setting: "tokentop waits 15 s for the Databricks CLI",
+    })
+    .await
+    .map_err(|e| match e {
+        ProviderError::Config { message, .. } if message.starts_with("cannot start") => {
+            ProviderError::config(
+                &what,
+                "no refresh token in ~/.databricks/token-cache.json, and no `databricks` CLI on PATH \
+                 to ask for the login it keeps in the OS keyring",
+            )
+        }
+        other => other,
+    })?;
+    #[derive(Deserialize)]
+    struct CliToken {
+        access_token: String,
+        expiry: Option<String>,
+    }
+    let answer: CliToken = serde_json::from_str(&out)
+        .map_err(|e| ProviderError::config(&what, format!("not a token: {e}")))?;
+    crate::model::check_token_value(&answer.access_token)
+        .map_err(|why| ProviderError::config(&what, format!("access_token {why}")))?;
+    let value = Secret::new(answer.access_token);
+    let principal = crate::inspect::jwt::peek_claims(value.expose())
+        .ok()
+        .and_then(|claims| claims.get("sub")?.as_str().map(str::to_string));
+    Ok(vec![Token {
+        expires_at: answer
+            .expiry
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc))
+            .filter(|t| t.timestamp() > 0),
+        principal,
+        found_in: Some("the Databricks CLI (databricks auth token)".into()),
+        ..Token::obtained(TokenRole::Access, value, now)
+    }])
 }
 
 fn pat_capabilities(_cred: &Credential) -> Capabilities {
