@@ -230,3 +230,39 @@ async fn a_login_the_cli_keeps_in_the_keyring_is_asked_of_the_cli() {
     );
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_login_databricks_sdk_cached_is_found_under_its_hashed_name_and_refreshed() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let host = emulator.databricks_url();
+    let login = emulator
+        .add_u2m_login("dana@example.test", &[])
+        .expect("login");
+    let home = tempfile::tempdir().expect("tempdir");
+    emulator
+        .write_databricks_sdk_cache(home.path(), "web", &login)
+        .expect("cache");
+    std::fs::write(
+        home.path().join(".databrickscfg"),
+        format!("[web]\nhost = {host}\nauth_type = external-browser\n"),
+    )
+    .expect("write");
+    let run = list(home.path(), &["--json", "--no-refresh"], &[]).await;
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let web = row(&json, "web");
+    assert!(
+        web["details"]
+            .to_string()
+            .contains("login cached by databricks-sdk"),
+        "{web}"
+    );
+    assert!(
+        web["ttl_seconds"].as_i64().is_some_and(|t| t > 3000),
+        "{web}"
+    );
+    let refreshed = tokentop(home.path(), &["refresh", "web", "--json"], &[]).await;
+    assert_eq!(refreshed.code, 0, "{}", refreshed.stderr);
+    emulator.shutdown().await;
+}

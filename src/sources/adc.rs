@@ -217,7 +217,7 @@ pub fn metadata_credential(host: &str, name: &str, key: &str, profile: String) -
 }
 
 /// Lower-case hex SHA-256, as gcloud keys an account-less refresh token.
-fn hex_sha256(text: &str) -> String {
+pub(super) fn hex_sha256(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -8,6 +8,7 @@ use super::SourceError;
 use super::configparser::{self, Ini};
 use super::databricks_cache::{self, CachedLogin};
 use super::databricks_config::{self as config, Resolved};
+use super::databricks_sdk_cache;
 use crate::model::{
     Context, Credential, CredentialId, DatabricksUse, Endpoints, Kind, Material, Platform,
     Provenance, Token, TokenRole,
@@ -133,18 +134,59 @@ pub fn from_environment(env: &super::DatabricksEnv) -> (Option<Credential>, Vec<
     }
 }
 
-/// The CLI's cached logins (none when there is no home or no cache).
-fn logins(
-    env: &super::DatabricksEnv,
-    errors: &mut Vec<SourceError>,
-) -> BTreeMap<String, CachedLogin> {
-    let Some(home) = &env.home else {
-        return BTreeMap::new();
+/// Where logins are cached: the CLI's file, read once, and the home
+/// databricks-sdk's own cache is under.
+struct Logins {
+    cli: BTreeMap<String, CachedLogin>,
+    home: Option<std::path::PathBuf>,
+}
+
+impl Logins {
+    /// A profile's cached login: the CLI's (under its profile, host or
+    /// account key), else databricks-sdk's; with where it was found.
+    fn find(
+        &self,
+        profile: &str,
+        host: &str,
+        account: Option<&str>,
+        scopes: &[String],
+    ) -> Option<(String, String, CachedLogin)> {
+        let cli = databricks_cache::keys(profile, host, account)
+            .into_iter()
+            .find_map(|key| self.cli.get(&key).map(|l| (key, l.clone())))
+            .map(|(key, login)| {
+                (
+                    format!("login cached by the Databricks CLI under `{key}`"),
+                    "~/.databricks/token-cache.json".to_string(),
+                    login,
+                )
+            });
+        cli.or_else(|| {
+            let home = self.home.as_deref()?;
+            let login = databricks_sdk_cache::read(home, host, profile, scopes)?;
+            let file = databricks_sdk_cache::path(home, host, profile, scopes);
+            Some((
+                "login cached by databricks-sdk".to_string(),
+                file.display().to_string(),
+                login,
+            ))
+        })
+    }
+}
+
+/// The cached logins (none when there is no home or no cache).
+fn logins(env: &super::DatabricksEnv, errors: &mut Vec<SourceError>) -> Logins {
+    let cli = match &env.home {
+        Some(home) => databricks_cache::read(home).unwrap_or_else(|e| {
+            errors.push(e);
+            BTreeMap::new()
+        }),
+        None => BTreeMap::new(),
     };
-    databricks_cache::read(home).unwrap_or_else(|e| {
-        errors.push(e);
-        BTreeMap::new()
-    })
+    Logins {
+        cli,
+        home: env.home.clone(),
+    }
 }
 
 /// Where a credential is shown from.
@@ -159,7 +201,7 @@ fn credential(
     place: &Place,
     r: &Resolved,
     ini: &Ini,
-    logins: &BTreeMap<String, CachedLogin>,
+    logins: &Logins,
     active: bool,
 ) -> Result<Credential, String> {
     if let Some(error) = &r.error {
@@ -198,16 +240,18 @@ fn credential(
             (Kind::DatabricksM2m, material, client_id)
         }
         Some("databricks-cli" | "external-browser") => {
-            let login = databricks_cache::keys(&place.profile, &host, account)
-                .iter()
-                .find_map(|key| logins.get(key).map(|l| (key.clone(), l.clone())));
+            let scopes: Vec<String> = r
+                .get("scopes")
+                .map(config::parse_scopes)
+                .unwrap_or_default();
+            let login = logins.find(&place.profile, &host, account, &scopes);
             let refresh_token = match &login {
-                Some((key, l)) => {
-                    details.push(format!("login cached by the Databricks CLI under `{key}`"));
+                Some((said, file, l)) => {
+                    details.push(said.clone());
                     cached.push(Token {
                         expires_at: l.expiry,
                         issued_at: None,
-                        found_in: Some("~/.databricks/token-cache.json".into()),
+                        found_in: Some(file.clone()),
                         ..Token::obtained(
                             TokenRole::Access,
                             l.access_token.clone(),

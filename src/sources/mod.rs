@@ -6,6 +6,7 @@ mod ambient;
 pub mod configparser;
 pub mod databricks_cache;
 pub mod databricks_config;
+pub mod databricks_sdk_cache;
 pub mod databrickscfg;
 pub mod gcloud;
 pub mod gcloud_config;
