@@ -18,6 +18,30 @@ fn row<'a>(json: &'a serde_json::Value, profile: &str) -> &'a serde_json::Value 
         .unwrap_or_else(|| panic!("no row {profile}: {json}"))
 }
 
+/// An emulator with one user's login, and a home whose `.databrickscfg`
+/// is `config(host)`.
+async fn with_login(
+    config: impl Fn(&str) -> String,
+) -> (
+    Emulator,
+    tokentop::emulator::DatabricksLogin,
+    tempfile::TempDir,
+) {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let login = emulator
+        .add_u2m_login("dana@example.test", &[])
+        .expect("login");
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        home.path().join(".databrickscfg"),
+        config(&emulator.databricks_url()),
+    )
+    .expect("write");
+    (emulator, login, home)
+}
+
 #[tokio::test]
 async fn pats_and_logins_are_shown_refreshed_and_deleted_as_their_workspace_says() {
     let emulator = Emulator::start(EmulatorOptions::default())
@@ -162,19 +186,10 @@ async fn a_service_principal_narrows_to_sql_and_a_pat_is_not_narrowed() {
 
 #[tokio::test]
 async fn a_login_the_cli_keeps_in_the_keyring_is_asked_of_the_cli() {
-    let emulator = Emulator::start(EmulatorOptions::default())
-        .await
-        .expect("emulator");
-    let host = emulator.databricks_url();
-    let login = emulator
-        .add_u2m_login("dana@example.test", &[])
-        .expect("login");
-    let home = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        home.path().join(".databrickscfg"),
-        format!("[__settings__]\nauth_storage = secure\n\n[dev]\nhost = {host}\nauth_type = databricks-cli\n"),
-    )
-    .expect("write");
+    let (emulator, login, home) = with_login(|host| {
+        format!("[__settings__]\nauth_storage = secure\n\n[dev]\nhost = {host}\nauth_type = databricks-cli\n")
+    })
+    .await;
     // A stand-in for the CLI: it says what it was asked, and with which
     // variables, and prints the login's token as `databricks auth token` does.
     let bin = home.path().join("bin");
@@ -233,22 +248,11 @@ async fn a_login_the_cli_keeps_in_the_keyring_is_asked_of_the_cli() {
 
 #[tokio::test]
 async fn a_login_databricks_sdk_cached_is_found_under_its_hashed_name_and_refreshed() {
-    let emulator = Emulator::start(EmulatorOptions::default())
-        .await
-        .expect("emulator");
-    let host = emulator.databricks_url();
-    let login = emulator
-        .add_u2m_login("dana@example.test", &[])
-        .expect("login");
-    let home = tempfile::tempdir().expect("tempdir");
+    let (emulator, login, home) =
+        with_login(|host| format!("[web]\nhost = {host}\nauth_type = external-browser\n")).await;
     emulator
         .write_databricks_sdk_cache(home.path(), "web", &login)
         .expect("cache");
-    std::fs::write(
-        home.path().join(".databrickscfg"),
-        format!("[web]\nhost = {host}\nauth_type = external-browser\n"),
-    )
-    .expect("write");
     let run = list(home.path(), &["--json", "--no-refresh"], &[]).await;
     let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     let web = row(&json, "web");
