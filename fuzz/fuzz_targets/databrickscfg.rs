@@ -31,8 +31,13 @@ fuzz_target!(|data: &[u8]| {
     }
     for c in &credentials {
         let host = &c.context.databricks.as_ref().expect("a Databricks profile").host;
-        assert!(!host.is_empty() && !host.ends_with('/'), "{host:?}");
-        assert!(c.endpoints.token.starts_with(host.as_str()), "{:?}", c.endpoints);
+        // The host is kept as databricks-sdk keeps it (a query, a quoted
+        // or commented value included: the SDK does not check it; a request
+        // to a host that is not a URL is refused when it is made); the
+        // endpoints are built from it without its query.
+        assert!(!host.is_empty());
+        let base = host.split('?').next().unwrap_or_default();
+        assert!(c.endpoints.token.starts_with(base), "{:?}", c.endpoints);
         let (material, old, new) = common::swap_secrets(&c.material);
         let swapped = tokentop::model::Credential {
             material,

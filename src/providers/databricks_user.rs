@@ -43,7 +43,7 @@ fn host_of(cred: &Credential) -> Result<&str, ProviderError> {
     cred.context
         .databricks
         .as_ref()
-        .map(|d| d.host.as_str())
+        .map(|d| d.host.split('?').next().unwrap_or(&d.host))
         .ok_or_else(|| ProviderError::config(&cred.id.0, "not a Databricks profile"))
 }
 

@@ -347,7 +347,10 @@ pub fn normalise_host(host: &str) -> String {
             let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
             format!("{}://{host}{port}{path}{query}", url.scheme())
         }
-        Err(_) => with_scheme.trim_end_matches('/').to_string(),
+        Err(_) => match with_scheme.split_once('?') {
+            Some((path, query)) => format!("{}?{query}", path.trim_end_matches('/')),
+            None => with_scheme.trim_end_matches('/').to_string(),
+        },
     }
 }
 

@@ -291,9 +291,12 @@ fn credential(
         .map(config::parse_scopes)
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| vec!["all-apis".to_string()]);
+    // A host copied from the browser may keep its `?o=…`: the SDK keeps
+    // it as the host, and tokentop's requests go to the host without it.
+    let base = host.split('?').next().unwrap_or(&host);
     let token = match account {
-        Some(account) => format!("{host}/oidc/accounts/{account}/v1/token"),
-        None => format!("{host}/oidc/v1/token"),
+        Some(account) => format!("{base}/oidc/accounts/{account}/v1/token"),
+        None => format!("{base}/oidc/v1/token"),
     };
     Ok(Credential {
         id: place.id.clone(),
