@@ -59,8 +59,14 @@ fn exchange<'a>(
                 "not a federated credential",
             ));
         };
+        // What a command source is told, as google-auth tells it.
+        let ask = executable::Ask {
+            audience,
+            token_type: subject_token_type,
+            impersonated_email: Some(cred.principal.as_str()).filter(|p| !p.is_empty()),
+        };
         let subject_token =
-            subject_token(http, subject, subject_field.as_deref(), cred, now).await?;
+            subject_token(http, subject, subject_field.as_deref(), cred, ask, now).await?;
         // Before impersonation, google-auth asks STS for the IAM scope
         // alone; otherwise for the credential's own scopes. STS does not
         // say what it granted, so the token is labelled with what was asked.
@@ -123,6 +129,7 @@ async fn subject_token(
     subject: &SubjectSource,
     field: Option<&str>,
     cred: &Credential,
+    ask: executable::Ask<'_>,
     now: DateTime<Utc>,
 ) -> Result<Secret, ProviderError> {
     let (raw, from) = match subject {
@@ -135,22 +142,6 @@ async fn subject_token(
             (fetch_subject(http, url, headers).await?, url.clone())
         }
         SubjectSource::Executable(exe) => {
-            let Material::GoogleExternal {
-                audience,
-                subject_token_type,
-                ..
-            } = &cred.material
-            else {
-                return Err(ProviderError::config(
-                    &cred.id.0,
-                    "not a federated credential",
-                ));
-            };
-            let ask = executable::Ask {
-                audience,
-                token_type: subject_token_type,
-                impersonated_email: Some(cred.principal.as_str()).filter(|p| !p.is_empty()),
-            };
             // Its answer is JSON of its own, read there.
             return executable::subject_token(exe, ask, now).await;
         }
