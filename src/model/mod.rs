@@ -28,7 +28,7 @@ pub use failure::{Problem, ProviderError, Unreachable};
 pub use machine::{MetadataAccount, MetadataMachine};
 pub use material::{Executable, Material, SubjectSource};
 pub use row::{Row, Status, TokenView};
-pub use secret::Secret;
+pub use secret::{Secret, sha256_hex};
 pub use text::{printable, printable_owned};
 pub use token::{
     Token, TokenRole, TtlClass, abbreviate_scopes, check_token_value, expiry_after,

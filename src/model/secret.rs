@@ -4,6 +4,16 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use zeroize::Zeroizing;
 
+/// Lower-case hex SHA-256 of `text`: how gcloud keys an account-less
+/// refresh token, how Databricks names a PAT, how databricks-sdk names its
+/// cache files.
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// A secret string (access/refresh/ID token, client secret, private key).
 ///
 /// Its bytes are zeroed on drop. `Debug` and `Display` print a fingerprint
@@ -25,9 +35,7 @@ impl Secret {
 
     /// A short, stable, non-reversible label: `sha256:` and the first 8 hex digits.
     pub fn fingerprint(&self) -> String {
-        let digest = Sha256::digest(self.0.as_bytes());
-        let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-        format!("sha256:{hex}")
+        format!("sha256:{}", &sha256_hex(&self.0)[..8])
     }
 
     /// True when the value is empty (a missing field read as "").

@@ -31,6 +31,8 @@ pub struct Tool<'a> {
     pub deadline: Duration,
     /// What sets the deadline, for the error when it passes.
     pub setting: &'a str,
+    /// What to say when the program is not there, if more than the OS says.
+    pub when_absent: Option<&'a str>,
 }
 
 /// Runs `tool`; its stdout when it exits 0, or why not.
@@ -53,9 +55,15 @@ pub async fn output(tool: Tool<'_>) -> Result<String, ProviderError> {
     for (name, value) in tool.env {
         command.env(name, value);
     }
-    let mut child = command
-        .spawn()
-        .map_err(|e| ProviderError::config(what, format!("cannot start it: {e}")))?;
+    let mut child = command.spawn().map_err(|e| {
+        match tool
+            .when_absent
+            .filter(|_| e.kind() == std::io::ErrorKind::NotFound)
+        {
+            Some(said) => ProviderError::config(what, said),
+            None => ProviderError::config(what, format!("cannot start it: {e}")),
+        }
+    })?;
     let mut stdout = child
         .stdout
         .take()

@@ -10,7 +10,6 @@ use crate::model::{Capabilities, Credential, Material, Secret, Token, TokenRole}
 use crate::net::Http;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 /// A U2M login (`databricks auth login`).
 pub static U2M: Ops = Ops {
@@ -130,18 +129,12 @@ async fn cli_token(cred: &Credential, now: DateTime<Utc>) -> Result<Vec<Token>, 
         env: &[],
         deadline: CLI_DEADLINE,
         setting: "tokentop waits 15 s for the Databricks CLI",
+        when_absent: Some(
+            "no refresh token in ~/.databricks/token-cache.json, and no `databricks` CLI on PATH \
+             to ask for the login it keeps in the OS keyring",
+        ),
     })
-    .await
-    .map_err(|e| match e {
-        ProviderError::Config { message, .. } if message.starts_with("cannot start") => {
-            ProviderError::config(
-                &what,
-                "no refresh token in ~/.databricks/token-cache.json, and no `databricks` CLI on PATH \
-                 to ask for the login it keeps in the OS keyring",
-            )
-        }
-        other => other,
-    })?;
+    .await?;
     #[derive(Deserialize)]
     struct CliToken {
         access_token: String,
@@ -215,7 +208,7 @@ async fn find_pat(http: &Http, cred: &Credential) -> Result<TokenInfo, ProviderE
     let answer = get_bearer(http, &url, pat).await?;
     let list: TokenList = serde_json::from_str(&answer.body)
         .map_err(|e| ProviderError::config(&url, format!("not a token list: {e}")))?;
-    let own_id = hex(&Sha256::digest(pat.expose().as_bytes()));
+    let own_id = crate::model::sha256_hex(pat.expose());
     let count = list.token_infos.len();
     let mut infos = list.token_infos.into_iter();
     match count {
@@ -229,10 +222,6 @@ async fn find_pat(http: &Http, cred: &Credential) -> Result<TokenInfo, ProviderE
             )
         }),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A PAT's facts from the token API: when it was made, when it expires

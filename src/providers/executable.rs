@@ -100,6 +100,7 @@ async fn run(exe: &Executable, ask: Ask<'_>, what: &str) -> Result<String, Provi
         env: &env,
         deadline: std::time::Duration::from_millis(exe.timeout_millis),
         setting: "timeout_millis",
+        when_absent: None,
     })
     .await
 }

@@ -13,7 +13,6 @@ use crate::model::{
     AdcPlace, Context, Credential, CredentialId, Endpoints, Kind, Material, MetadataMachine,
     Platform, Provenance,
 };
-use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
 /// The file `gcloud auth application-default login` writes.
@@ -63,7 +62,9 @@ pub fn discover(
         let via_gcloud = *origin == Origin::WellKnown;
         let own_project = file.project.clone();
         let refresh_token_key = match &file.material {
-            Material::GoogleUser { refresh_token, .. } => Some(hex_sha256(refresh_token.expose())),
+            Material::GoogleUser { refresh_token, .. } => {
+                Some(crate::model::sha256_hex(refresh_token.expose()))
+            }
             _ => None,
         };
         let profile = match origin {
@@ -214,12 +215,4 @@ pub fn metadata_credential(host: &str, name: &str, key: &str, profile: String) -
         context: Context::default(),
         cached: Vec::new(),
     }
-}
-
-/// Lower-case hex SHA-256, as gcloud keys an account-less refresh token.
-pub(super) fn hex_sha256(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

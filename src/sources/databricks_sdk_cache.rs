@@ -38,7 +38,7 @@ pub fn path(home: &Path, host: &str, profile: &str, scopes: &[String]) -> PathBu
         list.join(", ")
     );
     home.join(".config/databricks-sdk-py/oauth")
-        .join(format!("{}.json", super::adc::hex_sha256(&key)))
+        .join(format!("{}.json", crate::model::sha256_hex(&key)))
 }
 
 /// A string as Python's `json.dumps` writes it: ASCII only, anything
