@@ -183,6 +183,7 @@ impl Store {
         // Names, scopes and errors come from files and servers: made
         // printable here, so every consumer shows them safely.
         let text = printable_owned;
+        let dbx = c.context.databricks.as_ref();
         Some(Row {
             id: c.id.clone(),
             profile: text(&c.provenance.profile),
@@ -247,38 +248,15 @@ impl Store {
                 .map(text)
                 .collect(),
             derived_from: e.derived_from.clone(),
-            host: c.context.databricks.as_ref().map(|d| text(&d.host)),
-            auth_type: c
-                .context
-                .databricks
-                .as_ref()
-                .and_then(|d| d.auth_type.as_deref())
-                .map(text),
-            account_id: c
-                .context
-                .databricks
-                .as_ref()
-                .and_then(|d| d.account_id.as_deref())
-                .map(text),
-            workspace_id: c
-                .context
-                .databricks
-                .as_ref()
-                .and_then(|d| d.workspace_id.as_deref())
-                .map(text),
-            cloud: c
-                .context
-                .databricks
-                .as_ref()
-                .and_then(|d| d.cloud.as_deref())
-                .map(text),
-            configured_scopes: c
-                .context
-                .databricks
-                .as_ref()
+            host: dbx.map(|d| text(&d.host)),
+            auth_type: dbx.and_then(|d| d.auth_type.as_deref()).map(text),
+            account_id: dbx.and_then(|d| d.account_id.as_deref()).map(text),
+            workspace_id: dbx.and_then(|d| d.workspace_id.as_deref()).map(text),
+            cloud: dbx.and_then(|d| d.cloud.as_deref()).map(text),
+            configured_scopes: dbx
                 .and_then(|d| d.scopes.as_ref())
                 .map(|s| s.iter().map(String::as_str).map(text).collect()),
-            active: c.context.databricks.as_ref().is_some_and(|d| d.active),
+            active: dbx.is_some_and(|d| d.active),
             tokens: e
                 .tokens
                 .iter()
