@@ -9,13 +9,18 @@ mod common;
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 use tokentop::sources::DatabricksEnv;
-use tokentop::sources::databrickscfg::parse;
+use tokentop::sources::databrickscfg::{Logins, parse};
 
 const PATH: &str = "/fuzz/.databrickscfg";
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let (credentials, errors) = parse(&text, Path::new(PATH), &DatabricksEnv::default());
+    let (credentials, errors) = parse(
+        &text,
+        Path::new(PATH),
+        &DatabricksEnv::default(),
+        &Logins::default(),
+    );
     for e in &errors {
         common::assert_names_path(e, PATH);
         if let Some(name) = &e.profile {

@@ -19,10 +19,15 @@ use std::path::Path;
 /// The profile name the environment's own configuration is shown under.
 pub const ENV_PROFILE: &str = "env";
 
-/// Every profile of the file at `path`, resolved with `env`.
-pub fn read(path: &Path, env: &super::DatabricksEnv) -> (Vec<Credential>, Vec<SourceError>) {
+/// Every profile of the file at `path`, resolved with `env`, its logins
+/// found in `logins`.
+pub fn read(
+    path: &Path,
+    env: &super::DatabricksEnv,
+    logins: &Logins,
+) -> (Vec<Credential>, Vec<SourceError>) {
     match super::read_source(path) {
-        Ok(text) => parse(&text, path, env),
+        Ok(text) => parse(&text, path, env, logins),
         Err(e) => (Vec::new(), vec![e]),
     }
 }
@@ -32,6 +37,7 @@ pub fn parse(
     text: &str,
     path: &Path,
     env: &super::DatabricksEnv,
+    logins: &Logins,
 ) -> (Vec<Credential>, Vec<SourceError>) {
     let ini = configparser::parse(text);
     let mut errors = Vec::new();
@@ -43,7 +49,6 @@ pub fn parse(
             format!("databricks-sdk refuses this file: {why}"),
         ));
     }
-    let logins = logins(env, &mut errors);
     let vars = config::from_env(&|name| env.get(name));
     let (default, chosen) = config::resolve(&ini, path, &vars, None);
     // Config() without a profile fails before any profile is read: the
@@ -86,7 +91,7 @@ pub fn parse(
             source: path.display().to_string(),
             profile: name.to_string(),
         };
-        match credential(&place, &resolved, &ini, &logins, active) {
+        match credential(&place, &resolved, &ini, logins, active) {
             Ok(cred) => credentials.push(cred),
             Err(why) => errors.push(SourceError {
                 profile: Some(name.to_string()),
@@ -100,13 +105,14 @@ pub fn parse(
 /// The environment's own configuration (`DATABRICKS_HOST` with its
 /// credentials), when it has a host: what `Config()` uses without reading
 /// any file when no profile is named.
-pub fn from_environment(env: &super::DatabricksEnv) -> (Option<Credential>, Vec<SourceError>) {
+pub fn from_environment(
+    env: &super::DatabricksEnv,
+    logins: &Logins,
+) -> (Option<Credential>, Option<SourceError>) {
     let vars = config::from_env(&|name| env.get(name));
     if vars.get("host").is_none() {
-        return (None, Vec::new());
+        return (None, None);
     }
-    let mut errors = Vec::new();
-    let logins = logins(env, &mut errors);
     let ini = Ini::default();
     let (chosen, resolved) = config::resolve(&ini, Path::new("environment"), &vars, None);
     let named: Vec<&str> = resolved
@@ -122,21 +128,22 @@ pub fn from_environment(env: &super::DatabricksEnv) -> (Option<Credential>, Vec<
         source: format!("environment ({})", named.join(", ")),
         profile: ENV_PROFILE.into(),
     };
-    match credential(&place, &resolved, &ini, &logins, chosen.is_none()) {
-        Ok(cred) => (Some(cred), errors),
-        Err(why) => {
-            errors.push(SourceError::new(
+    match credential(&place, &resolved, &ini, logins, chosen.is_none()) {
+        Ok(cred) => (Some(cred), None),
+        Err(why) => (
+            None,
+            Some(SourceError::new(
                 Path::new("environment"),
                 format!("DATABRICKS_* variables: {why}"),
-            ));
-            (None, errors)
-        }
+            )),
+        ),
     }
 }
 
-/// Where logins are cached: the CLI's file, read once, and the home
-/// databricks-sdk's own cache is under.
-struct Logins {
+/// Where logins are cached: the CLI's file, read once per discovery, and
+/// the home databricks-sdk's own cache is under.
+#[derive(Debug, Default)]
+pub struct Logins {
     cli: BTreeMap<String, CachedLogin>,
     home: Option<std::path::PathBuf>,
 }
@@ -174,18 +181,20 @@ impl Logins {
     }
 }
 
-/// The cached logins (none when there is no home or no cache).
-fn logins(env: &super::DatabricksEnv, errors: &mut Vec<SourceError>) -> Logins {
-    let cli = match &env.home {
-        Some(home) => databricks_cache::read(home).unwrap_or_else(|e| {
-            errors.push(e);
-            BTreeMap::new()
-        }),
-        None => BTreeMap::new(),
-    };
-    Logins {
-        cli,
-        home: env.home.clone(),
+impl Logins {
+    /// The logins cached under `env`'s home (none when there is no home
+    /// or no cache), and why the CLI's cache could not be read.
+    pub fn read(env: &super::DatabricksEnv) -> (Self, Option<SourceError>) {
+        let (cli, error) = match env.home.as_deref().map(databricks_cache::read) {
+            Some(Ok(cli)) => (cli, None),
+            Some(Err(e)) => (BTreeMap::new(), Some(e)),
+            None => (BTreeMap::new(), None),
+        };
+        let logins = Logins {
+            cli,
+            home: env.home.clone(),
+        };
+        (logins, error)
     }
 }
 
@@ -405,7 +414,7 @@ mod tests {
                     [gcp-id]\nhost = https://d.gcp.databricks.com\nauth_type = google-id\ngoogle_service_account = sa@p.iam.gserviceaccount.com\n\n\
                     [both]\nhost = https://e.cloud.databricks.com\ntoken = t\nclient_id = c\nclient_secret = s\n";
         let path = Path::new("/h/.databrickscfg");
-        let (creds, errors) = parse(text, path, &env(&[]));
+        let (creds, errors) = parse(text, path, &env(&[]), &Logins::default());
         let kinds: Vec<(&str, Kind)> = creds
             .iter()
             .map(|c| (c.provenance.profile.as_str(), c.kind))
@@ -434,12 +443,12 @@ mod tests {
             ("DATABRICKS_HOST", "x.cloud.databricks.com"),
             ("DATABRICKS_TOKEN", "dapi-env"),
         ]);
-        let (own, _) = from_environment(&vars);
+        let (own, _) = from_environment(&vars, &Logins::default());
         let own = own.expect("an env row");
         assert_eq!(own.provenance.profile, ENV_PROFILE);
         assert!(own.context.databricks.as_ref().is_some_and(|d| d.active));
         assert!(own.provenance.source.contains("DATABRICKS_TOKEN"));
-        let (creds, _) = parse(text, path, &vars);
+        let (creds, _) = parse(text, path, &vars, &Logins::default());
         let sp = creds
             .iter()
             .find(|c| c.provenance.profile == "dev")

@@ -133,9 +133,11 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
         found.errors.append(&mut accounts.errors);
     }
     if config.databricks.is_some() {
-        let (env_source, errors) = databrickscfg::from_environment(&databricks.env);
+        let (env_source, error) =
+            databrickscfg::from_environment(&databricks.env, &databricks.logins);
         found.credentials.extend(env_source);
-        found.errors.extend(errors);
+        found.errors.extend(error);
+        found.errors.extend(databricks.logins_error.take());
     }
     for path in &config.databricks_configs {
         let (mut profiles, errors) = databricks.read(path).clone();
@@ -147,26 +149,33 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
     found
 }
 
-/// Databricks config files, each read and resolved once per discovery.
+/// Databricks config files, each read and resolved once per discovery,
+/// and the cached logins, read once for all of them.
 struct DatabricksReads {
     env: DatabricksEnv,
+    logins: databrickscfg::Logins,
+    /// Why the CLI's login cache could not be read, said once.
+    logins_error: Option<SourceError>,
     read: std::collections::HashMap<PathBuf, (Vec<Credential>, Vec<SourceError>)>,
 }
 
 impl DatabricksReads {
     fn new(env: DatabricksEnv) -> Self {
+        let (logins, logins_error) = databrickscfg::Logins::read(&env);
         Self {
             env,
+            logins,
+            logins_error,
             read: std::collections::HashMap::new(),
         }
     }
 
     /// The profiles of `path` and its errors, read the first time asked.
     fn read(&mut self, path: &Path) -> &(Vec<Credential>, Vec<SourceError>) {
-        let env = &self.env;
+        let (env, logins) = (&self.env, &self.logins);
         self.read
             .entry(path.to_path_buf())
-            .or_insert_with(|| databrickscfg::read(path, env))
+            .or_insert_with(|| databrickscfg::read(path, env, logins))
     }
 }
 
