@@ -138,8 +138,27 @@ async fn pats_and_logins_are_shown_refreshed_and_deleted_as_their_workspace_says
     emulator.shutdown().await;
 }
 
+/// `tokentop downscope PROFILE --scope S... --json`: the child row, or
+/// the command's error text.
+async fn downscope(
+    home: &std::path::Path,
+    profile: &str,
+    scopes: &[&str],
+) -> Result<serde_json::Value, String> {
+    let mut args = vec!["downscope", profile];
+    for scope in scopes {
+        args.extend(["--scope", scope]);
+    }
+    args.push("--json");
+    let run = tokentop(home, &args, &[]).await;
+    match run.code {
+        0 => Ok(serde_json::from_str(&run.stdout).expect("JSON")),
+        _ => Err(run.stderr),
+    }
+}
+
 #[tokio::test]
-async fn a_service_principal_narrows_to_sql_and_a_pat_is_not_narrowed() {
+async fn a_service_principal_a_pat_and_a_login_narrow_only_within_what_they_hold() {
     let emulator = Emulator::start(EmulatorOptions::default())
         .await
         .expect("emulator");
@@ -148,38 +167,78 @@ async fn a_service_principal_narrows_to_sql_and_a_pat_is_not_narrowed() {
         application_id: "7a1b2c3d-0000-1111-2222-333344445555".into(),
         access_token_lifetime: Duration::from_secs(3600),
     });
-    let (pat, _) = emulator.add_pat("notebook", Some(Duration::from_secs(3600)), &[]);
+    let (pat, _) = emulator.add_pat(
+        "notebook",
+        Some(Duration::from_secs(3600)),
+        &["sql", "jobs"],
+    );
+    let login = emulator
+        .add_u2m_login("dana@example.test", &["offline_access", "sql", "clusters"])
+        .expect("login");
     let home = tempfile::tempdir().expect("tempdir");
+    emulator
+        .write_databricks_cli_cache(home.path(), "dev", &login)
+        .expect("cache");
     std::fs::write(
         home.path().join(".databrickscfg"),
         format!(
-            "[etl]\nhost = {host}\nclient_id = {}\nclient_secret = {}\n\n[nb]\nhost = {host}\ntoken = {pat}\n",
+            "[etl]\nhost = {host}\nclient_id = {}\nclient_secret = {}\n\n[nb]\nhost = {host}\ntoken = {pat}\n\n\
+             [dev]\nhost = {host}\nauth_type = databricks-cli\n",
             sp.client_id, sp.client_secret
         ),
     )
     .expect("write");
-    let run = tokentop(
-        home.path(),
-        &["downscope", "etl", "--scope", "sql", "--json"],
-        &[],
-    )
-    .await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let child: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+
+    let child = downscope(home.path(), "etl", &["sql"])
+        .await
+        .expect("M2M narrows");
     assert_eq!(child["profile"], "etl/downscoped", "{child}");
     assert_eq!(
         child["scopes"],
         serde_json::json!(["sql"]),
         "the server's grant"
     );
-    let refused = tokentop(home.path(), &["downscope", "nb", "--scope", "sql"], &[]).await;
-    assert_eq!(refused.code, 1);
+
+    // A PAT is exchanged for a short-lived OAuth token of its owner's.
+    let child = downscope(home.path(), "nb", &["jobs"])
+        .await
+        .expect("PAT exchanges");
+    assert_eq!(child["profile"], "nb/downscoped", "{child}");
+    assert_eq!(child["scopes"], serde_json::json!(["jobs"]), "{child}");
+    assert_eq!(
+        child["principal"],
+        tokentop::emulator::DATABRICKS_DEFAULT_USER,
+        "{child}"
+    );
+    let at = |token: &serde_json::Value| {
+        token["expires_at"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .unwrap_or_else(|| panic!("an expiry: {token}"))
+    };
+    let (exchanged, source) = (&child["tokens"][0], &child["tokens"][1]);
+    assert_eq!(source["note"], "notebook", "made from the PAT: {child}");
+    assert!(at(exchanged) <= at(source), "never past the PAT: {child}");
+    let refused = downscope(home.path(), "nb", &["clusters"])
+        .await
+        .expect_err("beyond the PAT");
     assert!(
-        refused
-            .stderr
-            .contains("personal access token has the scopes it was made with"),
-        "{}",
-        refused.stderr
+        refused.contains("Scope 'clusters' is not among the token's scopes"),
+        "{refused}"
+    );
+
+    // A login narrows within the scopes it was granted, and no further.
+    let child = downscope(home.path(), "dev", &["sql"])
+        .await
+        .expect("login narrows");
+    assert_eq!(child["scopes"], serde_json::json!(["sql"]), "{child}");
+    assert_eq!(child["principal"], "dana@example.test", "{child}");
+    let refused = downscope(home.path(), "dev", &["jobs"])
+        .await
+        .expect_err("beyond the login");
+    assert!(
+        refused.contains("Scope 'jobs' was not granted to this refresh token"),
+        "{refused}"
     );
     emulator.shutdown().await;
 }

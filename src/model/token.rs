@@ -40,6 +40,12 @@ impl TokenRole {
             TokenRole::Pat => "pat",
         }
     }
+
+    /// Whether a token of this role is what its credential calls APIs
+    /// with, and so what a narrower token is made from.
+    pub fn is_bearer(self) -> bool {
+        matches!(self, TokenRole::Access | TokenRole::Pat)
+    }
 }
 
 /// A token a credential holds, and what the issuer said about it.

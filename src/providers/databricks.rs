@@ -2,7 +2,9 @@
 //! authentication, `scope=all-apis` by default (wire.md §3.4).
 
 use super::ProviderError;
-use super::family::{Ops, Pending, audience_as_asked, no_advice, revoke_at_endpoint};
+use super::family::{
+    Ops, Pending, audience_as_asked, narrow_by_asking, no_advice, revoke_at_endpoint,
+};
 use super::grant::{self, ClientAuth};
 use crate::model::{Capabilities, Credential, Material, Token};
 use crate::net::Http;
@@ -14,6 +16,7 @@ pub static M2M: Ops = Ops {
     revoke: revoke_at_endpoint,
     capabilities: m2m_capabilities,
     advice: no_advice,
+    narrow: narrow_by_asking,
     id_audience: audience_as_asked,
 };
 

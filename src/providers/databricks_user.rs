@@ -3,7 +3,7 @@
 //! deleted through the workspace's token API (§3.9), and profiles whose
 //! tokens another tool makes, shown but not operated.
 
-use super::family::{Ops, Pending, audience_as_asked, no_advice};
+use super::family::{Ops, Pending, audience_as_asked, narrow_by_asking, no_advice};
 use super::grant::{self, ClientAuth, get_bearer, post_json};
 use super::{Confirmation, ProviderError};
 use crate::model::{Capabilities, Credential, Material, Secret, Token, TokenRole};
@@ -17,6 +17,7 @@ pub static U2M: Ops = Ops {
     revoke: no_revoke,
     capabilities: login_capabilities,
     advice: login_advice,
+    narrow: narrow_by_asking,
     id_audience: audience_as_asked,
 };
 
@@ -26,6 +27,7 @@ pub static PAT: Ops = Ops {
     revoke: delete_pat,
     capabilities: pat_capabilities,
     advice: no_advice,
+    narrow: exchange_pat,
     id_audience: audience_as_asked,
 };
 
@@ -35,6 +37,7 @@ pub static OTHER: Ops = Ops {
     revoke: no_revoke,
     capabilities: other_capabilities,
     advice: no_advice,
+    narrow: narrow_by_asking,
     id_audience: audience_as_asked,
 };
 
@@ -97,11 +100,8 @@ fn refresh_login<'a>(
         let endpoint = cred.endpoints.token.as_str();
         let mut tokens =
             grant::request_tokens(http, endpoint, &form, ClientAuth::None, cred, now).await?;
-        // A user's at+jwt names them in `sub` (wire.md §3.8).
         for token in &mut tokens {
-            token.principal = crate::inspect::jwt::peek_claims(token.value.expose())
-                .ok()
-                .and_then(|claims| claims.get("sub")?.as_str().map(str::to_string));
+            token.principal = subject_of(&token.value);
         }
         Ok(tokens)
     })
@@ -145,9 +145,7 @@ async fn cli_token(cred: &Credential, now: DateTime<Utc>) -> Result<Vec<Token>, 
     crate::model::check_token_value(&answer.access_token)
         .map_err(|why| ProviderError::config(&what, format!("access_token {why}")))?;
     let value = Secret::new(answer.access_token);
-    let principal = crate::inspect::jwt::peek_claims(value.expose())
-        .ok()
-        .and_then(|claims| claims.get("sub")?.as_str().map(str::to_string));
+    let principal = subject_of(&value);
     Ok(vec![Token {
         expires_at: answer
             .expiry
@@ -164,10 +162,52 @@ fn pat_capabilities(_cred: &Credential) -> Capabilities {
     Capabilities {
         refresh_blocked: None,
         revoke_blocked: None,
-        downscope_blocked: Some(
-            "a personal access token has the scopes it was made with: make a narrower one in the workspace",
-        ),
+        downscope_blocked: None,
     }
+}
+
+const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const PAT_TOKEN_TYPE: &str = "urn:databricks:params:oauth:token-type:personal-access-token";
+const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+/// A PAT exchanged (RFC 8693, Databricks' PAT flavour, wire.md §3.6) for a
+/// short-lived OAuth token with only `scopes`, at the workspace's token
+/// endpoint, with no client authentication.
+fn exchange_pat<'a>(
+    http: &'a Http,
+    cred: &'a Credential,
+    _source: &'a Token,
+    scopes: &'a [String],
+    now: DateTime<Utc>,
+) -> Pending<'a, Token> {
+    Box::pin(async move {
+        let pat = pat_of(cred)?;
+        let scope = scopes.join(" ");
+        let form = [
+            ("grant_type", TOKEN_EXCHANGE),
+            ("subject_token", pat.expose()),
+            ("subject_token_type", PAT_TOKEN_TYPE),
+            ("requested_token_type", ACCESS_TOKEN_TYPE),
+            ("scope", scope.as_str()),
+        ];
+        let endpoint = cred.endpoints.token.as_str();
+        grant::request_tokens(http, endpoint, &form, ClientAuth::None, cred, now)
+            .await?
+            .into_iter()
+            .find(|t| t.role == TokenRole::Access)
+            .map(|token| Token {
+                principal: subject_of(&token.value),
+                ..token
+            })
+            .ok_or_else(|| ProviderError::config(endpoint, "the exchange gave no access token"))
+    })
+}
+
+/// The user a Databricks at+jwt names in `sub` (wire.md §3.8).
+fn subject_of(token: &Secret) -> Option<String> {
+    crate::inspect::jwt::peek_claims(token.expose())
+        .ok()
+        .and_then(|claims| claims.get("sub")?.as_str().map(str::to_string))
 }
 
 /// A token as the token API lists it (times in epoch milliseconds).

@@ -9,7 +9,8 @@
 
 use super::ProviderError;
 use super::family::{
-    Ops, Pending, audience_as_asked, family, revoke_at_endpoint, source_access_token,
+    Ops, Pending, audience_as_asked, family, narrow_by_asking, revoke_at_endpoint,
+    source_access_token,
 };
 use super::grant::{self, ClientAuth};
 use crate::model::{
@@ -31,6 +32,7 @@ pub static DOWNSCOPED: Ops = Ops {
     revoke: revoke_at_endpoint,
     capabilities: downscoped_capabilities,
     advice: source_advice,
+    narrow: narrow_by_asking,
     id_audience: audience_as_asked,
 };
 
@@ -38,7 +40,7 @@ fn downscoped_capabilities(_cred: &Credential) -> Capabilities {
     Capabilities {
         refresh_blocked: None,
         revoke_blocked: Some(
-            "Google cannot revoke a downscoped token: it lasts until it expires (never past its source). D drops its row",
+            "a narrowed token cannot be revoked: it lasts until it expires (never past its source). D drops its row",
         ),
         downscope_blocked: Some("it is downscoped already: downscope its source instead"),
     }
@@ -126,9 +128,8 @@ pub async fn rederive(
 ) -> Result<Vec<Token>, ProviderError> {
     let (source, ask) = source_of(cred)
         .ok_or_else(|| ProviderError::config(&cred.id.0, "not a downscoped credential"))?;
-    let live = held.filter(|t| {
-        t.role == TokenRole::Access && t.expires_at.is_none_or(|exp| exp - SOURCE_MARGIN > now)
-    });
+    let live = held
+        .filter(|t| t.role.is_bearer() && t.expires_at.is_none_or(|exp| exp - SOURCE_MARGIN > now));
     let from = match live {
         Some(token) => token,
         None => source_access_token(http, &source, cred, now).await?,
@@ -152,7 +153,10 @@ pub async fn downscope(
     now: DateTime<Utc>,
 ) -> Result<Token, ProviderError> {
     let minted = match ask {
-        Downscope::Scopes(scopes) => narrowed(http, cred, scopes, now).await?,
+        Downscope::Scopes(scopes) if scopes.is_empty() => {
+            return Err(ProviderError::config("scopes", "name at least one scope"));
+        }
+        Downscope::Scopes(scopes) => family(cred).narrow(http, cred, source, scopes, now).await?,
         Downscope::Boundary(boundary) => {
             boundary
                 .check()
@@ -195,27 +199,4 @@ pub async fn downscope(
         },
         ..minted
     })
-}
-
-/// A new access token with only `scopes`, from the credential's own family.
-async fn narrowed(
-    http: &Http,
-    cred: &Credential,
-    scopes: &[String],
-    now: DateTime<Utc>,
-) -> Result<Token, ProviderError> {
-    if scopes.is_empty() {
-        return Err(ProviderError::config("scopes", "name at least one scope"));
-    }
-    let narrow = Credential {
-        scopes: scopes.to_vec(),
-        audience: None,
-        ..cred.clone()
-    };
-    family(&narrow)
-        .refresh(http, &narrow, now)
-        .await?
-        .into_iter()
-        .find(|t| t.role == TokenRole::Access)
-        .ok_or_else(|| ProviderError::config(&cred.provenance.profile, "no access token came"))
 }

@@ -4,7 +4,9 @@
 
 use super::ProviderError;
 use super::executable;
-use super::family::{Ops, Pending, audience_as_asked, no_advice, revoke_at_endpoint};
+use super::family::{
+    Ops, Pending, audience_as_asked, narrow_by_asking, no_advice, revoke_at_endpoint,
+};
 use super::grant::{self, ClientAuth};
 use super::iam::{IAM_SCOPE, Impersonation, generate_access_token};
 use super::scrub::Sent;
@@ -18,6 +20,7 @@ pub static FEDERATED: Ops = Ops {
     revoke: revoke_at_endpoint,
     capabilities: federated_capabilities,
     advice: no_advice,
+    narrow: narrow_by_asking,
     id_audience: audience_as_asked,
 };
 

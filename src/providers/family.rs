@@ -21,6 +21,16 @@ pub type Refresh = for<'a> fn(&'a Http, &'a Credential, DateTime<Utc>) -> Pendin
 /// How a family revokes a token, and what the issuer says of it afterwards.
 pub type Revoke = for<'a> fn(&'a Http, &'a Credential, &'a Token) -> Pending<'a, Confirmation>;
 
+/// How a family makes a token with only the given scopes, from the
+/// credential and its current token (`source`).
+pub type Narrow = for<'a> fn(
+    &'a Http,
+    &'a Credential,
+    &'a Token,
+    &'a [String],
+    DateTime<Utc>,
+) -> Pending<'a, Token>;
+
 /// A family given as data: its refresh and revoke, its capabilities and
 /// its advice.
 pub struct Ops {
@@ -29,6 +39,8 @@ pub struct Ops {
     /// Revokes a token and asks the issuer about it (called only when
     /// the capabilities allow).
     pub revoke: Revoke,
+    /// Obtains a token with fewer scopes (what `s` asks).
+    pub narrow: Narrow,
     /// What it can do with a credential, and why not.
     pub capabilities: fn(&Credential) -> Capabilities,
     /// What fixes a failure, when the family knows.
@@ -63,6 +75,18 @@ impl Ops {
         now: DateTime<Utc>,
     ) -> Pending<'a, Vec<Token>> {
         (self.refresh)(http, cred, now)
+    }
+
+    /// A token with only `scopes`, made from `cred` and its current `source` token.
+    pub fn narrow<'a>(
+        &'a self,
+        http: &'a Http,
+        cred: &'a Credential,
+        source: &'a Token,
+        scopes: &'a [String],
+        now: DateTime<Utc>,
+    ) -> Pending<'a, Token> {
+        (self.narrow)(http, cred, source, scopes, now)
     }
 
     /// Revokes `token` as the family does, unless it says it cannot, and
@@ -109,13 +133,37 @@ pub async fn source_access_token(
         .refresh(http, source, now)
         .await?
         .into_iter()
-        .find(|t| t.role == crate::model::TokenRole::Access)
+        .find(|t| t.role.is_bearer())
         .ok_or_else(|| {
             ProviderError::config(
                 &of.provenance.source,
                 "the source credential gave no access token",
             )
         })
+}
+
+/// A new access token with only `scopes`, obtained as the family obtains
+/// any token, asking for fewer scopes.
+pub fn narrow_by_asking<'a>(
+    http: &'a Http,
+    cred: &'a Credential,
+    _source: &'a Token,
+    scopes: &'a [String],
+    now: DateTime<Utc>,
+) -> Pending<'a, Token> {
+    Box::pin(async move {
+        let narrow = Credential {
+            scopes: scopes.to_vec(),
+            audience: None,
+            ..cred.clone()
+        };
+        family(&narrow)
+            .refresh(http, &narrow, now)
+            .await?
+            .into_iter()
+            .find(|t| t.role == crate::model::TokenRole::Access)
+            .ok_or_else(|| ProviderError::config(&cred.provenance.profile, "no access token came"))
+    })
 }
 
 /// For families that know no fix to suggest.

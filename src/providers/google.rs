@@ -2,7 +2,9 @@
 //! tokeninfo and revocation (wire.md §2.1–2.4).
 
 use super::ProviderError;
-use super::family::{Ops, Pending, audience_as_asked, default_capabilities, revoke_at_endpoint};
+use super::family::{
+    Ops, Pending, audience_as_asked, default_capabilities, narrow_by_asking, revoke_at_endpoint,
+};
 use super::grant::{self, ClientAuth, post_form};
 use crate::model::{Capabilities, Credential, Material, Secret, Token, TokenRole};
 use crate::net::Http;
@@ -21,6 +23,7 @@ pub static USER: Ops = Ops {
     revoke: revoke_at_endpoint,
     capabilities: default_capabilities,
     advice: user_advice,
+    narrow: narrow_by_asking,
     id_audience: user_id_audience,
 };
 
@@ -50,6 +53,7 @@ pub static SERVICE_ACCOUNT: Ops = Ops {
     revoke: revoke_at_endpoint,
     capabilities: service_account_capabilities,
     advice: key_advice,
+    narrow: narrow_by_asking,
     id_audience: audience_as_asked,
 };
 

@@ -4,7 +4,9 @@
 //! the target's is shown, the source's is its parent.
 
 use super::ProviderError;
-use super::family::{Ops, Pending, audience_as_asked, revoke_at_endpoint, source_access_token};
+use super::family::{
+    Ops, Pending, audience_as_asked, narrow_by_asking, revoke_at_endpoint, source_access_token,
+};
 use super::iam::{IAM_SCOPE, Impersonation, generate_access_token, generate_id_token};
 use crate::model::{Capabilities, Credential, Material, Token, TokenRole};
 use crate::net::Http;
@@ -16,6 +18,7 @@ pub static IMPERSONATED: Ops = Ops {
     revoke: revoke_at_endpoint,
     capabilities,
     advice,
+    narrow: narrow_by_asking,
     id_audience: audience_as_asked,
 };
 

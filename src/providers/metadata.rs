@@ -4,7 +4,9 @@
 //! answer must carry it back.
 
 use super::ProviderError;
-use super::family::{Ops, Pending, audience_as_asked, no_advice, revoke_at_endpoint};
+use super::family::{
+    Ops, Pending, audience_as_asked, narrow_by_asking, no_advice, revoke_at_endpoint,
+};
 use super::grant::{self, Answer};
 use super::scrub::Sent;
 use crate::model::{
@@ -21,6 +23,7 @@ pub static METADATA_SERVER: Ops = Ops {
     revoke: revoke_at_endpoint,
     capabilities: metadata_capabilities,
     advice: no_advice,
+    narrow: narrow_by_asking,
     id_audience: audience_as_asked,
 };
 

@@ -4,7 +4,7 @@
 
 use super::Confirmation;
 use super::ProviderError;
-use super::family::{Ops, Pending, audience_as_asked, no_advice};
+use super::family::{Ops, Pending, audience_as_asked, narrow_by_asking, no_advice};
 use super::grant::{self, ClientAuth, post_form};
 use crate::model::{Capabilities, Credential, Material, Secret, Token};
 use crate::net::Http;
@@ -16,6 +16,7 @@ pub static WORKFORCE_USER: Ops = Ops {
     revoke,
     capabilities,
     advice: no_advice,
+    narrow: narrow_by_asking,
     id_audience: audience_as_asked,
 };
 
