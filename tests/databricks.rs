@@ -329,3 +329,120 @@ async fn a_login_databricks_sdk_cached_is_found_under_its_hashed_name_and_refres
     assert_eq!(refreshed.code, 0, "{}", refreshed.stderr);
     emulator.shutdown().await;
 }
+
+/// The engine's next row for `id` that is no longer busy.
+async fn settled(
+    handle: &mut tokentop::engine::EngineHandle,
+    id: &tokentop::model::CredentialId,
+) -> tokentop::model::Row {
+    loop {
+        let update = tokio::time::timeout(Duration::from_secs(20), handle.updates.recv())
+            .await
+            .expect("an update within 20 s")
+            .expect("engine alive");
+        if let tokentop::engine::protocol::Update::Row(row) = update
+            && row.id == *id
+            && row.busy.is_none()
+        {
+            return *row;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_is_kept_in_memory_and_the_cli_cache_is_left_alone() {
+    use tokentop::engine::protocol::{Command, Update};
+    let mut options = EmulatorOptions::default();
+    options.databricks.rotate_refresh_tokens = true;
+    let emulator = Emulator::start(options).await.expect("emulator");
+    let login = emulator
+        .add_u2m_login("dana@example.test", &[])
+        .expect("login");
+    let home = tempfile::tempdir().expect("tempdir");
+    emulator
+        .write_databricks_cli_cache(home.path(), "dev", &login)
+        .expect("cache");
+    let cache = home.path().join(".databricks/token-cache.json");
+    let cached = std::fs::read(&cache).expect("cache");
+    std::fs::write(
+        home.path().join(".databrickscfg"),
+        format!(
+            "[dev]\nhost = {}\nauth_type = databricks-cli\n",
+            emulator.databricks_url()
+        ),
+    )
+    .expect("write");
+    let discovery = tokentop::sources::DiscoveryConfig {
+        databricks_configs: vec![home.path().join(".databrickscfg")],
+        databricks: Some(tokentop::sources::DatabricksEnv {
+            vars: Vec::new(),
+            home: Some(home.path().to_path_buf()),
+        }),
+        ..tokentop::sources::DiscoveryConfig::default()
+    };
+    // No refresh at start: the cached token is shown as it is.
+    let mut handle = tokentop::engine::start(
+        tokentop::engine::EngineConfig::new(discovery, false).watching(),
+        std::sync::Arc::new(tokentop::model::SystemClock),
+    )
+    .expect("engine");
+    let id = loop {
+        if let Some(Update::Snapshot { rows, .. }) = handle.updates.recv().await {
+            break rows
+                .iter()
+                .find(|r| r.profile == "dev")
+                .map(|r| r.id.clone())
+                .expect("a dev row");
+        }
+    };
+    // Each refresh spends the refresh token it sends: the second works
+    // only with the one the first brought back.
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        handle
+            .commands
+            .send(Command::Refresh(id.clone()))
+            .await
+            .expect("send");
+        let row = settled(&mut handle, &id).await;
+        assert!(row.error.is_none(), "{:?}", row.error);
+        assert!(
+            row.details
+                .iter()
+                .any(|d| d.contains("refresh token rotated") && d.contains("token-cache.json")),
+            "{:?}",
+            row.details
+        );
+        seen.push(row.fingerprint.clone());
+    }
+    seen.dedup();
+    assert_eq!(seen.len(), 3, "three new access tokens: {seen:?}");
+    // The profile's file read again (edited) still holds the spent token:
+    // the one in memory is kept.
+    let config = home.path().join(".databrickscfg");
+    let text = std::fs::read_to_string(&config).expect("read");
+    std::fs::write(&config, format!("; edited\n{text}")).expect("write");
+    loop {
+        let update = tokio::time::timeout(Duration::from_secs(20), handle.updates.recv())
+            .await
+            .expect("the edit is seen")
+            .expect("engine alive");
+        if let Update::Snapshot { .. } = update {
+            break;
+        }
+    }
+    handle
+        .commands
+        .send(Command::Refresh(id.clone()))
+        .await
+        .expect("send");
+    let row = settled(&mut handle, &id).await;
+    assert!(row.error.is_none(), "after the re-read: {:?}", row.error);
+    assert_eq!(
+        std::fs::read(&cache).expect("cache"),
+        cached,
+        "the CLI's cache is not written"
+    );
+    handle.shutdown().await;
+    emulator.shutdown().await;
+}

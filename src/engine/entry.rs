@@ -2,7 +2,7 @@
 //! table shows, how new and cached tokens replace held ones, and whom the
 //! tokens say the principal is.
 
-use crate::model::{Credential, Problem, Status, Token, TokenRole};
+use crate::model::{Credential, Problem, Secret, Status, Token, TokenRole};
 
 /// One credential and what the engine knows about it now.
 #[derive(Debug)]
@@ -25,6 +25,9 @@ pub struct Entry {
     pub learned_principal: Option<String>,
     /// The credential its token is narrowed from, for a downscoped one.
     pub derived_from: Option<crate::model::CredentialId>,
+    /// The refresh token its file holds, spent when the issuer rotated it:
+    /// a re-read that finds it again keeps the one held in memory.
+    pub rotated_from: Option<Secret>,
 }
 
 impl Entry {
@@ -124,9 +127,62 @@ impl Entry {
             source_error: None,
             learned_principal: None,
             derived_from: None,
+            rotated_from: None,
+        }
+    }
+
+    /// Takes a refresh token the issuer sent in place of the credential's
+    /// own (held in memory: the file it came from is not written) and
+    /// notes it on the row; returns the other tokens.
+    pub fn keep_rotated_refresh_token(&mut self, tokens: Vec<Token>) -> Vec<Token> {
+        let (refresh, others): (Vec<Token>, Vec<Token>) = tokens
+            .into_iter()
+            .partition(|t| t.role == TokenRole::Refresh);
+        for token in refresh {
+            let held = self.credential.material.refresh_token().cloned();
+            if !self.credential.material.rotate_refresh_token(&token.value) {
+                continue;
+            }
+            self.rotated_from = self.rotated_from.take().or(held);
+            let cred = &self.credential;
+            // A login's tokens may live in a cache beside its profile's file.
+            let file = cred
+                .cached
+                .iter()
+                .find_map(|t| t.found_in.clone())
+                .unwrap_or_else(|| cred.provenance.source.clone());
+            let at = token
+                .issued_at
+                .map_or_else(String::new, |t| t.format(" at %H:%M:%SZ").to_string());
+            let note = format!(
+                "{ROTATED}{at}: tokentop holds the new one in memory; {file} still has the spent one"
+            );
+            let details = &mut self.credential.context.details;
+            details.retain(|d| !d.starts_with(ROTATED));
+            details.push(note);
+        }
+        others
+    }
+
+    /// Gives `fresh` (this credential read again) the refresh token held in
+    /// memory, when its file still holds the one the issuer rotated away.
+    pub fn carry_rotation(&self, fresh: &mut Credential) {
+        let (Some(spent), Some(current)) =
+            (&self.rotated_from, self.credential.material.refresh_token())
+        else {
+            return;
+        };
+        if fresh.material.refresh_token() == Some(spent) {
+            fresh.material.rotate_refresh_token(current);
+            let notes = self.credential.context.details.iter();
+            let note = notes.filter(|d| d.starts_with(ROTATED)).cloned();
+            fresh.context.details.extend(note);
         }
     }
 }
+
+/// How the note of a rotated refresh token begins.
+const ROTATED: &str = "refresh token rotated by the issuer";
 
 /// A string claim of a JWT token (unverified: for display only).
 fn claim(token: &Token, name: &str) -> Option<String> {

@@ -51,10 +51,13 @@ impl Store {
         let mut old = std::mem::take(&mut self.entries);
         let old_order = std::mem::take(&mut self.order);
         let mut stale = Vec::new();
-        for credential in credentials {
+        for mut credential in credentials {
             let id = credential.id.clone();
             if self.entries.contains_key(&id) {
                 continue;
+            }
+            if let Some(kept) = old.get(&id) {
+                kept.carry_rotation(&mut credential);
             }
             let cached = credential.cached.clone();
             let mut entry = match old.remove(&id) {

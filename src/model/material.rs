@@ -195,6 +195,36 @@ fn without_secrets(url: &str) -> String {
 }
 
 impl Material {
+    /// The refresh token it holds, if it is a login that has one.
+    pub fn refresh_token(&self) -> Option<&Secret> {
+        match self {
+            Self::GoogleUser { refresh_token, .. }
+            | Self::GoogleExternalUser { refresh_token, .. } => Some(refresh_token),
+            Self::DatabricksU2m { refresh_token, .. } => refresh_token.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Takes `new` as its refresh token when it holds one that differs (an
+    /// issuer that rotates refresh tokens spends the old one); says whether
+    /// it did.
+    pub fn rotate_refresh_token(&mut self, new: &Secret) -> bool {
+        let held = match self {
+            Self::GoogleUser { refresh_token, .. }
+            | Self::GoogleExternalUser { refresh_token, .. }
+            | Self::DatabricksU2m {
+                refresh_token: Some(refresh_token),
+                ..
+            } => refresh_token,
+            _ => return false,
+        };
+        if held.expose() == new.expose() {
+            return false;
+        }
+        *held = new.clone();
+        true
+    }
+
     /// The same material with each secret replaced by what `f` makes of it,
     /// in the order [`Material::secrets`] lists them.
     pub fn map_secrets(&self, f: &mut impl FnMut(&Secret) -> Secret) -> Material {

@@ -198,6 +198,8 @@ pub struct Grant {
     pub access_token: Option<Secret>,
     /// `id_token`, if sent.
     pub id_token: Option<Secret>,
+    /// `refresh_token`, when the issuer rotates it (or at a first login).
+    pub refresh_token: Option<Secret>,
     /// `expires_in` in seconds: a number, or a string of digits (both are
     /// accepted by every client, so both are accepted on every path).
     pub expires_in: Option<i64>,
@@ -268,6 +270,7 @@ pub fn parse_grant(answer: Answer, endpoint: &str) -> Result<Grant, ProviderErro
     let grant = Grant {
         access_token: token("access_token")?,
         id_token: token("id_token")?,
+        refresh_token: token("refresh_token")?,
         expires_in,
         scopes,
         sent,
@@ -290,6 +293,7 @@ pub fn tokens(
     let Grant {
         access_token,
         id_token,
+        refresh_token,
         expires_in,
         scopes,
         sent,
@@ -313,6 +317,9 @@ pub fn tokens(
     }
     if let Some(value) = id_token {
         tokens.push(id_token_of(value, &sent, now, endpoint)?);
+    }
+    if let Some(value) = refresh_token {
+        tokens.push(Token::obtained(TokenRole::Refresh, value, now));
     }
     Ok(tokens)
 }
