@@ -102,6 +102,11 @@ async fn pats_and_logins_are_shown_refreshed_and_deleted_as_their_workspace_says
         "from the token's sub"
     );
     assert_ne!(after["fingerprint"], dev["fingerprint"], "a new token");
+    assert_eq!(
+        after["workspace_id"],
+        emulator.databricks_workspace_id().to_string(),
+        "the workspace id the token names: {after}"
+    );
 
     // x on the PAT: deleted through the token API, and the workspace
     // refuses it afterwards.

@@ -225,6 +225,12 @@ impl Emulator {
         self.shared.databricks_url.clone()
     }
 
+    /// The Databricks workspace's id: its tokens' `aud`, its host metadata's `workspace_id`.
+    #[must_use]
+    pub fn databricks_workspace_id(&self) -> u64 {
+        self.shared.workspace_id
+    }
+
     /// Metadata server as `127.0.0.1:PORT`, the form `GCE_METADATA_HOST` and
     /// `GCE_METADATA_IP` take; its values live under
     /// `http://<host>/computeMetadata/v1/`.

@@ -254,7 +254,12 @@ impl Store {
             host: dbx.map(|d| text(&d.host)),
             auth_type: dbx.and_then(|d| d.auth_type.as_deref()).map(text),
             account_id: dbx.and_then(|d| d.account_id.as_deref()).map(text),
-            workspace_id: dbx.and_then(|d| d.workspace_id.as_deref()).map(text),
+            workspace_id: dbx.and_then(|d| {
+                d.workspace_id
+                    .as_deref()
+                    .or_else(|| workspace_of(e.token()?))
+                    .map(text)
+            }),
             cloud: dbx.and_then(|d| d.cloud.as_deref()).map(text),
             configured_scopes: dbx
                 .and_then(|d| d.scopes.as_ref())
@@ -306,6 +311,15 @@ impl Store {
             capabilities: crate::providers::capabilities(c),
         })
     }
+}
+
+
+/// A workspace's id as its tokens name it: a workspace-level at+jwt's
+/// `aud` is the workspace id, all digits (wire.md §3.8); an account
+/// token's is the account's UUID.
+fn workspace_of(token: &crate::model::Token) -> Option<&str> {
+    let aud = token.audience.as_deref()?;
+    (!aud.is_empty() && aud.bytes().all(|b| b.is_ascii_digit())).then_some(aud)
 }
 
 #[cfg(test)]
