@@ -77,7 +77,17 @@ fn rejected(url: &str, message: impl Into<String>) -> UrlRejected {
 pub struct Http {
     client: reqwest::Client,
     timeout: Duration,
+    documents: Documents,
 }
+
+/// How long a public document (an issuer's metadata) is reused.
+const DOCUMENT_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// Public documents already fetched, by URL, with when they were fetched:
+/// an issuer's metadata is asked for once an hour, not before every token.
+type Documents = std::sync::Arc<
+    std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, String)>>,
+>;
 
 impl Http {
     /// Builds the client with a per-request timeout.
@@ -90,7 +100,28 @@ impl Http {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("tokentop/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { client, timeout })
+        Ok(Self {
+            client,
+            timeout,
+            documents: Documents::default(),
+        })
+    }
+
+    /// The public document fetched from `url` within the last hour, if any.
+    pub fn remembered(&self, url: &str) -> Option<String> {
+        let documents = self.documents.lock().ok()?;
+        let (at, body) = documents.get(url)?;
+        (at.elapsed() < DOCUMENT_LIFETIME).then(|| body.clone())
+    }
+
+    /// Keeps the public document fetched from `url` for an hour.
+    pub fn remember(&self, url: &str, body: &str) {
+        if let Ok(mut documents) = self.documents.lock() {
+            documents.insert(
+                url.to_string(),
+                (std::time::Instant::now(), body.to_string()),
+            );
+        }
     }
 
     /// How long one request may take.

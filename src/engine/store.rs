@@ -313,7 +313,6 @@ impl Store {
     }
 }
 
-
 /// A workspace's id as its tokens name it: a workspace-level at+jwt's
 /// `aud` is the workspace id, all digits (wire.md §3.8); an account
 /// token's is the account's UUID.
@@ -348,6 +347,7 @@ pub(super) mod tests {
                 revoke: None,
                 jwks: None,
                 sts: None,
+                discovery: None,
             },
             material: Material::DatabricksM2m {
                 client_id: "c".into(),

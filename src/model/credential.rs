@@ -247,6 +247,11 @@ pub struct Endpoints {
     pub jwks: Option<String>,
     /// Security Token Service, where Google tokens are downscoped.
     pub sts: Option<String>,
+    /// Where the token endpoint is looked up before each grant (a
+    /// Databricks host's `/.well-known/databricks-config`), unless the
+    /// profile fixes it; `token` is the documented one, used when the host
+    /// publishes none.
+    pub discovery: Option<String>,
 }
 
 /// A discovered credential: everything needed to show and refresh it.

@@ -48,7 +48,7 @@ pub fn client_credentials<'a>(
                 "not a Databricks M2M credential",
             ));
         };
-        let endpoint = cred.endpoints.token.as_str();
+        let endpoint = super::databricks_oidc::token_endpoint(http, cred).await?;
         let scope = cred.scopes.join(" ");
         let mut form = vec![("grant_type", "client_credentials")];
         if !scope.is_empty() {
@@ -56,7 +56,7 @@ pub fn client_credentials<'a>(
         }
         grant::request_tokens(
             http,
-            endpoint,
+            &endpoint,
             &form,
             ClientAuth::Basic(client_id, client_secret),
             cred,

@@ -97,9 +97,9 @@ fn refresh_login<'a>(
         if !scope.is_empty() {
             form.push(("scope", scope.as_str()));
         }
-        let endpoint = cred.endpoints.token.as_str();
+        let endpoint = super::databricks_oidc::token_endpoint(http, cred).await?;
         let mut tokens =
-            grant::request_tokens(http, endpoint, &form, ClientAuth::None, cred, now).await?;
+            grant::request_tokens(http, &endpoint, &form, ClientAuth::None, cred, now).await?;
         for token in &mut tokens {
             token.principal = subject_of(&token.value);
         }
@@ -190,8 +190,8 @@ fn exchange_pat<'a>(
             ("requested_token_type", ACCESS_TOKEN_TYPE),
             ("scope", scope.as_str()),
         ];
-        let endpoint = cred.endpoints.token.as_str();
-        grant::request_tokens(http, endpoint, &form, ClientAuth::None, cred, now)
+        let endpoint = super::databricks_oidc::token_endpoint(http, cred).await?;
+        grant::request_tokens(http, &endpoint, &form, ClientAuth::None, cred, now)
             .await?
             .into_iter()
             .find(|t| t.role == TokenRole::Access)
@@ -199,7 +199,7 @@ fn exchange_pat<'a>(
                 principal: subject_of(&token.value),
                 ..token
             })
-            .ok_or_else(|| ProviderError::config(endpoint, "the exchange gave no access token"))
+            .ok_or_else(|| ProviderError::config(&endpoint, "the exchange gave no access token"))
     })
 }
 

@@ -128,6 +128,26 @@ pub async fn get_bearer(http: &Http, url: &str, bearer: &Secret) -> Result<Answe
     .await
 }
 
+/// GETs a public document (an issuer's metadata: no credential is sent)
+/// and reads it with `read`; a document read well is reused for an hour.
+pub async fn get_document<T>(
+    http: &Http,
+    url: &str,
+    read: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, ProviderError> {
+    if let Some(read) = http.remembered(url).and_then(|body| read(&body).ok()) {
+        return Ok(read);
+    }
+    let parsed = check_url(url)?;
+    let answer = send(http, url, Sent::default(), |client| {
+        client.get(parsed.clone())
+    })
+    .await?;
+    let document = read(&answer.body).map_err(|why| ProviderError::config(url, why))?;
+    http.remember(url, &answer.body);
+    Ok(document)
+}
+
 /// Sends the request `build` makes until it is answered, trying again as
 /// [`retry`] allows; a 2xx answer comes back with what was `sent`.
 async fn send(

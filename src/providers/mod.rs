@@ -3,6 +3,7 @@
 
 pub mod child;
 pub mod databricks;
+pub mod databricks_oidc;
 pub mod databricks_user;
 pub mod downscope;
 pub mod executable;

@@ -207,6 +207,7 @@ pub fn metadata_credential(host: &str, name: &str, key: &str, profile: String) -
             revoke: None,
             jwks: google_side.then(|| "https://www.googleapis.com/oauth2/v3/certs".to_string()),
             sts: google_side.then(|| "https://sts.googleapis.com/v1/token".to_string()),
+            discovery: None,
         },
         material: Material::GoogleMetadata {
             host: host.to_string(),

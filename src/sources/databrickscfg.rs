@@ -328,6 +328,11 @@ fn credential(
             // Found through the issuer's discovery document when decoding.
             jwks: None,
             sts: None,
+            // databricks-sdk asks a workspace host where its OIDC lives;
+            // account endpoints are built directly, as the Go SDK does.
+            discovery: account
+                .is_none()
+                .then(|| format!("{base}/.well-known/databricks-config")),
         },
         material,
         context: Context {

@@ -72,6 +72,7 @@ pub fn google_endpoints(token_uri: Option<String>) -> Endpoints {
         revoke: google("https://oauth2.googleapis.com/revoke"),
         jwks: google("https://www.googleapis.com/oauth2/v3/certs"),
         sts: google("https://sts.googleapis.com/v1/token"),
+        discovery: None,
         token,
     }
 }

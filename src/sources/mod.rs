@@ -299,6 +299,7 @@ fn judge_overrides(
 fn apply_overrides(endpoints: &mut Endpoints, o: &profiles::EndpointOverrides) {
     if let Some(t) = &o.token {
         endpoints.token.clone_from(t);
+        endpoints.discovery = None;
     }
     for (slot, value) in [
         (&mut endpoints.tokeninfo, &o.tokeninfo),

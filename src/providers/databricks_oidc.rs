@@ -1,0 +1,148 @@
+//! Where a Databricks workspace's token endpoint is, found as databricks-sdk
+//! finds it (wire.md §3.3): the host's metadata
+//! (`/.well-known/databricks-config`) names its OIDC endpoint, whose RFC 8414
+//! document names the token endpoint. A host without metadata has its OIDC
+//! at the documented `/oidc`; one without a discovery document has its
+//! token endpoint at the documented `/oidc/v1/token`. Documents are reused
+//! for an hour, and an endpoint on another origin than the host is refused:
+//! a client secret or refresh token is only ever sent to the workspace.
+
+use super::ProviderError;
+use super::grant::get_document;
+use crate::model::Credential;
+use crate::net::Http;
+use serde::Deserialize;
+
+/// The host metadata fields the SDK reads.
+#[derive(Deserialize)]
+struct HostMetadata {
+    oidc_endpoint: Option<String>,
+}
+
+/// The RFC 8414 field the SDK reads for a grant.
+#[derive(Deserialize)]
+struct Discovery {
+    token_endpoint: String,
+}
+
+/// Reads a document as `T`, refusing one whose `url` field is not a plain
+/// URL (a document that is refused is not remembered).
+fn read<T: for<'de> Deserialize<'de>>(
+    what: &'static str,
+    url: fn(&T) -> Option<&str>,
+) -> impl Fn(&str) -> Result<T, String> {
+    move |body| {
+        let document: T = serde_json::from_str(body).map_err(|e| format!("not {what}: {e}"))?;
+        match url(&document) {
+            Some(u) if u.chars().any(char::is_control) || url::Url::parse(u).is_err() => {
+                Err(format!("{what} names an endpoint that is not a URL"))
+            }
+            _ => Ok(document),
+        }
+    }
+}
+
+/// The token endpoint for `cred`'s grants: found through its host's
+/// documents when it has a discovery URL, else the fixed one.
+pub async fn token_endpoint(http: &Http, cred: &Credential) -> Result<String, ProviderError> {
+    let Some(metadata_url) = cred.endpoints.discovery.as_deref() else {
+        return Ok(cred.endpoints.token.clone());
+    };
+    let documented = cred.endpoints.token.as_str();
+    let default_issuer = documented.strip_suffix("/v1/token").unwrap_or(documented);
+    let issuer = match get_document(
+        http,
+        metadata_url,
+        read("host metadata", |m: &HostMetadata| {
+            m.oidc_endpoint.as_deref()
+        }),
+    )
+    .await
+    {
+        Ok(HostMetadata {
+            oidc_endpoint: Some(endpoint),
+        }) => {
+            let account = cred
+                .context
+                .databricks
+                .as_ref()
+                .and_then(|d| d.account_id.as_deref());
+            match (endpoint.contains("{account_id}"), account) {
+                (true, Some(id)) => endpoint.replace("{account_id}", id),
+                (true, None) => default_issuer.to_string(),
+                (false, _) => endpoint,
+            }
+        }
+        // No metadata (an older workspace, or a proxy): the documented
+        // layout, as the SDK falls back to its explicit configuration.
+        Ok(HostMetadata {
+            oidc_endpoint: None,
+        })
+        | Err(ProviderError::Rejected { .. } | ProviderError::Config { .. }) => {
+            default_issuer.to_string()
+        }
+        Err(unreachable) => return Err(unreachable),
+    };
+    same_origin(metadata_url, &issuer, "oidc_endpoint")?;
+    let issuer = issuer.trim_end_matches('/');
+    let discovery_url = format!("{issuer}/.well-known/oauth-authorization-server");
+    match get_document(
+        http,
+        &discovery_url,
+        read("a discovery document", |d: &Discovery| {
+            Some(d.token_endpoint.as_str())
+        }),
+    )
+    .await
+    {
+        Ok(Discovery { token_endpoint }) => {
+            same_origin(&discovery_url, &token_endpoint, "token_endpoint")?;
+            Ok(token_endpoint)
+        }
+        Err(ProviderError::Rejected { status: 404, .. }) => Ok(documented.to_string()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Refuses a discovered `found` on another origin than the document `at`.
+fn same_origin(at: &str, found: &str, field: &str) -> Result<(), ProviderError> {
+    let origin = |url: &str| {
+        url::Url::parse(url)
+            .ok()
+            .map(|u| u.origin().ascii_serialization())
+    };
+    match (origin(at), origin(found)) {
+        (Some(a), Some(b)) if a == b => Ok(()),
+        _ => Err(ProviderError::config(
+            at,
+            format!("`{field}` {found} is not on the workspace's own origin: not used"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin;
+
+    #[test]
+    fn a_discovered_endpoint_must_stay_on_the_workspace() {
+        let at = "https://adb-1.azuredatabricks.net/.well-known/databricks-config";
+        assert!(
+            same_origin(
+                at,
+                "https://adb-1.azuredatabricks.net/oidc",
+                "oidc_endpoint"
+            )
+            .is_ok()
+        );
+        let elsewhere = same_origin(at, "https://evil.example/oidc", "oidc_endpoint")
+            .expect_err("another host")
+            .to_string();
+        assert!(
+            elsewhere.contains("not on the workspace's own origin"),
+            "{elsewhere}"
+        );
+        assert!(same_origin(at, "http://adb-1.azuredatabricks.net/oidc", "x").is_err());
+        assert!(same_origin(at, "not a url", "x").is_err());
+    }
+}
