@@ -239,10 +239,12 @@ fn from_profile(
         }
         (None, Some(path), None) => {
             let wanted = spec.databricks_profile.as_deref().unwrap_or("DEFAULT");
-            let (profiles, errors) = databricks.read(path).clone();
+            // One profile of a file many entries may name: only it is copied.
+            let (profiles, errors) = databricks.read(path);
             let Some(mut cred) = profiles
-                .into_iter()
+                .iter()
                 .find(|c| c.provenance.profile == wanted)
+                .cloned()
             else {
                 let why = errors
                     .iter()
