@@ -251,6 +251,7 @@ impl Store {
                 .map(text)
                 .collect(),
             derived_from: e.derived_from.clone(),
+            depends_on: c.context.depends_on.clone(),
             host: dbx.map(|d| text(&d.host)),
             auth_type: dbx.and_then(|d| d.auth_type.as_deref()).map(text),
             account_id: dbx.and_then(|d| d.account_id.as_deref()).map(text),

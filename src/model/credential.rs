@@ -87,6 +87,9 @@ pub enum Kind {
     DatabricksU2m,
     /// A Databricks profile another tool makes tokens for.
     DatabricksOther,
+    /// A Databricks on GCP profile whose token is a Google ID token for
+    /// the workspace (`google-credentials`, `google-id`).
+    DatabricksGoogle,
     /// A token narrowed from another credential's: fewer scopes, or a
     /// Credential Access Boundary.
     Downscoped,
@@ -113,6 +116,7 @@ impl Kind {
             Kind::DatabricksPat => "pat",
             Kind::DatabricksU2m => "u2m",
             Kind::DatabricksOther => "dbx",
+            Kind::DatabricksGoogle => "gcp",
             Kind::Downscoped => "down",
         }
     }
@@ -131,6 +135,7 @@ impl Kind {
             | Kind::DatabricksPat
             | Kind::DatabricksU2m
             | Kind::DatabricksOther
+            | Kind::DatabricksGoogle
             | Kind::Downscoped => return None,
         })
     }
@@ -171,6 +176,9 @@ pub struct Context {
     pub gcloud: Option<GcloudUse>,
     /// How databricks-sdk resolves it, for a Databricks profile.
     pub databricks: Option<DatabricksUse>,
+    /// The credential whose tokens make this one's (the Google identity of
+    /// a Databricks on GCP profile), when it is shown too.
+    pub depends_on: Option<CredentialId>,
     /// Lines for the detail view ("impersonates …", "pool …, provider …").
     pub details: Vec<String>,
 }
@@ -194,6 +202,10 @@ pub struct DatabricksUse {
     pub scopes: Option<Vec<String>>,
     /// `Config()` without a profile would use it.
     pub active: bool,
+    /// The service account ADC impersonates for its token (`google-id`).
+    pub google_service_account: Option<String>,
+    /// The Google key file that makes its token (`google-credentials`).
+    pub google_key_file: Option<String>,
 }
 
 /// Where a credential came from.

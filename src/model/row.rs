@@ -68,6 +68,9 @@ pub struct Row {
     /// The credential whose token this one's is narrowed from: its row
     /// sits under that one's.
     pub derived_from: Option<CredentialId>,
+    /// The credential whose tokens make this one's (a Databricks on GCP
+    /// profile's Google identity), when it is shown too.
+    pub depends_on: Option<CredentialId>,
     /// A Databricks profile's workspace or account host, as databricks-sdk
     /// resolves it.
     pub host: Option<String>,

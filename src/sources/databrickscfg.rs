@@ -8,6 +8,7 @@ use super::SourceError;
 use super::configparser::{self, Ini};
 use super::databricks_cache::{self, CachedLogin};
 use super::databricks_config::{self as config, Resolved};
+use super::databricks_google;
 use super::databricks_sdk_cache;
 use crate::model::{
     Context, Credential, CredentialId, DatabricksUse, Endpoints, Kind, Material, Platform,
@@ -230,6 +231,7 @@ fn credential(
         .map(|keys| r.overridden(keys))
         .unwrap_or_default();
     let mut cached = Vec::new();
+    let mut google: Option<databricks_google::GoogleKey> = None;
     let (kind, material, principal) = match auth_type.as_deref() {
         Some("pat") => (
             Kind::DatabricksPat,
@@ -284,6 +286,18 @@ fn credential(
             };
             (Kind::DatabricksU2m, material, String::new())
         }
+        Some("google-credentials") => {
+            let key =
+                databricks_google::google_key(r.get("google_credentials").unwrap_or_default())?;
+            details.push(format!(
+                "its token: a Google ID token for {host}, minted by the service account {} ({})",
+                key.principal,
+                key.file.as_deref().unwrap_or("a key given inline")
+            ));
+            let (material, principal) = (key.material.clone(), key.principal.clone());
+            google = Some(key);
+            (Kind::DatabricksGoogle, material, principal)
+        }
         other => {
             let auth_type = other.unwrap_or("none").to_string();
             details.push(owner(&auth_type, r));
@@ -307,7 +321,8 @@ fn credential(
         Some(account) => format!("{base}/oidc/accounts/{account}/v1/token"),
         None => format!("{base}/oidc/v1/token"),
     };
-    Ok(Credential {
+    let workspace = base.to_string();
+    let mut cred = Credential {
         id: place.id.clone(),
         platform: Platform::Databricks,
         kind,
@@ -348,12 +363,21 @@ fn credential(
                 account_id,
                 workspace_id: r.get("workspace_id").map(str::to_string),
                 active,
+                google_service_account: r.get("google_service_account").map(str::to_string),
+                google_key_file: google.as_ref().and_then(|k| k.file.clone()),
             }),
             details,
             ..Context::default()
         },
         cached,
-    })
+    };
+    // A Google identity's token is Google's: an ID token for the workspace.
+    if let Some(key) = google {
+        cred.endpoints = super::google_cred::google_endpoints(key.token_uri);
+        cred.audience = Some(workspace);
+        cred.scopes = Vec::new();
+    }
+    Ok(cred)
 }
 
 /// What makes the tokens of a profile tokentop does not operate.

@@ -6,6 +6,7 @@ mod ambient;
 pub mod configparser;
 pub mod databricks_cache;
 pub mod databricks_config;
+pub mod databricks_google;
 pub mod databricks_sdk_cache;
 pub mod databrickscfg;
 pub mod gcloud;
@@ -146,6 +147,7 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
             .extend(errors.into_iter().map(|e| config.explain(e)));
         found.credentials.append(&mut profiles);
     }
+    databricks_google::link(&mut found.credentials);
     found
 }
 

@@ -53,6 +53,7 @@ fn row(
         gcloud_active: false,
         details: Vec::new(),
         derived_from: None,
+        depends_on: None,
         host: None,
         auth_type: None,
         account_id: None,
