@@ -22,6 +22,10 @@ command -v tmux >/dev/null || need_apt+=(tmux)
 command -v pgrep >/dev/null || need_apt+=(procps)
 command -v bash >/dev/null || need_apt+=(bash)
 command -v g++ >/dev/null || need_apt+=(g++)   # libFuzzer, for tests/fuzz.sh
+# A real Secret Service on a private D-Bus session, for the OS keyring test.
+command -v dbus-run-session >/dev/null || need_apt+=(dbus-daemon)
+command -v gnome-keyring-daemon >/dev/null || need_apt+=(gnome-keyring)
+command -v secret-tool >/dev/null || need_apt+=(libsecret-tools)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
     step "installing ${need_apt[*]}"

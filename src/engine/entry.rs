@@ -143,14 +143,19 @@ impl Entry {
             if !self.credential.material.rotate_refresh_token(&token.value) {
                 continue;
             }
+            let in_keyring = held.is_none();
             self.rotated_from = self.rotated_from.take().or(held);
             let cred = &self.credential;
-            // A login's tokens may live in a cache beside its profile's file.
-            let file = cred
-                .cached
-                .iter()
-                .find_map(|t| t.found_in.clone())
-                .unwrap_or_else(|| cred.provenance.source.clone());
+            // A login's tokens may live in a cache beside its profile's
+            // file, or in the OS keyring (no refresh token in any file).
+            let file = if in_keyring {
+                "the OS keyring".to_string()
+            } else {
+                cred.cached
+                    .iter()
+                    .find_map(|t| t.found_in.clone())
+                    .unwrap_or_else(|| cred.provenance.source.clone())
+            };
             let at = token
                 .issued_at
                 .map_or_else(String::new, |t| t.format(" at %H:%M:%SZ").to_string());

@@ -206,6 +206,9 @@ pub struct DatabricksUse {
     pub google_service_account: Option<String>,
     /// The Google key file that makes its token (`google-credentials`).
     pub google_key_file: Option<String>,
+    /// The keys the Databricks CLI keeps its login under, in its order
+    /// (wire.md §3.7).
+    pub cache_keys: Vec<String>,
 }
 
 /// Where a credential came from.

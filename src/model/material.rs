@@ -211,11 +211,16 @@ impl Material {
     pub fn rotate_refresh_token(&mut self, new: &Secret) -> bool {
         let held = match self {
             Self::GoogleUser { refresh_token, .. }
-            | Self::GoogleExternalUser { refresh_token, .. }
-            | Self::DatabricksU2m {
+            | Self::GoogleExternalUser { refresh_token, .. } => refresh_token,
+            Self::DatabricksU2m {
                 refresh_token: Some(refresh_token),
                 ..
             } => refresh_token,
+            // A login kept elsewhere (the OS keyring) is held from now on.
+            Self::DatabricksU2m { refresh_token, .. } => {
+                *refresh_token = Some(new.clone());
+                return true;
+            }
             _ => return false,
         };
         if held.expose() == new.expose() {

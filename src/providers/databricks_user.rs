@@ -1,7 +1,7 @@
-//! Databricks users: U2M logins refreshed with their cached refresh token
-//! as a public client (wire.md §3.5), personal access tokens inspected and
-//! deleted through the workspace's token API (§3.9), and profiles whose
-//! tokens another tool makes, shown but not operated.
+//! Databricks personal access tokens, inspected and deleted through the
+//! workspace's token API (wire.md §3.9) and exchanged for narrower OAuth
+//! tokens (§3.6), and profiles whose tokens another tool makes, shown but
+//! not operated. U2M logins are [`super::databricks_login`]'s.
 
 use super::family::{Ops, Pending, audience_as_asked, narrow_by_asking, no_advice};
 use super::grant::{self, ClientAuth, get_bearer, post_json};
@@ -10,16 +10,6 @@ use crate::model::{Capabilities, Credential, Material, Secret, Token, TokenRole}
 use crate::net::Http;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-
-/// A U2M login (`databricks auth login`).
-pub static U2M: Ops = Ops {
-    refresh: refresh_login,
-    revoke: no_revoke,
-    capabilities: login_capabilities,
-    advice: login_advice,
-    narrow: narrow_by_asking,
-    id_audience: audience_as_asked,
-};
 
 /// A personal access token.
 pub static PAT: Ops = Ops {
@@ -47,115 +37,6 @@ fn host_of(cred: &Credential) -> Result<&str, ProviderError> {
         .as_ref()
         .map(|d| d.host.split('?').next().unwrap_or(&d.host))
         .ok_or_else(|| ProviderError::config(&cred.id.0, "not a Databricks profile"))
-}
-
-fn login_capabilities(_cred: &Credential) -> Capabilities {
-    Capabilities {
-        refresh_blocked: None,
-        revoke_blocked: Some(
-            "Databricks has no token revocation endpoint: the token stays valid until it expires; \
-             `databricks auth logout` forgets the login",
-        ),
-        downscope_blocked: None,
-    }
-}
-
-/// A dead login is made again where it was made: the CLI knows the
-/// profile by its section.
-fn login_advice(cred: &Credential, error: &ProviderError) -> Option<String> {
-    let section = cred.context.databricks.as_ref()?.section.as_str();
-    error
-        .is_invalid_grant()
-        .then(|| format!("databricks auth login --profile {section}"))
-}
-
-/// `grant_type=refresh_token` with the client id in the body, no secret.
-fn refresh_login<'a>(
-    http: &'a Http,
-    cred: &'a Credential,
-    now: DateTime<Utc>,
-) -> Pending<'a, Vec<Token>> {
-    Box::pin(async move {
-        let Material::DatabricksU2m {
-            client_id,
-            refresh_token,
-        } = &cred.material
-        else {
-            return Err(ProviderError::config(&cred.id.0, "not a Databricks login"));
-        };
-        // No refresh token in a file: the CLI keeps the login (in the OS
-        // keyring) and hands out its token, as databricks-sdk asks it.
-        let Some(refresh_token) = refresh_token else {
-            return cli_token(cred, now).await;
-        };
-        let scope = cred.scopes.join(" ");
-        let mut form = vec![
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token.expose()),
-            ("client_id", client_id.as_str()),
-        ];
-        if !scope.is_empty() {
-            form.push(("scope", scope.as_str()));
-        }
-        let endpoint = super::databricks_oidc::token_endpoint(http, cred).await?;
-        let mut tokens =
-            grant::request_tokens(http, &endpoint, &form, ClientAuth::None, cred, now).await?;
-        for token in &mut tokens {
-            token.principal = subject_of(&token.value);
-        }
-        Ok(tokens)
-    })
-}
-
-/// How long the Databricks CLI may take to hand out a token.
-const CLI_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
-
-/// The token `databricks auth token --profile SECTION` prints (its JSON:
-/// `access_token`, `token_type`, `expiry`).
-async fn cli_token(cred: &Credential, now: DateTime<Utc>) -> Result<Vec<Token>, ProviderError> {
-    let section = cred
-        .context
-        .databricks
-        .as_ref()
-        .map(|d| d.section.clone())
-        .unwrap_or_else(|| cred.provenance.profile.clone());
-    let argv: Vec<String> = ["databricks", "auth", "token", "--profile", &section]
-        .map(str::to_string)
-        .to_vec();
-    let what = format!("databricks auth token --profile {section}");
-    let out = super::child::output(super::child::Tool {
-        what: &what,
-        argv: &argv,
-        env: &[],
-        deadline: CLI_DEADLINE,
-        setting: "tokentop waits 15 s for the Databricks CLI",
-        when_absent: Some(
-            "no refresh token in ~/.databricks/token-cache.json, and no `databricks` CLI on PATH \
-             to ask for the login it keeps in the OS keyring",
-        ),
-    })
-    .await?;
-    #[derive(Deserialize)]
-    struct CliToken {
-        access_token: String,
-        expiry: Option<String>,
-    }
-    let answer: CliToken = serde_json::from_str(&out)
-        .map_err(|e| ProviderError::config(&what, format!("not a token: {e}")))?;
-    crate::model::check_token_value(&answer.access_token)
-        .map_err(|why| ProviderError::config(&what, format!("access_token {why}")))?;
-    let value = Secret::new(answer.access_token);
-    let principal = subject_of(&value);
-    Ok(vec![Token {
-        expires_at: answer
-            .expiry
-            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-            .map(|t| t.with_timezone(&Utc))
-            .filter(|t| t.timestamp() > 0),
-        principal,
-        found_in: Some("the Databricks CLI (databricks auth token)".into()),
-        ..Token::obtained(TokenRole::Access, value, now)
-    }])
 }
 
 fn pat_capabilities(_cred: &Credential) -> Capabilities {
@@ -204,7 +85,7 @@ fn exchange_pat<'a>(
 }
 
 /// The user a Databricks at+jwt names in `sub` (wire.md §3.8).
-fn subject_of(token: &Secret) -> Option<String> {
+pub(super) fn subject_of(token: &Secret) -> Option<String> {
     crate::inspect::jwt::peek_claims(token.expose())
         .ok()
         .and_then(|claims| claims.get("sub")?.as_str().map(str::to_string))
@@ -357,7 +238,7 @@ fn not_ours<'a>(
     })
 }
 
-fn no_revoke<'a>(
+pub(super) fn no_revoke<'a>(
     _http: &'a Http,
     cred: &'a Credential,
     _token: &'a Token,

@@ -4,8 +4,8 @@
 //! matches on kinds.
 
 use super::{
-    Confirmation, ProviderError, databricks, databricks_user, downscope, external, google,
-    impersonated, metadata, workforce,
+    Confirmation, ProviderError, databricks, databricks_login, databricks_user, downscope,
+    external, google, impersonated, metadata, workforce,
 };
 use crate::model::{Capabilities, Credential, Material, Token};
 use crate::net::Http;
@@ -198,7 +198,7 @@ pub fn family(cred: &Credential) -> &'static Ops {
         Material::GoogleMetadata { .. } => &metadata::METADATA_SERVER,
         Material::DatabricksM2m { .. } => &databricks::M2M,
         Material::DatabricksPat { .. } => &databricks_user::PAT,
-        Material::DatabricksU2m { .. } => &databricks_user::U2M,
+        Material::DatabricksU2m { .. } => &databricks_login::U2M,
         Material::DatabricksOther { .. } => &databricks_user::OTHER,
         Material::GoogleImpersonated { .. } => &impersonated::IMPERSONATED,
         Material::GoogleExternal { .. } => &external::FEDERATED,

@@ -3,6 +3,8 @@
 
 pub mod child;
 pub mod databricks;
+pub mod databricks_keyring;
+pub mod databricks_login;
 pub mod databricks_oidc;
 pub mod databricks_user;
 pub mod downscope;

@@ -322,6 +322,7 @@ fn credential(
         None => format!("{base}/oidc/v1/token"),
     };
     let workspace = base.to_string();
+    let cache_keys = databricks_cache::keys(&place.profile, &host, account);
     let mut cred = Credential {
         id: place.id.clone(),
         platform: Platform::Databricks,
@@ -365,6 +366,7 @@ fn credential(
                 active,
                 google_service_account: r.get("google_service_account").map(str::to_string),
                 google_key_file: google.as_ref().and_then(|k| k.file.clone()),
+                cache_keys,
             }),
             details,
             ..Context::default()
