@@ -330,6 +330,10 @@ async fn a_login_databricks_sdk_cached_is_found_under_its_hashed_name_and_refres
         web["ttl_seconds"].as_i64().is_some_and(|t| t > 3000),
         "{web}"
     );
+    assert_eq!(
+        web["principal"], "dana@example.test",
+        "the cached token's sub, before any refresh: {web}"
+    );
     let refreshed = tokentop(home.path(), &["refresh", "web", "--json"], &[]).await;
     assert_eq!(refreshed.code, 0, "{}", refreshed.stderr);
     emulator.shutdown().await;

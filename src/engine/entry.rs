@@ -89,7 +89,8 @@ impl Entry {
 
     /// Takes in the tokens another tool cached where they are news: not
     /// held already, and expiring later than the one held. A JWT's own
-    /// `exp` and `aud` fill what the cache did not say.
+    /// `exp`, `aud` and (of an access token) `sub` fill what the cache did
+    /// not say.
     pub fn take_cached(&mut self, cached: &[Token]) {
         let news: Vec<Token> = cached
             .iter()
@@ -213,6 +214,14 @@ fn with_claims(token: &Token) -> Token {
             token.audience = claims
                 .get("aud")
                 .and_then(|a| a.as_str())
+                .map(str::to_string);
+        }
+        // A JWT access token (RFC 9068: a Databricks login's) names whom
+        // it acts for in `sub`.
+        if token.principal.is_none() && token.role == TokenRole::Access {
+            token.principal = claims
+                .get("sub")
+                .and_then(|s| s.as_str())
                 .map(str::to_string);
         }
     }

@@ -144,6 +144,13 @@ impl Row {
         if self.status == Status::Revoked {
             return TtlClass::Revoked;
         }
+        // A PAT whose workspace says it has no expiry.
+        if self.token_role == Some(crate::model::TokenRole::Pat)
+            && self.fingerprint.is_some()
+            && self.expires_at.is_none()
+        {
+            return TtlClass::Never;
+        }
         TtlClass::of(self.remaining(now), self.platform.rejection_window())
     }
 

@@ -131,6 +131,8 @@ pub enum TtlClass {
     Expired,
     /// No expiry known (no token yet, or none reported).
     Unknown,
+    /// The token never expires (a PAT made without a lifetime): a risk.
+    Never,
     /// Revoked at the issuer: its expiry no longer matters.
     Revoked,
 }
@@ -158,6 +160,7 @@ impl TtlClass {
             TtlClass::Critical => "stale",
             TtlClass::Expired => "EXPIRED",
             TtlClass::Unknown => "unknown",
+            TtlClass::Never => "never",
             TtlClass::Revoked => "revoked",
         }
     }

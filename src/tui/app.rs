@@ -243,7 +243,7 @@ impl App {
                     let id = row.id.clone();
                     self.overlays.push(Overlay::Downscope {
                         id,
-                        form: Default::default(),
+                        form: super::screens::downscope::Form::for_row(row),
                     });
                 }
                 None => {}
@@ -269,9 +269,8 @@ impl App {
                     return vec![Effect::Send(Command::Revoke(id))];
                 }
                 Some(Overlay::Downscope { id, mut form }) => {
-                    use super::screens::downscope::{Submitted, google};
-                    let google = google(self.rows.iter().find(|r| r.id == id));
-                    match form.submit(google) {
+                    use super::screens::downscope::Submitted;
+                    match form.submit() {
                         Submitted::Ask(ask) => {
                             return vec![Effect::Send(Command::Downscope(id, ask))];
                         }

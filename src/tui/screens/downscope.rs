@@ -1,8 +1,10 @@
 //! "What may the new token do?": the downscope form. Either the scopes it
-//! keeps, or a Credential Access Boundary built a rule at a time (bucket,
-//! optional object prefix, roles; at most 10 rules, checked before
-//! anything is sent). What is typed is text; Tab moves between fields,
-//! Enter asks (or adds the rule being written), Esc cancels.
+//! keeps, or, for a Google token, a Credential Access Boundary built a rule
+//! at a time (bucket, optional object prefix, roles; at most 10 rules,
+//! checked before anything is sent). A Databricks token keeps Databricks
+//! scopes (a PAT is exchanged for an OAuth token with them). What is typed
+//! is text; Tab moves between fields, Enter asks (or adds the rule being
+//! written), Esc cancels.
 
 use crate::model::{AccessBoundary, BoundaryRule, BoundaryRules, Downscope, MAX_BOUNDARY_RULES};
 use crate::model::{Platform, Row};
@@ -33,9 +35,25 @@ pub enum Field {
     Roles,
 }
 
+/// Whose token the form narrows, which decides what it offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Issuer {
+    /// Google: scopes (short names are Google's) or an access boundary.
+    #[default]
+    Google,
+    /// Databricks: scopes only; `exchange` for a PAT, which is exchanged
+    /// for an OAuth token with them.
+    Databricks {
+        /// The token is a personal access token.
+        exchange: bool,
+    },
+}
+
 /// What has been typed so far.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Form {
+    /// Whose token it narrows.
+    pub issuer: Issuer,
     /// The field being typed in.
     pub field: Field,
     /// Scopes, space- or comma-separated.
@@ -60,6 +78,20 @@ pub enum Submitted {
 }
 
 impl Form {
+    /// An empty form for `row`'s token.
+    pub fn for_row(row: &Row) -> Self {
+        let issuer = match row.platform {
+            Platform::Databricks => Issuer::Databricks {
+                exchange: row.kind == crate::model::Kind::DatabricksPat,
+            },
+            _ => Issuer::Google,
+        };
+        Form {
+            issuer,
+            ..Form::default()
+        }
+    }
+
     fn input(&mut self) -> &mut String {
         match self.field {
             Field::Scopes => &mut self.scopes,
@@ -69,8 +101,11 @@ impl Form {
         }
     }
 
-    /// Moves to the next field.
+    /// Moves to the next field (a Databricks form has only its scopes).
     pub fn next_field(&mut self) {
+        if self.issuer != Issuer::Google {
+            return;
+        }
         self.field = match self.field {
             Field::Scopes => Field::Bucket,
             Field::Bucket => Field::Prefix,
@@ -109,10 +144,10 @@ impl Form {
 
     /// Enter: in the scopes field, asks for those scopes; in a rule's
     /// field, adds the rule, or with no bucket typed asks for the boundary
-    /// of the rules added. `google` makes short scope names Google's.
-    pub fn submit(&mut self, google: bool) -> Submitted {
+    /// of the rules added. Short scope names are Google's on a Google form.
+    pub fn submit(&mut self) -> Submitted {
         if self.field == Field::Scopes {
-            let scopes = scopes(&self.scopes, google);
+            let scopes = scopes(&self.scopes, self.issuer == Issuer::Google);
             return match scopes.is_empty() {
                 true => Submitted::Stay("name at least one scope to keep".into()),
                 false => Submitted::Ask(Downscope::Scopes(scopes)),
@@ -185,33 +220,37 @@ pub fn scopes(input: &str, google: bool) -> Vec<String> {
     crate::model::expand_scopes(input.split([' ', ',']), google)
 }
 
-/// Whether short scope names are Google's for `row`.
-pub fn google(row: Option<&Row>) -> bool {
-    row.is_none_or(|r| r.platform != Platform::Databricks)
-}
-
 /// The form's height on screen: its fixed lines and one per rule.
 pub fn height(form: &Form) -> u16 {
-    14 + u16::try_from(form.rules.len()).unwrap_or(u16::MAX)
+    match form.issuer {
+        Issuer::Google => 14 + u16::try_from(form.rules.len()).unwrap_or(u16::MAX),
+        Issuer::Databricks { .. } => 9,
+    }
 }
 
-/// Draws the form for `row`.
-pub fn render(row: Option<&Row>, form: &Form, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let profile = row.map_or("?", |r| r.profile.as_str());
-    let key = |k: &'static str| Span::styled(k, theme.slot("chrome.key"));
-    let field = |label: &'static str, which: Field, text: &str| {
-        let here = form.field == which;
-        Line::from(vec![
-            Span::raw(if here { "▶ " } else { "  " }),
-            Span::raw(label),
-            Span::styled(
-                format!("{text}{}", if here { "█" } else { "" }),
-                theme.slot("chrome.title"),
-            ),
-        ])
-    };
-    let mut text = vec![
-        field("Scopes it keeps: ", Field::Scopes, &form.scopes),
+/// A field's line: its label and text, with the cursor where typing goes.
+fn field_line(
+    form: &Form,
+    theme: &Theme,
+    label: &'static str,
+    which: Field,
+    text: &str,
+) -> Line<'static> {
+    let here = form.field == which;
+    Line::from(vec![
+        Span::raw(if here { "▶ " } else { "  " }),
+        Span::raw(label),
+        Span::styled(
+            format!("{text}{}", if here { "█" } else { "" }),
+            theme.slot("chrome.title"),
+        ),
+    ])
+}
+
+/// The access-boundary builder's lines: its fields and the rules so far.
+fn boundary_lines(form: &Form, theme: &Theme) -> Vec<Line<'static>> {
+    let field = |label, which, text: &str| field_line(form, theme, label, which, text);
+    let mut lines = vec![
         Line::from("    space-separated; short names (devstorage.read_only) are Google's"),
         Line::default(),
         Line::from("  or a Cloud Storage access boundary, a rule at a time:"),
@@ -228,26 +267,58 @@ pub fn render(row: Option<&Row>, form: &Form, theme: &Theme, frame: &mut Frame, 
                 access_boundary_rules: vec![rule.clone()],
             },
         };
-        text.push(Line::from(format!(
+        lines.push(Line::from(format!(
             "    rule {}: {}",
             i + 1,
             one.describe()
         )));
     }
+    lines
+}
+
+/// Draws the form for `row`.
+pub fn render(row: Option<&Row>, form: &Form, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let profile = row.map_or("?", |r| r.profile.as_str());
+    let key = |k: &'static str| Span::styled(k, theme.slot("chrome.key"));
+    let mut text = vec![field_line(
+        form,
+        theme,
+        "Scopes it keeps: ",
+        Field::Scopes,
+        &form.scopes,
+    )];
+    match form.issuer {
+        Issuer::Databricks { exchange } => {
+            text.push(Line::from(
+                "    space-separated: all-apis, sql, or per API (jobs clusters:read)",
+            ));
+            if exchange {
+                text.push(Line::from(
+                    "    the PAT is exchanged for a short-lived OAuth token with them",
+                ));
+            }
+        }
+        Issuer::Google => {
+            text.extend(boundary_lines(form, theme));
+        }
+    }
+    let mut keys = Vec::new();
+    if form.issuer == Issuer::Google {
+        keys.extend([key("Tab"), Span::raw(" next field   ")]);
+    }
+    keys.extend([
+        key("Enter"),
+        Span::raw(match (form.field, form.bucket.trim().is_empty()) {
+            (Field::Scopes, _) => " ask for these scopes   ",
+            (_, false) => " add this rule   ",
+            (_, true) => " ask for the boundary   ",
+        }),
+        key("Esc"),
+        Span::raw(" cancel"),
+    ]);
     text.extend([
         Line::default(),
-        Line::from(vec![
-            key("Tab"),
-            Span::raw(" next field   "),
-            key("Enter"),
-            Span::raw(match (form.field, form.bucket.trim().is_empty()) {
-                (Field::Scopes, _) => " ask for these scopes   ",
-                (_, false) => " add this rule   ",
-                (_, true) => " ask for the boundary   ",
-            }),
-            key("Esc"),
-            Span::raw(" cancel"),
-        ]),
+        Line::from(keys),
         Line::from("The server decides what it grants; the new row shows it."),
     ]);
     let block = Block::bordered().title(Span::styled(
@@ -288,7 +359,7 @@ mod tests {
         assert!(!form.edit(&ctrl_c));
         assert!(form.edit(&KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)));
         assert_eq!(
-            form.submit(true),
+            form.submit(),
             Submitted::Stay("name at least one scope to keep".into())
         );
     }
@@ -306,11 +377,9 @@ mod tests {
             "storage.objectViewer inRole:roles/storage.objectCreator",
         );
         form.field = Field::Bucket;
-        assert!(
-            matches!(form.submit(true), Submitted::Stay(said) if said.starts_with("rule 1 added"))
-        );
+        assert!(matches!(form.submit(), Submitted::Stay(said) if said.starts_with("rule 1 added")));
         assert_eq!((form.bucket.as_str(), form.prefix.as_str()), ("", ""));
-        let Submitted::Ask(Downscope::Boundary(boundary)) = form.submit(true) else {
+        let Submitted::Ask(Downscope::Boundary(boundary)) = form.submit() else {
             panic!("an empty bucket asks for the boundary");
         };
         let rule = &boundary.access_boundary.access_boundary_rules[0];
@@ -328,17 +397,17 @@ mod tests {
 
         typed(&mut form, "Not A Bucket");
         assert!(
-            matches!(form.submit(true), Submitted::Stay(said) if said.contains("not a bucket name"))
+            matches!(form.submit(), Submitted::Stay(said) if said.contains("not a bucket name"))
         );
         form.bucket.clear();
         for n in 2..=MAX_BOUNDARY_RULES {
             typed(&mut form, &format!("bucket-{n}"));
-            form.submit(true);
+            form.submit();
         }
         assert_eq!(form.rules.len(), MAX_BOUNDARY_RULES);
         typed(&mut form, "one-too-many");
         assert!(
-            matches!(form.submit(true), Submitted::Stay(said) if said.contains("at most 10 rules"))
+            matches!(form.submit(), Submitted::Stay(said) if said.contains("at most 10 rules"))
         );
         form.bucket.clear();
         assert!(form.edit(&KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)));
@@ -350,13 +419,34 @@ mod tests {
     }
 
     #[test]
+    fn a_databricks_form_keeps_databricks_scopes_and_has_no_boundary() {
+        let mut form = Form {
+            issuer: Issuer::Databricks { exchange: true },
+            ..Form::default()
+        };
+        form.next_field();
+        assert_eq!(form.field, Field::Scopes, "no boundary fields to move to");
+        typed(&mut form, "sql jobs clusters:read");
+        assert_eq!(
+            form.submit(),
+            Submitted::Ask(Downscope::Scopes(vec![
+                "sql".into(),
+                "jobs".into(),
+                "clusters:read".into()
+            ])),
+            "short names stay Databricks'"
+        );
+        assert!(height(&form) < height(&Form::default()));
+    }
+
+    #[test]
     fn no_rules_is_no_boundary() {
         let mut form = Form {
             field: Field::Roles,
             ..Form::default()
         };
         assert!(
-            matches!(form.submit(true), Submitted::Stay(said) if said.contains("at least one rule"))
+            matches!(form.submit(), Submitted::Stay(said) if said.contains("at least one rule"))
         );
     }
 }

@@ -87,7 +87,7 @@ pub fn state_text(row: &Row, now: DateTime<Utc>) -> (String, &'static str) {
     }
     let symbol = match class {
         TtlClass::Fresh => "✓",
-        TtlClass::Expiring | TtlClass::Critical => "⚠",
+        TtlClass::Expiring | TtlClass::Critical | TtlClass::Never => "⚠",
         TtlClass::Expired | TtlClass::Revoked => "✗",
         TtlClass::Unknown => "·",
     };
@@ -102,6 +102,8 @@ pub fn ttl_slot(class: TtlClass) -> &'static str {
         TtlClass::Critical => "ttl.critical",
         TtlClass::Expired => "ttl.expired",
         TtlClass::Unknown => "ttl.unknown",
+        // Never expiring is a risk to see, as expiring soon is.
+        TtlClass::Never => "ttl.expiring",
         TtlClass::Revoked => "state.revoked",
     }
 }
