@@ -7,50 +7,28 @@
 
 #[path = "../tests/support/many.rs"]
 mod many;
+#[path = "support/timed.rs"]
+mod timed;
 
+use timed::{Timed, median, timed};
 use tokentop::emulator::{Emulator, EmulatorOptions};
 
 const SIZES: [usize; 2] = [1_000, 10_000];
 const REPEATS: usize = 3;
 
-struct Sample {
-    seconds: f64,
-    peak_kib: u64,
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-async fn run(home: &std::path::Path) -> Sample {
-    let out = tokio::process::Command::new("bash")
-        .arg("-c")
-        .arg("ulimit -n 1024 && exec /usr/bin/time -f 'TIME %e %M' \"$0\" list --json >\"$HOME/list.json\"")
-        .arg(env!("CARGO_BIN_EXE_tokentop"))
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .await
-        .expect("run tokentop list");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let line = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("TIME "))
-        .unwrap_or_else(|| panic!("no timing: {stderr}"));
-    let mut parts = line.split_whitespace();
-    let seconds = parts.next().and_then(|s| s.parse().ok()).expect("seconds");
-    let peak_kib = parts.next().and_then(|s| s.parse().ok()).expect("kib");
+/// One run of `tokentop list --json` refreshing every credential.
+async fn run(home: &std::path::Path) -> Timed {
+    let run = timed(home, "ulimit -n 1024 &&", &["list", "--json"]).await;
     let listing = std::fs::read_to_string(home.join("list.json")).unwrap_or_default();
     let value: serde_json::Value = serde_json::from_str(&listing).unwrap_or_default();
     assert_eq!(
-        out.status.code(),
+        run.code,
         Some(0),
-        "every credential refreshed: {stderr}; source errors: {}",
+        "every credential refreshed: {}; source errors: {}",
+        run.stderr,
         value["source_errors"]
     );
-    Sample { seconds, peak_kib }
+    run
 }
 
 #[tokio::main]

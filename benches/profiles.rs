@@ -9,49 +9,33 @@
 
 #[path = "../tests/support/many.rs"]
 mod many;
+#[path = "support/timed.rs"]
+mod timed;
 
 use std::path::Path;
+use timed::{median, timed};
 use tokentop::emulator::{Emulator, EmulatorOptions};
 
 const SIZES: [usize; 2] = [1_000, 3_000];
 const REPEATS: usize = 3;
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 /// Seconds and peak RSS (KiB) of `tokentop ARGS list --json --no-refresh`,
 /// after checking that it listed `expected` credentials.
 async fn run(home: &Path, args: &[&str], expected: usize) -> (f64, u64) {
-    let out = tokio::process::Command::new("bash")
-        .arg("-c")
-        .arg("exec /usr/bin/time -f 'TIME %e %M' \"$0\" \"$@\" list --json --no-refresh >\"$HOME/list.json\"")
-        .arg(env!("CARGO_BIN_EXE_tokentop"))
-        .args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .await
-        .expect("run tokentop list");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let line = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("TIME "))
-        .unwrap_or_else(|| panic!("no timing: {stderr}"));
-    let mut parts = line.split_whitespace();
-    let seconds = parts.next().and_then(|s| s.parse().ok()).expect("seconds");
-    let peak_kib = parts.next().and_then(|s| s.parse().ok()).expect("kib");
+    let mut all = args.to_vec();
+    all.extend(["list", "--json", "--no-refresh"]);
+    let run = timed(home, "", &all).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
     let listing = std::fs::read_to_string(home.join("list.json")).expect("listing");
     let value: serde_json::Value = serde_json::from_str(&listing).expect("JSON");
     let listed = value["credentials"].as_array().map_or(0, Vec::len);
     assert!(
         listed >= expected,
-        "{listed} credentials listed, expected {expected}: {}",
-        value["source_errors"]
+        "{listed} credentials listed, expected {expected}: {} {}",
+        value["source_errors"],
+        run.stderr
     );
-    (seconds, peak_kib)
+    (run.seconds, run.peak_kib)
 }
 
 #[tokio::main]

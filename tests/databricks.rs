@@ -4,19 +4,12 @@
 
 #[path = "support/listing.rs"]
 mod listing;
+#[path = "support/settle.rs"]
+mod settle;
 
-use listing::{list, tokentop};
+use listing::{list, row, tokentop};
 use std::time::Duration;
 use tokentop::emulator::{Emulator, EmulatorOptions};
-
-fn row<'a>(json: &'a serde_json::Value, profile: &str) -> &'a serde_json::Value {
-    json["credentials"]
-        .as_array()
-        .expect("credentials")
-        .iter()
-        .find(|c| c["profile"] == profile)
-        .unwrap_or_else(|| panic!("no row {profile}: {json}"))
-}
 
 /// An emulator with one user's login, and a home whose `.databrickscfg`
 /// is `config(host)`.
@@ -339,28 +332,9 @@ async fn a_login_databricks_sdk_cached_is_found_under_its_hashed_name_and_refres
     emulator.shutdown().await;
 }
 
-/// The engine's next row for `id` that is no longer busy.
-async fn settled(
-    handle: &mut tokentop::engine::EngineHandle,
-    id: &tokentop::model::CredentialId,
-) -> tokentop::model::Row {
-    loop {
-        let update = tokio::time::timeout(Duration::from_secs(20), handle.updates.recv())
-            .await
-            .expect("an update within 20 s")
-            .expect("engine alive");
-        if let tokentop::engine::protocol::Update::Row(row) = update
-            && row.id == *id
-            && row.busy.is_none()
-        {
-            return *row;
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_rotated_refresh_token_is_kept_in_memory_and_the_cli_cache_is_left_alone() {
-    use tokentop::engine::protocol::{Command, Update};
+    use tokentop::engine::protocol::Command;
     let mut options = EmulatorOptions::default();
     options.databricks.rotate_refresh_tokens = true;
     let emulator = Emulator::start(options).await.expect("emulator");
@@ -395,15 +369,7 @@ async fn a_rotated_refresh_token_is_kept_in_memory_and_the_cli_cache_is_left_alo
         std::sync::Arc::new(tokentop::model::SystemClock),
     )
     .expect("engine");
-    let id = loop {
-        if let Some(Update::Snapshot { rows, .. }) = handle.updates.recv().await {
-            break rows
-                .iter()
-                .find(|r| r.profile == "dev")
-                .map(|r| r.id.clone())
-                .expect("a dev row");
-        }
-    };
+    let id = settle::first_id(&mut handle, "dev").await;
     // Each refresh spends the refresh token it sends: the second works
     // only with the one the first brought back.
     let mut seen = Vec::new();
@@ -413,7 +379,7 @@ async fn a_rotated_refresh_token_is_kept_in_memory_and_the_cli_cache_is_left_alo
             .send(Command::Refresh(id.clone()))
             .await
             .expect("send");
-        let row = settled(&mut handle, &id).await;
+        let row = settle::settled(&mut handle, &id).await;
         assert!(row.error.is_none(), "{:?}", row.error);
         assert!(
             row.details
@@ -431,21 +397,13 @@ async fn a_rotated_refresh_token_is_kept_in_memory_and_the_cli_cache_is_left_alo
     let config = home.path().join(".databrickscfg");
     let text = std::fs::read_to_string(&config).expect("read");
     std::fs::write(&config, format!("; edited\n{text}")).expect("write");
-    loop {
-        let update = tokio::time::timeout(Duration::from_secs(20), handle.updates.recv())
-            .await
-            .expect("the edit is seen")
-            .expect("engine alive");
-        if let Update::Snapshot { .. } = update {
-            break;
-        }
-    }
+    settle::reloaded(&mut handle).await;
     handle
         .commands
         .send(Command::Refresh(id.clone()))
         .await
         .expect("send");
-    let row = settled(&mut handle, &id).await;
+    let row = settle::settled(&mut handle, &id).await;
     assert!(row.error.is_none(), "after the re-read: {:?}", row.error);
     assert_eq!(
         std::fs::read(&cache).expect("cache"),

@@ -5,6 +5,8 @@
 
 #[path = "support/listing.rs"]
 mod listing;
+#[path = "support/settle.rs"]
+mod settle;
 
 use listing::tokentop;
 use std::sync::Arc;
@@ -12,9 +14,9 @@ use std::time::Duration;
 use tokentop::emulator::{
     DatabricksSpSpec, Emulator, EmulatorOptions, Fault, FaultEndpoint, FaultPlan,
 };
-use tokentop::engine::protocol::{Command, Update};
-use tokentop::engine::{EngineConfig, EngineHandle};
-use tokentop::model::{CredentialId, Row, SystemClock};
+use tokentop::engine::EngineConfig;
+use tokentop::engine::protocol::Command;
+use tokentop::model::SystemClock;
 use tokentop::sources::{DatabricksEnv, DiscoveryConfig};
 
 /// An emulator with one service principal, and a home whose
@@ -55,21 +57,6 @@ fn always(endpoint: FaultEndpoint, emulator: &Emulator) {
     );
 }
 
-async fn settled(handle: &mut EngineHandle, id: &CredentialId) -> Row {
-    loop {
-        let update = tokio::time::timeout(Duration::from_secs(20), handle.updates.recv())
-            .await
-            .expect("an update within 20 s")
-            .expect("engine alive");
-        if let Update::Row(row) = update
-            && row.id == *id
-            && row.busy.is_none()
-        {
-            return *row;
-        }
-    }
-}
-
 #[tokio::test]
 async fn the_token_endpoint_is_discovered_once_for_many_grants() {
     let (emulator, home) = workspace().await;
@@ -84,18 +71,14 @@ async fn the_token_endpoint_is_discovered_once_for_many_grants() {
     let mut handle =
         tokentop::engine::start(EngineConfig::new(discovery, false), Arc::new(SystemClock))
             .expect("engine");
-    let id = loop {
-        if let Some(Update::Snapshot { rows, .. }) = handle.updates.recv().await {
-            break rows[0].id.clone();
-        }
-    };
+    let id = settle::first_id(&mut handle, "etl").await;
     for _ in 0..3 {
         handle
             .commands
             .send(Command::Refresh(id.clone()))
             .await
             .expect("send");
-        let row = settled(&mut handle, &id).await;
+        let row = settle::settled(&mut handle, &id).await;
         assert!(row.error.is_none(), "{:?}", row.error);
     }
     assert_eq!(requests(&emulator, FaultEndpoint::DatabricksToken), 3);

@@ -6,20 +6,11 @@
 #[path = "support/listing.rs"]
 mod listing;
 
-use listing::list;
+use listing::{list, row};
 use std::time::Duration;
 use tokentop::emulator::{Emulator, EmulatorOptions, ServiceAccountSpec};
 
 const RUNNER: &str = "dbx-runner@acme-data.iam.gserviceaccount.com";
-
-fn row<'a>(json: &'a serde_json::Value, profile: &str) -> &'a serde_json::Value {
-    json["credentials"]
-        .as_array()
-        .expect("credentials")
-        .iter()
-        .find(|c| c["profile"] == profile)
-        .unwrap_or_else(|| panic!("no row {profile}: {json}"))
-}
 
 #[tokio::test]
 async fn a_google_key_mints_the_workspace_its_id_token_and_its_row_links_to_the_key() {

@@ -33,31 +33,24 @@ async fn in_keyring_session(home: &Path, login: &serde_json::Value, args: &[&str
         unset LOGIN
         exec "$TOKENTOP" "$@" >"$HOME/out.json"
     "#;
-    let out = tokio::time::timeout(
-        Duration::from_secs(60),
-        tokio::process::Command::new("dbus-run-session")
-            .args(["--", "bash", "-c", script, "tokentop"])
-            .args(args)
-            .env_clear()
-            .env("HOME", home)
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("TOKENTOP", listing::BIN)
-            .env("LOGIN", login.to_string())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("finished within 60 s")
-    .expect("dbus-run-session runs");
+    let mut command = tokio::process::Command::new("dbus-run-session");
+    command
+        .args(["--", "bash", "-c", script, "tokentop"])
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TOKENTOP", listing::BIN)
+        .env("LOGIN", login.to_string());
     // The session's own stdout also carries what D-Bus-activated
     // services print: tokentop's answer is written to a file of its own.
+    let run = listing::output(&mut command).await;
     listing::Run {
-        code: out.status.code().unwrap_or(-1),
         stdout: std::fs::read_to_string(home.join("out.json")).unwrap_or_default(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        ..run
     }
 }
 

@@ -4,7 +4,7 @@
 //! not operated. U2M logins are [`super::databricks_login`]'s.
 
 use super::family::{Ops, Pending, audience_as_asked, narrow_by_asking, no_advice};
-use super::grant::{self, ClientAuth, get_bearer, post_json};
+use super::grant::{self, ACCESS_TOKEN_TYPE, ClientAuth, TOKEN_EXCHANGE, get_bearer, post_json};
 use super::{Confirmation, ProviderError};
 use crate::model::{Capabilities, Credential, Material, Secret, Token, TokenRole};
 use crate::net::Http;
@@ -47,9 +47,7 @@ fn pat_capabilities(_cred: &Credential) -> Capabilities {
     }
 }
 
-const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const PAT_TOKEN_TYPE: &str = "urn:databricks:params:oauth:token-type:personal-access-token";
-const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
 /// A PAT exchanged (RFC 8693, Databricks' PAT flavour, wire.md §3.6) for a
 /// short-lived OAuth token with only `scopes`, at the workspace's token

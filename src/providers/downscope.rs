@@ -12,15 +12,12 @@ use super::family::{
     Ops, Pending, audience_as_asked, family, narrow_by_asking, revoke_at_endpoint,
     source_access_token,
 };
-use super::grant::{self, ClientAuth};
+use super::grant::{self, ACCESS_TOKEN_TYPE, ClientAuth, TOKEN_EXCHANGE};
 use crate::model::{
     Capabilities, Credential, CredentialId, Downscope, Kind, Material, Token, TokenRole,
 };
 use crate::net::Http;
 use chrono::{DateTime, Duration, Utc};
-
-const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
 /// A source token closer than this to its expiry is not narrowed: a new
 /// one is obtained first, so the narrowed token is not born dying.

@@ -7,7 +7,7 @@ use super::executable;
 use super::family::{
     Ops, Pending, audience_as_asked, narrow_by_asking, no_advice, revoke_at_endpoint,
 };
-use super::grant::{self, ClientAuth};
+use super::grant::{self, ACCESS_TOKEN_TYPE, ClientAuth, TOKEN_EXCHANGE};
 use super::iam::{IAM_SCOPE, Impersonation, generate_access_token};
 use super::scrub::Sent;
 use crate::model::{Capabilities, Credential, Material, Secret, SubjectSource, Token, TokenRole};
@@ -23,9 +23,6 @@ pub static FEDERATED: Ops = Ops {
     narrow: narrow_by_asking,
     id_audience: audience_as_asked,
 };
-
-const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
 fn federated_capabilities(_cred: &Credential) -> Capabilities {
     Capabilities {

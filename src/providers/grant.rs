@@ -211,6 +211,11 @@ async fn send(
     }
 }
 
+/// RFC 8693's token-exchange grant type.
+pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+/// RFC 8693's token type of an OAuth access token.
+pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
 /// A token endpoint's success answer (RFC 6749 §5.1), checked.
 #[derive(Debug)]
 pub struct Grant {

@@ -38,15 +38,30 @@ pub async fn tokentop(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     for (k, v) in env {
         command.env(k, v);
     }
-    let out = tokio::time::timeout(Duration::from_secs(60), command.output())
+    output(&mut command).await
+}
+
+/// Runs `command` to its end, within 60 s (a hang fails the test).
+pub async fn output(command: &mut tokio::process::Command) -> Run {
+    let out = tokio::time::timeout(Duration::from_secs(60), command.kill_on_drop(true).output())
         .await
-        .expect("tokentop finished within 60 s")
-        .expect("run tokentop");
+        .expect("finished within 60 s")
+        .expect("runs");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// The credential of `list --json` output whose profile is `profile`.
+pub fn row<'a>(json: &'a serde_json::Value, profile: &str) -> &'a serde_json::Value {
+    json["credentials"]
+        .as_array()
+        .expect("credentials")
+        .iter()
+        .find(|c| c["profile"] == profile)
+        .unwrap_or_else(|| panic!("no row {profile}: {json}"))
 }
 
 /// A running emulator and the demo's profiles, written into `dir`.
