@@ -334,7 +334,6 @@ async fn a_login_databricks_sdk_cached_is_found_under_its_hashed_name_and_refres
 
 #[tokio::test]
 async fn a_rotated_refresh_token_is_kept_in_memory_and_the_cli_cache_is_left_alone() {
-    use tokentop::engine::protocol::Command;
     let mut options = EmulatorOptions::default();
     options.databricks.rotate_refresh_tokens = true;
     let emulator = Emulator::start(options).await.expect("emulator");
@@ -355,31 +354,14 @@ async fn a_rotated_refresh_token_is_kept_in_memory_and_the_cli_cache_is_left_alo
         ),
     )
     .expect("write");
-    let discovery = tokentop::sources::DiscoveryConfig {
-        databricks_configs: vec![home.path().join(".databrickscfg")],
-        databricks: Some(tokentop::sources::DatabricksEnv {
-            vars: Vec::new(),
-            home: Some(home.path().to_path_buf()),
-        }),
-        ..tokentop::sources::DiscoveryConfig::default()
-    };
     // No refresh at start: the cached token is shown as it is.
-    let mut handle = tokentop::engine::start(
-        tokentop::engine::EngineConfig::new(discovery, false).watching(),
-        std::sync::Arc::new(tokentop::model::SystemClock),
-    )
-    .expect("engine");
+    let mut handle = settle::databricks_engine(home.path(), true);
     let id = settle::first_id(&mut handle, "dev").await;
     // Each refresh spends the refresh token it sends: the second works
     // only with the one the first brought back.
     let mut seen = Vec::new();
     for _ in 0..3 {
-        handle
-            .commands
-            .send(Command::Refresh(id.clone()))
-            .await
-            .expect("send");
-        let row = settle::settled(&mut handle, &id).await;
+        let row = settle::refreshed(&mut handle, &id).await;
         assert!(row.error.is_none(), "{:?}", row.error);
         assert!(
             row.details
@@ -398,12 +380,7 @@ async fn a_rotated_refresh_token_is_kept_in_memory_and_the_cli_cache_is_left_alo
     let text = std::fs::read_to_string(&config).expect("read");
     std::fs::write(&config, format!("; edited\n{text}")).expect("write");
     settle::reloaded(&mut handle).await;
-    handle
-        .commands
-        .send(Command::Refresh(id.clone()))
-        .await
-        .expect("send");
-    let row = settle::settled(&mut handle, &id).await;
+    let row = settle::refreshed(&mut handle, &id).await;
     assert!(row.error.is_none(), "after the re-read: {:?}", row.error);
     assert_eq!(
         std::fs::read(&cache).expect("cache"),

@@ -9,15 +9,10 @@ mod listing;
 mod settle;
 
 use listing::tokentop;
-use std::sync::Arc;
 use std::time::Duration;
 use tokentop::emulator::{
     DatabricksSpSpec, Emulator, EmulatorOptions, Fault, FaultEndpoint, FaultPlan,
 };
-use tokentop::engine::EngineConfig;
-use tokentop::engine::protocol::Command;
-use tokentop::model::SystemClock;
-use tokentop::sources::{DatabricksEnv, DiscoveryConfig};
 
 /// An emulator with one service principal, and a home whose
 /// `.databrickscfg` has it as `[etl]`.
@@ -60,25 +55,10 @@ fn always(endpoint: FaultEndpoint, emulator: &Emulator) {
 #[tokio::test]
 async fn the_token_endpoint_is_discovered_once_for_many_grants() {
     let (emulator, home) = workspace().await;
-    let discovery = DiscoveryConfig {
-        databricks_configs: vec![home.path().join(".databrickscfg")],
-        databricks: Some(DatabricksEnv {
-            vars: Vec::new(),
-            home: Some(home.path().to_path_buf()),
-        }),
-        ..DiscoveryConfig::default()
-    };
-    let mut handle =
-        tokentop::engine::start(EngineConfig::new(discovery, false), Arc::new(SystemClock))
-            .expect("engine");
+    let mut handle = settle::databricks_engine(home.path(), false);
     let id = settle::first_id(&mut handle, "etl").await;
     for _ in 0..3 {
-        handle
-            .commands
-            .send(Command::Refresh(id.clone()))
-            .await
-            .expect("send");
-        let row = settle::settled(&mut handle, &id).await;
+        let row = settle::refreshed(&mut handle, &id).await;
         assert!(row.error.is_none(), "{:?}", row.error);
     }
     assert_eq!(requests(&emulator, FaultEndpoint::DatabricksToken), 3);

@@ -3,10 +3,38 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+use std::path::Path;
 use std::time::Duration;
-use tokentop::engine::EngineHandle;
-use tokentop::engine::protocol::Update;
-use tokentop::model::{CredentialId, Row};
+use tokentop::engine::protocol::{Command, Update};
+use tokentop::engine::{EngineConfig, EngineHandle};
+use tokentop::model::{CredentialId, Row, SystemClock};
+use tokentop::sources::{DatabricksEnv, DiscoveryConfig};
+
+/// The engine on `home`'s `.databrickscfg` and Databricks caches alone,
+/// getting no token until asked; watching the files when `watching`.
+pub fn databricks_engine(home: &Path, watching: bool) -> EngineHandle {
+    let discovery = DiscoveryConfig {
+        databricks_configs: vec![home.join(".databrickscfg")],
+        databricks: Some(DatabricksEnv {
+            vars: Vec::new(),
+            home: Some(home.to_path_buf()),
+        }),
+        ..DiscoveryConfig::default()
+    };
+    let config = EngineConfig::new(discovery, false);
+    let config = if watching { config.watching() } else { config };
+    tokentop::engine::start(config, std::sync::Arc::new(SystemClock)).expect("engine")
+}
+
+/// Asks for a refresh of `id` and waits for its row.
+pub async fn refreshed(handle: &mut EngineHandle, id: &CredentialId) -> Row {
+    handle
+        .commands
+        .send(Command::Refresh(id.clone()))
+        .await
+        .expect("send");
+    settled(handle, id).await
+}
 
 /// The engine's next update, within 20 s (else it is frozen).
 pub async fn next(handle: &mut EngineHandle) -> Update {
