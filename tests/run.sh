@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # tokentop's one test command. Installs what the tests need (tmux, procps, a
-# Python venv with the reference clients, cargo-deny and cargo-fuzz), then
+# Secret Service (dbus-daemon, gnome-keyring, libsecret-tools), Node.js with
+# oidc-provider (npm ci in tests/oidc), a Python venv with the reference
+# clients, cargo-deny and cargo-fuzz), then
 # runs, in order: format and lint checks, every Rust test (unit, engine
 # against the emulator, hostile input and the fault run, TUI snapshots, the
 # real binary in tmux), the emulator's conformance check against google-auth
@@ -26,6 +28,8 @@ command -v g++ >/dev/null || need_apt+=(g++)   # libFuzzer, for tests/fuzz.sh
 command -v dbus-run-session >/dev/null || need_apt+=(dbus-daemon)
 command -v gnome-keyring-daemon >/dev/null || need_apt+=(gnome-keyring)
 command -v secret-tool >/dev/null || need_apt+=(libsecret-tools)
+# A real OpenID Connect provider (oidc-provider, on Node.js) for tests/oidc.rs.
+command -v npm >/dev/null || need_apt+=(nodejs npm)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
     step "installing ${need_apt[*]}"
@@ -39,6 +43,10 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
+
+# --- a real OpenID Connect provider for the tests -----------------------------
+step "oidc-provider (npm ci in tests/oidc)"
+(cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
 
 # --- Rust tests (one debug build serves them all) ----------------------------
 step "cargo build"

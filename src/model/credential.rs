@@ -93,6 +93,8 @@ pub enum Kind {
     /// A token narrowed from another credential's: fewer scopes, or a
     /// Credential Access Boundary.
     Downscoped,
+    /// A client of a standard OAuth 2.0 / OpenID Connect issuer.
+    OidcClient,
 }
 
 impl Kind {
@@ -117,6 +119,7 @@ impl Kind {
             Kind::DatabricksU2m => "u2m",
             Kind::DatabricksOther => "dbx",
             Kind::DatabricksGoogle => "gcp",
+            Kind::OidcClient => "oidc",
             Kind::Downscoped => "down",
         }
     }
@@ -136,6 +139,7 @@ impl Kind {
             | Kind::DatabricksU2m
             | Kind::DatabricksOther
             | Kind::DatabricksGoogle
+            | Kind::OidcClient
             | Kind::Downscoped => return None,
         })
     }

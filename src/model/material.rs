@@ -124,6 +124,34 @@ pub enum Material {
         /// Its `auth_type`, as databricks-sdk names it.
         auth_type: String,
     },
+    /// A client of any standard OAuth 2.0 / OpenID Connect issuer: its
+    /// endpoints come from the issuer's discovery document.
+    OidcClient {
+        /// The issuer URL (its `issuer`, checked against the document's).
+        issuer: String,
+        /// The client id.
+        client_id: String,
+        /// The client secret, for a confidential client.
+        client_secret: Option<Secret>,
+        /// How the client authenticates at the token endpoint.
+        auth: ClientAuthMethod,
+        /// An RFC 8707 resource to ask tokens for (JWT access tokens, often).
+        resource: Option<String>,
+        /// A refresh token, once a login has made one.
+        refresh_token: Option<Secret>,
+    },
+}
+
+/// How an OAuth client authenticates at its issuer's endpoints (RFC 6749
+/// §2.3; the `token_endpoint_auth_method` names of RFC 7591).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuthMethod {
+    /// `client_secret_basic`: an `Authorization: Basic` header.
+    Basic,
+    /// `client_secret_post`: `client_id` and `client_secret` in the form.
+    Post,
+    /// `none`: a public client, `client_id` in the form.
+    None,
 }
 
 /// Where an external account's subject token comes from.
@@ -200,7 +228,9 @@ impl Material {
         match self {
             Self::GoogleUser { refresh_token, .. }
             | Self::GoogleExternalUser { refresh_token, .. } => Some(refresh_token),
-            Self::DatabricksU2m { refresh_token, .. } => refresh_token.as_ref(),
+            Self::DatabricksU2m { refresh_token, .. } | Self::OidcClient { refresh_token, .. } => {
+                refresh_token.as_ref()
+            }
             _ => None,
         }
     }
@@ -213,6 +243,10 @@ impl Material {
             Self::GoogleUser { refresh_token, .. }
             | Self::GoogleExternalUser { refresh_token, .. } => refresh_token,
             Self::DatabricksU2m {
+                refresh_token: Some(refresh_token),
+                ..
+            }
+            | Self::OidcClient {
                 refresh_token: Some(refresh_token),
                 ..
             } => refresh_token,
@@ -275,6 +309,15 @@ impl Material {
                 }
             }
             Self::DatabricksOther { .. } => {}
+            Self::OidcClient {
+                client_secret,
+                refresh_token,
+                ..
+            } => {
+                for secret in [client_secret, refresh_token].into_iter().flatten() {
+                    *secret = f(secret);
+                }
+            }
         }
         copy
     }
@@ -312,6 +355,11 @@ impl Material {
             Self::DatabricksPat { token } => vec![token],
             Self::DatabricksU2m { refresh_token, .. } => refresh_token.iter().collect(),
             Self::DatabricksOther { .. } => Vec::new(),
+            Self::OidcClient {
+                client_secret,
+                refresh_token,
+                ..
+            } => client_secret.iter().chain(refresh_token).collect(),
         }
     }
 }

@@ -26,7 +26,7 @@ pub use credential::{
 pub use decoded::{DecodeReport, DecodedBody, SignatureCheck};
 pub use failure::{Problem, ProviderError, Unreachable};
 pub use machine::{MetadataAccount, MetadataMachine};
-pub use material::{Executable, Material, SubjectSource};
+pub use material::{ClientAuthMethod, Executable, Material, SubjectSource};
 pub use row::{Row, Status, TokenView};
 pub use secret::{Secret, sha256_hex};
 pub use text::{printable, printable_owned};

@@ -5,7 +5,7 @@
 
 use super::{
     Confirmation, ProviderError, databricks, databricks_login, databricks_user, downscope,
-    external, google, impersonated, metadata, workforce,
+    external, google, impersonated, metadata, oidc, workforce,
 };
 use crate::model::{Capabilities, Credential, Material, Token};
 use crate::net::Http;
@@ -200,6 +200,7 @@ pub fn family(cred: &Credential) -> &'static Ops {
         Material::DatabricksPat { .. } => &databricks_user::PAT,
         Material::DatabricksU2m { .. } => &databricks_login::U2M,
         Material::DatabricksOther { .. } => &databricks_user::OTHER,
+        Material::OidcClient { .. } => &oidc::CLIENT,
         Material::GoogleImpersonated { .. } => &impersonated::IMPERSONATED,
         Material::GoogleExternal { .. } => &external::FEDERATED,
         Material::GoogleExternalUser { .. } => &workforce::WORKFORCE_USER,

@@ -23,8 +23,10 @@ pub enum ClientAuth<'a> {
 
 /// Form fields that never carry a secret; every other field's value is
 /// treated as one when scrubbing the answer.
-const PUBLIC_FIELDS: [&str; 7] = [
+const PUBLIC_FIELDS: [&str; 9] = [
     "grant_type",
+    "client_id",
+    "resource",
     "scope",
     "audience",
     "target_audience",

@@ -16,6 +16,7 @@ pub mod grant;
 pub mod iam;
 pub mod impersonated;
 pub mod metadata;
+pub mod oidc;
 pub mod retry;
 pub mod scrub;
 pub mod workforce;

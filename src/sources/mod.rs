@@ -15,6 +15,7 @@ pub mod gcloud_db;
 pub mod google_cred;
 mod google_external;
 pub mod google_json;
+pub mod oidc_profile;
 pub mod profiles;
 pub mod trust;
 
@@ -192,6 +193,22 @@ fn from_profile(
         profile: Some(spec.name.clone()),
         ..SourceError::new(profiles_path, format!("profile `{}`: {m}", spec.name))
     };
+    if spec.issuer.is_some() || spec.platform == crate::model::Platform::Oidc {
+        let mut cred = oidc_profile::credential(spec, profiles_path).map_err(here)?;
+        // The issuer's own origin is its endpoints' too.
+        let own: Vec<String> = cred
+            .endpoints
+            .discovery
+            .iter()
+            .filter_map(|issuer| url::Url::parse(issuer).ok())
+            .map(|u| u.origin().ascii_serialization())
+            .collect();
+        apply_overrides(&mut cred.endpoints, &spec.endpoints);
+        cred.provenance.trusted_overrides =
+            judge_overrides(&spec.endpoints, &own, settings).map_err(here)?;
+        cred.provenance.via = Some(profiles_path.display().to_string());
+        return Ok(vec![cred]);
+    }
     match (
         &spec.google_credentials,
         &spec.databricks_config,

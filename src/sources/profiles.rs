@@ -26,6 +26,15 @@
 //! databricks_config = "/path/to/.databrickscfg"
 //! databricks_profile = "DEFAULT"
 //!
+//! [[profile]]
+//! name = "okta-api"
+//! platform = "oidc"                              # any standard issuer
+//! issuer = "https://example.okta.com/oauth2/default"
+//! client_id = "0oa1b2c3"
+//! client_secret_file = "okta-api.secret"         # none: a public client
+//! scopes = ["api:read"]
+//! resource = "https://api.example.com"           # optional (RFC 8707)
+//!
 //! [profile.endpoints]                            # optional, per profile
 //! token = "http://127.0.0.1:8080/token"
 //! ```
@@ -66,6 +75,18 @@ pub struct ProfileSpec {
     pub scopes: Vec<String>,
     /// Audience for an ID token (Cloud Run).
     pub audience: Option<String>,
+    /// An OAuth 2.0 / OpenID Connect issuer (`platform = "oidc"`).
+    pub issuer: Option<String>,
+    /// The issuer's client id.
+    pub client_id: Option<String>,
+    /// A file holding the client secret (its first line), for a
+    /// confidential client.
+    pub client_secret_file: Option<PathBuf>,
+    /// `client_secret_basic` (the default with a secret),
+    /// `client_secret_post`, or `none` (the default without).
+    pub client_auth: Option<String>,
+    /// An RFC 8707 resource to ask tokens for.
+    pub resource: Option<String>,
     /// Endpoint overrides.
     #[serde(default)]
     pub endpoints: EndpointOverrides,
@@ -103,6 +124,7 @@ pub fn parse(text: &str, path: &Path) -> Result<ProfilesFile, SourceError> {
         for p in [
             &mut profile.google_credentials,
             &mut profile.databricks_config,
+            &mut profile.client_secret_file,
         ]
         .into_iter()
         .flatten()

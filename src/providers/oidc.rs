@@ -1,0 +1,267 @@
+//! Clients of any standard OAuth 2.0 / OpenID Connect issuer: endpoints
+//! from the issuer's discovery document (OIDC Discovery, else RFC 8414,
+//! its `issuer` checked), tokens by client credentials or a refresh token
+//! (RFC 6749), revocation (RFC 7009) confirmed by introspection (RFC 7662),
+//! and narrower tokens by token exchange (RFC 8693).
+
+use super::family::{Ops, Pending, audience_as_asked, no_advice};
+use super::grant::{self, ACCESS_TOKEN_TYPE, ClientAuth, TOKEN_EXCHANGE, get_document, post_form};
+use super::{Confirmation, ProviderError};
+use crate::model::{
+    Capabilities, ClientAuthMethod, Credential, Material, Secret, Token, TokenRole,
+};
+use crate::net::Http;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// A client of a standard issuer.
+pub static CLIENT: Ops = Ops {
+    refresh: obtain,
+    revoke: revoke_and_introspect,
+    capabilities: client_capabilities,
+    advice: no_advice,
+    narrow: exchange,
+    id_audience: audience_as_asked,
+};
+
+/// The fields of an issuer's metadata tokentop uses.
+#[derive(Debug, Clone, Deserialize)]
+struct Metadata {
+    issuer: String,
+    token_endpoint: String,
+    #[serde(default)]
+    revocation_endpoint: Option<String>,
+    #[serde(default)]
+    introspection_endpoint: Option<String>,
+}
+
+/// The client's parts.
+struct Client<'a> {
+    issuer: &'a str,
+    id: &'a str,
+    secret: Option<&'a Secret>,
+    auth: ClientAuthMethod,
+    resource: Option<&'a str>,
+    refresh_token: Option<&'a Secret>,
+}
+
+fn client(cred: &Credential) -> Result<Client<'_>, ProviderError> {
+    match &cred.material {
+        Material::OidcClient {
+            issuer,
+            client_id,
+            client_secret,
+            auth,
+            resource,
+            refresh_token,
+        } => Ok(Client {
+            issuer,
+            id: client_id,
+            secret: client_secret.as_ref(),
+            auth: *auth,
+            resource: resource.as_deref(),
+            refresh_token: refresh_token.as_ref(),
+        }),
+        _ => Err(ProviderError::config(&cred.id.0, "not an OIDC client")),
+    }
+}
+
+impl Client<'_> {
+    /// How it authenticates; a public client names itself in the form.
+    fn auth(&self) -> ClientAuth<'_> {
+        match (self.auth, self.secret) {
+            (ClientAuthMethod::Basic, Some(secret)) => ClientAuth::Basic(self.id, secret),
+            (ClientAuthMethod::Post, Some(secret)) => ClientAuth::InBody(self.id, secret),
+            _ => ClientAuth::None,
+        }
+    }
+
+    /// `form` with `client_id` added for a public client.
+    fn form<'f>(&'f self, mut form: Vec<(&'f str, &'f str)>) -> Vec<(&'f str, &'f str)> {
+        if matches!(self.auth(), ClientAuth::None) {
+            form.push(("client_id", self.id));
+        }
+        form
+    }
+}
+
+/// The issuer's metadata: OIDC Discovery's document, else RFC 8414's
+/// (`/.well-known/oauth-authorization-server` before the issuer's path);
+/// its `issuer` must be the one configured. Reused for an hour.
+async fn metadata(http: &Http, issuer: &str) -> Result<Metadata, ProviderError> {
+    let read = |body: &str| -> Result<Metadata, String> {
+        let meta: Metadata =
+            serde_json::from_str(body).map_err(|e| format!("not a discovery document: {e}"))?;
+        if meta.issuer.trim_end_matches('/') != issuer {
+            return Err(format!(
+                "names issuer {}, not {issuer}: not used (OIDC Discovery §4.3)",
+                meta.issuer
+            ));
+        }
+        Ok(meta)
+    };
+    let oidc = format!("{issuer}/.well-known/openid-configuration");
+    match get_document(http, &oidc, read).await {
+        Err(ProviderError::Rejected { status: 404, .. }) => {
+            let url = url::Url::parse(issuer)
+                .map_err(|e| ProviderError::config(issuer, e.to_string()))?;
+            let rfc8414 = format!(
+                "{}/.well-known/oauth-authorization-server{}",
+                url.origin().ascii_serialization(),
+                url.path().trim_end_matches('/')
+            );
+            get_document(http, &rfc8414, read).await
+        }
+        found => found,
+    }
+}
+
+/// The token endpoint: the profile's own when it sets one, else the issuer's.
+async fn token_endpoint(
+    http: &Http,
+    cred: &Credential,
+    issuer: &str,
+) -> Result<String, ProviderError> {
+    if !cred.endpoints.token.is_empty() {
+        return Ok(cred.endpoints.token.clone());
+    }
+    Ok(metadata(http, issuer).await?.token_endpoint)
+}
+
+fn client_capabilities(cred: &Credential) -> Capabilities {
+    let login_only = client(cred).is_ok_and(|c| c.secret.is_none() && c.refresh_token.is_none());
+    Capabilities {
+        refresh_blocked: login_only.then_some(
+            "a public client gets its tokens by signing in, which tokentop cannot do for it yet",
+        ),
+        revoke_blocked: None,
+        downscope_blocked: None,
+    }
+}
+
+/// A new token: with the refresh token when there is one, else by client
+/// credentials, asking for the profile's scopes (and resource).
+fn obtain<'a>(http: &'a Http, cred: &'a Credential, now: DateTime<Utc>) -> Pending<'a, Vec<Token>> {
+    Box::pin(async move {
+        let client = client(cred)?;
+        let endpoint = token_endpoint(http, cred, client.issuer).await?;
+        let scope = cred.scopes.join(" ");
+        let mut form = match client.refresh_token {
+            Some(token) => vec![
+                ("grant_type", "refresh_token"),
+                ("refresh_token", token.expose()),
+            ],
+            None => vec![("grant_type", "client_credentials")],
+        };
+        if !scope.is_empty() {
+            form.push(("scope", scope.as_str()));
+        }
+        if let Some(resource) = client.resource {
+            form.push(("resource", resource));
+        }
+        let form = client.form(form);
+        let mut tokens =
+            grant::request_tokens(http, &endpoint, &form, client.auth(), cred, now).await?;
+        for token in &mut tokens {
+            token.principal = subject(token).or_else(|| Some(client.id.to_string()));
+        }
+        Ok(tokens)
+    })
+}
+
+/// A JWT access token's `sub` (RFC 9068).
+fn subject(token: &Token) -> Option<String> {
+    (token.role == TokenRole::Access)
+        .then(|| crate::inspect::jwt::peek_claims(token.value.expose()).ok())
+        .flatten()
+        .and_then(|claims| claims.get("sub")?.as_str().map(str::to_string))
+}
+
+/// RFC 7009 at the issuer's revocation endpoint, then RFC 7662: the
+/// issuer's introspection must call the token inactive.
+fn revoke_and_introspect<'a>(
+    http: &'a Http,
+    cred: &'a Credential,
+    token: &'a Token,
+) -> Pending<'a, Confirmation> {
+    Box::pin(async move {
+        let client = client(cred)?;
+        let meta = metadata(http, client.issuer).await?;
+        let url = cred
+            .endpoints
+            .revoke
+            .clone()
+            .or(meta.revocation_endpoint)
+            .ok_or_else(|| {
+                ProviderError::config(client.issuer, "the issuer publishes no revocation_endpoint")
+            })?;
+        let form = client.form(vec![
+            ("token", token.value.expose()),
+            ("token_type_hint", "access_token"),
+        ]);
+        post_form(http, &url, &form, client.auth()).await?;
+        let Some(introspection) = meta.introspection_endpoint else {
+            return Ok(Confirmation::Unchecked(
+                "the issuer publishes no introspection_endpoint to ask".into(),
+            ));
+        };
+        Ok(
+            match introspect(http, &client, &introspection, &token.value).await {
+                Ok(false) => {
+                    Confirmation::Confirmed("its introspection now says active: false".into())
+                }
+                Ok(true) => Confirmation::StillAccepted,
+                Err(e) => Confirmation::Unchecked(e.to_string()),
+            },
+        )
+    })
+}
+
+/// Whether the issuer's introspection calls `token` active.
+async fn introspect(
+    http: &Http,
+    client: &Client<'_>,
+    url: &str,
+    token: &Secret,
+) -> Result<bool, ProviderError> {
+    let form = client.form(vec![("token", token.expose())]);
+    let answer = post_form(http, url, &form, client.auth()).await?;
+    #[derive(Deserialize)]
+    struct Introspection {
+        active: bool,
+    }
+    serde_json::from_str::<Introspection>(&answer.body)
+        .map(|i| i.active)
+        .map_err(|e| ProviderError::config(url, format!("not an introspection answer: {e}")))
+}
+
+/// RFC 8693: the current token exchanged for one with only `scopes`.
+fn exchange<'a>(
+    http: &'a Http,
+    cred: &'a Credential,
+    source: &'a Token,
+    scopes: &'a [String],
+    now: DateTime<Utc>,
+) -> Pending<'a, Token> {
+    Box::pin(async move {
+        let client = client(cred)?;
+        let endpoint = token_endpoint(http, cred, client.issuer).await?;
+        let scope = scopes.join(" ");
+        let form = client.form(vec![
+            ("grant_type", TOKEN_EXCHANGE),
+            ("subject_token", source.value.expose()),
+            ("subject_token_type", ACCESS_TOKEN_TYPE),
+            ("requested_token_type", ACCESS_TOKEN_TYPE),
+            ("scope", scope.as_str()),
+        ]);
+        grant::request_tokens(http, &endpoint, &form, client.auth(), cred, now)
+            .await?
+            .into_iter()
+            .find(|t| t.role == TokenRole::Access)
+            .map(|t| Token {
+                principal: subject(&t).or_else(|| source.principal.clone()),
+                ..t
+            })
+            .ok_or_else(|| ProviderError::config(&endpoint, "the exchange gave no access token"))
+    })
+}

@@ -1,0 +1,118 @@
+//! A profile of any standard OAuth 2.0 / OpenID Connect issuer (Okta,
+//! Entra ID, Keycloak, Auth0, …): the issuer and a client, named in
+//! tokentop's profiles file. Its endpoints are the issuer's own, read from
+//! its discovery document when a token is asked for.
+
+use super::profiles::ProfileSpec;
+use crate::model::{
+    ClientAuthMethod, Context, Credential, CredentialId, Endpoints, Kind, Material, Platform,
+    Provenance, Secret,
+};
+use std::path::Path;
+
+/// The credential `spec` describes (`issuer` set), or why not, in words
+/// naming the field.
+pub fn credential(spec: &ProfileSpec, profiles_path: &Path) -> Result<Credential, String> {
+    let issuer = spec
+        .issuer
+        .as_deref()
+        .unwrap_or_default()
+        .trim_end_matches('/');
+    let parsed = url::Url::parse(issuer).map_err(|e| format!("`issuer` {issuer}: {e}"))?;
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!(
+            "`issuer` {issuer}: an issuer has no query or fragment (RFC 8414)"
+        ));
+    }
+    let client_id = spec
+        .client_id
+        .clone()
+        .filter(|c| !c.is_empty())
+        .ok_or("`client_id` is needed with `issuer`")?;
+    let client_secret = match &spec.client_secret_file {
+        Some(path) => Some(read_secret(path)?),
+        None => None,
+    };
+    let auth = match (spec.client_auth.as_deref(), &client_secret) {
+        (Some("client_secret_basic") | None, Some(_)) => ClientAuthMethod::Basic,
+        (Some("client_secret_post"), Some(_)) => ClientAuthMethod::Post,
+        (Some("none") | None, None) => ClientAuthMethod::None,
+        (Some(method @ ("client_secret_basic" | "client_secret_post")), None) => {
+            return Err(format!("`client_auth` {method} needs `client_secret_file`"));
+        }
+        (Some("none"), Some(_)) => {
+            return Err("`client_auth` none is a public client: drop `client_secret_file`".into());
+        }
+        (Some(other), _) => {
+            return Err(format!(
+                "`client_auth` {other}: expected client_secret_basic, client_secret_post or none"
+            ));
+        }
+    };
+    for (field, set) in [
+        ("google_credentials", spec.google_credentials.is_some()),
+        ("google_metadata", spec.google_metadata.is_some()),
+        ("databricks_config", spec.databricks_config.is_some()),
+    ] {
+        if set {
+            return Err(format!("`issuer` and `{field}` cannot both be set"));
+        }
+    }
+    let mut details = vec![format!(
+        "client {client_id} of {issuer} ({})",
+        match auth {
+            ClientAuthMethod::Basic => "client_secret_basic",
+            ClientAuthMethod::Post => "client_secret_post",
+            ClientAuthMethod::None => "a public client",
+        }
+    )];
+    if let Some(resource) = &spec.resource {
+        details.push(format!("tokens for the resource {resource}"));
+    }
+    Ok(Credential {
+        id: CredentialId(format!("{}#{}", profiles_path.display(), spec.name)),
+        platform: Platform::Oidc,
+        kind: Kind::OidcClient,
+        principal: client_id.clone(),
+        provenance: Provenance {
+            source: profiles_path.display().to_string(),
+            profile: spec.name.clone(),
+            via: None,
+            trusted_overrides: Vec::new(),
+        },
+        scopes: spec.scopes.clone(),
+        audience: None,
+        endpoints: Endpoints {
+            // Read from the issuer's discovery document, unless set.
+            token: String::new(),
+            tokeninfo: None,
+            revoke: None,
+            jwks: None,
+            sts: None,
+            discovery: Some(issuer.to_string()),
+        },
+        material: Material::OidcClient {
+            issuer: issuer.to_string(),
+            client_id,
+            client_secret,
+            auth,
+            resource: spec.resource.clone(),
+            refresh_token: None,
+        },
+        context: Context {
+            details,
+            ..Context::default()
+        },
+        cached: Vec::new(),
+    })
+}
+
+/// The first line of a secret file, read as a secret; errors name the file.
+fn read_secret(path: &Path) -> Result<Secret, String> {
+    let text = super::read_source(path).map_err(|e| e.to_string())?;
+    let secret = text.lines().next().unwrap_or_default().trim();
+    if secret.is_empty() {
+        return Err(format!("`client_secret_file` {}: empty", path.display()));
+    }
+    Ok(Secret::new(secret))
+}

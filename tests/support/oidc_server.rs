@@ -1,0 +1,54 @@
+//! A real OpenID Connect provider for tests: panva's oidc-provider
+//! (tests/oidc/server.mjs, installed by tests/run.sh with `npm ci`) on a
+//! free loopback port, stopped when dropped.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::Path;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// A running provider.
+pub struct OidcServer {
+    /// Its issuer, `http://127.0.0.1:PORT`.
+    pub issuer: String,
+    child: tokio::process::Child,
+}
+
+impl OidcServer {
+    /// Starts tests/oidc/server.mjs and waits for its READY line.
+    pub async fn start() -> OidcServer {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc");
+        assert!(
+            dir.join("node_modules/oidc-provider").is_dir(),
+            "oidc-provider is not installed: tests/run.sh runs `npm ci` in {}",
+            dir.display()
+        );
+        let mut child = tokio::process::Command::new("node")
+            .arg("server.mjs")
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node runs (Node.js 20 or later)");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let issuer = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.expect("read") {
+                if let Some(issuer) = line.strip_prefix("READY ") {
+                    return issuer.trim().to_string();
+                }
+            }
+            panic!("oidc-provider ended before it was ready");
+        })
+        .await
+        .expect("oidc-provider ready within 30 s");
+        OidcServer { issuer, child }
+    }
+
+    /// Stops it: its state (tokens, keys) is gone.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
