@@ -9,10 +9,14 @@
 mod listing;
 #[path = "support/oidc_server.rs"]
 mod oidc_server;
+#[path = "support/settle.rs"]
+mod settle;
 
 use listing::{row, tokentop};
 use oidc_server::OidcServer;
 use std::path::Path;
+use tokentop::engine::protocol::{Command, Update};
+use tokentop::model::{DecodedBody, SignatureCheck};
 
 /// A home whose profiles file names the server's confidential client as
 /// `api` (opaque tokens) and `api-jwt` (JWT access tokens for a resource).
@@ -130,5 +134,92 @@ async fn a_discovery_document_naming_another_issuer_is_refused() {
         error.contains("openid-configuration") && error.contains("names issuer"),
         "{api}"
     );
+    server.stop().await;
+}
+
+/// The report of the next decode.
+async fn decoded(handle: &mut tokentop::engine::EngineHandle) -> tokentop::model::DecodeReport {
+    loop {
+        if let Update::Decoded(report) = settle::next(handle).await {
+            return report;
+        }
+    }
+}
+
+/// The kid a JWT decode verified with, or why not.
+fn verified_kid(report: &tokentop::model::DecodeReport) -> String {
+    match &report.body {
+        DecodedBody::Jwt {
+            signature: SignatureCheck::Verified { kid, .. },
+            ..
+        } => kid.clone(),
+        other => panic!("not verified: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn jwts_verify_with_the_issuers_keys_through_a_key_rotation_and_opaque_tokens_are_introspected()
+ {
+    let server = OidcServer::start().await;
+    let port = server.port();
+    let (_home, profiles) = home_for(&server.issuer);
+    let discovery = tokentop::sources::DiscoveryConfig {
+        profiles_file: Some(profiles.into()),
+        ..tokentop::sources::DiscoveryConfig::default()
+    };
+    let mut handle = tokentop::engine::start(
+        tokentop::engine::EngineConfig::new(discovery, false),
+        std::sync::Arc::new(tokentop::model::SystemClock),
+    )
+    .expect("engine");
+    let rows = settle::first_rows(&mut handle).await;
+    let id = |profile: &str| {
+        rows.iter()
+            .find(|r| r.profile == profile)
+            .map(|r| r.id.clone())
+            .expect("row")
+    };
+    let (jwt, opaque) = (id("api-jwt"), id("api"));
+    for row in [&jwt, &opaque] {
+        let row = settle::refreshed(&mut handle, row).await;
+        assert!(row.error.is_none(), "{:?}", row.error);
+    }
+
+    handle
+        .commands
+        .send(Command::Decode(jwt.clone()))
+        .await
+        .expect("send");
+    let first = verified_kid(&decoded(&mut handle).await);
+
+    handle
+        .commands
+        .send(Command::Decode(opaque.clone()))
+        .await
+        .expect("send");
+    let report = decoded(&mut handle).await;
+    let DecodedBody::Opaque {
+        tokeninfo: Ok(said),
+    } = &report.body
+    else {
+        panic!("{:?}", report.body);
+    };
+    assert_eq!(said["active"], true, "{said}");
+    assert_eq!(said["client_id"], "tt-m2m", "{said}");
+
+    // The issuer restarts with a new key: the new token's kid is unknown to
+    // the cached key set, which is fetched again once.
+    server.stop().await;
+    let server = OidcServer::start_on(port).await;
+    let row = settle::refreshed(&mut handle, &jwt).await;
+    assert!(row.error.is_none(), "{:?}", row.error);
+    handle
+        .commands
+        .send(Command::Decode(jwt.clone()))
+        .await
+        .expect("send");
+    let second = verified_kid(&decoded(&mut handle).await);
+    assert_ne!(first, second, "signed with the new key");
+    handle.shutdown().await;
     server.stop().await;
 }

@@ -266,7 +266,17 @@ async fn jwks_url(
             .map(|u| u.origin().ascii_serialization())
             .ok()
     };
-    if origin(issuer).is_none() || origin(issuer) != origin(&cred.endpoints.token) {
+    // The profile's token host, or the issuer (or host) it discovers its
+    // endpoints from.
+    let trusted = [
+        Some(&cred.endpoints.token),
+        cred.endpoints.discovery.as_ref(),
+    ];
+    let known = trusted
+        .into_iter()
+        .flatten()
+        .any(|url| origin(url).is_some() && origin(url) == origin(issuer));
+    if !known {
         return Err(format!(
             "issuer {issuer} is not the profile's token host; not fetching its keys"
         ));

@@ -45,7 +45,8 @@ pub enum DecodedBody {
         /// Why.
         reason: String,
     },
-    /// An opaque token, described by the issuer's tokeninfo endpoint.
+    /// An opaque token, described by its issuer (Google's tokeninfo, or
+    /// RFC 7662 introspection).
     Opaque {
         /// The tokeninfo answer, or why there is none.
         tokeninfo: Result<Value, String>,

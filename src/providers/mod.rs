@@ -244,6 +244,11 @@ pub async fn inspect_opaque(
     credential: &Credential,
     token: &Token,
 ) -> Result<serde_json::Value, String> {
+    if let crate::model::Material::OidcClient { .. } = &credential.material {
+        return oidc::introspection(http, credential, token)
+            .await
+            .map_err(|e| e.to_string());
+    }
     match &credential.endpoints.tokeninfo {
         Some(url) => google::tokeninfo(http, url, token)
             .await

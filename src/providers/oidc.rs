@@ -205,34 +205,58 @@ fn revoke_and_introspect<'a>(
                 "the issuer publishes no introspection_endpoint to ask".into(),
             ));
         };
-        Ok(
-            match introspect(http, &client, &introspection, &token.value).await {
-                Ok(false) => {
-                    Confirmation::Confirmed("its introspection now says active: false".into())
-                }
-                Ok(true) => Confirmation::StillAccepted,
-                Err(e) => Confirmation::Unchecked(e.to_string()),
-            },
-        )
+        let said = introspect(http, &client, &introspection, &token.value).await;
+        Ok(match said.map(|v| v["active"].as_bool()) {
+            Ok(Some(false)) => {
+                Confirmation::Confirmed("its introspection now says active: false".into())
+            }
+            Ok(_) => Confirmation::StillAccepted,
+            Err(e) => Confirmation::Unchecked(e.to_string()),
+        })
     })
 }
 
-/// Whether the issuer's introspection calls `token` active.
+/// What the issuer's introspection (RFC 7662) says of `token`: `active`,
+/// and while active its scope, expiry, client and subject. Scrubbed of
+/// what was sent.
+pub async fn introspection(
+    http: &Http,
+    cred: &Credential,
+    token: &Token,
+) -> Result<serde_json::Value, ProviderError> {
+    let client = client(cred)?;
+    let meta = metadata(http, client.issuer).await?;
+    let url = meta.introspection_endpoint.ok_or_else(|| {
+        ProviderError::config(
+            client.issuer,
+            "the issuer publishes no introspection_endpoint",
+        )
+    })?;
+    introspect(http, &client, &url, &token.value).await
+}
+
+/// The issuer's introspection answer for `token`.
 async fn introspect(
     http: &Http,
     client: &Client<'_>,
     url: &str,
     token: &Secret,
-) -> Result<bool, ProviderError> {
+) -> Result<serde_json::Value, ProviderError> {
     let form = client.form(vec![("token", token.expose())]);
     let answer = post_form(http, url, &form, client.auth()).await?;
-    #[derive(Deserialize)]
-    struct Introspection {
-        active: bool,
+    let mut value: serde_json::Value = serde_json::from_str(&answer.body)
+        .map_err(|e| ProviderError::config(url, format!("not an introspection answer: {e}")))?;
+    if !value
+        .get("active")
+        .is_some_and(serde_json::Value::is_boolean)
+    {
+        return Err(ProviderError::config(
+            url,
+            "an introspection answer without `active`",
+        ));
     }
-    serde_json::from_str::<Introspection>(&answer.body)
-        .map(|i| i.active)
-        .map_err(|e| ProviderError::config(url, format!("not an introspection answer: {e}")))
+    answer.sent.scrub_json(&mut value);
+    Ok(value)
 }
 
 /// RFC 8693: the current token exchanged for one with only `scopes`.

@@ -10,7 +10,7 @@
 // (then an RFC 9068 JWT, which the server can neither introspect nor revoke).
 // RFC 8693 token exchange is registered here: the subject token's scopes
 // may only narrow.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import Provider, { errors } from 'oidc-provider';
 
@@ -20,7 +20,8 @@ const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'tt-rs256', alg: 'RS256', use: 'sig' };
+// A new key (and kid) at every start: a restart on the same port is a key rotation.
+const jwk = { ...privateKey.export({ format: 'jwk' }), kid: `tt-${randomUUID()}`, alg: 'RS256', use: 'sig' };
 
 const configuration = {
   clients: [

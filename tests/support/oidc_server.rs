@@ -16,8 +16,13 @@ pub struct OidcServer {
 }
 
 impl OidcServer {
-    /// Starts tests/oidc/server.mjs and waits for its READY line.
+    /// Starts tests/oidc/server.mjs on a free port and waits for its READY line.
     pub async fn start() -> OidcServer {
+        Self::start_on(0).await
+    }
+
+    /// The same on `port` (0: a free one). Each start has a new signing key.
+    pub async fn start_on(port: u16) -> OidcServer {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc");
         assert!(
             dir.join("node_modules/oidc-provider").is_dir(),
@@ -26,6 +31,7 @@ impl OidcServer {
         );
         let mut child = tokio::process::Command::new("node")
             .arg("server.mjs")
+            .env("PORT", port.to_string())
             .current_dir(&dir)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
@@ -47,8 +53,18 @@ impl OidcServer {
         OidcServer { issuer, child }
     }
 
+    /// Its port.
+    pub fn port(&self) -> u16 {
+        self.issuer
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port")
+    }
+
     /// Stops it: its state (tokens, keys) is gone.
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
+        let _ = self.child.wait().await;
     }
 }
