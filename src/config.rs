@@ -29,6 +29,11 @@ pub fn audit_journal_path() -> Option<PathBuf> {
     state_dir().map(|d| d.join("audit.jsonl"))
 }
 
+/// `$XDG_STATE_HOME/tokentop/logins.json`: tokentop's own sign-ins.
+pub fn login_store_path() -> Option<PathBuf> {
+    state_dir().map(|d| d.join("logins.json"))
+}
+
 /// What the dashboard needs to know about its look.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UiOptions {

@@ -161,10 +161,50 @@ pub fn append_private(path: &Path) -> io::Result<File> {
     Ok(file)
 }
 
+/// Replaces one of tokentop's own files, in a private folder, with
+/// `bytes` at once: written 0600 beside it, flushed, then renamed over it,
+/// so a reader sees the old file or the new one, never half of one.
+pub fn replace_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    private_dir(dir)?;
+    let mut file = tempfile::Builder::new()
+        .prefix(".tokentop-")
+        .tempfile_in(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    io::Write::write_all(&mut file, bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_replaced_private_file_is_whole_and_0600() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state/logins.json");
+        replace_private(&path, b"one").expect("write");
+        replace_private(&path, b"two").expect("replace");
+        assert_eq!(std::fs::read(&path).expect("read"), b"two");
+        let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(
+            std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+            1,
+            "no leftovers"
+        );
+    }
 
     #[test]
     fn reads_a_regular_file() {

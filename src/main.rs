@@ -49,6 +49,14 @@ enum Command {
         #[arg(long)]
         print_token: bool,
     },
+    /// Sign an OIDC profile in from any device (RFC 8628 device authorization): prints a URL and a code to enter there, waits, and keeps the refresh token in $XDG_STATE_HOME/tokentop/logins.json (0600) (exit 0 signed in, 1 failed, refused or expired, 4 no such profile).
+    Login {
+        /// Its profile name, or its id as `list --json` prints it.
+        profile: String,
+        /// The row after it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Revoke one credential's token, confirmed at the issuer; refused, with the reason and what cuts access instead, where the issuer cannot revoke (exit 0 revoked, 1 failed or refused, 4 no such profile).
     Revoke {
         /// Its profile name, or its id as `list --json` prints it.
@@ -130,8 +138,9 @@ fn main() -> ExitCode {
     let profiles = cli.profiles.or_else(|| {
         tokentop::config::default_profiles_path().filter(|p| tokentop::sources::something_at(p))
     });
-    let discovery = tokentop::sources::DiscoveryConfig::ambient(profiles)
+    let mut discovery = tokentop::sources::DiscoveryConfig::ambient(profiles)
         .with_settings(tokentop::config::default_settings_path());
+    discovery.login_store = tokentop::config::login_store_path();
     let result = runtime.block_on(async move {
         match cli.command {
             None => {
@@ -145,6 +154,18 @@ fn main() -> ExitCode {
             Some(Command::Demo) => tokentop::demo::run(ui).await,
             Some(Command::List { json, no_refresh }) => {
                 tokentop::cli::list(discovery, json, !no_refresh).await
+            }
+            Some(Command::Login { profile, json }) => {
+                tokentop::cli::operate(
+                    operations(discovery),
+                    tokentop::cli::Operation::Login,
+                    &profile,
+                    tokentop::cli::Output {
+                        json,
+                        print_token: false,
+                    },
+                )
+                .await
             }
             Some(Command::Refresh {
                 profile,

@@ -137,7 +137,7 @@ impl Tally {
                 self.texts.push('\n');
             }
             // Nothing here drops rows or asks for a token.
-            Update::Removed(_) | Update::Revealed { .. } => {}
+            Update::Removed(_) | Update::Revealed { .. } | Update::LoginPrompt { .. } => {}
         }
     }
 

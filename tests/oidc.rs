@@ -223,3 +223,111 @@ async fn jwts_verify_with_the_issuers_keys_through_a_key_rotation_and_opaque_tok
     handle.shutdown().await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_public_client_signs_in_from_another_device_and_stays_signed_in() {
+    let server = OidcServer::start().await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let profiles = home.path().join("profiles.toml");
+    std::fs::write(
+        &profiles,
+        format!(
+            "[[profile]]\nname = \"laptop\"\nplatform = \"oidc\"\nissuer = \"{}\"\n\
+             client_id = \"tt-device\"\nscopes = [\"openid\", \"email\", \"api:read\"]\n",
+            server.issuer
+        ),
+    )
+    .expect("write");
+    let profiles = profiles.display().to_string();
+
+    // Before: a public client has no token until it is signed in.
+    let (_, json, _) = json_of(home.path(), &["--profiles", &profiles, "list", "--json"]).await;
+    let before = row(&json, "laptop");
+    assert!(
+        before["capabilities"]["refresh_blocked"]
+            .as_str()
+            .is_some_and(|why| why.contains("signing in")),
+        "{before}"
+    );
+
+    let mut login = tokio::process::Command::new(listing::BIN)
+        .args(["--profiles", &profiles, "login", "laptop", "--json"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("tokentop login");
+    let stderr = login.stderr.take().expect("stderr");
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stderr));
+    let mut said = String::new();
+    let code = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.expect("read") {
+            said.push_str(&line);
+            said.push('\n');
+            let word = line.trim();
+            if word.len() == 9 && word.as_bytes()[4] == b'-' {
+                return word.to_string();
+            }
+        }
+        panic!("no code: {said}");
+    })
+    .await
+    .expect("a code within 30 s");
+    assert!(
+        said.contains(&format!("{}/device", server.issuer)),
+        "{said}"
+    );
+
+    // Someone approves on another device.
+    let approve =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc/approve_device.sh");
+    let approved = tokio::process::Command::new("bash")
+        .arg(approve)
+        .args([&server.issuer, &code, "alice"])
+        .output()
+        .await
+        .expect("approve");
+    assert!(
+        String::from_utf8_lossy(&approved.stdout).contains("Sign-in Success"),
+        "code {code}: {} / {} / {said}",
+        String::from_utf8_lossy(&approved.stdout),
+        String::from_utf8_lossy(&approved.stderr)
+    );
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), login.wait_with_output())
+        .await
+        .expect("signed in within 60 s")
+        .expect("exit");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let after: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(after["status"], "live", "{after}");
+    assert_eq!(
+        after["principal"], "alice@example.test",
+        "the ID token's email: {after}"
+    );
+
+    // The refresh token is kept (0600), and the sign-in lasts: each later
+    // run refreshes with it, and keeps the one the issuer rotates to.
+    let store = home.path().join("state/tokentop/logins.json");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&store).expect("kept").permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    for run in 0..2 {
+        let (code, json, stderr) =
+            json_of(home.path(), &["--profiles", &profiles, "list", "--json"]).await;
+        let laptop = row(&json, "laptop");
+        assert_eq!(code, 0, "run {run}: {laptop} {stderr}");
+        assert_eq!(laptop["status"], "live", "run {run}: {laptop}");
+    }
+    server.stop().await;
+}

@@ -30,6 +30,7 @@ command -v gnome-keyring-daemon >/dev/null || need_apt+=(gnome-keyring)
 command -v secret-tool >/dev/null || need_apt+=(libsecret-tools)
 # A real OpenID Connect provider (oidc-provider, on Node.js) for tests/oidc.rs.
 command -v npm >/dev/null || need_apt+=(nodejs npm)
+command -v curl >/dev/null || need_apt+=(curl)   # plays the person in tests/oidc/approve_device.sh
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
     step "installing ${need_apt[*]}"

@@ -142,7 +142,8 @@ pub async fn collect(discovery: DiscoveryConfig, refresh: bool) -> Result<Collec
             Update::Decoded(_)
             | Update::Notice { .. }
             | Update::Removed(_)
-            | Update::Revealed { .. } => {}
+            | Update::Revealed { .. }
+            | Update::LoginPrompt { .. } => {}
         }
         // A row tokentop cannot refresh (another tool makes its tokens, or
         // no login is cached) waits for nothing.

@@ -1,4 +1,4 @@
-//! `tokentop refresh|revoke|downscope PROFILE`: one operation on one
+//! `tokentop refresh|revoke|downscope|login PROFILE`: one operation on one
 //! credential, for scripts. The same engine as the dashboard: the
 //! same discovery, the same rules, the same journal.
 
@@ -19,6 +19,9 @@ pub enum Operation {
     Revoke,
     /// Narrow the current token (obtained first when none is held).
     Downscope(Downscope),
+    /// Sign in on another device (RFC 8628): the URL and code are printed
+    /// on stderr, and the command waits for the user.
+    Login,
 }
 
 /// A Credential Access Boundary from a JSON file (google-auth's shape),
@@ -93,7 +96,7 @@ pub async fn operate(
     // one first: revoking it is how its grant is ended (a Google user's
     // refresh token dies with it). A downscope narrows the token shown.
     let needs_token = match &operation {
-        Operation::Refresh => false,
+        Operation::Refresh | Operation::Login => false,
         Operation::Revoke => row.capabilities.can_revoke(),
         Operation::Downscope(_) => row.capabilities.downscope_blocked.is_none(),
     };
@@ -102,6 +105,7 @@ pub async fn operate(
     }
     commands.push(match &operation {
         Operation::Refresh => Command::Refresh(row.id.clone()),
+        Operation::Login => Command::Login(row.id.clone()),
         Operation::Revoke => Command::Revoke(row.id.clone()),
         // Short Google scope names, as the dashboard takes them.
         Operation::Downscope(Downscope::Scopes(scopes)) => {
@@ -132,7 +136,7 @@ pub async fn operate(
     let done = after.as_ref().is_some_and(|after| {
         after.error.is_none()
             && match operation {
-                Operation::Refresh => after.status == Status::Live,
+                Operation::Refresh | Operation::Login => after.status == Status::Live,
                 Operation::Revoke => after.status == Status::Revoked,
                 Operation::Downscope(_) => {
                     after.kind == Kind::Downscoped && after.fingerprint.is_some()
@@ -259,8 +263,44 @@ async fn finished(
                     return (None, notices);
                 }
             }
+            // Said at once: the user is to act on it.
+            Update::LoginPrompt {
+                verification_uri,
+                verification_uri_complete,
+                user_code,
+                expires_at,
+                ..
+            } => eprint!(
+                "{}",
+                login_prompt(
+                    &verification_uri,
+                    verification_uri_complete.as_deref(),
+                    &user_code,
+                    expires_at
+                )
+            ),
             _ => {}
         }
     }
     (None, notices)
+}
+
+/// What a sign-in asks of the user, for a terminal on another machine:
+/// the URL to open anywhere, and the code, each on a line of its own.
+fn login_prompt(
+    uri: &str,
+    complete: Option<&str>,
+    code: &str,
+    until: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let mut text =
+        format!("\nOn any device, open\n\n    {uri}\n\nand enter the code\n\n    {code}\n\n");
+    if let Some(complete) = complete {
+        text.push_str(&format!("(or open {complete})\n\n"));
+    }
+    text.push_str(&format!(
+        "Waiting until {} (Ctrl-C gives up)...\n",
+        until.format("%H:%M:%SZ")
+    ));
+    text
 }

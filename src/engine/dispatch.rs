@@ -48,12 +48,19 @@ impl Engine {
         self.next_job += 1;
         let job = self.next_job;
         tracing::debug!(credential = %id, op = op.label(), job, "job started");
-        let timeout = self.config.request_timeout * 4;
+        // A sign-in waits on its user, and holds no place in a lane.
+        let timeout = match op {
+            Op::Login => super::login::LOGIN_DEADLINE,
+            _ => self.config.request_timeout * 4,
+        };
         let (tx, task_id, lanes) = (self.done.clone(), id.clone(), self.lanes.clone());
         let start = jobs::Start::default();
         let begin = start.clone();
         let task = tokio::spawn(async move {
-            let _turn = lanes.turn(lane).await;
+            let _turn = match op {
+                Op::Login => None,
+                _ => Some(lanes.turn(lane).await),
+            };
             if !begin.begin() {
                 return; // called off while it waited: the engine forgot it
             }
@@ -99,11 +106,24 @@ impl Engine {
         let blocked = match op {
             Op::Refresh => can.refresh_blocked,
             Op::Revoke => can.revoke_blocked,
-            Op::Decode | Op::Downscope => None,
+            Op::Decode | Op::Downscope | Op::Login => None,
         };
         if let Some(why) = blocked {
             self.notice(Level::Warn, format!("{profile}: {why}"));
             return None;
+        }
+        if op == Op::Login {
+            if let Err(why) = super::login::can_sign_in(&cred) {
+                self.notice(Level::Warn, why);
+                return None;
+            }
+            let updates = self.updates.clone();
+            return Some(Box::pin(super::login::login(
+                res,
+                cred,
+                updates,
+                self.clock.clone(),
+            )));
         }
         match (op, entry.token().cloned()) {
             // A narrowed token is derived from its source's current one.
@@ -133,6 +153,7 @@ impl Engine {
                 );
                 None
             }
+            (Op::Login, _) => None,
             (Op::Decode, None) => {
                 // The dashboard may already show a decode view waiting for this.
                 let reason = "no token to decode (it was dropped or never fetched)".to_string();
@@ -162,7 +183,12 @@ impl Engine {
         };
         entry.busy = still_busy.map(Op::label);
         let profile = entry.credential.provenance.profile.clone();
+        let held = entry.credential.material.refresh_token().cloned();
         let applied = outcome::apply(entry, done.op, done.outcome, running.subject);
+        let signed_in = entry.credential.material.refresh_token().cloned();
+        if signed_in.is_some() && signed_in != held {
+            self.keep_sign_in(&done.id);
+        }
         if let Some(line) = &applied.journal {
             tracing::info!(credential = %done.id, job = done.job, action = line.action, result = %line.result, "job finished");
             self.record(&done.id, &profile, line);
@@ -176,6 +202,27 @@ impl Engine {
         self.push_row(&done.id);
         if running.again && !self.stopping {
             self.spawn(&done.id, done.op, running.lane);
+        }
+    }
+
+    /// Saves a sign-in's new refresh token (a login's, or one the issuer
+    /// rotated) in tokentop's own store, when the credential is one of its
+    /// sign-ins.
+    fn keep_sign_in(&self, id: &CredentialId) {
+        let Some(entry) = self.store.get(id) else {
+            return;
+        };
+        let (Some((key, issuer, client_id)), Some(token), Some(path)) = (
+            super::login::stored_as(&entry.credential),
+            entry.credential.material.refresh_token(),
+            self.config.discovery.login_store.as_deref(),
+        ) else {
+            return;
+        };
+        if let Err(e) =
+            crate::sources::login_store::LoginStore::save(path, &key.0, issuer, client_id, token)
+        {
+            self.notice(Level::Warn, format!("the sign-in is not kept: {e}"));
         }
     }
 

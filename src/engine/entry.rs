@@ -72,9 +72,10 @@ impl Entry {
             !roles.contains(&t.role) && !t.parent.as_ref().is_some_and(|p| replaced.contains(p))
         });
         for token in fresh {
+            // An ID token names its user: by email, else by subject.
             let said = token.principal.clone().or_else(|| {
                 (token.role == TokenRole::Id)
-                    .then(|| claim(&token, "email"))
+                    .then(|| claim(&token, "email").or_else(|| claim(&token, "sub")))
                     .flatten()
             });
             if let Some(email) = said {
@@ -142,6 +143,13 @@ impl Entry {
         for token in refresh {
             let held = self.credential.material.refresh_token().cloned();
             if !self.credential.material.rotate_refresh_token(&token.value) {
+                continue;
+            }
+            // tokentop's own sign-ins are saved where they are kept.
+            if matches!(
+                self.credential.material,
+                crate::model::Material::OidcClient { .. }
+            ) {
                 continue;
             }
             let in_keyring = held.is_none();

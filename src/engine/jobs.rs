@@ -20,11 +20,19 @@ pub enum Op {
     Revoke,
     /// Derive a downscoped credential's first token from its source.
     Downscope,
+    /// Sign in on another device (RFC 8628): minutes, not seconds.
+    Login,
 }
 
 impl Op {
     /// Every operation.
-    pub const ALL: [Op; 4] = [Op::Refresh, Op::Decode, Op::Revoke, Op::Downscope];
+    pub const ALL: [Op; 5] = [
+        Op::Refresh,
+        Op::Decode,
+        Op::Revoke,
+        Op::Downscope,
+        Op::Login,
+    ];
 
     /// The operation's name: shown beside ⟳ while it runs, and in the journal.
     pub fn label(self) -> &'static str {
@@ -33,6 +41,7 @@ impl Op {
             Op::Decode => "decode",
             Op::Revoke => "revoke",
             Op::Downscope => "downscope",
+            Op::Login => "login",
         }
     }
 }

@@ -5,6 +5,7 @@ mod derived;
 mod dispatch;
 pub mod entry;
 pub mod jobs;
+pub mod login;
 pub mod metadata_probe;
 pub mod outcome;
 pub mod protocol;
@@ -362,6 +363,7 @@ impl Engine {
             Command::Downscope(id, ask) => self.downscope(&id, ask),
             Command::Drop(id) => self.drop_derived(&id),
             Command::Reveal(id) => self.reveal(&id),
+            Command::Login(id) => self.spawn(&id, Op::Login, Lane::User),
             Command::Reload => {
                 self.reload();
                 self.probe_metadata();

@@ -22,6 +22,9 @@ pub enum Command {
     Drop(CredentialId),
     /// Hand the current token itself to the asker (journalled by fingerprint).
     Reveal(CredentialId),
+    /// Sign in on another device (RFC 8628): an [`Update::LoginPrompt`]
+    /// says what the user is to do; the row gets the tokens.
+    Login(CredentialId),
     /// Re-read every source.
     Reload,
 }
@@ -66,6 +69,19 @@ pub enum Update {
         id: CredentialId,
         /// The token itself.
         token: crate::model::Secret,
+    },
+    /// A sign-in waits for its user: open the URL, enter the code.
+    LoginPrompt {
+        /// Whose.
+        id: CredentialId,
+        /// Where to go.
+        verification_uri: String,
+        /// The same with the code filled in, when the issuer gives one.
+        verification_uri_complete: Option<String>,
+        /// What to enter there.
+        user_code: String,
+        /// When the code stops working.
+        expires_at: chrono::DateTime<chrono::Utc>,
     },
     /// A status-line message.
     Notice {

@@ -250,8 +250,9 @@ impl Material {
                 refresh_token: Some(refresh_token),
                 ..
             } => refresh_token,
-            // A login kept elsewhere (the OS keyring) is held from now on.
-            Self::DatabricksU2m { refresh_token, .. } => {
+            // A login kept elsewhere (the OS keyring), or just made (a
+            // sign-in), is held from now on.
+            Self::DatabricksU2m { refresh_token, .. } | Self::OidcClient { refresh_token, .. } => {
                 *refresh_token = Some(new.clone());
                 return true;
             }

@@ -7,6 +7,7 @@ pub mod databricks_keyring;
 pub mod databricks_login;
 pub mod databricks_oidc;
 pub mod databricks_user;
+pub mod device;
 pub mod downscope;
 pub mod executable;
 pub mod external;

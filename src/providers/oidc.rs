@@ -162,8 +162,12 @@ fn obtain<'a>(http: &'a Http, cred: &'a Credential, now: DateTime<Utc>) -> Pendi
         let form = client.form(form);
         let mut tokens =
             grant::request_tokens(http, &endpoint, &form, client.auth(), cred, now).await?;
+        // A client's own grant names the client; a user's, the user (a
+        // JWT's `sub`, else the ID token's email, learned by the row).
+        let client_itself = client.refresh_token.is_none();
         for token in &mut tokens {
-            token.principal = subject(token).or_else(|| Some(client.id.to_string()));
+            token.principal =
+                subject(token).or_else(|| client_itself.then(|| client.id.to_string()));
         }
         Ok(tokens)
     })

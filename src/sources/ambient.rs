@@ -82,6 +82,9 @@ pub struct DiscoveryConfig {
     /// Paths that an environment variable named, with the variable: their
     /// errors say which variable to fix.
     pub named_by: Vec<(PathBuf, &'static str)>,
+    /// tokentop's own sign-ins (`tokentop login`), where OIDC profiles
+    /// find their refresh tokens.
+    pub login_store: Option<PathBuf>,
 }
 
 impl DiscoveryConfig {
@@ -168,6 +171,7 @@ impl DiscoveryConfig {
     pub fn watched(&self) -> (Vec<PathBuf>, Vec<PathBuf>) {
         let mut files: Vec<PathBuf> = self.profiles_file.iter().cloned().collect();
         files.extend(self.databricks_configs.iter().cloned());
+        files.extend(self.login_store.iter().cloned());
         let mut folders = Vec::new();
         if let Some(home) = self.databricks.as_ref().and_then(|d| d.home.as_ref()) {
             // A `databricks auth login` writes the CLI's cache (and may

@@ -15,6 +15,7 @@ pub mod gcloud_db;
 pub mod google_cred;
 mod google_external;
 pub mod google_json;
+pub mod login_store;
 pub mod oidc_profile;
 pub mod profiles;
 pub mod trust;
@@ -105,6 +106,18 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
     };
     // However many profiles name a Databricks config, it is read once.
     let mut databricks = DatabricksReads::new(config.databricks.clone().unwrap_or_default());
+    let logins = match config
+        .login_store
+        .as_deref()
+        .map(login_store::LoginStore::read)
+    {
+        Some(Ok(store)) => store,
+        Some(Err(e)) => {
+            found.errors.push(e);
+            login_store::LoginStore::default()
+        }
+        None => login_store::LoginStore::default(),
+    };
     if let Some(path) = &config.profiles_file {
         match profiles::read(path) {
             Ok(file) => {
@@ -113,7 +126,11 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
                         .google
                         .as_ref()
                         .and_then(|g| g.metadata_host.as_deref());
-                    match from_profile(spec, path, &settings, metadata_host, &mut databricks) {
+                    let read = Reads {
+                        databricks: &mut databricks,
+                        logins: &logins,
+                    };
+                    match from_profile(spec, path, &settings, metadata_host, read) {
                         Ok(mut creds) => found.credentials.append(&mut creds),
                         Err(e) => found.errors.push(e),
                     }
@@ -182,19 +199,26 @@ impl DatabricksReads {
     }
 }
 
+/// What profiles share, read once: Databricks configs and tokentop's sign-ins.
+struct Reads<'a> {
+    databricks: &'a mut DatabricksReads,
+    logins: &'a login_store::LoginStore,
+}
+
 fn from_profile(
     spec: &ProfileSpec,
     profiles_path: &Path,
     settings: &trust::Settings,
     metadata_host: Option<&str>,
-    databricks: &mut DatabricksReads,
+    reads: Reads<'_>,
 ) -> Result<Vec<Credential>, SourceError> {
+    let Reads { databricks, logins } = reads;
     let here = |m: String| SourceError {
         profile: Some(spec.name.clone()),
         ..SourceError::new(profiles_path, format!("profile `{}`: {m}", spec.name))
     };
     if spec.issuer.is_some() || spec.platform == crate::model::Platform::Oidc {
-        let mut cred = oidc_profile::credential(spec, profiles_path).map_err(here)?;
+        let mut cred = oidc_profile::credential(spec, profiles_path, logins).map_err(here)?;
         // The issuer's own origin is its endpoints' too.
         let own: Vec<String> = cred
             .endpoints
@@ -375,7 +399,10 @@ mod tests {
             Path::new("/nowhere/profiles.toml"),
             &trust::Settings::default(),
             None,
-            &mut DatabricksReads::new(DatabricksEnv::default()),
+            Reads {
+                databricks: &mut DatabricksReads::new(DatabricksEnv::default()),
+                logins: &login_store::LoginStore::default(),
+            },
         )
         .expect("credential")
         .remove(0);

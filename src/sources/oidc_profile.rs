@@ -3,6 +3,7 @@
 //! tokentop's profiles file. Its endpoints are the issuer's own, read from
 //! its discovery document when a token is asked for.
 
+use super::login_store::LoginStore;
 use super::profiles::ProfileSpec;
 use crate::model::{
     ClientAuthMethod, Context, Credential, CredentialId, Endpoints, Kind, Material, Platform,
@@ -12,7 +13,13 @@ use std::path::Path;
 
 /// The credential `spec` describes (`issuer` set), or why not, in words
 /// naming the field.
-pub fn credential(spec: &ProfileSpec, profiles_path: &Path) -> Result<Credential, String> {
+/// A refresh token from an earlier `tokentop login` for this profile (same
+/// issuer, same client) is its material's.
+pub fn credential(
+    spec: &ProfileSpec,
+    profiles_path: &Path,
+    logins: &LoginStore,
+) -> Result<Credential, String> {
     let issuer = spec
         .issuer
         .as_deref()
@@ -69,11 +76,23 @@ pub fn credential(spec: &ProfileSpec, profiles_path: &Path) -> Result<Credential
     if let Some(resource) = &spec.resource {
         details.push(format!("tokens for the resource {resource}"));
     }
+    let id = CredentialId(format!("{}#{}", profiles_path.display(), spec.name));
+    let refresh_token = logins.refresh_token(&id.0, issuer, &client_id);
+    if refresh_token.is_some() {
+        details.push(
+            "signed in with `tokentop login`: its refresh token is kept in tokentop's state".into(),
+        );
+    }
     Ok(Credential {
-        id: CredentialId(format!("{}#{}", profiles_path.display(), spec.name)),
+        id,
         platform: Platform::Oidc,
         kind: Kind::OidcClient,
-        principal: client_id.clone(),
+        // A confidential client's own tokens are the client's; a user's
+        // sign-in names the user once its tokens come.
+        principal: match (&client_secret, &refresh_token) {
+            (Some(_), None) => client_id.clone(),
+            _ => String::new(),
+        },
         provenance: Provenance {
             source: profiles_path.display().to_string(),
             profile: spec.name.clone(),
@@ -97,7 +116,7 @@ pub fn credential(spec: &ProfileSpec, profiles_path: &Path) -> Result<Credential
             client_secret,
             auth,
             resource: spec.resource.clone(),
-            refresh_token: None,
+            refresh_token,
         },
         context: Context {
             details,

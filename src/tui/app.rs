@@ -363,6 +363,24 @@ impl App {
                 }
             }
             Update::Notice { level, text } => self.say(level, text),
+            Update::LoginPrompt {
+                id,
+                verification_uri,
+                user_code,
+                expires_at,
+                ..
+            } => {
+                let profile = self
+                    .rows
+                    .iter()
+                    .find(|r| r.id == id)
+                    .map_or("?", |r| r.profile.as_str());
+                let text = format!(
+                    "{profile}: sign in at {verification_uri} with the code {user_code} (until {})",
+                    expires_at.format("%H:%M:%SZ")
+                );
+                self.say(Level::Warn, text);
+            }
         }
         self.sort();
         if !self.user_moved || self.selected_index().is_none() {

@@ -53,6 +53,8 @@ const configuration = {
   cookies: { keys: ['tokentop-test-cookie-key'] },
   scopes: ['openid', 'offline_access', 'api:read', 'api:write'],
   claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+  // The ID token carries the scopes' claims, as most issuers' do.
+  conformIdTokenClaims: false,
   findAccount: async (_ctx, sub) => ({
     accountId: sub,
     claims: async () => ({ sub, email: `${sub}@example.test`, email_verified: true }),

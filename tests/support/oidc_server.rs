@@ -50,6 +50,9 @@ impl OidcServer {
         })
         .await
         .expect("oidc-provider ready within 30 s");
+        // Whatever it prints later is read (and dropped): a closed pipe
+        // would end it at its next line.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         OidcServer { issuer, child }
     }
 

@@ -1,0 +1,166 @@
+//! Signing in without a browser on this machine: the OAuth 2.0 device
+//! authorization grant (RFC 8628). The issuer gives a code for the user to
+//! enter at a URL on any device; tokentop polls the token endpoint at the
+//! interval the issuer asks (slower after `slow_down`) until the user has
+//! approved, refused, or the code expired.
+
+use super::ProviderError;
+use super::grant::{self, get_document, post_form};
+use crate::model::{ClientAuthMethod, Credential, Material, Secret, Token};
+use crate::net::Http;
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+const DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// What the user is asked to do, and what tokentop polls with.
+pub struct DeviceLogin {
+    /// Where the user goes.
+    pub verification_uri: String,
+    /// The same with the code filled in, when the issuer gives one.
+    pub verification_uri_complete: Option<String>,
+    /// What the user types there.
+    pub user_code: String,
+    /// When the code stops working.
+    pub expires_at: DateTime<Utc>,
+    /// How long to wait between polls.
+    pub interval: Duration,
+    device_code: Secret,
+    token_endpoint: String,
+}
+
+/// One poll's answer.
+pub enum Poll {
+    /// Not approved yet: ask again after the interval.
+    Pending,
+    /// Asked too often: the interval grows by 5 s (RFC 8628 §3.5).
+    SlowDown,
+    /// Approved: the tokens (access, ID, refresh).
+    Tokens(Vec<Token>),
+}
+
+#[derive(Deserialize)]
+struct Discovery {
+    token_endpoint: String,
+    #[serde(default)]
+    device_authorization_endpoint: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Authorization {
+    device_code: String,
+    user_code: String,
+    verification_uri: String,
+    #[serde(default)]
+    verification_uri_complete: Option<String>,
+    expires_in: i64,
+    #[serde(default)]
+    interval: Option<i64>,
+}
+
+/// The client's id and how it authenticates.
+fn client(
+    cred: &Credential,
+) -> Result<(&str, &str, Option<&Secret>, ClientAuthMethod), ProviderError> {
+    match &cred.material {
+        Material::OidcClient {
+            issuer,
+            client_id,
+            client_secret,
+            auth,
+            ..
+        } => Ok((issuer, client_id, client_secret.as_ref(), *auth)),
+        _ => Err(ProviderError::config(
+            &cred.provenance.profile,
+            "signing in is for OIDC profiles (platform = \"oidc\")",
+        )),
+    }
+}
+
+fn auth<'a>(
+    id: &'a str,
+    secret: Option<&'a Secret>,
+    method: ClientAuthMethod,
+) -> grant::ClientAuth<'a> {
+    match (method, secret) {
+        (ClientAuthMethod::Basic, Some(s)) => grant::ClientAuth::Basic(id, s),
+        (ClientAuthMethod::Post, Some(s)) => grant::ClientAuth::InBody(id, s),
+        _ => grant::ClientAuth::None,
+    }
+}
+
+/// Asks the issuer for a device code, for the profile's scopes and
+/// `offline_access` (so the sign-in lasts past the first token).
+pub async fn start(
+    http: &Http,
+    cred: &Credential,
+    now: DateTime<Utc>,
+) -> Result<DeviceLogin, ProviderError> {
+    let (issuer, id, secret, method) = client(cred)?;
+    let url = format!("{issuer}/.well-known/openid-configuration");
+    let discovery: Discovery = get_document(http, &url, |body| {
+        serde_json::from_str(body).map_err(|e| format!("not a discovery document: {e}"))
+    })
+    .await?;
+    let endpoint = discovery.device_authorization_endpoint.ok_or_else(|| {
+        ProviderError::config(
+            issuer,
+            "the issuer offers no device authorization (RFC 8628)",
+        )
+    })?;
+    let mut scopes = cred.scopes.clone();
+    if !scopes.iter().any(|s| s == "offline_access") {
+        scopes.push("offline_access".into());
+    }
+    let scope = scopes.join(" ");
+    let mut form = vec![("scope", scope.as_str())];
+    let auth = auth(id, secret, method);
+    if matches!(auth, grant::ClientAuth::None) {
+        form.push(("client_id", id));
+    }
+    let answer = post_form(http, &endpoint, &form, auth).await?;
+    let said: Authorization = serde_json::from_str(&answer.body).map_err(|e| {
+        ProviderError::config(&endpoint, format!("not a device authorization: {e}"))
+    })?;
+    Ok(DeviceLogin {
+        verification_uri: said.verification_uri,
+        verification_uri_complete: said.verification_uri_complete,
+        user_code: said.user_code,
+        expires_at: now + Duration::seconds(said.expires_in.clamp(0, 3600)),
+        // RFC 8628 §3.2: 5 s when the issuer does not say.
+        interval: Duration::seconds(said.interval.unwrap_or(5).clamp(1, 60)),
+        device_code: Secret::new(said.device_code),
+        // The profile's own token endpoint, when it sets one.
+        token_endpoint: Some(cred.endpoints.token.clone())
+            .filter(|t| !t.is_empty())
+            .unwrap_or(discovery.token_endpoint),
+    })
+}
+
+/// Asks once whether the user has approved.
+pub async fn poll(
+    http: &Http,
+    cred: &Credential,
+    login: &DeviceLogin,
+    now: DateTime<Utc>,
+) -> Result<Poll, ProviderError> {
+    let (_, id, secret, method) = client(cred)?;
+    let mut form = vec![
+        ("grant_type", DEVICE_CODE),
+        ("device_code", login.device_code.expose()),
+    ];
+    let auth = auth(id, secret, method);
+    if matches!(auth, grant::ClientAuth::None) {
+        form.push(("client_id", id));
+    }
+    match grant::request_tokens(http, &login.token_endpoint, &form, auth, cred, now).await {
+        Ok(tokens) => Ok(Poll::Tokens(tokens)),
+        Err(ProviderError::Rejected {
+            error: Some(code), ..
+        }) if code == "authorization_pending" => Ok(Poll::Pending),
+        Err(ProviderError::Rejected {
+            error: Some(code), ..
+        }) if code == "slow_down" => Ok(Poll::SlowDown),
+        Err(e) => Err(e),
+    }
+}
