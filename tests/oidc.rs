@@ -329,5 +329,24 @@ async fn a_public_client_signs_in_from_another_device_and_stays_signed_in() {
         assert_eq!(code, 0, "run {run}: {laptop} {stderr}");
         assert_eq!(laptop["status"], "live", "run {run}: {laptop}");
     }
+
+    // A sign-in the issuer no longer honours says how to make it again.
+    let kept: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&store).expect("read")).expect("JSON");
+    let spent = kept.to_string().replace(
+        kept["logins"]
+            .as_object()
+            .and_then(|l| l.values().next())
+            .expect("one")["refresh_token"]
+            .as_str()
+            .expect("token"),
+        "no-longer-valid",
+    );
+    std::fs::write(&store, spent).expect("write");
+    let (code, json, _) = json_of(home.path(), &["--profiles", &profiles, "list", "--json"]).await;
+    let laptop = row(&json, "laptop");
+    assert_eq!(code, 1, "{laptop}");
+    assert_eq!(laptop["fix"], "tokentop login laptop", "{laptop}");
+    assert_eq!(laptop["error_cause"], "invalid-grant", "{laptop}");
     server.stop().await;
 }

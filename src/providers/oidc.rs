@@ -4,7 +4,7 @@
 //! (RFC 6749), revocation (RFC 7009) confirmed by introspection (RFC 7662),
 //! and narrower tokens by token exchange (RFC 8693).
 
-use super::family::{Ops, Pending, audience_as_asked, no_advice};
+use super::family::{Ops, Pending, audience_as_asked};
 use super::grant::{self, ACCESS_TOKEN_TYPE, ClientAuth, TOKEN_EXCHANGE, get_document, post_form};
 use super::{Confirmation, ProviderError};
 use crate::model::{
@@ -19,7 +19,7 @@ pub static CLIENT: Ops = Ops {
     refresh: obtain,
     revoke: revoke_and_introspect,
     capabilities: client_capabilities,
-    advice: no_advice,
+    advice: sign_in_again,
     narrow: exchange,
     id_audience: audience_as_asked,
 };
@@ -137,6 +137,13 @@ fn client_capabilities(cred: &Credential) -> Capabilities {
         revoke_blocked: None,
         downscope_blocked: None,
     }
+}
+
+/// A sign-in whose refresh token the issuer no longer honours is made again.
+fn sign_in_again(cred: &Credential, error: &ProviderError) -> Option<String> {
+    let signed_in = client(cred).is_ok_and(|c| c.refresh_token.is_some());
+    (signed_in && error.is_invalid_grant())
+        .then(|| format!("tokentop login {}", cred.provenance.profile))
 }
 
 /// A new token: with the refresh token when there is one, else by client
