@@ -343,3 +343,31 @@ fn a_downscoped_row_hangs_under_its_source_and_d_drops_only_it() {
         "the selection goes back to the source"
     );
 }
+
+#[test]
+fn l_signs_in_shows_the_code_and_esc_gives_up() {
+    let mut app = fixtures::app();
+    let id = app.selected_row().expect("a row").id.clone();
+    assert_eq!(
+        press(&mut app, 'L'),
+        vec![Effect::Send(Command::Login(id.clone()))]
+    );
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::Login { prompt: None, .. })
+    ));
+    app.update(Event::Engine(Box::new(Update::LoginPrompt {
+        id: id.clone(),
+        verification_uri: "https://idp.example/device".into(),
+        verification_uri_complete: None,
+        user_code: "WDJB-MJHT".into(),
+        expires_at: fixtures::t0() + chrono::Duration::minutes(10),
+    })));
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::Login { prompt: Some(p), .. }) if p.user_code == "WDJB-MJHT"
+    ));
+    let esc = app.update(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert_eq!(esc, vec![Effect::Send(Command::CancelLogin(id))]);
+    assert!(app.overlays.is_empty());
+}

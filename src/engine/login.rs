@@ -76,3 +76,22 @@ pub fn stored_as(cred: &Credential) -> Option<(&CredentialId, &str, &str)> {
         _ => None,
     }
 }
+
+impl super::Engine {
+    /// Gives up the sign-in of `id` in flight, if any.
+    pub(super) fn cancel_login(&mut self, id: &CredentialId) {
+        let Some(running) = self.in_flight.remove(&(id.clone(), super::jobs::Op::Login)) else {
+            return;
+        };
+        let profile = self
+            .store
+            .get(id)
+            .map(|e| e.credential.provenance.profile.clone())
+            .unwrap_or_default();
+        self.abandon(id, &profile, super::jobs::Op::Login, running, "given up");
+        if let Some(entry) = self.store.get_mut(id) {
+            entry.busy = None;
+        }
+        self.push_row(id);
+    }
+}

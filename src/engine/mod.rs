@@ -364,6 +364,7 @@ impl Engine {
             Command::Drop(id) => self.drop_derived(&id),
             Command::Reveal(id) => self.reveal(&id),
             Command::Login(id) => self.spawn(&id, Op::Login, Lane::User),
+            Command::CancelLogin(id) => self.cancel_login(&id),
             Command::Reload => {
                 self.reload();
                 self.probe_metadata();

@@ -57,6 +57,10 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
                         ),
                     )
                 }),
+                None if op == Op::Login => Some((
+                    Level::Info,
+                    format!("{profile}: signed in; token {after}, valid {valid}"),
+                )),
                 None => None,
                 // Metadata servers and some issuers hand out a cached token.
                 Some(before) if *before == after => Some((

@@ -25,6 +25,8 @@ pub enum Command {
     /// Sign in on another device (RFC 8628): an [`Update::LoginPrompt`]
     /// says what the user is to do; the row gets the tokens.
     Login(CredentialId),
+    /// Give up a sign-in (its code is left to expire).
+    CancelLogin(CredentialId),
     /// Re-read every source.
     Reload,
 }

@@ -33,6 +33,8 @@ pub enum Action {
     Downscope,
     /// Forget a downscoped token's row.
     Drop,
+    /// Sign the selected OIDC profile in from another device.
+    Login,
     /// Move to the next field of a form.
     NextField,
     /// Re-read every credential source.
@@ -64,6 +66,7 @@ impl Action {
             Action::Revoke => "revoke",
             Action::Downscope => "downscope",
             Action::Drop => "drop",
+            Action::Login => "login",
             Action::NextField => "next-field",
             Action::Reload => "reload",
             Action::Confirm => "confirm",

@@ -34,6 +34,13 @@ pub enum Overlay {
         /// Which credential.
         id: CredentialId,
     },
+    /// A sign-in: waiting for the issuer's code, then for the user.
+    Login {
+        /// Which credential.
+        id: CredentialId,
+        /// What the user is to do, once the issuer said.
+        prompt: Option<super::screens::login::Prompt>,
+    },
     /// "What may the new token do?"
     Downscope {
         /// Which credential.
@@ -49,7 +56,8 @@ impl Overlay {
         match self {
             Overlay::Decode { id, .. }
             | Overlay::ConfirmRevoke { id }
-            | Overlay::Downscope { id, .. } => Some(id),
+            | Overlay::Downscope { id, .. }
+            | Overlay::Login { id, .. } => Some(id),
             Overlay::Help { .. } => None,
         }
     }
@@ -60,6 +68,7 @@ impl Overlay {
             Overlay::Decode { .. } => Layer::Decode,
             Overlay::ConfirmRevoke { .. } => Layer::Confirm,
             Overlay::Downscope { .. } => Layer::Downscope,
+            Overlay::Login { .. } => Layer::Login,
         }
     }
 }
@@ -161,7 +170,20 @@ impl App {
             Action::Suspend => return vec![Effect::Suspend],
             Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
             Action::Close | Action::Cancel => {
-                self.overlays.pop();
+                // Giving up a sign-in stops its polling too.
+                if let Some(Overlay::Login { id, .. }) = self.overlays.pop() {
+                    return vec![Effect::Send(Command::CancelLogin(id))];
+                }
+            }
+            Action::Login => {
+                if let Some(row) = self.selected_row() {
+                    let id = row.id.clone();
+                    self.overlays.push(Overlay::Login {
+                        id: id.clone(),
+                        prompt: None,
+                    });
+                    return vec![Effect::Send(Command::Login(id))];
+                }
             }
             Action::SelectNext => self.move_selection(1),
             Action::SelectPrev => self.move_selection(-1),
@@ -333,10 +355,19 @@ impl App {
                 let present = |id: &CredentialId| self.rows.iter().any(|r| &r.id == id);
                 self.overlays.retain(|o| o.about().is_none_or(&present));
             }
-            Update::Row(row) => match self.rows.iter_mut().find(|r| r.id == row.id) {
-                Some(slot) => *slot = *row,
-                None => self.rows.push(*row),
-            },
+            Update::Row(row) => {
+                // A sign-in that ended (signed in, refused, expired) closes
+                // its view; the row and the status line say how it went.
+                if row.busy.is_none() {
+                    self.overlays.retain(
+                        |o| !matches!(o, Overlay::Login { id, prompt: Some(_) } if *id == row.id),
+                    );
+                }
+                match self.rows.iter_mut().find(|r| r.id == row.id) {
+                    Some(slot) => *slot = *row,
+                    None => self.rows.push(*row),
+                }
+            }
             Update::Removed(id) => {
                 // The selection goes back to the row it hung under.
                 if self.selected.as_ref() == Some(&id) {
@@ -366,20 +397,26 @@ impl App {
             Update::LoginPrompt {
                 id,
                 verification_uri,
+                verification_uri_complete,
                 user_code,
                 expires_at,
-                ..
             } => {
-                let profile = self
-                    .rows
-                    .iter()
-                    .find(|r| r.id == id)
-                    .map_or("?", |r| r.profile.as_str());
-                let text = format!(
-                    "{profile}: sign in at {verification_uri} with the code {user_code} (until {})",
-                    expires_at.format("%H:%M:%SZ")
-                );
-                self.say(Level::Warn, text);
+                let prompt = super::screens::login::Prompt {
+                    verification_uri,
+                    verification_uri_complete,
+                    user_code,
+                    expires_at,
+                };
+                for overlay in &mut self.overlays {
+                    if let Overlay::Login {
+                        id: whose,
+                        prompt: slot,
+                    } = overlay
+                        && *whose == id
+                    {
+                        *slot = Some(prompt.clone());
+                    }
+                }
             }
         }
         self.sort();

@@ -25,6 +25,8 @@ pub enum Layer {
     Confirm,
     /// The downscope prompt (what is typed is text, not keys).
     Downscope,
+    /// A sign-in waiting for its user.
+    Login,
 }
 
 /// One binding.

@@ -3,7 +3,7 @@
 use super::action::Action;
 use super::app::{App, Overlay};
 use super::keymap::Layer;
-use super::screens::{confirm, decode, downscope, help, table};
+use super::screens::{confirm, decode, downscope, help, login, table};
 use super::theme::Theme;
 use crate::engine::protocol::Level;
 use crate::model::TtlClass;
@@ -77,6 +77,16 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
             Overlay::ConfirmRevoke { id } => {
                 let row = app.rows.iter().find(|r| &r.id == id);
                 confirm::render(row, theme, frame, centered(area, 64, 9));
+            }
+            Overlay::Login { id, prompt } => {
+                let profile = app
+                    .rows
+                    .iter()
+                    .find(|r| &r.id == id)
+                    .map_or("?", |r| r.profile.as_str());
+                let now = app.clock.now();
+                let area = centered(area, 72, login::HEIGHT);
+                login::render(profile, prompt.as_ref(), now, theme, frame, area);
             }
             Overlay::Downscope { id, form } => {
                 let row = app.rows.iter().find(|r| &r.id == id);
@@ -176,6 +186,7 @@ fn key_hints(app: &App, theme: &Theme, max_width: u16) -> Line<'static> {
         Layer::Help => &[Action::ScrollDown, Action::ScrollUp, Action::Close],
         Layer::Confirm => &[Action::Confirm, Action::Cancel],
         Layer::Downscope => &[Action::NextField, Action::Confirm, Action::Cancel],
+        Layer::Login => &[Action::Cancel],
     };
     let mut items: Vec<(String, &str)> = actions
         .iter()

@@ -4,4 +4,5 @@ pub mod confirm;
 pub mod decode;
 pub mod downscope;
 pub mod help;
+pub mod login;
 pub mod table;
