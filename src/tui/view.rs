@@ -85,7 +85,8 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
                     .find(|r| &r.id == id)
                     .map_or("?", |r| r.profile.as_str());
                 let now = app.clock.now();
-                let area = centered(area, 72, login::HEIGHT);
+                let (width, height) = login::size(prompt.as_ref(), area);
+                let area = centered(area, width, height);
                 login::render(profile, prompt.as_ref(), now, theme, frame, area);
             }
             Overlay::Downscope { id, form } => {

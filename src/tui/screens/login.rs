@@ -23,8 +23,49 @@ pub struct Prompt {
     pub expires_at: DateTime<Utc>,
 }
 
-/// The view's height.
-pub const HEIGHT: u16 = 13;
+/// The text's size: the view without a QR code.
+const TEXT: (u16, u16) = (72, 13);
+
+/// The URL as a QR code, for a phone's camera: dark modules drawn as blank
+/// and light ones as blocks (with the quiet zone), so it reads on the dark
+/// background most terminals have. Lines of half-block characters.
+pub fn qr_code(url: &str) -> Option<Vec<String>> {
+    use qrcode::render::unicode::Dense1x2;
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    let text = code
+        .render::<Dense1x2>()
+        .dark_color(Dense1x2::Light)
+        .light_color(Dense1x2::Dark)
+        .build();
+    Some(text.lines().map(str::to_string).collect())
+}
+
+/// What the QR code encodes: the URL with the code filled in, if given.
+fn qr_url(prompt: &Prompt) -> &str {
+    prompt
+        .verification_uri_complete
+        .as_deref()
+        .unwrap_or(&prompt.verification_uri)
+}
+
+/// The view's size on `screen`: the text, and the QR code beside it when
+/// the screen has room for it.
+pub fn size(prompt: Option<&Prompt>, screen: Rect) -> (u16, u16) {
+    let qr = prompt.and_then(|p| qr_code(qr_url(p)));
+    match qr {
+        Some(lines) => {
+            let width = lines.first().map_or(0, |l| l.chars().count()) as u16;
+            let height = lines.len() as u16 + 2;
+            let wide = (TEXT.0 + width + 1, TEXT.1.max(height));
+            if screen.width >= wide.0 && screen.height >= wide.1 {
+                wide
+            } else {
+                TEXT
+            }
+        }
+        None => TEXT,
+    }
+}
 
 /// Draws the sign-in of `profile`: waiting for a code, or the prompt.
 pub fn render(
@@ -66,8 +107,65 @@ pub fn render(
         theme.slot("chrome.title"),
     ));
     frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
-        area,
-    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let qr = prompt
+        .filter(|_| area.width > TEXT.0)
+        .and_then(|p| qr_code(qr_url(p)));
+    let text_width = match &qr {
+        Some(_) => TEXT.0 - 2,
+        None => inner.width,
+    };
+    let text_area = Rect {
+        width: text_width.min(inner.width),
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), text_area);
+    if let Some(lines) = qr {
+        let qr_area = Rect {
+            x: inner.x + text_area.width + 1,
+            width: inner.width.saturating_sub(text_area.width + 1),
+            ..inner
+        };
+        let lines: Vec<Line> = lines.into_iter().map(Line::from).collect();
+        frame.render_widget(Paragraph::new(lines), qr_area);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prompt() -> Prompt {
+        Prompt {
+            verification_uri: "https://idp.example/device".into(),
+            verification_uri_complete: Some(
+                "https://idp.example/device?user_code=WDJB-MJHT".into(),
+            ),
+            user_code: "WDJB-MJHT".into(),
+            expires_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_qr_code_is_beside_the_text_only_where_it_fits() {
+        let lines = qr_code("https://idp.example/device?user_code=WDJB-MJHT").expect("a code");
+        assert!(
+            lines.len() > 10
+                && lines
+                    .iter()
+                    .all(|l| l.chars().count() == lines[0].chars().count())
+        );
+        let wide = size(Some(&prompt()), Rect::new(0, 0, 160, 40));
+        assert!(
+            wide.0 > TEXT.0 && wide.1 >= lines.len() as u16 + 2,
+            "{wide:?}"
+        );
+        assert_eq!(
+            size(Some(&prompt()), Rect::new(0, 0, 80, 24)),
+            TEXT,
+            "80x24: text only"
+        );
+        assert_eq!(size(None, Rect::new(0, 0, 160, 40)), TEXT);
+    }
 }
