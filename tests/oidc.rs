@@ -120,6 +120,61 @@ async fn a_confidential_client_gets_revokes_and_narrows_tokens_at_a_real_issuer(
 }
 
 #[tokio::test]
+async fn a_client_proves_itself_with_a_signed_jwt() {
+    let server = OidcServer::start().await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let stranger = home.path().join("stranger.pem");
+    let key = std::fs::read_to_string(&server.client_key).expect("the client's key");
+    // Another server's client key: this issuer does not know it.
+    let other = OidcServer::start().await;
+    std::fs::copy(&other.client_key, &stranger).expect("copy");
+    other.stop().await;
+    let profiles = home.path().join("profiles.toml");
+    std::fs::write(home.path().join("tt-jwt.pem"), key).expect("write");
+    std::fs::write(
+        &profiles,
+        format!(
+            "[[profile]]\nname = \"signed\"\nplatform = \"oidc\"\nissuer = \"{0}\"\nclient_id = \"tt-jwt\"\n\
+             client_key_file = \"tt-jwt.pem\"\nscopes = [\"api:read\"]\n\n\
+             [[profile]]\nname = \"impostor\"\nplatform = \"oidc\"\nissuer = \"{0}\"\nclient_id = \"tt-jwt\"\n\
+             client_key_file = \"stranger.pem\"\nclient_auth = \"private_key_jwt\"\n",
+            server.issuer
+        ),
+    )
+    .expect("write");
+    let profiles = profiles.display().to_string();
+    let (_, json, _) = json_of(home.path(), &["--profiles", &profiles, "list", "--json"]).await;
+    let signed = row(&json, "signed");
+    assert_eq!(signed["error"], serde_json::Value::Null, "{signed}");
+    assert_eq!(signed["status"], "live", "{signed}");
+    assert!(
+        signed["details"].to_string().contains("private_key_jwt"),
+        "{signed}"
+    );
+    let impostor = row(&json, "impostor");
+    assert!(
+        impostor["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("invalid_client")),
+        "{impostor}"
+    );
+    assert!(!json.to_string().contains("PRIVATE KEY"));
+    // Revocation and introspection prove the client the same way.
+    let revoked = tokentop(
+        home.path(),
+        &["--profiles", &profiles, "revoke", "signed"],
+        &[],
+    )
+    .await;
+    let said = format!("{} {}", revoked.stdout, revoked.stderr);
+    assert!(
+        said.contains("confirmed: its introspection now says active: false"),
+        "{said}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_discovery_document_naming_another_issuer_is_refused() {
     let server = OidcServer::start().await;
     // The same server under another name (localhost): its document says

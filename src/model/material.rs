@@ -131,7 +131,8 @@ pub enum Material {
         issuer: String,
         /// The client id.
         client_id: String,
-        /// The client secret, for a confidential client.
+        /// The client secret (or, for `private_key_jwt`, its PEM private
+        /// key), for a confidential client.
         client_secret: Option<Secret>,
         /// How the client authenticates at the token endpoint.
         auth: ClientAuthMethod,
@@ -152,6 +153,8 @@ pub enum ClientAuthMethod {
     Post,
     /// `none`: a public client, `client_id` in the form.
     None,
+    /// `private_key_jwt`: a JWT signed with the client's key (RFC 7523).
+    PrivateKeyJwt,
 }
 
 /// Where an external account's subject token comes from.

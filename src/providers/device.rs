@@ -6,7 +6,7 @@
 
 use super::ProviderError;
 use super::grant::{self, get_document, post_form};
-use crate::model::{ClientAuthMethod, Credential, Material, Secret, Token};
+use crate::model::{Credential, Secret, Token};
 use crate::net::Http;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
@@ -58,37 +58,6 @@ struct Authorization {
     interval: Option<i64>,
 }
 
-/// The client's id and how it authenticates.
-fn client(
-    cred: &Credential,
-) -> Result<(&str, &str, Option<&Secret>, ClientAuthMethod), ProviderError> {
-    match &cred.material {
-        Material::OidcClient {
-            issuer,
-            client_id,
-            client_secret,
-            auth,
-            ..
-        } => Ok((issuer, client_id, client_secret.as_ref(), *auth)),
-        _ => Err(ProviderError::config(
-            &cred.provenance.profile,
-            "signing in is for OIDC profiles (platform = \"oidc\")",
-        )),
-    }
-}
-
-fn auth<'a>(
-    id: &'a str,
-    secret: Option<&'a Secret>,
-    method: ClientAuthMethod,
-) -> grant::ClientAuth<'a> {
-    match (method, secret) {
-        (ClientAuthMethod::Basic, Some(s)) => grant::ClientAuth::Basic(id, s),
-        (ClientAuthMethod::Post, Some(s)) => grant::ClientAuth::InBody(id, s),
-        _ => grant::ClientAuth::None,
-    }
-}
-
 /// Asks the issuer for a device code, for the profile's scopes and
 /// `offline_access` (so the sign-in lasts past the first token).
 pub async fn start(
@@ -96,7 +65,8 @@ pub async fn start(
     cred: &Credential,
     now: DateTime<Utc>,
 ) -> Result<DeviceLogin, ProviderError> {
-    let (issuer, id, secret, method) = client(cred)?;
+    let client = super::oidc::client(cred)?;
+    let issuer = client.issuer;
     let url = format!("{issuer}/.well-known/openid-configuration");
     let discovery: Discovery = get_document(http, &url, |body| {
         serde_json::from_str(body).map_err(|e| format!("not a discovery document: {e}"))
@@ -113,12 +83,9 @@ pub async fn start(
         scopes.push("offline_access".into());
     }
     let scope = scopes.join(" ");
-    let mut form = vec![("scope", scope.as_str())];
-    let auth = auth(id, secret, method);
-    if matches!(auth, grant::ClientAuth::None) {
-        form.push(("client_id", id));
-    }
-    let answer = post_form(http, &endpoint, &form, auth).await?;
+    let form = client.form(vec![("scope", scope.as_str())]);
+    let assertion = client.assertion(&endpoint, now)?;
+    let answer = post_form(http, &endpoint, &form, client.auth(assertion.as_ref())).await?;
     let said: Authorization = serde_json::from_str(&answer.body).map_err(|e| {
         ProviderError::config(&endpoint, format!("not a device authorization: {e}"))
     })?;
@@ -144,15 +111,13 @@ pub async fn poll(
     login: &DeviceLogin,
     now: DateTime<Utc>,
 ) -> Result<Poll, ProviderError> {
-    let (_, id, secret, method) = client(cred)?;
-    let mut form = vec![
+    let client = super::oidc::client(cred)?;
+    let form = client.form(vec![
         ("grant_type", DEVICE_CODE),
         ("device_code", login.device_code.expose()),
-    ];
-    let auth = auth(id, secret, method);
-    if matches!(auth, grant::ClientAuth::None) {
-        form.push(("client_id", id));
-    }
+    ]);
+    let assertion = client.assertion(&login.token_endpoint, now)?;
+    let auth = client.auth(assertion.as_ref());
     match grant::request_tokens(http, &login.token_endpoint, &form, auth, cred, now).await {
         Ok(tokens) => Ok(Poll::Tokens(tokens)),
         Err(ProviderError::Rejected {

@@ -19,7 +19,12 @@ pub enum ClientAuth<'a> {
     InBody(&'a str, &'a Secret),
     /// An `Authorization: Basic` header (Databricks).
     Basic(&'a str, &'a Secret),
+    /// A signed JWT naming the client (RFC 7523 §2.2, `private_key_jwt`).
+    Assertion(&'a str, &'a Secret),
 }
+
+/// RFC 7523's client assertion type.
+const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// Form fields that never carry a secret; every other field's value is
 /// treated as one when scrubbing the answer.
@@ -73,6 +78,12 @@ pub async fn post_form(
         ClientAuth::Basic(id, secret) => {
             basic = Some((form_encode(id), form_encode(secret.expose())));
             sent = sent.with_basic(id, secret);
+        }
+        ClientAuth::Assertion(id, assertion) => {
+            fields.push(("client_id", id));
+            fields.push(("client_assertion_type", JWT_BEARER_ASSERTION));
+            fields.push(("client_assertion", assertion.expose()));
+            sent = sent.and(assertion);
         }
     }
     send(http, url, sent, |client| {

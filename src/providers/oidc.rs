@@ -36,16 +36,19 @@ struct Metadata {
 }
 
 /// The client's parts.
-struct Client<'a> {
-    issuer: &'a str,
-    id: &'a str,
+pub(super) struct Client<'a> {
+    /// The issuer.
+    pub(super) issuer: &'a str,
+    /// The client id.
+    pub(super) id: &'a str,
     secret: Option<&'a Secret>,
     auth: ClientAuthMethod,
     resource: Option<&'a str>,
     refresh_token: Option<&'a Secret>,
 }
 
-fn client(cred: &Credential) -> Result<Client<'_>, ProviderError> {
+/// The client a credential is, if it is an OIDC client.
+pub(super) fn client(cred: &Credential) -> Result<Client<'_>, ProviderError> {
     match &cred.material {
         Material::OidcClient {
             issuer,
@@ -67,18 +70,60 @@ fn client(cred: &Credential) -> Result<Client<'_>, ProviderError> {
 }
 
 impl Client<'_> {
-    /// How it authenticates; a public client names itself in the form.
-    fn auth(&self) -> ClientAuth<'_> {
-        match (self.auth, self.secret) {
-            (ClientAuthMethod::Basic, Some(secret)) => ClientAuth::Basic(self.id, secret),
-            (ClientAuthMethod::Post, Some(secret)) => ClientAuth::InBody(self.id, secret),
+    /// What proves the client at `endpoint`: for `private_key_jwt`, a
+    /// fresh assertion signed with its key (RFC 7523 §3: `iss` = `sub` = the
+    /// client, `aud` = the endpoint, a minute to live, a unique `jti`).
+    pub(super) fn assertion(
+        &self,
+        endpoint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Secret>, ProviderError> {
+        let (ClientAuthMethod::PrivateKeyJwt, Some(pem)) = (self.auth, self.secret) else {
+            return Ok(None);
+        };
+        #[derive(serde::Serialize)]
+        struct Claims<'a> {
+            iss: &'a str,
+            sub: &'a str,
+            aud: &'a str,
+            iat: i64,
+            exp: i64,
+            jti: String,
+        }
+        let claims = Claims {
+            iss: self.id,
+            sub: self.id,
+            aud: endpoint,
+            iat: now.timestamp(),
+            exp: now.timestamp() + 60,
+            jti: crate::model::sha256_hex(&format!(
+                "{}{}",
+                self.id,
+                now.timestamp_nanos_opt().unwrap_or_default()
+            )),
+        };
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(pem.expose().as_bytes())
+            .map_err(|e| ProviderError::config(self.id, format!("`client_key_file`: {e}")))?;
+        let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        jsonwebtoken::encode(&header, &claims, &key)
+            .map(|jwt| Some(Secret::new(jwt)))
+            .map_err(|e| ProviderError::config(self.id, format!("cannot sign: {e}")))
+    }
+
+    /// How it authenticates (with `assertion` for `private_key_jwt`); a
+    /// public client names itself in the form.
+    pub(super) fn auth<'s>(&'s self, assertion: Option<&'s Secret>) -> ClientAuth<'s> {
+        match (self.auth, self.secret, assertion) {
+            (ClientAuthMethod::Basic, Some(secret), _) => ClientAuth::Basic(self.id, secret),
+            (ClientAuthMethod::Post, Some(secret), _) => ClientAuth::InBody(self.id, secret),
+            (ClientAuthMethod::PrivateKeyJwt, _, Some(jwt)) => ClientAuth::Assertion(self.id, jwt),
             _ => ClientAuth::None,
         }
     }
 
     /// `form` with `client_id` added for a public client.
-    fn form<'f>(&'f self, mut form: Vec<(&'f str, &'f str)>) -> Vec<(&'f str, &'f str)> {
-        if matches!(self.auth(), ClientAuth::None) {
+    pub(super) fn form<'f>(&'f self, mut form: Vec<(&'f str, &'f str)>) -> Vec<(&'f str, &'f str)> {
+        if self.auth == ClientAuthMethod::None || self.secret.is_none() {
             form.push(("client_id", self.id));
         }
         form
@@ -167,8 +212,9 @@ fn obtain<'a>(http: &'a Http, cred: &'a Credential, now: DateTime<Utc>) -> Pendi
             form.push(("resource", resource));
         }
         let form = client.form(form);
-        let mut tokens =
-            grant::request_tokens(http, &endpoint, &form, client.auth(), cred, now).await?;
+        let assertion = client.assertion(&endpoint, now)?;
+        let auth = client.auth(assertion.as_ref());
+        let mut tokens = grant::request_tokens(http, &endpoint, &form, auth, cred, now).await?;
         // A client's own grant names the client; a user's, the user (a
         // JWT's `sub`, else the ID token's email, learned by the row).
         let client_itself = client.refresh_token.is_none();
@@ -210,7 +256,8 @@ fn revoke_and_introspect<'a>(
             ("token", token.value.expose()),
             ("token_type_hint", "access_token"),
         ]);
-        post_form(http, &url, &form, client.auth()).await?;
+        let assertion = client.assertion(&url, chrono::Utc::now())?;
+        post_form(http, &url, &form, client.auth(assertion.as_ref())).await?;
         let Some(introspection) = meta.introspection_endpoint else {
             return Ok(Confirmation::Unchecked(
                 "the issuer publishes no introspection_endpoint to ask".into(),
@@ -254,7 +301,8 @@ async fn introspect(
     token: &Secret,
 ) -> Result<serde_json::Value, ProviderError> {
     let form = client.form(vec![("token", token.expose())]);
-    let answer = post_form(http, url, &form, client.auth()).await?;
+    let assertion = client.assertion(url, chrono::Utc::now())?;
+    let answer = post_form(http, url, &form, client.auth(assertion.as_ref())).await?;
     let mut value: serde_json::Value = serde_json::from_str(&answer.body)
         .map_err(|e| ProviderError::config(url, format!("not an introspection answer: {e}")))?;
     if !value
@@ -289,7 +337,9 @@ fn exchange<'a>(
             ("requested_token_type", ACCESS_TOKEN_TYPE),
             ("scope", scope.as_str()),
         ]);
-        grant::request_tokens(http, &endpoint, &form, client.auth(), cred, now)
+        let assertion = client.assertion(&endpoint, now)?;
+        let auth = client.auth(assertion.as_ref());
+        grant::request_tokens(http, &endpoint, &form, auth, cred, now)
             .await?
             .into_iter()
             .find(|t| t.role == TokenRole::Access)

@@ -36,26 +36,7 @@ pub fn credential(
         .clone()
         .filter(|c| !c.is_empty())
         .ok_or("`client_id` is needed with `issuer`")?;
-    let client_secret = match &spec.client_secret_file {
-        Some(path) => Some(read_secret(path)?),
-        None => None,
-    };
-    let auth = match (spec.client_auth.as_deref(), &client_secret) {
-        (Some("client_secret_basic") | None, Some(_)) => ClientAuthMethod::Basic,
-        (Some("client_secret_post"), Some(_)) => ClientAuthMethod::Post,
-        (Some("none") | None, None) => ClientAuthMethod::None,
-        (Some(method @ ("client_secret_basic" | "client_secret_post")), None) => {
-            return Err(format!("`client_auth` {method} needs `client_secret_file`"));
-        }
-        (Some("none"), Some(_)) => {
-            return Err("`client_auth` none is a public client: drop `client_secret_file`".into());
-        }
-        (Some(other), _) => {
-            return Err(format!(
-                "`client_auth` {other}: expected client_secret_basic, client_secret_post or none"
-            ));
-        }
-    };
+    let (client_secret, auth) = client_auth(spec)?;
     for (field, set) in [
         ("google_credentials", spec.google_credentials.is_some()),
         ("google_metadata", spec.google_metadata.is_some()),
@@ -70,6 +51,7 @@ pub fn credential(
         match auth {
             ClientAuthMethod::Basic => "client_secret_basic",
             ClientAuthMethod::Post => "client_secret_post",
+            ClientAuthMethod::PrivateKeyJwt => "private_key_jwt",
             ClientAuthMethod::None => "a public client",
         }
     )];
@@ -124,6 +106,55 @@ pub fn credential(
         },
         cached: Vec::new(),
     })
+}
+
+/// The client's secret (or private key) and how it authenticates, from
+/// `client_secret_file`, `client_key_file` and `client_auth`.
+fn client_auth(spec: &ProfileSpec) -> Result<(Option<Secret>, ClientAuthMethod), String> {
+    let method = spec.client_auth.as_deref();
+    match (&spec.client_secret_file, &spec.client_key_file) {
+        (Some(_), Some(_)) => Err("set `client_secret_file` or `client_key_file`, not both".into()),
+        (None, Some(key)) => match method {
+            None | Some("private_key_jwt") => {
+                let pem = crate::files::read_text(key)
+                    .map_err(|e| format!("`client_key_file` {}: {e}", key.display()))?;
+                Ok((Some(Secret::new(pem)), ClientAuthMethod::PrivateKeyJwt))
+            }
+            Some(other) => Err(format!(
+                "`client_key_file` is for `client_auth` private_key_jwt, not {other}"
+            )),
+        },
+        (Some(path), None) => {
+            let secret = Some(read_secret(path)?);
+            match method {
+                None | Some("client_secret_basic") => Ok((secret, ClientAuthMethod::Basic)),
+                Some("client_secret_post") => Ok((secret, ClientAuthMethod::Post)),
+                Some("none") => {
+                    Err("`client_auth` none is a public client: drop `client_secret_file`".into())
+                }
+                Some("private_key_jwt") => {
+                    Err("`client_auth` private_key_jwt needs `client_key_file`".into())
+                }
+                Some(other) => Err(unknown_method(other)),
+            }
+        }
+        (None, None) => match method {
+            None | Some("none") => Ok((None, ClientAuthMethod::None)),
+            Some(m @ ("client_secret_basic" | "client_secret_post")) => {
+                Err(format!("`client_auth` {m} needs `client_secret_file`"))
+            }
+            Some("private_key_jwt") => {
+                Err("`client_auth` private_key_jwt needs `client_key_file`".into())
+            }
+            Some(other) => Err(unknown_method(other)),
+        },
+    }
+}
+
+fn unknown_method(method: &str) -> String {
+    format!(
+        "`client_auth` {method}: expected client_secret_basic, client_secret_post, private_key_jwt or none"
+    )
 }
 
 /// The first line of a secret file, read as a secret; errors name the file.

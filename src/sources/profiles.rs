@@ -83,8 +83,12 @@ pub struct ProfileSpec {
     /// confidential client.
     pub client_secret_file: Option<PathBuf>,
     /// `client_secret_basic` (the default with a secret),
-    /// `client_secret_post`, or `none` (the default without).
+    /// `client_secret_post`, `private_key_jwt` (with `client_key_file`), or
+    /// `none` (the default without either).
     pub client_auth: Option<String>,
+    /// A file holding the client's RSA private key (PEM), for
+    /// `private_key_jwt`.
+    pub client_key_file: Option<PathBuf>,
     /// An RFC 8707 resource to ask tokens for.
     pub resource: Option<String>,
     /// Endpoint overrides.
@@ -125,6 +129,7 @@ pub fn parse(text: &str, path: &Path) -> Result<ProfilesFile, SourceError> {
             &mut profile.google_credentials,
             &mut profile.databricks_config,
             &mut profile.client_secret_file,
+            &mut profile.client_key_file,
         ]
         .into_iter()
         .flatten()

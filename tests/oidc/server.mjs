@@ -4,6 +4,7 @@
 //   PORT=4455 node server.mjs
 // Clients:
 //   tt-m2m     confidential (client_secret_basic): client_credentials, token exchange
+//   tt-jwt     confidential (private_key_jwt, its key in $CLIENT_KEY_OUT): client_credentials
 //   tt-device  public: device authorization (RFC 8628), refresh tokens (rotating)
 //   tt-web     confidential (client_secret_post): authorization code + PKCE, refresh tokens
 // Tokens are opaque unless `resource=https://api.tokentop.test` is asked
@@ -11,6 +12,7 @@
 // RFC 8693 token exchange is registered here: the subject token's scopes
 // may only narrow.
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import Provider, { errors } from 'oidc-provider';
 
@@ -23,6 +25,14 @@ const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 // A new key (and kid) at every start: a restart on the same port is a key rotation.
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: `tt-${randomUUID()}`, alg: 'RS256', use: 'sig' };
 
+// The private_key_jwt client's key: its public half registered below, its
+// private half written to CLIENT_KEY_OUT (PEM) for the test to use.
+const clientKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+if (process.env.CLIENT_KEY_OUT) {
+  writeFileSync(process.env.CLIENT_KEY_OUT, clientKey.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+}
+const clientJwk = { ...clientKey.publicKey.export({ format: 'jwk' }), alg: 'RS256', use: 'sig' };
+
 const configuration = {
   clients: [
     {
@@ -32,6 +42,14 @@ const configuration = {
       response_types: [],
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_basic',
+    },
+    {
+      client_id: 'tt-jwt',
+      grant_types: ['client_credentials', TOKEN_EXCHANGE],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [clientJwk] },
     },
     {
       client_id: 'tt-device',

@@ -12,6 +12,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 pub struct OidcServer {
     /// Its issuer, `http://127.0.0.1:PORT`.
     pub issuer: String,
+    /// The PEM private key of its `private_key_jwt` client, `tt-jwt`.
+    pub client_key: std::path::PathBuf,
+    _keys: tempfile::TempDir,
     child: tokio::process::Child,
 }
 
@@ -29,8 +32,11 @@ impl OidcServer {
             "oidc-provider is not installed: tests/run.sh runs `npm ci` in {}",
             dir.display()
         );
+        let keys = tempfile::tempdir().expect("tempdir");
+        let client_key = keys.path().join("tt-jwt.pem");
         let mut child = tokio::process::Command::new("node")
             .arg("server.mjs")
+            .env("CLIENT_KEY_OUT", &client_key)
             .env("PORT", port.to_string())
             .current_dir(&dir)
             .stdout(std::process::Stdio::piped())
@@ -53,7 +59,12 @@ impl OidcServer {
         // Whatever it prints later is read (and dropped): a closed pipe
         // would end it at its next line.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        OidcServer { issuer, child }
+        OidcServer {
+            issuer,
+            client_key,
+            _keys: keys,
+            child,
+        }
     }
 
     /// Its port.
