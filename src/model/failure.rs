@@ -116,6 +116,10 @@ impl ProviderError {
                 "Google refused the signed assertion's times: this machine's clock is off"
             }
             "invalid_client" | "deleted_client" => "the OAuth client is unknown or was deleted",
+            // RFC 8628 §3.5: how a sign-in on another device ended.
+            "access_denied" => "the sign-in was refused on the other device",
+            "expired_token" => "the sign-in code expired before it was approved: sign in again",
+            "invalid_scope" => "the issuer does not grant these scopes to this client",
             "PERMISSION_DENIED" => "IAM denied it: the caller lacks the role it needs",
             _ => return None,
         })
@@ -305,5 +309,20 @@ mod tests {
             message: "Token is expiring within 30 seconds. (token expired)".into(),
         };
         assert!(dying.in_words().is_some_and(|w| w.contains("30 s")));
+    }
+
+    #[test]
+    fn a_sign_in_on_another_device_ends_in_words() {
+        let ended = |code: &str| {
+            ProviderError::Rejected {
+                endpoint: "https://idp.example/token".into(),
+                status: 400,
+                error: Some(code.into()),
+                message: format!("{code}: device flow"),
+            }
+            .in_words()
+        };
+        assert!(ended("access_denied").is_some_and(|w| w.contains("refused")));
+        assert!(ended("expired_token").is_some_and(|w| w.contains("expired")));
     }
 }
