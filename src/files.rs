@@ -182,6 +182,8 @@ pub fn replace_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     io::Write::write_all(&mut file, bytes)?;
     file.as_file().sync_all()?;
     file.persist(path).map_err(|e| e.error)?;
+    // The rename itself made durable: after a crash, not the old file back.
+    File::open(dir)?.sync_all()?;
     Ok(())
 }
 

@@ -347,7 +347,27 @@ fn a_downscoped_row_hangs_under_its_source_and_d_drops_only_it() {
 #[test]
 fn l_signs_in_shows_the_code_and_esc_gives_up() {
     let mut app = fixtures::app();
-    let id = app.selected_row().expect("a row").id.clone();
+    // A Google row signs in with its own tool: said, nothing asked.
+    assert_eq!(press(&mut app, 'L'), vec![]);
+    assert!(app.overlays.is_empty());
+    let mut rows = fixtures::rows();
+    rows[0].platform = tokentop::model::Platform::Oidc;
+    app.update(Event::Engine(Box::new(Update::Snapshot {
+        rows,
+        source_errors: vec![],
+        skipped: vec![],
+        settled: true,
+    })));
+    let id = app
+        .rows
+        .iter()
+        .find(|r| r.platform == tokentop::model::Platform::Oidc)
+        .expect("an OIDC row")
+        .id
+        .clone();
+    while app.selected_row().map(|r| &r.id) != Some(&id) {
+        press(&mut app, 'j');
+    }
     assert_eq!(
         press(&mut app, 'L'),
         vec![Effect::Send(Command::Login(id.clone()))]

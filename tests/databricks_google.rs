@@ -81,7 +81,7 @@ async fn a_google_key_mints_the_workspace_its_id_token_and_its_row_links_to_the_
     // A key that is not there: the profile says so, the others stay.
     let errors = json["source_errors"].to_string();
     assert!(
-        errors.contains("gcp-bad") && errors.contains("/nowhere/key.json"),
+        errors.contains("gcp-bad") && errors.contains("neither an existing file nor a key's JSON"),
         "{errors}"
     );
     emulator.shutdown().await;

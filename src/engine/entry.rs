@@ -136,13 +136,23 @@ impl Entry {
     /// Takes a refresh token the issuer sent in place of the credential's
     /// own (held in memory: the file it came from is not written) and
     /// notes it on the row; returns the other tokens.
-    pub fn keep_rotated_refresh_token(&mut self, tokens: Vec<Token>) -> Vec<Token> {
+    /// A sign-in (`signing_in`) adopts the refresh token it made.
+    pub fn keep_rotated_refresh_token(
+        &mut self,
+        tokens: Vec<Token>,
+        signing_in: bool,
+    ) -> Vec<Token> {
         let (refresh, others): (Vec<Token>, Vec<Token>) = tokens
             .into_iter()
             .partition(|t| t.role == TokenRole::Refresh);
         for token in refresh {
             let held = self.credential.material.refresh_token().cloned();
-            if !self.credential.material.rotate_refresh_token(&token.value) {
+            let material = &mut self.credential.material;
+            let taken = match signing_in {
+                true => material.adopt_refresh_token(&token.value),
+                false => material.rotate_refresh_token(&token.value),
+            };
+            if !taken {
                 continue;
             }
             // tokentop's own sign-ins are saved where they are kept.

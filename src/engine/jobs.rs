@@ -275,8 +275,17 @@ async fn jwks_url(
             .map(|u| u.origin().ascii_serialization())
             .ok()
     };
-    // The profile's token host, or the issuer (or host) it discovers its
-    // endpoints from.
+    // An OIDC profile trusts its own issuer exactly (another realm on the
+    // same host is another issuer).
+    if let crate::model::Material::OidcClient { issuer: own, .. } = &cred.material {
+        if issuer.trim_end_matches('/') != own {
+            return Err(format!(
+                "issuer {issuer} is not the profile's issuer {own}; not fetching its keys"
+            ));
+        }
+        return discovery::jwks_uri(&res.http, own).await;
+    }
+    // The profile's token host, or the host it discovers its endpoints from.
     let trusted = [
         Some(&cred.endpoints.token),
         cred.endpoints.discovery.as_ref(),

@@ -38,7 +38,7 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
     };
     match outcome {
         Outcome::Refreshed(Ok(tokens)) => {
-            let tokens = entry.keep_rotated_refresh_token(tokens);
+            let tokens = entry.keep_rotated_refresh_token(tokens, op == Op::Login);
             entry.take_tokens(tokens);
             let shown = entry.token();
             let after = shown.map(|t| t.value.fingerprint()).unwrap_or_default();

@@ -253,9 +253,8 @@ impl Material {
                 refresh_token: Some(refresh_token),
                 ..
             } => refresh_token,
-            // A login kept elsewhere (the OS keyring), or just made (a
-            // sign-in), is held from now on.
-            Self::DatabricksU2m { refresh_token, .. } | Self::OidcClient { refresh_token, .. } => {
+            // A login kept elsewhere (the OS keyring) is held from now on.
+            Self::DatabricksU2m { refresh_token, .. } => {
                 *refresh_token = Some(new.clone());
                 return true;
             }
@@ -266,6 +265,18 @@ impl Material {
         }
         *held = new.clone();
         true
+    }
+
+    /// Takes the refresh token a sign-in just made, for a client that held
+    /// none (a client-credentials grant that sends one is not a sign-in).
+    pub fn adopt_refresh_token(&mut self, new: &Secret) -> bool {
+        match self {
+            Self::OidcClient { refresh_token, .. } => {
+                *refresh_token = Some(new.clone());
+                true
+            }
+            _ => self.rotate_refresh_token(new),
+        }
     }
 
     /// The same material with each secret replaced by what `f` makes of it,

@@ -11,10 +11,14 @@ use tokio::io::AsyncReadExt;
 const MAX_OUTPUT: u64 = 64 * 1024;
 
 /// Variables tokentop may hold secrets in: never passed on.
-const WITHHELD: [&str; 4] = [
+const WITHHELD: [&str; 8] = [
     "DATABRICKS_TOKEN",
     "DATABRICKS_CLIENT_SECRET",
     "DATABRICKS_PASSWORD",
+    "DATABRICKS_OIDC_TOKEN",
+    "DATABRICKS_AZURE_CLIENT_SECRET",
+    "ARM_CLIENT_SECRET",
+    "GOOGLE_CREDENTIALS",
     "GOOGLE_OAUTH_ACCESS_TOKEN",
 ];
 

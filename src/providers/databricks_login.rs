@@ -205,8 +205,13 @@ fn go_token(text: &str, what: &str) -> Result<GoLogin, ProviderError> {
         #[serde(default)]
         expiry: Option<String>,
     }
-    let fields: Fields = serde_json::from_str(text)
-        .map_err(|e| ProviderError::config(what, format!("not a token: {e}")))?;
+    // Where, not what: serde would quote the value, a token perhaps.
+    let fields: Fields = serde_json::from_str(text).map_err(|e| {
+        ProviderError::config(
+            what,
+            format!("not a token (line {}, column {})", e.line(), e.column()),
+        )
+    })?;
     crate::model::check_token_value(&fields.access_token)
         .map_err(|why| ProviderError::config(what, format!("access_token {why}")))?;
     Ok(GoLogin {

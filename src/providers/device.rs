@@ -5,7 +5,7 @@
 //! approved, refused, or the code expired.
 
 use super::ProviderError;
-use super::grant::{self, get_document, post_form};
+use super::grant::{self, post_form};
 use crate::model::{Credential, Secret, Token};
 use crate::net::Http;
 use chrono::{DateTime, Duration, Utc};
@@ -40,13 +40,6 @@ pub enum Poll {
 }
 
 #[derive(Deserialize)]
-struct Discovery {
-    token_endpoint: String,
-    #[serde(default)]
-    device_authorization_endpoint: Option<String>,
-}
-
-#[derive(Deserialize)]
 struct Authorization {
     device_code: String,
     user_code: String,
@@ -67,11 +60,8 @@ pub async fn start(
 ) -> Result<DeviceLogin, ProviderError> {
     let client = super::oidc::client(cred)?;
     let issuer = client.issuer;
-    let url = format!("{issuer}/.well-known/openid-configuration");
-    let discovery: Discovery = get_document(http, &url, |body| {
-        serde_json::from_str(body).map_err(|e| format!("not a discovery document: {e}"))
-    })
-    .await?;
+    // The issuer's own document, its `issuer` checked.
+    let discovery = super::oidc::metadata(http, issuer).await?;
     let endpoint = discovery.device_authorization_endpoint.ok_or_else(|| {
         ProviderError::config(
             issuer,

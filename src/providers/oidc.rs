@@ -26,13 +26,17 @@ pub static CLIENT: Ops = Ops {
 
 /// The fields of an issuer's metadata tokentop uses.
 #[derive(Debug, Clone, Deserialize)]
-struct Metadata {
+pub(super) struct Metadata {
     issuer: String,
-    token_endpoint: String,
+    /// Where tokens are asked for.
+    pub(super) token_endpoint: String,
     #[serde(default)]
     revocation_endpoint: Option<String>,
     #[serde(default)]
     introspection_endpoint: Option<String>,
+    /// RFC 8628's device authorization endpoint, if it has one.
+    #[serde(default)]
+    pub(super) device_authorization_endpoint: Option<String>,
 }
 
 /// The client's parts.
@@ -133,7 +137,7 @@ impl Client<'_> {
 /// The issuer's metadata: OIDC Discovery's document, else RFC 8414's
 /// (`/.well-known/oauth-authorization-server` before the issuer's path);
 /// its `issuer` must be the one configured. Reused for an hour.
-async fn metadata(http: &Http, issuer: &str) -> Result<Metadata, ProviderError> {
+pub(super) async fn metadata(http: &Http, issuer: &str) -> Result<Metadata, ProviderError> {
     let read = |body: &str| -> Result<Metadata, String> {
         let meta: Metadata =
             serde_json::from_str(body).map_err(|e| format!("not a discovery document: {e}"))?;

@@ -32,9 +32,11 @@ pub fn google_key(value: &str) -> Result<GoogleKey, String> {
         let inline = Path::new("google_credentials (inline JSON)");
         (None, google_json::parse(value, inline))
     } else {
-        return Err(format!(
-            "google_credentials: {value} is neither a file nor a key's JSON"
-        ));
+        // The value may be a key itself (quoted, or encoded): never repeated.
+        return Err(
+            "google_credentials is neither an existing file nor a key's JSON (beginning with `{`)"
+                .into(),
+        );
     };
     let key = read.map_err(|e: SourceError| e.to_string())?;
     if key.kind != Kind::ServiceAccount {
@@ -206,7 +208,10 @@ mod tests {
     #[test]
     fn a_google_credentials_value_must_be_a_key_file_or_a_keys_json() {
         let why = google_key("/nowhere/key.json").err().expect("refused");
-        assert!(why.contains("neither a file nor a key's JSON"), "{why}");
+        assert!(
+            why.contains("neither an existing file nor a key's JSON"),
+            "{why}"
+        );
         let why = google_key(KEY).err().expect("refused");
         assert!(why.contains("needs a service-account key"), "{why}");
         assert!(!why.contains("1//r"));

@@ -407,7 +407,8 @@ fn owner(auth_type: &str, r: &Resolved) -> String {
             // ADC impersonates (inline key JSON is a secret: not shown).
             let which = match (r.get("google_service_account"), r.get("google_credentials")) {
                 (Some(account), _) => format!("ADC impersonating {account}"),
-                (None, Some(path)) if !path.trim_start().starts_with('{') => {
+                // Only a file there is named: the value may be a key itself.
+                (None, Some(path)) if Path::new(path).is_file() => {
                     format!("the key file {path}")
                 }
                 (None, Some(_)) => "an inline key (GOOGLE_CREDENTIALS)".to_string(),

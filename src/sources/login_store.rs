@@ -46,7 +46,12 @@ impl LoginStore {
         let file: File = serde_json::from_str(&text).map_err(|e| {
             SourceError::new(
                 path,
-                format!("not tokentop's sign-ins (line {}): {}", e.line(), e),
+                // Where, not what: serde would quote the value, a token perhaps.
+                format!(
+                    "not tokentop's sign-ins (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
             )
         })?;
         let logins = file

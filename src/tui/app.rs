@@ -176,7 +176,12 @@ impl App {
                 }
             }
             Action::Login => {
-                if let Some(row) = self.selected_row() {
+                if let Some(row) = self.selected_row()
+                    && row.platform != crate::model::Platform::Oidc
+                {
+                    let why = "signing in is for OIDC profiles (platform = \"oidc\"); its own tool signs it in";
+                    self.say(Level::Warn, format!("{}: {why}", row.profile));
+                } else if let Some(row) = self.selected_row() {
                     let id = row.id.clone();
                     self.overlays.push(Overlay::Login {
                         id: id.clone(),
@@ -358,9 +363,10 @@ impl App {
             Update::Row(row) => {
                 // A sign-in that ended (signed in, refused, expired) closes
                 // its view; the row and the status line say how it went.
+                let ended = |prompt: &Option<_>| prompt.is_some() || row.error.is_some();
                 if row.busy.is_none() {
                     self.overlays.retain(
-                        |o| !matches!(o, Overlay::Login { id, prompt: Some(_) } if *id == row.id),
+                        |o| !matches!(o, Overlay::Login { id, prompt } if *id == row.id && ended(prompt)),
                     );
                 }
                 match self.rows.iter_mut().find(|r| r.id == row.id) {
