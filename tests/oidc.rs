@@ -45,6 +45,18 @@ async fn json_of(home: &Path, args: &[&str]) -> (i32, serde_json::Value, String)
     (run.code, json, run.stderr)
 }
 
+/// `tokentop revoke PROFILE` succeeds, and the issuer's introspection
+/// confirms it (RFC 7009, then RFC 7662).
+async fn revoked_and_confirmed(home: &Path, profiles: &str, profile: &str) {
+    let revoked = tokentop(home, &["--profiles", profiles, "revoke", profile], &[]).await;
+    assert_eq!(revoked.code, 0, "{} {}", revoked.stdout, revoked.stderr);
+    let said = format!("{} {}", revoked.stdout, revoked.stderr);
+    assert!(
+        said.contains("confirmed: its introspection now says active: false"),
+        "{said}"
+    );
+}
+
 #[tokio::test]
 async fn a_confidential_client_gets_revokes_and_narrows_tokens_at_a_real_issuer() {
     let server = OidcServer::start().await;
@@ -104,18 +116,7 @@ async fn a_confidential_client_gets_revokes_and_narrows_tokens_at_a_real_issuer(
     );
 
     // RFC 7009, confirmed by RFC 7662: the issuer calls it inactive.
-    let revoked = tokentop(
-        home.path(),
-        &["--profiles", &profiles, "revoke", "api"],
-        &[],
-    )
-    .await;
-    assert_eq!(revoked.code, 0, "{} {}", revoked.stdout, revoked.stderr);
-    let said = format!("{} {}", revoked.stdout, revoked.stderr);
-    assert!(
-        said.contains("confirmed: its introspection now says active: false"),
-        "{said}"
-    );
+    revoked_and_confirmed(home.path(), &profiles, "api").await;
     server.stop().await;
 }
 
@@ -160,17 +161,7 @@ async fn a_client_proves_itself_with_a_signed_jwt() {
     );
     assert!(!json.to_string().contains("PRIVATE KEY"));
     // Revocation and introspection prove the client the same way.
-    let revoked = tokentop(
-        home.path(),
-        &["--profiles", &profiles, "revoke", "signed"],
-        &[],
-    )
-    .await;
-    let said = format!("{} {}", revoked.stdout, revoked.stderr);
-    assert!(
-        said.contains("confirmed: its introspection now says active: false"),
-        "{said}"
-    );
+    revoked_and_confirmed(home.path(), &profiles, "signed").await;
     server.stop().await;
 }
 
