@@ -338,7 +338,7 @@ async fn a_rotated_refresh_token_is_kept_in_memory_and_the_cli_cache_is_left_alo
     options.databricks.rotate_refresh_tokens = true;
     let emulator = Emulator::start(options).await.expect("emulator");
     let login = emulator
-        .add_u2m_login("dana@example.test", &[])
+        .add_u2m_login("dana@example.test", &["offline_access", "all-apis", "sql"])
         .expect("login");
     let home = tempfile::tempdir().expect("tempdir");
     emulator
@@ -382,6 +382,29 @@ async fn a_rotated_refresh_token_is_kept_in_memory_and_the_cli_cache_is_left_alo
     settle::reloaded(&mut handle).await;
     let row = settle::refreshed(&mut handle, &id).await;
     assert!(row.error.is_none(), "after the re-read: {:?}", row.error);
+    // Narrowing asks with the login's refresh token too: the one it is
+    // rotated to goes back to the login, which refreshes again with it.
+    let ask = tokentop::model::Downscope::Scopes(vec!["sql".into()]);
+    handle
+        .commands
+        .send(tokentop::engine::protocol::Command::Downscope(
+            id.clone(),
+            ask,
+        ))
+        .await
+        .expect("send");
+    loop {
+        if let tokentop::engine::protocol::Update::Row(row) = settle::next(&mut handle).await
+            && row.derived_from.as_ref() == Some(&id)
+            && row.busy.is_none()
+        {
+            assert!(row.error.is_none(), "narrowed: {:?}", row.error);
+            assert_eq!(row.scopes, ["sql"]);
+            break;
+        }
+    }
+    let row = settle::refreshed(&mut handle, &id).await;
+    assert!(row.error.is_none(), "after narrowing: {:?}", row.error);
     assert_eq!(
         std::fs::read(&cache).expect("cache"),
         cached,

@@ -178,13 +178,14 @@ impl Engine {
         let still_busy = Op::ALL
             .into_iter()
             .find(|op| self.in_flight.contains_key(&(done.id.clone(), *op)));
+        let outcome = self.rotate_source(&done.id, done.outcome);
         let Some(entry) = self.store.get_mut(&done.id) else {
             return;
         };
         entry.busy = still_busy.map(Op::label);
         let profile = entry.credential.provenance.profile.clone();
         let held = entry.credential.material.refresh_token().cloned();
-        let applied = outcome::apply(entry, done.op, done.outcome, running.subject);
+        let applied = outcome::apply(entry, done.op, outcome, running.subject);
         let signed_in = entry.credential.material.refresh_token().cloned();
         if signed_in.is_some() && signed_in != held {
             self.keep_sign_in(&done.id);
@@ -203,6 +204,41 @@ impl Engine {
         if running.again && !self.stopping {
             self.spawn(&done.id, done.op, running.lane);
         }
+    }
+
+    /// A narrowed token's job may bring back its source's refresh token,
+    /// rotated by the issuer while it refreshed or narrowed: the source
+    /// takes it (and keeps it, for a sign-in), and so does the narrowed
+    /// credential's copy. The rest of the outcome is the narrowed row's.
+    fn rotate_source(&mut self, id: &CredentialId, outcome: jobs::Outcome) -> jobs::Outcome {
+        let source = self.store.get(id).and_then(|e| e.derived_from.clone());
+        let (Some(source), jobs::Outcome::Refreshed(Ok(tokens))) = (source, &outcome) else {
+            return outcome;
+        };
+        let (rotated, rest): (Vec<_>, Vec<_>) = tokens
+            .iter()
+            .cloned()
+            .partition(|t| t.role == crate::model::TokenRole::Refresh);
+        if rotated.is_empty() {
+            return outcome;
+        }
+        if let Some(derived) = self.store.get_mut(id) {
+            for token in &rotated {
+                derived
+                    .credential
+                    .material
+                    .rotate_refresh_token(&token.value);
+            }
+        }
+        if let Some(entry) = self.store.get_mut(&source) {
+            let held = entry.credential.material.refresh_token().cloned();
+            entry.keep_rotated_refresh_token(rotated, false);
+            if entry.credential.material.refresh_token().cloned() != held {
+                self.keep_sign_in(&source);
+                self.push_row(&source);
+            }
+        }
+        jobs::Outcome::Refreshed(Ok(rest))
     }
 
     /// Saves a sign-in's new refresh token (a login's, or one the issuer

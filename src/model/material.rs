@@ -258,6 +258,8 @@ impl Material {
                 *refresh_token = Some(new.clone());
                 return true;
             }
+            // A narrowed credential keeps a copy of its source's.
+            Self::Downscoped { source, .. } => return source.rotate_refresh_token(new),
             _ => return false,
         };
         if held.expose() == new.expose() {

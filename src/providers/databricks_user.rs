@@ -58,7 +58,7 @@ fn exchange_pat<'a>(
     _source: &'a Token,
     scopes: &'a [String],
     now: DateTime<Utc>,
-) -> Pending<'a, Token> {
+) -> Pending<'a, Vec<Token>> {
     Box::pin(async move {
         let pat = pat_of(cred)?;
         let scope = scopes.join(" ");
@@ -74,9 +74,11 @@ fn exchange_pat<'a>(
             .await?
             .into_iter()
             .find(|t| t.role == TokenRole::Access)
-            .map(|token| Token {
-                principal: subject_of(&token.value),
-                ..token
+            .map(|token| {
+                vec![Token {
+                    principal: subject_of(&token.value),
+                    ..token
+                }]
             })
             .ok_or_else(|| ProviderError::config(&endpoint, "the exchange gave no access token"))
     })

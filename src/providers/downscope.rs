@@ -10,7 +10,6 @@
 use super::ProviderError;
 use super::family::{
     Ops, Pending, audience_as_asked, family, narrow_by_asking, revoke_at_endpoint,
-    source_access_token,
 };
 use super::grant::{self, ACCESS_TOKEN_TYPE, ClientAuth, TOKEN_EXCHANGE};
 use crate::model::{
@@ -127,33 +126,59 @@ pub async fn rederive(
         .ok_or_else(|| ProviderError::config(&cred.id.0, "not a downscoped credential"))?;
     let live = held
         .filter(|t| t.role.is_bearer() && t.expires_at.is_none_or(|exp| exp - SOURCE_MARGIN > now));
-    let from = match live {
-        Some(token) => token,
-        None => source_access_token(http, &source, cred, now).await?,
+    // A source refreshed here may rotate its refresh token: it goes back
+    // with the rest, for the source's row.
+    let (from, mut rotated) = match live {
+        Some(token) => (token, Vec::new()),
+        None => {
+            let mut tokens = family(&source).refresh(http, &source, now).await?;
+            let at = tokens
+                .iter()
+                .position(|t| t.role.is_bearer())
+                .ok_or_else(|| {
+                    ProviderError::config(
+                        &cred.provenance.source,
+                        "the source credential gave no access token",
+                    )
+                })?;
+            let from = tokens.swap_remove(at);
+            tokens.retain(|t| t.role == TokenRole::Refresh);
+            (from, tokens)
+        }
     };
-    let narrowed = downscope(http, &source, &from, ask, now).await?;
-    Ok(vec![
-        narrowed,
-        Token {
-            role: TokenRole::Source,
-            ..from
-        },
-    ])
+    let mut narrowed = downscope(http, &source, &from, ask, now).await?;
+    // The last rotation wins: narrowing after the refresh spent its token.
+    rotated.extend(narrowed.split_off(1));
+    narrowed.push(Token {
+        role: TokenRole::Source,
+        ..from
+    });
+    narrowed.extend(rotated.pop());
+    Ok(narrowed)
 }
 
-/// A token narrowed from `source` (the credential's access token) as `ask` says.
+/// A token narrowed from `source` (the credential's access token) as `ask`
+/// says; then the refresh token the issuer rotated to on the way, if any
+/// (it is the source's, not the narrowed one's).
 pub async fn downscope(
     http: &Http,
     cred: &Credential,
     source: &Token,
     ask: &Downscope,
     now: DateTime<Utc>,
-) -> Result<Token, ProviderError> {
+) -> Result<Vec<Token>, ProviderError> {
+    let mut rotated = Vec::new();
     let minted = match ask {
         Downscope::Scopes(scopes) if scopes.is_empty() => {
             return Err(ProviderError::config("scopes", "name at least one scope"));
         }
-        Downscope::Scopes(scopes) => family(cred).narrow(http, cred, source, scopes, now).await?,
+        Downscope::Scopes(scopes) => {
+            let mut tokens = family(cred).narrow(http, cred, source, scopes, now).await?;
+            rotated = tokens.split_off(1);
+            tokens.pop().ok_or_else(|| {
+                ProviderError::config(&cred.provenance.profile, "no narrowed token came")
+            })?
+        }
         Downscope::Boundary(boundary) => {
             boundary
                 .check()
@@ -186,7 +211,7 @@ pub async fn downscope(
             token
         }
     };
-    Ok(Token {
+    let narrowed = Token {
         role: TokenRole::Downscoped,
         parent: Some(source.value.fingerprint()),
         // Never longer than the token it came from.
@@ -195,5 +220,7 @@ pub async fn downscope(
             (own, theirs) => own.or(theirs),
         },
         ..minted
-    })
+    };
+    rotated.retain(|t| t.role == TokenRole::Refresh);
+    Ok(std::iter::once(narrowed).chain(rotated).collect())
 }

@@ -22,14 +22,15 @@ pub type Refresh = for<'a> fn(&'a Http, &'a Credential, DateTime<Utc>) -> Pendin
 pub type Revoke = for<'a> fn(&'a Http, &'a Credential, &'a Token) -> Pending<'a, Confirmation>;
 
 /// How a family makes a token with only the given scopes, from the
-/// credential and its current token (`source`).
+/// credential and its current token (`source`): the narrowed access token,
+/// and the refresh token the issuer rotated to on the way, if it did.
 pub type Narrow = for<'a> fn(
     &'a Http,
     &'a Credential,
     &'a Token,
     &'a [String],
     DateTime<Utc>,
-) -> Pending<'a, Token>;
+) -> Pending<'a, Vec<Token>>;
 
 /// A family given as data: its refresh and revoke, its capabilities and
 /// its advice.
@@ -85,7 +86,7 @@ impl Ops {
         source: &'a Token,
         scopes: &'a [String],
         now: DateTime<Utc>,
-    ) -> Pending<'a, Token> {
+    ) -> Pending<'a, Vec<Token>> {
         (self.narrow)(http, cred, source, scopes, now)
     }
 
@@ -143,26 +144,32 @@ pub async fn source_access_token(
 }
 
 /// A new access token with only `scopes`, obtained as the family obtains
-/// any token, asking for fewer scopes.
+/// any token, asking for fewer scopes (with the refresh token an issuer
+/// that rotates them sends back).
 pub fn narrow_by_asking<'a>(
     http: &'a Http,
     cred: &'a Credential,
     _source: &'a Token,
     scopes: &'a [String],
     now: DateTime<Utc>,
-) -> Pending<'a, Token> {
+) -> Pending<'a, Vec<Token>> {
+    use crate::model::TokenRole;
     Box::pin(async move {
         let narrow = Credential {
             scopes: scopes.to_vec(),
             audience: None,
             ..cred.clone()
         };
-        family(&narrow)
-            .refresh(http, &narrow, now)
-            .await?
-            .into_iter()
-            .find(|t| t.role == crate::model::TokenRole::Access)
-            .ok_or_else(|| ProviderError::config(&cred.provenance.profile, "no access token came"))
+        let mut tokens = family(&narrow).refresh(http, &narrow, now).await?;
+        tokens.retain(|t| matches!(t.role, TokenRole::Access | TokenRole::Refresh));
+        tokens.sort_by_key(|t| t.role);
+        match tokens.first() {
+            Some(t) if t.role == TokenRole::Access => Ok(tokens),
+            _ => Err(ProviderError::config(
+                &cred.provenance.profile,
+                "no access token came",
+            )),
+        }
     })
 }
 

@@ -329,7 +329,7 @@ fn exchange<'a>(
     source: &'a Token,
     scopes: &'a [String],
     now: DateTime<Utc>,
-) -> Pending<'a, Token> {
+) -> Pending<'a, Vec<Token>> {
     Box::pin(async move {
         let client = client(cred)?;
         let endpoint = token_endpoint(http, cred, client.issuer).await?;
@@ -347,9 +347,11 @@ fn exchange<'a>(
             .await?
             .into_iter()
             .find(|t| t.role == TokenRole::Access)
-            .map(|t| Token {
-                principal: subject(&t).or_else(|| source.principal.clone()),
-                ..t
+            .map(|t| {
+                vec![Token {
+                    principal: subject(&t).or_else(|| source.principal.clone()),
+                    ..t
+                }]
             })
             .ok_or_else(|| ProviderError::config(&endpoint, "the exchange gave no access token"))
     })
