@@ -183,8 +183,16 @@ async fn a_discovery_document_naming_another_issuer_is_refused() {
     server.stop().await;
 }
 
-/// The report of the next decode.
-async fn decoded(handle: &mut tokentop::engine::EngineHandle) -> tokentop::model::DecodeReport {
+/// Asks for a decode of `id` and waits for its report.
+async fn decoded(
+    handle: &mut tokentop::engine::EngineHandle,
+    id: &tokentop::model::CredentialId,
+) -> tokentop::model::DecodeReport {
+    handle
+        .commands
+        .send(Command::Decode(id.clone()))
+        .await
+        .expect("send");
     loop {
         if let Update::Decoded(report) = settle::next(handle).await {
             return report;
@@ -231,19 +239,9 @@ async fn jwts_verify_with_the_issuers_keys_through_a_key_rotation_and_opaque_tok
         assert!(row.error.is_none(), "{:?}", row.error);
     }
 
-    handle
-        .commands
-        .send(Command::Decode(jwt.clone()))
-        .await
-        .expect("send");
-    let first = verified_kid(&decoded(&mut handle).await);
+    let first = verified_kid(&decoded(&mut handle, &jwt).await);
 
-    handle
-        .commands
-        .send(Command::Decode(opaque.clone()))
-        .await
-        .expect("send");
-    let report = decoded(&mut handle).await;
+    let report = decoded(&mut handle, &opaque).await;
     let DecodedBody::Opaque {
         tokeninfo: Ok(said),
     } = &report.body
@@ -259,12 +257,7 @@ async fn jwts_verify_with_the_issuers_keys_through_a_key_rotation_and_opaque_tok
     let server = OidcServer::start_on(port).await;
     let row = settle::refreshed(&mut handle, &jwt).await;
     assert!(row.error.is_none(), "{:?}", row.error);
-    handle
-        .commands
-        .send(Command::Decode(jwt.clone()))
-        .await
-        .expect("send");
-    let second = verified_kid(&decoded(&mut handle).await);
+    let second = verified_kid(&decoded(&mut handle, &jwt).await);
     assert_ne!(first, second, "signed with the new key");
     handle.shutdown().await;
     server.stop().await;

@@ -283,7 +283,9 @@ async fn jwks_url(
                 "issuer {issuer} is not the profile's issuer {own}; not fetching its keys"
             ));
         }
-        return discovery::jwks_uri(&res.http, own).await;
+        return providers::oidc::jwks_uri(&res.http, cred)
+            .await
+            .map_err(|e| e.to_string());
     }
     // The profile's token host, or the host it discovers its endpoints from.
     let trusted = [

@@ -76,8 +76,10 @@ pub async fn start(
     let form = client.form(vec![("scope", scope.as_str())]);
     let assertion = client.assertion(&endpoint, now)?;
     let answer = post_form(http, &endpoint, &form, client.auth(assertion.as_ref())).await?;
+    // Where, not what: serde would quote the value, the device code perhaps.
     let said: Authorization = serde_json::from_str(&answer.body).map_err(|e| {
-        ProviderError::config(&endpoint, format!("not a device authorization: {e}"))
+        let at = format!("line {}, column {}", e.line(), e.column());
+        ProviderError::config(&endpoint, format!("not a device authorization ({at})"))
     })?;
     Ok(DeviceLogin {
         verification_uri: said.verification_uri,
@@ -87,10 +89,8 @@ pub async fn start(
         // RFC 8628 §3.2: 5 s when the issuer does not say.
         interval: Duration::seconds(said.interval.unwrap_or(5).clamp(1, 60)),
         device_code: Secret::new(said.device_code),
-        // The profile's own token endpoint, when it sets one.
-        token_endpoint: Some(cred.endpoints.token.clone())
-            .filter(|t| !t.is_empty())
-            .unwrap_or(discovery.token_endpoint),
+        token_endpoint: super::oidc::own_token_endpoint(cred)
+            .map_or(discovery.token_endpoint, str::to_string),
     })
 }
 

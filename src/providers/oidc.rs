@@ -37,6 +37,8 @@ pub(super) struct Metadata {
     /// RFC 8628's device authorization endpoint, if it has one.
     #[serde(default)]
     pub(super) device_authorization_endpoint: Option<String>,
+    #[serde(default)]
+    jwks_uri: Option<String>,
 }
 
 /// The client's parts.
@@ -165,16 +167,33 @@ pub(super) async fn metadata(http: &Http, issuer: &str) -> Result<Metadata, Prov
     }
 }
 
+/// The token endpoint the profile sets, if it sets one (else the
+/// issuer's document says).
+pub(super) fn own_token_endpoint(cred: &Credential) -> Option<&str> {
+    Some(cred.endpoints.token.as_str()).filter(|t| !t.is_empty())
+}
+
 /// The token endpoint: the profile's own when it sets one, else the issuer's.
 async fn token_endpoint(
     http: &Http,
     cred: &Credential,
     issuer: &str,
 ) -> Result<String, ProviderError> {
-    if !cred.endpoints.token.is_empty() {
-        return Ok(cred.endpoints.token.clone());
+    match own_token_endpoint(cred) {
+        Some(own) => Ok(own.to_string()),
+        None => Ok(metadata(http, issuer).await?.token_endpoint),
     }
-    Ok(metadata(http, issuer).await?.token_endpoint)
+}
+
+/// Where the issuer of `cred` publishes its signing keys: its discovery
+/// document's `jwks_uri` (the same document, checked and reused, as its
+/// grants use).
+pub async fn jwks_uri(http: &Http, cred: &Credential) -> Result<String, ProviderError> {
+    let client = client(cred)?;
+    metadata(http, client.issuer)
+        .await?
+        .jwks_uri
+        .ok_or_else(|| ProviderError::config(client.issuer, "the issuer publishes no jwks_uri"))
 }
 
 fn client_capabilities(cred: &Credential) -> Capabilities {
