@@ -46,7 +46,9 @@ impl OidcServer {
             .expect("node runs (Node.js 20 or later)");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let issuer = tokio::time::timeout(Duration::from_secs(30), async {
+        // A hang guard, not a speed check: on two busy cores (the fault run
+        // beside it) Node's start and two RSA keys have taken over 30 s.
+        let issuer = tokio::time::timeout(Duration::from_secs(120), async {
             while let Some(line) = lines.next_line().await.expect("read") {
                 if let Some(issuer) = line.strip_prefix("READY ") {
                     return issuer.trim().to_string();
@@ -55,7 +57,7 @@ impl OidcServer {
             panic!("oidc-provider ended before it was ready");
         })
         .await
-        .expect("oidc-provider ready within 30 s");
+        .expect("oidc-provider ready within 120 s");
         // Whatever it prints later is read (and dropped): a closed pipe
         // would end it at its next line.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
