@@ -5,9 +5,12 @@ pub mod boundary;
 pub mod clock;
 pub mod credential;
 pub mod decoded;
+pub mod diagnosis;
+mod diagnosis_rules;
 pub mod failure;
 pub mod machine;
 pub mod material;
+pub mod probe;
 pub mod row;
 pub mod secret;
 pub mod text;
@@ -24,9 +27,11 @@ pub use credential::{
     Kind, Platform, Provenance,
 };
 pub use decoded::{DecodeReport, DecodedBody, SignatureCheck};
+pub use diagnosis::{Cause, Diagnosis, Target, TokenFacts, diagnose};
 pub use failure::{Problem, ProviderError, Unreachable};
 pub use machine::{MetadataAccount, MetadataMachine};
 pub use material::{ClientAuthMethod, Executable, Material, SubjectSource};
+pub use probe::{BearerChallenge, ProbeResponse, ServiceError, TargetKind};
 pub use row::{Row, Status, TokenView};
 pub use secret::{Secret, sha256_hex};
 pub use text::{printable, printable_owned};
