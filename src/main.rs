@@ -57,6 +57,35 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Why is this token refused? Sends it once to a target (--url, else the profile's own: its `probe`
+    /// endpoint, its Cloud Run URL, its Databricks workspace, its issuer's userinfo) and names the
+    /// cause beside the evidence: the token's facts and the target's status, WWW-Authenticate and error.
+    ///
+    /// Exit status by cause:
+    ///    0  accepted
+    ///    1  nothing sent: no token, or no target known
+    ///    4  no credential, or more than one, has that name
+    ///   10  expired or not yet valid
+    ///   11  wrong token for this target: audience, token type, workspace
+    ///   12  scope missing
+    ///   13  permission denied (IAM or object permission, not the token)
+    ///   14  token refused: revoked, invalid, or issuer/key unknown
+    ///   15  refused for a reason the doctor cannot name
+    ///   16  target unreachable
+    #[command(verbatim_doc_comment)]
+    Doctor {
+        /// Its profile name, or its id as `list --json` prints it.
+        profile: String,
+        /// Where to send the token (https, or http to loopback).
+        #[arg(long)]
+        url: Option<String>,
+        /// The kind of service, when its host does not say: cloud-run, google-api, databricks, oauth.
+        #[arg(long, value_parser = parse_target_kind)]
+        kind: Option<tokentop::model::TargetKind>,
+        /// The report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Revoke one credential's token, confirmed at the issuer; refused, with the reason and what cuts access instead, where the issuer cannot revoke (exit 0 revoked, 1 failed or refused, 4 no such profile).
     Revoke {
         /// Its profile name, or its id as `list --json` prints it.
@@ -108,6 +137,17 @@ enum Command {
     },
 }
 
+/// A `--kind` name.
+fn parse_target_kind(name: &str) -> Result<tokentop::model::TargetKind, String> {
+    tokentop::model::TargetKind::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = tokentop::model::TargetKind::ALL
+            .iter()
+            .map(|k| k.label())
+            .collect();
+        format!("one of {}", names.join(", "))
+    })
+}
+
 /// The engine for one operation from the command line: no token at
 /// start, no watching, and the same audit journal as the dashboard.
 fn operations(discovery: tokentop::sources::DiscoveryConfig) -> tokentop::engine::EngineConfig {
@@ -154,6 +194,15 @@ fn main() -> ExitCode {
             Some(Command::Demo) => tokentop::demo::run(ui).await,
             Some(Command::List { json, no_refresh }) => {
                 tokentop::cli::list(discovery, json, !no_refresh).await
+            }
+            Some(Command::Doctor {
+                profile,
+                url,
+                kind,
+                json,
+            }) => {
+                let ask = tokentop::model::DoctorAsk { url, kind };
+                tokentop::cli::doctor(operations(discovery), &profile, ask, json).await
             }
             Some(Command::Login { profile, json }) => {
                 tokentop::cli::operate(

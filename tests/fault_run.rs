@@ -132,6 +132,7 @@ impl Tally {
                 self.decodes += 1;
                 self.texts.push_str(&format!("{:?}\n", report.body));
             }
+            Update::Diagnosed(report) => self.texts.push_str(&format!("{report:?}\n")),
             Update::Notice { text, .. } => {
                 self.texts.push_str(&text);
                 self.texts.push('\n');

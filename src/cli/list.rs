@@ -140,6 +140,7 @@ pub async fn collect(discovery: DiscoveryConfig, refresh: bool) -> Result<Collec
                 }
             }
             Update::Decoded(_)
+            | Update::Diagnosed(_)
             | Update::Notice { .. }
             | Update::Removed(_)
             | Update::Revealed { .. }

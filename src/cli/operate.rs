@@ -69,27 +69,9 @@ pub async fn operate(
     output: Output,
 ) -> Result<ExitCode, String> {
     let mut handle = crate::engine::start(engine, Arc::new(SystemClock))?;
-    let rows = settled_rows(&mut handle).await;
-    let matching: Vec<&Row> = rows
-        .iter()
-        .filter(|r| r.profile == profile || r.id.0 == profile)
-        .collect();
-    let row = match matching.as_slice() {
-        [one] => (*one).clone(),
-        [] | [_, _, ..] => {
-            let names: Vec<&str> = rows.iter().map(|r| r.profile.as_str()).collect();
-            let what = if matching.is_empty() {
-                "no credential"
-            } else {
-                "more than one credential"
-            };
-            eprintln!(
-                "tokentop: {what} named `{profile}`; give a profile or an id from `tokentop list --json` (profiles: {})",
-                names.join(", ")
-            );
-            handle.shutdown().await;
-            return Ok(ExitCode::from(EXIT_NO_SUCH_PROFILE));
-        }
+    let Some(row) = named(&mut handle, profile).await else {
+        handle.shutdown().await;
+        return Ok(ExitCode::from(EXIT_NO_SUCH_PROFILE));
     };
     let mut commands = Vec::new();
     // A revocable credential holding no token yet (nothing cached) gets
@@ -194,7 +176,31 @@ fn print(after: &Row, token: Option<&Secret>, output: Output) -> Result<(), Stri
     Ok(())
 }
 
-async fn send(handle: &EngineHandle, command: Command) -> Result<(), String> {
+/// The one credential named `profile` (its profile name or id), once
+/// discovery has settled; else says on stderr why there is none.
+pub(super) async fn named(handle: &mut EngineHandle, profile: &str) -> Option<Row> {
+    let rows = settled_rows(handle).await;
+    let matching: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.profile == profile || r.id.0 == profile)
+        .collect();
+    if let [one] = matching.as_slice() {
+        return Some((*one).clone());
+    }
+    let names: Vec<&str> = rows.iter().map(|r| r.profile.as_str()).collect();
+    let what = if matching.is_empty() {
+        "no credential"
+    } else {
+        "more than one credential"
+    };
+    eprintln!(
+        "tokentop: {what} named `{profile}`; give a profile or an id from `tokentop list --json` (profiles: {})",
+        names.join(", ")
+    );
+    None
+}
+
+pub(super) async fn send(handle: &EngineHandle, command: Command) -> Result<(), String> {
     handle
         .commands
         .send(command)
@@ -218,7 +224,7 @@ async fn revealed(handle: &mut EngineHandle, id: &CredentialId) -> Result<Option
     Ok(None)
 }
 
-fn level_word(level: Level) -> &'static str {
+pub(super) fn level_word(level: Level) -> &'static str {
     match level {
         Level::Info => "note",
         Level::Warn => "warning",
@@ -241,7 +247,7 @@ async fn settled_rows(handle: &mut EngineHandle) -> Vec<Row> {
 /// Waits for the operation to end: the row it `watches` once it is no
 /// longer busy, with the notices said meanwhile; no row when it was
 /// refused before it began (the notice says why).
-async fn finished(
+pub(super) async fn finished(
     handle: &mut EngineHandle,
     watches: impl Fn(&Row) -> bool,
 ) -> (Option<Row>, Vec<(Level, String)>) {

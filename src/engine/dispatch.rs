@@ -106,7 +106,7 @@ impl Engine {
         let blocked = match op {
             Op::Refresh => can.refresh_blocked,
             Op::Revoke => can.revoke_blocked,
-            Op::Decode | Op::Downscope | Op::Login => None,
+            Op::Decode | Op::Downscope | Op::Login | Op::Doctor => None,
         };
         if let Some(why) = blocked {
             self.notice(Level::Warn, format!("{profile}: {why}"));
@@ -144,6 +144,24 @@ impl Engine {
             (Op::Refresh, _) => Some(Box::pin(jobs::refresh(res, cred, self.clock.clone()))),
             (Op::Decode, Some(token)) => Some(Box::pin(jobs::decode(res, cred, token))),
             (Op::Revoke, Some(token)) => Some(Box::pin(jobs::revoke(res, cred, token))),
+            (Op::Doctor, Some(token)) => {
+                let ask = self.doctor_asks.get(id).cloned().unwrap_or_default();
+                let revoked_here = entry.status == crate::model::Status::Revoked;
+                Some(Box::pin(super::doctor::doctor(
+                    res,
+                    cred,
+                    token,
+                    ask,
+                    revoked_here,
+                    self.clock.clone(),
+                )))
+            }
+            (Op::Doctor, None) => {
+                let why = "no token to send yet (press r for one)";
+                let report = self.doctor_report(id, crate::model::Diagnosis::not_run(why));
+                self.send(Update::Diagnosed(Box::new(report)));
+                None
+            }
             (Op::Downscope, Some(_)) => {
                 self.notice(
                     Level::Warn,
@@ -179,6 +197,7 @@ impl Engine {
             .into_iter()
             .find(|op| self.in_flight.contains_key(&(done.id.clone(), *op)));
         let outcome = self.rotate_source(&done.id, done.outcome);
+        let outcome = self.doctor_unfinished(&done.id, done.op, outcome);
         let Some(entry) = self.store.get_mut(&done.id) else {
             return;
         };
@@ -199,6 +218,9 @@ impl Engine {
         }
         if let Some(report) = applied.decoded {
             self.send(Update::Decoded(report));
+        }
+        if let Some(report) = applied.diagnosed {
+            self.send(Update::Diagnosed(report));
         }
         self.push_row(&done.id);
         if running.again && !self.stopping {
@@ -239,6 +261,49 @@ impl Engine {
             }
         }
         jobs::Outcome::Refreshed(Ok(rest))
+    }
+
+    /// A doctor that timed out or failed still answers its view: with a
+    /// report that says so (the row is no worse).
+    fn doctor_unfinished(
+        &self,
+        id: &CredentialId,
+        op: Op,
+        outcome: jobs::Outcome,
+    ) -> jobs::Outcome {
+        match outcome {
+            jobs::Outcome::TimedOut(why) | jobs::Outcome::Failed(why) if op == Op::Doctor => {
+                let diagnosis = crate::model::Diagnosis::unreachable(&why);
+                jobs::Outcome::Diagnosed(Box::new(self.doctor_report(id, diagnosis)))
+            }
+            other => other,
+        }
+    }
+
+    /// A report of the doctor that sent nothing, or had no answer.
+    fn doctor_report(
+        &self,
+        id: &CredentialId,
+        diagnosis: crate::model::Diagnosis,
+    ) -> crate::model::DoctorReport {
+        let entry = self.store.get(id);
+        crate::model::DoctorReport {
+            id: id.clone(),
+            profile: entry
+                .map(|e| e.credential.provenance.profile.clone())
+                .unwrap_or_default(),
+            at: self.clock.now(),
+            target: None,
+            token: crate::model::TokenFacts {
+                fingerprint: entry
+                    .and_then(|e| e.token())
+                    .map(|t| t.value.fingerprint())
+                    .unwrap_or_default(),
+                ..crate::model::TokenFacts::default()
+            },
+            response: None,
+            diagnosis,
+        }
     }
 
     /// Saves a sign-in's new refresh token (a login's, or one the issuer
@@ -357,6 +422,13 @@ impl Engine {
                 profile,
                 running.subject,
                 format!("abandoned: {why}"),
+            )));
+            return;
+        }
+        if op == Op::Doctor {
+            let diagnosis = crate::model::Diagnosis::not_run(format!("abandoned: {why}"));
+            self.send(Update::Diagnosed(Box::new(
+                self.doctor_report(id, diagnosis),
             )));
             return;
         }

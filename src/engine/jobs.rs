@@ -22,16 +22,19 @@ pub enum Op {
     Downscope,
     /// Sign in on another device (RFC 8628): minutes, not seconds.
     Login,
+    /// Send the token to a target and name why it is refused.
+    Doctor,
 }
 
 impl Op {
     /// Every operation.
-    pub const ALL: [Op; 5] = [
+    pub const ALL: [Op; 6] = [
         Op::Refresh,
         Op::Decode,
         Op::Revoke,
         Op::Downscope,
         Op::Login,
+        Op::Doctor,
     ];
 
     /// The operation's name: shown beside ⟳ while it runs, and in the journal.
@@ -42,6 +45,7 @@ impl Op {
             Op::Revoke => "revoke",
             Op::Downscope => "downscope",
             Op::Login => "login",
+            Op::Doctor => "doctor",
         }
     }
 }
@@ -125,6 +129,8 @@ pub enum Outcome {
     Refreshed(Result<Vec<Token>, providers::ProviderError>),
     /// A decode report.
     Decoded(DecodeReport),
+    /// The doctor's report.
+    Diagnosed(Box<crate::model::DoctorReport>),
     /// A revocation, and what the issuer said about the token afterwards.
     Revoked {
         /// Fingerprint of the token revoked.
@@ -227,10 +233,7 @@ pub async fn decode(res: Resources, cred: Credential, token: Token) -> Outcome {
     let raw = token.value.expose();
     let body = match jwt::decode(raw) {
         Ok((header, claims)) => {
-            let signature = match jwks_url(&res, &cred, &claims).await {
-                Ok(url) => res.jwks.verify(&res.http, &url, raw).await,
-                Err(reason) => SignatureCheck::NotChecked { reason },
-            };
+            let signature = signature(&res, &cred, raw, &claims).await;
             // A token's contents come from its issuer: they may not quote
             // the credential's own secrets on screen.
             let held = providers::scrub::Sent::held_by(&cred.material);
@@ -253,6 +256,19 @@ pub async fn decode(res: Resources, cred: Credential, token: Token) -> Outcome {
         fingerprint: token.value.fingerprint(),
         body,
     })
+}
+
+/// A JWT's signature checked against its issuer's keys, as [`jwks_url`] finds them.
+pub async fn signature(
+    res: &Resources,
+    cred: &Credential,
+    raw: &str,
+    claims: &serde_json::Map<String, serde_json::Value>,
+) -> SignatureCheck {
+    match jwks_url(res, cred, claims).await {
+        Ok(url) => res.jwks.verify(&res.http, &url, raw).await,
+        Err(reason) => SignatureCheck::NotChecked { reason },
+    }
 }
 
 /// The profile's JWKS URL, or the one its issuer publishes, but only for an

@@ -3,6 +3,7 @@
 
 mod derived;
 mod dispatch;
+pub mod doctor;
 pub mod entry;
 pub mod jobs;
 pub mod login;
@@ -115,6 +116,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         probing: false,
         machine: None,
         machine_note: None,
+        doctor_asks: HashMap::new(),
         config,
         clock: clock.clone(),
         store: Store::default(),
@@ -187,6 +189,8 @@ struct Engine {
     machine: Option<crate::model::MetadataMachine>,
     /// Why the metadata server could not be asked, for the notes.
     machine_note: Option<String>,
+    /// The doctor's latest target per credential, for its job.
+    doctor_asks: HashMap<CredentialId, crate::model::DoctorAsk>,
 }
 
 impl Engine {
@@ -365,6 +369,10 @@ impl Engine {
             Command::Reveal(id) => self.reveal(&id),
             Command::Login(id) => self.spawn(&id, Op::Login, Lane::User),
             Command::CancelLogin(id) => self.cancel_login(&id),
+            Command::Doctor(id, ask) => {
+                self.doctor_asks.insert(id.clone(), ask);
+                self.spawn(&id, Op::Doctor, Lane::User);
+            }
             Command::Reload => {
                 self.reload();
                 self.probe_metadata();

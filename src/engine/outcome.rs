@@ -18,6 +18,8 @@ pub struct Applied {
     pub journal: Option<Change>,
     /// A decode report to pass on.
     pub decoded: Option<DecodeReport>,
+    /// A doctor's report to pass on.
+    pub diagnosed: Option<Box<crate::model::DoctorReport>>,
 }
 
 /// Applies `outcome` of `op` to `entry`. A failure never drops the last good
@@ -123,6 +125,13 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
             entry.error = Some(problem);
         }
         Outcome::Decoded(report) => applied.decoded = Some(report),
+        Outcome::Diagnosed(report) => {
+            let target = report.target.as_ref().map_or("", |t| t.url.as_str());
+            let result = format!("{}: {target}", report.diagnosis.summary);
+            applied.journal = Some(line(subject, None, result));
+            applied.diagnosed = Some(report);
+        }
+
         // A decode that fails says so in its view; the token is no worse.
         Outcome::TimedOut(reason) | Outcome::Failed(reason) if op == Op::Decode => {
             applied.decoded = Some(DecodeReport {

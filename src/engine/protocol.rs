@@ -27,6 +27,9 @@ pub enum Command {
     Login(CredentialId),
     /// Give up a sign-in (its code is left to expire).
     CancelLogin(CredentialId),
+    /// Send the current token to a target once and name why it is
+    /// refused: an [`Update::Diagnosed`] answers.
+    Doctor(CredentialId, crate::model::DoctorAsk),
     /// Re-read every source.
     Reload,
 }
@@ -65,6 +68,8 @@ pub enum Update {
     Removed(CredentialId),
     /// A decode finished.
     Decoded(DecodeReport),
+    /// The doctor's report.
+    Diagnosed(Box<crate::model::DoctorReport>),
     /// The token asked for with [`Command::Reveal`].
     Revealed {
         /// Whose.

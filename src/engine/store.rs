@@ -349,6 +349,7 @@ pub(super) mod tests {
                 jwks: None,
                 sts: None,
                 discovery: None,
+                probe: None,
             },
             material: Material::DatabricksM2m {
                 client_id: "c".into(),

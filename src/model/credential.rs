@@ -271,6 +271,9 @@ pub struct Endpoints {
     /// profile fixes it; `token` is the documented one, used when the host
     /// publishes none.
     pub discovery: Option<String>,
+    /// Where the doctor sends the token when not told (the profile's
+    /// `[profile.endpoints] probe`); else one follows from the platform.
+    pub probe: Option<String>,
 }
 
 /// A discovered credential: everything needed to show and refresh it.

@@ -82,6 +82,8 @@ pub enum Cause {
     Unclear,
     /// No answer from the target.
     Unreachable,
+    /// Nothing was sent: no token, or no target known.
+    NotRun,
 }
 
 impl Cause {
@@ -96,12 +98,14 @@ impl Cause {
             Cause::UnknownIssuer | Cause::Revoked | Cause::Rejected => 14,
             Cause::Unclear => 15,
             Cause::Unreachable => 16,
+            Cause::NotRun => 1,
         }
     }
 
     /// Every exit status with its meaning, for `--help` and README.
-    pub const EXIT_CLASSES: [(u8, &'static str); 8] = [
+    pub const EXIT_CLASSES: [(u8, &'static str); 9] = [
         (0, "accepted"),
+        (1, "nothing sent: no token, or no target known"),
         (10, "expired or not yet valid"),
         (
             11,
@@ -147,6 +151,40 @@ impl Diagnosis {
     pub fn unreachable(why: &str) -> Self {
         Self::new(Cause::Unreachable, format!("no answer: {why}"))
     }
+
+    /// Nothing was sent: `why`.
+    pub fn not_run(why: impl Into<String>) -> Self {
+        Self::new(Cause::NotRun, why)
+    }
+}
+
+/// What the user asks the doctor: a target, or the credential's own; a
+/// kind of service, or the one its URL gives away.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DoctorAsk {
+    /// Where to send the token.
+    pub url: Option<String>,
+    /// The kind of service, when the URL does not say.
+    pub kind: Option<TargetKind>,
+}
+
+/// The doctor's report: what went where, what came back, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DoctorReport {
+    /// Which credential.
+    pub id: super::credential::CredentialId,
+    /// Its profile.
+    pub profile: String,
+    /// When the request went.
+    pub at: DateTime<Utc>,
+    /// Where it went (`None` when nothing was sent).
+    pub target: Option<Target>,
+    /// The token sent.
+    pub token: TokenFacts,
+    /// The answer, when one came.
+    pub response: Option<ProbeResponse>,
+    /// Why.
+    pub diagnosis: Diagnosis,
 }
 
 /// A token is taken this long before its `nbf` by no verifier we know.

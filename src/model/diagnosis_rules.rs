@@ -182,6 +182,9 @@ pub(super) fn oauth(facts: &TokenFacts, target: &Target, r: &ProbeResponse) -> D
         if revoked(facts) {
             return revoked_diagnosis(facts, r);
         }
+        if let Some(d) = live_but_refused(facts, target, r) {
+            return d;
+        }
         if !invalid {
             return Diagnosis::new(
                 Cause::Unclear,
@@ -200,6 +203,52 @@ pub(super) fn oauth(facts: &TokenFacts, target: &Target, r: &ProbeResponse) -> D
         return permission_denied(facts, r, "permission on the resource");
     }
     Diagnosis::new(Cause::Unclear, format!("HTTP {}", r.status)).with(answer(r))
+}
+
+/// A token its issuer still takes (introspection says active, or a JWT
+/// that verifies) refused all the same: it is for another resource, or not
+/// the kind this target takes.
+fn live_but_refused(facts: &TokenFacts, target: &Target, r: &ProbeResponse) -> Option<Diagnosis> {
+    let verified = matches!(facts.signature, Some(SignatureCheck::Verified { .. }));
+    let live =
+        facts.issuer_says_active == Some(true) || (facts.issuer_says_active.is_none() && verified);
+    if !live {
+        return None;
+    }
+    if !facts.audience.is_empty() && !names_target(&facts.audience, &target.url) {
+        return Some(
+            Diagnosis::new(
+                Cause::WrongAudience,
+                "the token is for another resource: its audience does not name this target",
+            )
+            .with(format!("token aud: {}", listed(&facts.audience)))
+            .with(format!("target:    {}", target.url))
+            .with("its issuer still takes it; ask for a token for this target (the profile's `resource`)")
+            .with(answer(r)),
+        );
+    }
+    Some(
+        Diagnosis::new(
+            Cause::WrongTokenType,
+            "its issuer still takes it, yet this target does not: a token of a kind it does not take",
+        )
+        .with(format!("sent: {}", sent(facts)))
+        .with("a client's own token (client credentials) at a user endpoint such as userinfo is refused this way; it takes a user's token with `openid`")
+        .with(answer(r)),
+    )
+}
+
+/// Whether an audience value names `url`: its origin, or a prefix of it.
+fn names_target(audience: &[String], url: &str) -> bool {
+    let origin = |u: &str| {
+        url::Url::parse(u)
+            .ok()
+            .map(|u| u.origin().ascii_serialization())
+    };
+    audience.iter().any(|aud| {
+        url.starts_with(aud.trim_end_matches('/'))
+            || (origin(aud).is_some() && origin(aud) == origin(url))
+    })
 }
 
 /// The token's signature failed against its issuer's keys: the verifier

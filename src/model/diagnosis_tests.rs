@@ -509,6 +509,7 @@ fn every_exit_class_is_documented() {
         Permission,
         Unclear,
         Unreachable,
+        NotRun,
     ];
     for cause in all {
         assert!(
@@ -518,4 +519,35 @@ fn every_exit_class_is_documented() {
             "{cause:?}"
         );
     }
+}
+
+#[test]
+fn a_live_token_refused_is_another_resources_or_the_wrong_kind() {
+    let userinfo = target(TargetKind::OAuth, "http://127.0.0.1:4000/me");
+    let invalid = answer(
+        401,
+        &[(
+            "www-authenticate",
+            r#"Bearer error="invalid_token", error_description="invalid token provided""#,
+        )],
+        "",
+    );
+    let mut facts = access_token(&["api:read"]);
+    facts.issuer_says_active = Some(true);
+    let d = diagnose(&facts, &userinfo, &invalid, now());
+    assert_eq!(d.cause, Cause::WrongTokenType, "{d:?}");
+    assert!(d.evidence.iter().any(|e| e.contains("userinfo")));
+    // A JWT for another resource, verified by its issuer's keys.
+    let mut jwt = access_token(&["api:read"]);
+    jwt.jwt = true;
+    jwt.audience = vec!["https://api.tokentop.test".into()];
+    jwt.signature = Some(SignatureCheck::Verified {
+        kid: "k".into(),
+        jwks_url: "http://127.0.0.1:4000/jwks".into(),
+    });
+    let d = diagnose(&jwt, &userinfo, &invalid, now());
+    assert_eq!(d.cause, Cause::WrongAudience, "{d:?}");
+    // Its audience naming the target's origin: the kind, not the audience.
+    jwt.audience = vec!["http://127.0.0.1:4000".into()];
+    assert_eq!(cause(&jwt, &userinfo, &invalid), Cause::WrongTokenType);
 }

@@ -7,6 +7,7 @@ pub mod credential;
 pub mod decoded;
 pub mod diagnosis;
 mod diagnosis_rules;
+mod doctor_text;
 pub mod failure;
 pub mod machine;
 pub mod material;
@@ -27,7 +28,7 @@ pub use credential::{
     Kind, Platform, Provenance,
 };
 pub use decoded::{DecodeReport, DecodedBody, SignatureCheck};
-pub use diagnosis::{Cause, Diagnosis, Target, TokenFacts, diagnose};
+pub use diagnosis::{Cause, Diagnosis, DoctorAsk, DoctorReport, Target, TokenFacts, diagnose};
 pub use failure::{Problem, ProviderError, Unreachable};
 pub use machine::{MetadataAccount, MetadataMachine};
 pub use material::{ClientAuthMethod, Executable, Material, SubjectSource};

@@ -18,6 +18,7 @@ pub mod iam;
 pub mod impersonated;
 pub mod metadata;
 pub mod oidc;
+pub mod probe;
 pub mod retry;
 pub mod scrub;
 pub mod workforce;

@@ -39,6 +39,9 @@ pub(super) struct Metadata {
     pub(super) device_authorization_endpoint: Option<String>,
     #[serde(default)]
     jwks_uri: Option<String>,
+    /// Where a user's access token reads its claims (OIDC Core §5.3).
+    #[serde(default)]
+    userinfo_endpoint: Option<String>,
 }
 
 /// The client's parts.
@@ -295,6 +298,18 @@ fn revoke_and_introspect<'a>(
             Err(e) => Confirmation::Unchecked(e.to_string()),
         })
     })
+}
+
+/// The issuer's userinfo endpoint: an OIDC issuer's own resource server,
+/// where the doctor sends a token by default.
+pub async fn userinfo_endpoint(http: &Http, cred: &Credential) -> Result<String, ProviderError> {
+    let client = client(cred)?;
+    metadata(http, client.issuer)
+        .await?
+        .userinfo_endpoint
+        .ok_or_else(|| {
+            ProviderError::config(client.issuer, "the issuer publishes no userinfo_endpoint")
+        })
 }
 
 /// What the issuer's introspection (RFC 7662) says of `token`: `active`,

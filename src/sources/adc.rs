@@ -208,6 +208,7 @@ pub fn metadata_credential(host: &str, name: &str, key: &str, profile: String) -
             jwks: google_side.then(|| "https://www.googleapis.com/oauth2/v3/certs".to_string()),
             sts: google_side.then(|| "https://sts.googleapis.com/v1/token".to_string()),
             discovery: None,
+            probe: None,
         },
         material: Material::GoogleMetadata {
             host: host.to_string(),

@@ -349,6 +349,7 @@ fn credential(
             discovery: account
                 .is_none()
                 .then(|| format!("{base}/.well-known/databricks-config")),
+            probe: None,
         },
         material,
         context: Context {

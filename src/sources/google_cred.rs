@@ -73,6 +73,7 @@ pub fn google_endpoints(token_uri: Option<String>) -> Endpoints {
         jwks: google("https://www.googleapis.com/oauth2/v3/certs"),
         sts: google("https://sts.googleapis.com/v1/token"),
         discovery: None,
+        probe: None,
         token,
     }
 }

@@ -338,6 +338,14 @@ fn judge_overrides(
             trusted.push(url.clone());
         }
     }
+    // The doctor's target gets an access token, never a long-lived secret:
+    // a vendor API over https is as good as the credential's own.
+    if let Some(url) = &o.probe
+        && !trust::is_vendor_api(url)
+        && trust::judge(url, own, settings)? == trust::Trust::Settings
+    {
+        trusted.push(url.clone());
+    }
     Ok(trusted)
 }
 
@@ -351,6 +359,7 @@ fn apply_overrides(endpoints: &mut Endpoints, o: &profiles::EndpointOverrides) {
         (&mut endpoints.revoke, &o.revoke),
         (&mut endpoints.jwks, &o.jwks),
         (&mut endpoints.sts, &o.sts),
+        (&mut endpoints.probe, &o.probe),
     ] {
         if value.is_some() {
             slot.clone_from(value);

@@ -91,6 +91,7 @@ pub fn credential(
             jwks: None,
             sts: None,
             discovery: Some(issuer.to_string()),
+            probe: None,
         },
         material: Material::OidcClient {
             issuer: issuer.to_string(),

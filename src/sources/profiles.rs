@@ -110,6 +110,8 @@ pub struct EndpointOverrides {
     pub jwks: Option<String>,
     /// Security Token Service (downscoping).
     pub sts: Option<String>,
+    /// Where the doctor (`p`, `tokentop doctor`) sends the token.
+    pub probe: Option<String>,
 }
 
 /// Reads and validates a profiles file; errors name the file, line and key.

@@ -79,6 +79,16 @@ pub fn judge(url: &str, own: &[impl AsRef<str>], settings: &Settings) -> Result<
     ))
 }
 
+/// An https URL on a Google API, Cloud Run or Databricks host, where the
+/// doctor may send an access token without the user's trust.
+pub fn is_vendor_api(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| {
+        u.scheme() == "https"
+            && u.host_str()
+                .is_some_and(|h| crate::model::TargetKind::from_host(h).is_some())
+    })
+}
+
 /// True when `base` names `target`: the same origin, and either `base` is a
 /// whole origin (no path), or a local service (loopback: an emulator serves
 /// all its endpoints on one port), or the same path without a query.

@@ -388,6 +388,8 @@ impl App {
             }
             // The dashboard reveals nothing yet; `downscope --print-token` asks.
             Update::Revealed { .. } => {}
+            // The doctor's view is not yet in the dashboard.
+            Update::Diagnosed(_) => {}
             Update::Decoded(report) => {
                 for overlay in &mut self.overlays {
                     if let Overlay::Decode {

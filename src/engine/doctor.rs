@@ -1,0 +1,112 @@
+//! The doctor's job: send the current token to a target once, read what
+//! the token is (claims, signature) and what the target said, ask the
+//! issuer whether it still takes the token after a refusal, and name why.
+
+use super::jobs::{Outcome, Resources};
+use crate::inspect::jwt;
+use crate::model::{
+    Clock, Credential, Diagnosis, DoctorAsk, DoctorReport, Token, TokenFacts, diagnose,
+};
+use crate::providers::probe;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// Runs the doctor on `token` of `cred`. `revoked_here` says tokentop
+/// revoked this very token.
+pub async fn doctor(
+    res: Resources,
+    cred: Credential,
+    token: Token,
+    ask: DoctorAsk,
+    revoked_here: bool,
+    clock: Arc<dyn Clock>,
+) -> Outcome {
+    let mut facts = facts_of(&res, &cred, &token).await;
+    facts.revoked_here = revoked_here;
+    let url = match ask.url {
+        Some(url) => Ok(url),
+        None => probe::default_url(&res.http, &cred).await,
+    };
+    let (target, response, diagnosis) = match url {
+        Err(why) => (None, None, Diagnosis::not_run(why)),
+        Ok(url) => {
+            let target = probe::target(&cred, &url, ask.kind);
+            match probe::send(&res.http, &url, &token.value).await {
+                Err(e) => (Some(target), None, Diagnosis::unreachable(&e.to_string())),
+                Ok(response) => {
+                    let now = clock.now();
+                    let refused = !(200..300).contains(&response.status);
+                    if refused && facts.expires_at.is_none_or(|exp| exp > now) {
+                        facts.issuer_says_active =
+                            probe::issuer_says_active(&res.http, &cred, &token).await;
+                    }
+                    let diagnosis = diagnose(&facts, &target, &response, now);
+                    (Some(target), Some(response), diagnosis)
+                }
+            }
+        }
+    };
+    Outcome::Diagnosed(Box::new(DoctorReport {
+        id: cred.id.clone(),
+        profile: cred.provenance.profile.clone(),
+        at: clock.now(),
+        target,
+        token: facts,
+        response,
+        diagnosis,
+    }))
+}
+
+/// What is known of `token`: what tokentop holds about it, and for a JWT
+/// its claims and whether its issuer's keys verify it.
+async fn facts_of(res: &Resources, cred: &Credential, token: &Token) -> TokenFacts {
+    let mut facts = TokenFacts {
+        role: Some(token.role),
+        fingerprint: token.value.fingerprint(),
+        audience: token.audience.iter().cloned().collect(),
+        scopes: token.scopes.clone(),
+        expires_at: token.expires_at,
+        subject: token.principal.clone(),
+        ..TokenFacts::default()
+    };
+    let raw = token.value.expose();
+    let Ok((_, claims)) = jwt::decode(raw) else {
+        return facts;
+    };
+    facts.jwt = true;
+    let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_string);
+    facts.issuer = text("iss");
+    facts.audience = match claims.get("aud") {
+        Some(Value::String(aud)) => vec![aud.clone()],
+        Some(Value::Array(auds)) => auds
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_string))
+            .collect(),
+        _ => facts.audience,
+    };
+    facts.expires_at = time(&claims, "exp").or(facts.expires_at);
+    facts.not_before = time(&claims, "nbf").or_else(|| time(&claims, "iat"));
+    facts.subject = text("email").or_else(|| text("sub")).or(facts.subject);
+    if facts.scopes.is_empty() {
+        facts.scopes = match (claims.get("scope"), claims.get("scp")) {
+            (Some(Value::String(scope)), _) => {
+                scope.split_whitespace().map(str::to_string).collect()
+            }
+            (_, Some(Value::Array(scp))) => scp
+                .iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        };
+    }
+    facts.signature = Some(super::jobs::signature(res, cred, raw, &claims).await);
+    facts
+}
+
+/// A NumericDate claim as a time.
+fn time(claims: &Map<String, Value>, name: &str) -> Option<DateTime<Utc>> {
+    let seconds = claims.get(name)?.as_f64()?;
+    #[allow(clippy::cast_possible_truncation)]
+    DateTime::from_timestamp(seconds as i64, 0)
+}
