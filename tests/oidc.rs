@@ -369,6 +369,22 @@ async fn a_public_client_signs_in_from_another_device_and_stays_signed_in() {
         assert_eq!(laptop["status"], "live", "run {run}: {laptop}");
     }
 
+    // A user's token is what the issuer's userinfo takes: the doctor says
+    // it is accepted (exit 0).
+    let doctor = tokentop(
+        home.path(),
+        &["--profiles", &profiles, "doctor", "laptop"],
+        &[],
+    )
+    .await;
+    assert_eq!(doctor.code, 0, "{} {}", doctor.stdout, doctor.stderr);
+    assert!(doctor.stdout.contains("✓ accepted"), "{}", doctor.stdout);
+    assert!(
+        doctor.stdout.contains(&format!("{}/me", server.issuer)),
+        "{}",
+        doctor.stdout
+    );
+
     // A sign-in the issuer no longer honours says how to make it again.
     let kept: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&store).expect("read")).expect("JSON");

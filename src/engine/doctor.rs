@@ -30,6 +30,10 @@ pub async fn doctor(
     };
     let (target, response, diagnosis) = match url {
         Err(why) => (None, None, Diagnosis::not_run(why)),
+        Ok(url) if crate::net::check_url(&url).is_err() => {
+            let why = crate::net::check_url(&url).err().map(|e| e.to_string());
+            (None, None, Diagnosis::not_run(why.unwrap_or_default()))
+        }
         Ok(url) => {
             let target = probe::target(&cred, &url, ask.kind);
             match probe::send(&res.http, &url, &token.value).await {
