@@ -391,3 +391,53 @@ fn l_signs_in_shows_the_code_and_esc_gives_up() {
     assert_eq!(esc, vec![Effect::Send(Command::CancelLogin(id))]);
     assert!(app.overlays.is_empty());
 }
+
+#[test]
+fn p_runs_the_doctor_p_again_asks_again_and_esc_closes() {
+    let mut app = fixtures::app();
+    press(&mut app, 'j');
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    let ask = Command::Doctor(id.clone(), tokentop::model::DoctorAsk::default());
+    assert_eq!(press(&mut app, 'p'), vec![Effect::Send(ask.clone())]);
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::Doctor { report: None, .. })
+    ));
+    // A report about another credential does not fill this view.
+    let other = tokentop::model::CredentialId("someone-else".into());
+    app.update(Event::Engine(Box::new(Update::Diagnosed(Box::new(
+        fixtures::doctor_report(&other),
+    )))));
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::Doctor { report: None, .. })
+    ));
+    app.update(Event::Engine(Box::new(Update::Diagnosed(Box::new(
+        fixtures::doctor_report(&id),
+    )))));
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::Doctor {
+            report: Some(_),
+            ..
+        })
+    ));
+    press(&mut app, 'j');
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::Doctor { scroll: 1, .. })
+    ));
+    // Asking again empties the view until the new report, on the same row.
+    assert_eq!(press(&mut app, 'p'), vec![Effect::Send(ask)]);
+    assert_eq!(app.overlays.len(), 1);
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::Doctor {
+            report: None,
+            scroll: 0,
+            ..
+        })
+    ));
+    app.update(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert!(app.overlays.is_empty());
+}

@@ -41,6 +41,41 @@ fn decode_app() -> App {
     app
 }
 
+fn doctor_app() -> App {
+    let mut app = fixtures::app();
+    press(&mut app, 'j');
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    press(&mut app, 'p');
+    app.update(Event::Engine(Box::new(Update::Diagnosed(Box::new(
+        fixtures::doctor_report(&id),
+    )))));
+    app
+}
+
+#[test]
+fn doctor_80x24_default() {
+    insta::assert_snapshot!(
+        "doctor_80x24_default",
+        render(&doctor_app(), "default", 80, 24).backend()
+    );
+}
+
+#[test]
+fn doctor_120x30_side_by_side() {
+    insta::assert_snapshot!(
+        "doctor_120x30_default",
+        render(&doctor_app(), "default", 120, 30).backend()
+    );
+}
+
+#[test]
+fn doctor_40x12_mono() {
+    insta::assert_snapshot!(
+        "doctor_40x12_mono",
+        render(&doctor_app(), "mono", 40, 12).backend()
+    );
+}
+
 #[test]
 fn table_80x24_default() {
     insta::assert_snapshot!(
@@ -138,7 +173,7 @@ fn colours_come_from_the_theme_file() {
 
 #[test]
 fn every_screen_fits_40x12_without_panicking() {
-    for app in [fixtures::app(), decode_app()] {
+    for app in [fixtures::app(), decode_app(), doctor_app()] {
         for (w, h) in [(40, 12), (20, 6), (1, 1)] {
             render(&app, "default", w, h);
         }

@@ -9,19 +9,6 @@ use crate::model::{Cause, DoctorAsk, DoctorReport, SystemClock};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-/// The exit statuses, as `--help` and README list them.
-pub fn exit_statuses() -> String {
-    let mut text = String::from("Exit status by cause:");
-    for (code, meaning) in Cause::EXIT_CLASSES {
-        text.push_str(&format!("\n  {code:>2}  {meaning}"));
-    }
-    text.push_str(&format!(
-        "\n  {:>2}  no credential, or more than one, has that name",
-        super::EXIT_NO_SUCH_PROFILE
-    ));
-    text
-}
-
 /// Runs the doctor on the credential named `profile`, obtaining a token
 /// first when it holds none, and prints the report (JSON with `json`).
 pub async fn doctor(

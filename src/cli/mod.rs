@@ -4,7 +4,7 @@ mod doctor;
 mod list;
 mod operate;
 
-pub use doctor::{doctor, exit_statuses};
+pub use doctor::doctor;
 pub use list::{EXIT_ALL_LIVE, EXIT_HELP, EXIT_NOT_LIVE, EXIT_SOURCE_BROKEN, list};
 pub use operate::{
     EXIT_DONE, EXIT_FAILED, EXIT_NO_SUCH_PROFILE, Operation, Output, boundary_file, operate,

@@ -35,6 +35,8 @@ pub enum Action {
     Drop,
     /// Sign the selected OIDC profile in from another device.
     Login,
+    /// Send the selected token to its target and say why it is refused.
+    Doctor,
     /// Move to the next field of a form.
     NextField,
     /// Re-read every credential source.
@@ -67,6 +69,7 @@ impl Action {
             Action::Downscope => "downscope",
             Action::Drop => "drop",
             Action::Login => "login",
+            Action::Doctor => "doctor",
             Action::NextField => "next-field",
             Action::Reload => "reload",
             Action::Confirm => "confirm",

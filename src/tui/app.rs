@@ -29,6 +29,15 @@ pub enum Overlay {
         /// Scroll offset in lines.
         scroll: u16,
     },
+    /// The doctor: waiting for the report of `id`, then showing it.
+    Doctor {
+        /// Which credential.
+        id: CredentialId,
+        /// The report, once it arrived.
+        report: Option<Box<crate::model::DoctorReport>>,
+        /// Scroll offset in lines.
+        scroll: u16,
+    },
     /// "Revoke this token?"
     ConfirmRevoke {
         /// Which credential.
@@ -55,6 +64,7 @@ impl Overlay {
     fn about(&self) -> Option<&CredentialId> {
         match self {
             Overlay::Decode { id, .. }
+            | Overlay::Doctor { id, .. }
             | Overlay::ConfirmRevoke { id }
             | Overlay::Downscope { id, .. }
             | Overlay::Login { id, .. } => Some(id),
@@ -66,6 +76,7 @@ impl Overlay {
         match self {
             Overlay::Help { .. } => Layer::Help,
             Overlay::Decode { .. } => Layer::Decode,
+            Overlay::Doctor { .. } => Layer::Doctor,
             Overlay::ConfirmRevoke { .. } => Layer::Confirm,
             Overlay::Downscope { .. } => Layer::Downscope,
             Overlay::Login { .. } => Layer::Login,
@@ -160,7 +171,12 @@ impl App {
         let selected = self.selected.clone();
         if matches!(
             action,
-            Action::Refresh | Action::Decode | Action::Revoke | Action::Downscope | Action::Drop
+            Action::Refresh
+                | Action::Decode
+                | Action::Revoke
+                | Action::Downscope
+                | Action::Drop
+                | Action::Doctor
         ) {
             // Acting on a row is choosing it: it must not slide away on re-sort.
             self.user_moved = true;
@@ -195,8 +211,11 @@ impl App {
             Action::SelectFirst => self.select(self.rows.first().map(|r| r.id.clone())),
             Action::SelectLast => self.select(self.rows.last().map(|r| r.id.clone())),
             Action::ScrollDown | Action::ScrollUp => {
-                if let Some(Overlay::Decode { scroll, .. } | Overlay::Help { scroll }) =
-                    self.overlays.last_mut()
+                if let Some(
+                    Overlay::Decode { scroll, .. }
+                    | Overlay::Doctor { scroll, .. }
+                    | Overlay::Help { scroll },
+                ) = self.overlays.last_mut()
                 {
                     *scroll = if action == Action::ScrollDown {
                         scroll.saturating_add(1)
@@ -212,6 +231,7 @@ impl App {
                     .into_iter()
                     .collect();
             }
+            Action::Doctor => return self.doctor(),
             Action::Decode => match self.selected_row() {
                 Some(row) if row.fingerprint.is_none() => {
                     self.say(
@@ -332,6 +352,32 @@ impl App {
         self.selected = id;
     }
 
+    /// Opens the doctor's view on the selected row (or asks again from it).
+    fn doctor(&mut self) -> Vec<Effect> {
+        let again = match self.overlays.last_mut() {
+            Some(Overlay::Doctor { id, report, scroll }) => {
+                (*report, *scroll) = (None, 0);
+                Some(id.clone())
+            }
+            _ => None,
+        };
+        let Some(id) = again.or_else(|| {
+            let id = self.selected_row()?.id.clone();
+            self.overlays.push(Overlay::Doctor {
+                id: id.clone(),
+                report: None,
+                scroll: 0,
+            });
+            Some(id)
+        }) else {
+            return Vec::new();
+        };
+        vec![Effect::Send(Command::Doctor(
+            id,
+            crate::model::DoctorAsk::default(),
+        ))]
+    }
+
     fn move_selection(&mut self, delta: isize) {
         if self.rows.is_empty() {
             return;
@@ -388,8 +434,17 @@ impl App {
             }
             // The dashboard reveals nothing yet; `downscope --print-token` asks.
             Update::Revealed { .. } => {}
-            // The doctor's view is not yet in the dashboard.
-            Update::Diagnosed(_) => {}
+            Update::Diagnosed(report) => {
+                for overlay in &mut self.overlays {
+                    if let Overlay::Doctor {
+                        id, report: slot, ..
+                    } = overlay
+                        && *id == report.id
+                    {
+                        *slot = Some(report.clone());
+                    }
+                }
+            }
             Update::Decoded(report) => {
                 for overlay in &mut self.overlays {
                     if let Overlay::Decode {

@@ -27,6 +27,8 @@ pub enum Layer {
     Downscope,
     /// A sign-in waiting for its user.
     Login,
+    /// The doctor's report.
+    Doctor,
 }
 
 /// One binding.

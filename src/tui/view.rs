@@ -3,7 +3,7 @@
 use super::action::Action;
 use super::app::{App, Overlay};
 use super::keymap::Layer;
-use super::screens::{confirm, decode, downscope, help, login, table};
+use super::screens::{confirm, decode, doctor, downscope, help, login, table};
 use super::theme::Theme;
 use crate::engine::protocol::Level;
 use crate::model::TtlClass;
@@ -65,6 +65,22 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
                     .find(|r| &r.id == id)
                     .map_or("?", |r| r.profile.as_str());
                 decode::render(
+                    report.as_deref(),
+                    profile,
+                    *scroll,
+                    theme,
+                    app.clock.now(),
+                    frame,
+                    middle,
+                );
+            }
+            Overlay::Doctor { id, report, scroll } => {
+                let profile = app
+                    .rows
+                    .iter()
+                    .find(|r| &r.id == id)
+                    .map_or("?", |r| r.profile.as_str());
+                doctor::render(
                     report.as_deref(),
                     profile,
                     *scroll,
@@ -188,6 +204,12 @@ fn key_hints(app: &App, theme: &Theme, max_width: u16) -> Line<'static> {
         Layer::Confirm => &[Action::Confirm, Action::Cancel],
         Layer::Downscope => &[Action::NextField, Action::Confirm, Action::Cancel],
         Layer::Login => &[Action::Cancel],
+        Layer::Doctor => &[
+            Action::ScrollDown,
+            Action::ScrollUp,
+            Action::Doctor,
+            Action::Close,
+        ],
     };
     let mut items: Vec<(String, &str)> = actions
         .iter()

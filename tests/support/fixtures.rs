@@ -180,3 +180,47 @@ pub fn jwt_report(id: &CredentialId) -> DecodeReport {
         },
     }
 }
+
+/// The doctor's report for `id`: an ID token minted for another Cloud Run
+/// service, refused with Cloud Run's 401 page (the rules name the cause).
+pub fn doctor_report(id: &CredentialId) -> tokentop::model::DoctorReport {
+    use tokentop::model::{ProbeResponse, Target, TargetKind, TokenFacts};
+    let service = "https://orders-api-x7k2q-uc.a.run.app";
+    let token = TokenFacts {
+        role: Some(TokenRole::Id),
+        fingerprint: "sha256:0badc0de".into(),
+        jwt: true,
+        issuer: Some("https://accounts.google.com".into()),
+        audience: vec!["https://billing-x7k2q-uc.a.run.app".into()],
+        expires_at: Some(t0() + Duration::seconds(170)),
+        not_before: Some(t0() - Duration::seconds(10)),
+        subject: Some("orders-invoker@acme-data.iam.gserviceaccount.com".into()),
+        signature: Some(SignatureCheck::Verified {
+            kid: "g-key-1".into(),
+            jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
+        }),
+        ..TokenFacts::default()
+    };
+    let target = Target {
+        url: format!("{service}/orders"),
+        kind: TargetKind::CloudRun,
+        expected_audience: Some(service.into()),
+        workspace_id: None,
+    };
+    let page = "<html><head><title>401 Unauthorized</title></head><body><h1>Error: Unauthorized</h1></body></html>";
+    let response = ProbeResponse::read(
+        401,
+        |name| (name == "date").then(|| "Wed, 25 Nov 2026 10:00:03 GMT".to_string()),
+        page,
+    );
+    let diagnosis = tokentop::model::diagnose(&token, &target, &response, t0());
+    tokentop::model::DoctorReport {
+        id: id.clone(),
+        profile: "orders-api".into(),
+        at: t0(),
+        target: Some(target),
+        token,
+        response: Some(response),
+        diagnosis,
+    }
+}

@@ -17,6 +17,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         (Layer::Global, "everywhere"),
         (Layer::Downscope, "downscope prompt"),
         (Layer::Login, "sign-in"),
+        (Layer::Doctor, "doctor"),
     ] {
         out.push(Line::from(Span::styled(title, theme.slot("chrome.header"))));
         let mut seen: Vec<(String, String)> = Vec::new();

@@ -2,6 +2,7 @@
 
 pub mod confirm;
 pub mod decode;
+pub mod doctor;
 pub mod downscope;
 pub mod help;
 pub mod login;

@@ -1,0 +1,157 @@
+//! The doctor's view: the cause in one line with its evidence, then what
+//! was sent beside what came back (one above the other when narrow).
+
+use crate::model::{Cause, DoctorReport};
+use crate::tui::theme::Theme;
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+/// Side by side from this inner width; one above the other below it.
+const SIDE_BY_SIDE: u16 = 100;
+/// The widest label of a fact.
+const LABEL: usize = 12;
+
+/// The lines of the view, `width` columns wide inside its border.
+pub fn lines(
+    report: Option<&DoctorReport>,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    width: u16,
+) -> Vec<Line<'static>> {
+    let Some(report) = report else {
+        return vec![Line::from(Span::styled(
+            "sending the token to its target…",
+            theme.slot("state.busy"),
+        ))];
+    };
+    let width = usize::from(width);
+    let verdict = match report.diagnosis.cause {
+        Cause::Accepted => theme.slot("ttl.fresh"),
+        _ => theme.slot("alert.error"),
+    };
+    let mut out = Vec::new();
+    for (i, piece) in wrap(&report.verdict(), width).into_iter().enumerate() {
+        let indent = if i == 0 { "" } else { "  " };
+        out.push(Line::from(Span::styled(
+            format!("{indent}{piece}"),
+            verdict,
+        )));
+    }
+    for evidence in &report.diagnosis.evidence {
+        for piece in wrap(evidence, width.saturating_sub(2)) {
+            out.push(Line::from(format!("  {piece}")));
+        }
+    }
+    out.push(Line::from(""));
+    let (label, heading) = (theme.slot("chrome.label"), theme.slot("chrome.header"));
+    let sent = column(report.token_lines(now), label);
+    let answer = column(report.answer_lines(), label);
+    if width >= usize::from(SIDE_BY_SIDE) {
+        let half = (width - 1) / 2;
+        let sent = fit(sent, half);
+        let answer = fit(answer, half);
+        out.push(Line::from(vec![
+            Span::styled(format!("{:<half$} ", "sent"), heading),
+            Span::styled("answer", heading),
+        ]));
+        for i in 0..sent.len().max(answer.len()) {
+            let mut spans = padded(sent.get(i), half);
+            spans.push(Span::raw(" "));
+            spans.extend(answer.get(i).cloned().unwrap_or_default());
+            out.push(Line::from(spans));
+        }
+    } else {
+        for (title, facts) in [("sent", sent), ("answer", answer)] {
+            out.push(Line::from(Span::styled(title, heading)));
+            out.extend(fit(facts, width).into_iter().map(Line::from));
+        }
+    }
+    out
+}
+
+/// Label and value pairs as spans, the label styled.
+fn column(facts: Vec<(&'static str, String)>, label: Style) -> Vec<(Span<'static>, String)> {
+    facts
+        .into_iter()
+        .map(|(name, value)| (Span::styled(format!("{name:<LABEL$} "), label), value))
+        .collect()
+}
+
+/// Each fact cut to `width`, its value continuing under itself.
+fn fit(facts: Vec<(Span<'static>, String)>, width: usize) -> Vec<Vec<Span<'static>>> {
+    let room = width.saturating_sub(LABEL + 1).max(8);
+    let mut out = Vec::new();
+    for (label, value) in facts {
+        for (i, piece) in wrap(&value, room).into_iter().enumerate() {
+            let head = if i == 0 {
+                label.clone()
+            } else {
+                Span::raw(" ".repeat(LABEL + 1))
+            };
+            out.push(vec![head, Span::raw(piece)]);
+        }
+    }
+    out
+}
+
+/// A row of the left column, padded to `width` cells.
+fn padded(spans: Option<&Vec<Span<'static>>>, width: usize) -> Vec<Span<'static>> {
+    let mut spans = spans.cloned().unwrap_or_default();
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    spans.push(Span::raw(" ".repeat(width.saturating_sub(used))));
+    spans
+}
+
+/// `text` in lines of at most `room` characters, broken at spaces where
+/// it can be (a URL or fingerprint longer than a line is cut).
+fn wrap(text: &str, room: usize) -> Vec<String> {
+    let room = room.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let (used, len) = (line.chars().count(), word.chars().count());
+        if used > 0 && used + 1 + len > room {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while line.chars().count() > room {
+            let head: String = line.chars().take(room).collect();
+            line = line.chars().skip(room).collect();
+            lines.push(head);
+        }
+    }
+    lines.push(line);
+    lines
+}
+
+/// Draws the doctor's view over `area`.
+pub fn render(
+    report: Option<&DoctorReport>,
+    profile: &str,
+    scroll: u16,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let block = Block::bordered()
+        .title(Span::styled(
+            format!(" doctor · {profile} "),
+            theme.slot("chrome.title"),
+        ))
+        .border_style(theme.slot("chrome.border"));
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines(report, theme, now, area.width.saturating_sub(2)))
+            .block(block)
+            .scroll((scroll, 0)),
+        area,
+    );
+}
