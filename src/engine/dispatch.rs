@@ -112,6 +112,9 @@ impl Engine {
             self.notice(Level::Warn, format!("{profile}: {why}"));
             return None;
         }
+        if op == Op::Doctor {
+            return self.doctor_job(id, entry);
+        }
         if op == Op::Login {
             if let Err(why) = super::login::can_sign_in(&cred) {
                 self.notice(Level::Warn, why);
@@ -144,24 +147,6 @@ impl Engine {
             (Op::Refresh, _) => Some(Box::pin(jobs::refresh(res, cred, self.clock.clone()))),
             (Op::Decode, Some(token)) => Some(Box::pin(jobs::decode(res, cred, token))),
             (Op::Revoke, Some(token)) => Some(Box::pin(jobs::revoke(res, cred, token))),
-            (Op::Doctor, Some(token)) => {
-                let ask = self.doctor_asks.get(id).cloned().unwrap_or_default();
-                let revoked_here = entry.status == crate::model::Status::Revoked;
-                Some(Box::pin(super::doctor::doctor(
-                    res,
-                    cred,
-                    token,
-                    ask,
-                    revoked_here,
-                    self.clock.clone(),
-                )))
-            }
-            (Op::Doctor, None) => {
-                let why = "no token to send yet (press r for one)";
-                let report = self.doctor_report(id, crate::model::Diagnosis::not_run(why));
-                self.send(Update::Diagnosed(Box::new(report)));
-                None
-            }
             (Op::Downscope, Some(_)) => {
                 self.notice(
                     Level::Warn,
@@ -171,7 +156,7 @@ impl Engine {
                 );
                 None
             }
-            (Op::Login, _) => None,
+            (Op::Login | Op::Doctor, _) => None,
             (Op::Decode, None) => {
                 // The dashboard may already show a decode view waiting for this.
                 let reason = "no token to decode (it was dropped or never fetched)".to_string();
@@ -261,49 +246,6 @@ impl Engine {
             }
         }
         jobs::Outcome::Refreshed(Ok(rest))
-    }
-
-    /// A doctor that timed out or failed still answers its view: with a
-    /// report that says so (the row is no worse).
-    fn doctor_unfinished(
-        &self,
-        id: &CredentialId,
-        op: Op,
-        outcome: jobs::Outcome,
-    ) -> jobs::Outcome {
-        match outcome {
-            jobs::Outcome::TimedOut(why) | jobs::Outcome::Failed(why) if op == Op::Doctor => {
-                let diagnosis = crate::model::Diagnosis::unreachable(&why);
-                jobs::Outcome::Diagnosed(Box::new(self.doctor_report(id, diagnosis)))
-            }
-            other => other,
-        }
-    }
-
-    /// A report of the doctor that sent nothing, or had no answer.
-    fn doctor_report(
-        &self,
-        id: &CredentialId,
-        diagnosis: crate::model::Diagnosis,
-    ) -> crate::model::DoctorReport {
-        let entry = self.store.get(id);
-        crate::model::DoctorReport {
-            id: id.clone(),
-            profile: entry
-                .map(|e| e.credential.provenance.profile.clone())
-                .unwrap_or_default(),
-            at: self.clock.now(),
-            target: None,
-            token: crate::model::TokenFacts {
-                fingerprint: entry
-                    .and_then(|e| e.token())
-                    .map(|t| t.value.fingerprint())
-                    .unwrap_or_default(),
-                ..crate::model::TokenFacts::default()
-            },
-            response: None,
-            diagnosis,
-        }
     }
 
     /// Saves a sign-in's new refresh token (a login's, or one the issuer

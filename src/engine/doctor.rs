@@ -2,10 +2,14 @@
 //! the token is (claims, signature) and what the target said, ask the
 //! issuer whether it still takes the token after a refusal, and name why.
 
-use super::jobs::{Outcome, Resources};
+use super::jobs::{self, Outcome, Resources};
+use super::protocol::Update;
+use super::store::Entry;
+use super::{Engine, Op};
 use crate::inspect::jwt;
 use crate::model::{
-    Clock, Credential, Diagnosis, DoctorAsk, DoctorReport, Token, TokenFacts, diagnose,
+    Clock, Credential, CredentialId, Diagnosis, DoctorAsk, DoctorReport, Material, Status, Token,
+    TokenFacts, TokenRole, diagnose,
 };
 use crate::providers::probe;
 use chrono::{DateTime, Utc};
@@ -113,4 +117,70 @@ fn time(claims: &Map<String, Value>, name: &str) -> Option<DateTime<Utc>> {
     let seconds = claims.get(name)?.as_f64()?;
     #[allow(clippy::cast_possible_truncation)]
     DateTime::from_timestamp(seconds as i64, 0)
+}
+
+impl Engine {
+    /// The doctor's job for `id`: its current token (a PAT's own, when its
+    /// facts could not be read) to the target last asked for. Without a
+    /// token, the view is told at once.
+    pub(super) fn doctor_job(&self, id: &CredentialId, entry: &Entry) -> Option<jobs::JobFuture> {
+        let cred = entry.credential.clone();
+        let held = entry.token().cloned().or_else(|| match &cred.material {
+            Material::DatabricksPat { token } => Some(Token {
+                issued_at: None,
+                ..Token::obtained(TokenRole::Pat, token.clone(), self.clock.now())
+            }),
+            _ => None,
+        });
+        let Some(token) = held else {
+            let why = "no token to send yet (press r for one)";
+            let report = self.doctor_report(id, Diagnosis::not_run(why));
+            self.send(Update::Diagnosed(Box::new(report)));
+            return None;
+        };
+        let ask = self.doctor_asks.get(id).cloned().unwrap_or_default();
+        let revoked_here = entry.status == Status::Revoked;
+        Some(Box::pin(doctor(
+            self.resources.clone(),
+            cred,
+            token,
+            ask,
+            revoked_here,
+            self.clock.clone(),
+        )))
+    }
+
+    /// A doctor that timed out or failed still answers its view: with a
+    /// report that says so (the row is no worse).
+    pub(super) fn doctor_unfinished(&self, id: &CredentialId, op: Op, outcome: Outcome) -> Outcome {
+        match outcome {
+            Outcome::TimedOut(why) | Outcome::Failed(why) if op == Op::Doctor => {
+                let diagnosis = Diagnosis::unreachable(&why);
+                Outcome::Diagnosed(Box::new(self.doctor_report(id, diagnosis)))
+            }
+            other => other,
+        }
+    }
+
+    /// A report of the doctor that sent nothing, or had no answer.
+    pub(super) fn doctor_report(&self, id: &CredentialId, diagnosis: Diagnosis) -> DoctorReport {
+        let entry = self.store.get(id);
+        DoctorReport {
+            id: id.clone(),
+            profile: entry
+                .map(|e| e.credential.provenance.profile.clone())
+                .unwrap_or_default(),
+            at: self.clock.now(),
+            target: None,
+            token: TokenFacts {
+                fingerprint: entry
+                    .and_then(|e| e.token())
+                    .map(|t| t.value.fingerprint())
+                    .unwrap_or_default(),
+                ..TokenFacts::default()
+            },
+            response: None,
+            diagnosis,
+        }
+    }
 }
