@@ -49,7 +49,7 @@ async fn read_body_capped(
 }
 
 /// [`read_body`] as text (invalid UTF-8 replaced).
-pub async fn read_text(response: reqwest::Response) -> Result<String, BodyError> {
+async fn read_text(response: reqwest::Response) -> Result<String, BodyError> {
     let body = read_body(response).await?;
     Ok(String::from_utf8(body)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
@@ -78,6 +78,7 @@ pub struct Http {
     client: reqwest::Client,
     timeout: Duration,
     documents: Documents,
+    skew: std::sync::Arc<crate::model::Skew>,
 }
 
 /// How long a public document (an issuer's metadata) is reused.
@@ -90,8 +91,12 @@ type Documents = std::sync::Arc<
 >;
 
 impl Http {
-    /// Builds the client with a per-request timeout.
-    pub fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
+    /// Builds the client with a per-request timeout; every answer's `Date`
+    /// is measured into `skew`.
+    pub fn new(
+        timeout: Duration,
+        skew: std::sync::Arc<crate::model::Skew>,
+    ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             // Never follow a redirect: the request carries a secret in its
@@ -104,7 +109,23 @@ impl Http {
             client,
             timeout,
             documents: Documents::default(),
+            skew,
         })
+    }
+
+    /// Reads an answer's body as text ([`read_body`]'s cap; invalid UTF-8
+    /// replaced), noting the server's clock from its `Date` header.
+    pub async fn read_text(&self, response: reqwest::Response) -> Result<String, BodyError> {
+        let date = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
+        if let Some(date) = date {
+            self.skew
+                .observe(date.with_timezone(&chrono::Utc), chrono::Utc::now());
+        }
+        read_text(response).await
     }
 
     /// The public document fetched from `url` within the last hour, if any.
@@ -194,5 +215,38 @@ mod tests {
         let err = check_url("http://oauth2.googleapis.com/token").expect_err("remote http");
         assert!(err.to_string().contains("oauth2.googleapis.com"));
         assert!(check_url("ftp://127.0.0.1/x").is_err());
+    }
+
+    /// A loopback server answering once with `date` as its `Date` header.
+    async fn answering_with_date(date: String) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 1024];
+            let _ = socket.read(&mut request).await;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nDate: {date}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            );
+            socket.write_all(answer.as_bytes()).await.unwrap();
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn every_answer_read_measures_the_servers_clock() {
+        let skew = std::sync::Arc::new(crate::model::Skew::default());
+        let http = Http::new(Duration::from_secs(5), skew.clone()).unwrap();
+        // A server whose clock is two hours ahead of this machine's.
+        let ahead = chrono::Utc::now() + chrono::Duration::hours(2);
+        let url = answering_with_date(ahead.to_rfc2822().replace("+0000", "GMT")).await;
+        let response = http.client().get(&url).send().await.unwrap();
+        assert_eq!(http.read_text(response).await.unwrap(), "ok");
+        let offset = skew.offset().expect("measured");
+        assert!(
+            (offset - chrono::Duration::hours(2)).num_seconds().abs() <= 2,
+            "{offset}"
+        );
     }
 }

@@ -316,3 +316,32 @@ fn a_selected_gcloud_account_shows_its_adc_place_and_its_cached_id_token() {
     assert!(screen.contains("id token sha256:1d70cafe"), "{screen}");
     insta::assert_snapshot!("table_80x24_gcloud_account_selected", terminal.backend());
 }
+
+/// The fixtures' clock, reporting the servers two minutes ahead.
+struct SkewedClock(tokentop::model::FixedClock);
+
+impl tokentop::model::Clock for SkewedClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.now()
+    }
+
+    fn skew(&self) -> Option<chrono::Duration> {
+        Some(chrono::Duration::seconds(125))
+    }
+}
+
+#[test]
+fn a_corrected_clock_is_said_in_the_header() {
+    let mut app = fixtures::app();
+    app.clock = std::sync::Arc::new(SkewedClock(tokentop::model::FixedClock::at(fixtures::t0())));
+    let wide = render(&app, "default", 100, 24);
+    let first: String = (0..100)
+        .map(|x| wide.backend().buffer()[(x, 0)].symbol().to_string())
+        .collect();
+    assert!(first.contains("clock +2m05s (corrected)"), "{first}");
+    let narrow = render(&app, "mono", 40, 12);
+    let first: String = (0..40)
+        .map(|x| narrow.backend().buffer()[(x, 0)].symbol().to_string())
+        .collect();
+    assert!(first.contains("⏱+2m05s"), "{first}");
+}

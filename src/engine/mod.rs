@@ -96,7 +96,12 @@ const SETTLE: Duration = Duration::from_millis(250);
 
 /// Starts the engine on the current tokio runtime.
 pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle, String> {
-    let http = Http::new(config.request_timeout).map_err(|e| format!("HTTP client: {e}"))?;
+    // Every answer's Date measures the servers' clocks; the engine and the
+    // dashboard count down by this machine's clock corrected by them.
+    let skew = Arc::new(crate::model::Skew::default());
+    let http =
+        Http::new(config.request_timeout, skew.clone()).map_err(|e| format!("HTTP client: {e}"))?;
+    let clock: Arc<dyn Clock> = Arc::new(crate::model::ServerClock::new(clock, skew));
     let (command_tx, command_rx) = mpsc::channel(64);
     let (update_tx, update_rx) = mpsc::unbounded_channel();
     let (done, done_rx) = mpsc::unbounded_channel();

@@ -19,7 +19,8 @@ pub async fn jwks_uri(http: &Http, issuer: &str) -> Result<String, String> {
             tried.push(format!("{url}: HTTP {}", response.status().as_u16()));
             continue;
         }
-        let text = crate::net::read_text(response)
+        let text = http
+            .read_text(response)
             .await
             .map_err(|e| format!("{url}: {e}"))?;
         let body: serde_json::Value = serde_json::from_str(&text)

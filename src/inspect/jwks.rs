@@ -43,7 +43,8 @@ impl JwksCache {
             .and_then(max_age)
             .unwrap_or(DEFAULT_MAX_AGE)
             .min(MAX_AGE_CAP);
-        let body = crate::net::read_text(response)
+        let body = http
+            .read_text(response)
             .await
             .map_err(|e| format!("{url}: {e}"))?;
         if !status.is_success() {

@@ -7,6 +7,12 @@ use std::sync::{Arc, Mutex};
 pub trait Clock: Send + Sync {
     /// The current instant.
     fn now(&self) -> DateTime<Utc>;
+
+    /// How far the servers' clocks are from this machine's, when that is
+    /// large enough to be corrected (see `ServerClock`).
+    fn skew(&self) -> Option<chrono::Duration> {
+        None
+    }
 }
 
 /// The system clock.

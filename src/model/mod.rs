@@ -14,6 +14,7 @@ pub mod material;
 pub mod probe;
 pub mod row;
 pub mod secret;
+pub mod skew;
 pub mod text;
 pub mod token;
 pub mod toml_error;
@@ -35,6 +36,7 @@ pub use material::{ClientAuthMethod, Executable, Material, SubjectSource};
 pub use probe::{BearerChallenge, ProbeResponse, ServiceError, TargetKind};
 pub use row::{Row, Status, TokenView};
 pub use secret::{Secret, sha256_hex};
+pub use skew::{SKEW_CORRECTED, ServerClock, Skew};
 pub use text::{printable, printable_owned};
 pub use token::{
     Token, TokenRole, TtlClass, abbreviate_scopes, check_token_value, expiry_after,

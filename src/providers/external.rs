@@ -189,7 +189,8 @@ async fn fetch_subject(
         .await
         .map_err(|e| ProviderError::network(url, &e, &sent))?;
     let status = response.status().as_u16();
-    let body = crate::net::read_text(response)
+    let body = http
+        .read_text(response)
         .await
         .map_err(|e| ProviderError::network(url, &e, &sent))?;
     if !(200..300).contains(&status) {

@@ -197,7 +197,8 @@ async fn send(
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| retry::retry_after(v, Utc::now()));
-        let body = crate::net::read_text(response)
+        let body = http
+            .read_text(response)
             .await
             .map_err(|e| ProviderError::network(url, &e, &sent))?;
         if status.is_success() {

@@ -87,7 +87,8 @@ pub async fn get(http: &Http, url: &str) -> Result<String, ProviderError> {
         .headers()
         .get(FLAVOR)
         .is_some_and(|v| v.as_bytes() == b"Google");
-    let body = crate::net::read_text(response)
+    let body = http
+        .read_text(response)
         .await
         .map_err(|e| ProviderError::network(url, &e, &Sent::default()))?;
     if !(200..300).contains(&status) {

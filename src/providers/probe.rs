@@ -98,7 +98,8 @@ pub async fn send(http: &Http, url: &str, token: &Secret) -> Result<ProbeRespons
         .map_err(|e| ProviderError::network(url, &e, &sent))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = crate::net::read_text(response)
+    let body = http
+        .read_text(response)
         .await
         .map_err(|e| ProviderError::config(url, format!("the answer could not be read: {e}")))?;
     let header = |name: &str| {

@@ -161,6 +161,22 @@ fn header(app: &App, theme: &Theme, width: u16) -> Line<'static> {
         }));
         spans.push(Span::styled(text, theme.slot(slot)));
     }
+    // Countdowns are corrected by it; the user should still know.
+    if let Some(skew) = app.clock.skew() {
+        let side = if skew > chrono::Duration::zero() {
+            "+"
+        } else {
+            "-"
+        };
+        let size = crate::model::format_ttl(skew.abs());
+        let text = if narrow {
+            format!("⏱{side}{size}")
+        } else {
+            format!("clock {side}{size} (corrected)")
+        };
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(text, theme.slot("alert.warn")));
+    }
     Line::from(spans)
 }
 
