@@ -215,7 +215,7 @@ fn refresh_grant(shared: &Shared, headers: &HeaderMap, params: &Params) -> Respo
 }
 
 /// Reads a `NumericDate` claim (integer or float seconds).
-fn numeric_claim(claims: &Value, name: &str) -> Option<i64> {
+pub fn numeric_claim(claims: &Value, name: &str) -> Option<i64> {
     let v = claims.get(name)?;
     #[allow(clippy::cast_possible_truncation)]
     v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))

@@ -18,6 +18,7 @@ mod iam_id_token;
 mod key_rotation;
 mod lifecycle;
 mod metadata;
+mod probe_run;
 mod samples;
 mod sts_downscope;
 mod sts_federation;
