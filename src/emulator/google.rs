@@ -21,6 +21,7 @@ use super::http::{self, OAuthError, Params};
 use super::inject::faulted;
 use super::keys;
 use super::state::{AccessTokenRecord, Shared, Tables, TokenOrigin, lifetime_secs, now_secs};
+use super::storage;
 
 /// The JWT-bearer grant type (RFC 7523).
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -73,6 +74,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 FaultEndpoint::GoogleDiscovery,
             ),
         )
+        .route("/storage/v1/b", get(storage::list_buckets))
         .merge(federation_routes::routes(&shared))
         .with_state(shared)
 }

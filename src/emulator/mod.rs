@@ -11,6 +11,7 @@
 //! Cloud Storage bucket list. Written from the wire reference only, so that
 //! the dashboard's tests pass only when client and service agree.
 
+mod api_auth;
 mod api_error;
 mod conn;
 mod databricks;
@@ -44,6 +45,7 @@ mod samples;
 mod samples_databricks;
 mod samples_federation;
 mod state;
+mod storage;
 mod sts;
 mod sts_cab;
 mod sts_revoke;
@@ -62,6 +64,7 @@ pub use self::federation_api::{
 pub use self::federation_options::FederationOptions;
 pub use self::mds_spec::{MdsServiceAccount, MetadataSpec};
 pub use self::run::RunOptions;
+pub use self::storage::STORAGE_SCOPES;
 
 use std::io;
 use std::sync::Arc;

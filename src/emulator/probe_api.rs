@@ -1,5 +1,5 @@
 //! Registration API of the probe targets: the Cloud Run-like service's URL,
-//! audiences and invokers.
+//! audiences and invokers, and project-level IAM grants for the Google API.
 
 use super::Emulator;
 
@@ -30,5 +30,17 @@ impl Emulator {
             .probes
             .run_invokers
             .insert(email.to_string());
+    }
+
+    /// Grants IAM `permission` (e.g. `storage.buckets.list`) on `project`
+    /// to `principal`: an email (user or service account), or an IAM
+    /// member (`user:`, `serviceAccount:`, `principal://...` for federated
+    /// and workforce identities, whose tokens carry no email).
+    pub fn grant_iam(&self, principal: &str, project: &str, permission: &str) {
+        self.shared.tables().probes.iam_grants.insert((
+            principal.to_string(),
+            project.to_string(),
+            permission.to_string(),
+        ));
     }
 }

@@ -19,6 +19,7 @@ mod key_rotation;
 mod lifecycle;
 mod metadata;
 mod probe_run;
+mod probe_storage;
 mod samples;
 mod sts_downscope;
 mod sts_federation;
