@@ -20,6 +20,7 @@ mod databricks_auth;
 mod databricks_cache;
 mod databricks_options;
 mod databricks_pat;
+mod databricks_probe;
 mod databricks_tables;
 mod databricks_token;
 mod fault_board;
@@ -55,6 +56,7 @@ pub use self::databricks_api::{
     DATABRICKS_DEFAULT_USER, DatabricksLogin, DatabricksSp, DatabricksSpSpec,
 };
 pub use self::databricks_options::{DatabricksErrorCode, DatabricksOptions};
+pub use self::databricks_probe::DATABRICKS_MISSING_SCOPES;
 pub use self::fault_board::{EndpointStats, FaultStats};
 pub use self::faults::{Fault, FaultEndpoint, FaultPlan, FaultRule};
 pub use self::federation_api::{

@@ -18,6 +18,7 @@ mod iam_id_token;
 mod key_rotation;
 mod lifecycle;
 mod metadata;
+mod probe_databricks;
 mod probe_run;
 mod probe_storage;
 mod samples;
