@@ -229,7 +229,7 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// `tokentop emulator`: serves until interrupted; prints
-/// `READY google=<url> databricks=<url> metadata=<host:port> sts=<url> iam=<url>`
+/// `READY google=<url> databricks=<url> metadata=<host:port> sts=<url> iam=<url> run=<url>`
 /// once listening
 /// (new fields only ever go at the end). Each fault rule is
 /// announced on stderr; at exit the fault counters go to stderr too.
@@ -250,12 +250,13 @@ pub async fn serve_emulator(
             .map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     println!(
-        "READY google={} databricks={} metadata={} sts={} iam={}",
+        "READY google={} databricks={} metadata={} sts={} iam={} run={}",
         emulator.google_url(),
         emulator.databricks_url(),
         emulator.metadata_host(),
         emulator.sts_url(),
-        emulator.iam_credentials_url()
+        emulator.iam_credentials_url(),
+        emulator.run_url()
     );
     let _ = std::io::stdout().flush();
     terminated().await;

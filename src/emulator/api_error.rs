@@ -9,11 +9,6 @@ use super::http;
 
 /// The `www-authenticate` realm Google names.
 const REALM: &str = "https://accounts.google.com/";
-/// Scopes IAM Credentials accepts, as its 403 names them.
-pub const IAM_SCOPES: [&str; 2] = [
-    "https://www.googleapis.com/auth/iam",
-    "https://www.googleapis.com/auth/cloud-platform",
-];
 /// Suffix of both 401 messages.
 const SEE_CONSOLE: &str = "Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.";
 
@@ -89,6 +84,18 @@ pub fn permission_denied(permission: &str) -> ApiError {
     e
 }
 
+/// 403: `who` lacks `permission` on a Google Cloud project, in the words
+/// Google's resource APIs use (wire.md §5: "Permission '...' denied on
+/// resource (or it may not exist).", reason `IAM_PERMISSION_DENIED`).
+pub fn project_permission_denied(who: &str, permission: &str) -> ApiError {
+    let mut e = permission_denied(permission);
+    e.message = format!(
+        "{who} does not have {permission} access to the Google Cloud project. {}",
+        e.message
+    );
+    e
+}
+
 /// 404 for a service account that does not exist.
 pub fn not_found(name: &str) -> ApiError {
     ApiError::new(
@@ -113,9 +120,11 @@ pub fn invalid_argument(field: &str, why: &str) -> ApiError {
     e
 }
 
-/// 401: no bearer token at all, or one that is not (or no longer) accepted;
+/// 401 from the API `service` (e.g. `iamcredentials.googleapis.com`): no
+/// bearer token at all (a bare challenge, RFC 6750 §3), or one that is not
+/// (or no longer) accepted (`error="invalid_token"`, RFC 6750 §3.1);
 /// `reason` is the `ErrorInfo` reason.
-pub fn unauthenticated(missing: bool, reason: &str) -> ApiError {
+pub fn unauthenticated(service: &str, missing: bool, reason: &str) -> ApiError {
     let message = if missing {
         format!("Request is missing required authentication credential. {SEE_CONSOLE}")
     } else {
@@ -125,7 +134,7 @@ pub fn unauthenticated(missing: bool, reason: &str) -> ApiError {
     e.details.push(error_info(
         reason,
         "googleapis.com",
-        &json!({ "service": "iamcredentials.googleapis.com" }),
+        &json!({ "service": service }),
     ));
     e.challenge = Some(if missing {
         format!("Bearer realm=\"{REALM}\"")
@@ -135,8 +144,9 @@ pub fn unauthenticated(missing: bool, reason: &str) -> ApiError {
     e
 }
 
-/// 403: the token is fine but carries neither IAM scope (wire.md §5).
-pub fn insufficient_scope() -> ApiError {
+/// 403 from the API `service`: the token is fine but carries none of the
+/// `scopes` the method accepts, which the challenge names (wire.md §5).
+pub fn insufficient_scope(service: &str, scopes: &[&str]) -> ApiError {
     let mut e = ApiError::new(
         StatusCode::FORBIDDEN,
         "PERMISSION_DENIED",
@@ -145,11 +155,11 @@ pub fn insufficient_scope() -> ApiError {
     e.details.push(error_info(
         "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
         "googleapis.com",
-        &json!({ "service": "iamcredentials.googleapis.com" }),
+        &json!({ "service": service }),
     ));
     e.challenge = Some(format!(
         "Bearer realm=\"{REALM}\", error=\"insufficient_scope\", scope=\"{}\"",
-        IAM_SCOPES.join(" ")
+        scopes.join(" ")
     ));
     e
 }

@@ -1,6 +1,6 @@
 //! Databricks workspace (and its account, on the same listener): host
 //! metadata, OIDC discovery and JWKS per issuer, the token endpoints, the
-//! Token API and two bearer-checked REST calls (wire.md §3.3–§3.9, §5).
+//! Token API and three bearer-checked REST calls (wire.md §3.3–§3.9, §5).
 
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ use super::databricks_token::{self, TOKEN_EXCHANGE};
 use super::faults::FaultEndpoint;
 use super::inject::faulted;
 use super::state::Shared;
-use super::{databricks_pat, http};
+use super::{databricks_pat, databricks_probe, http};
 
 /// Builds the router for the Databricks workspace listener.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -64,6 +64,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route(
             "/api/2.0/preview/scim/v2/Me",
             guard(get(me), FaultEndpoint::DatabricksScimMe),
+        )
+        .route(
+            "/api/2.0/clusters/list",
+            get(databricks_probe::clusters_list),
         )
         .route("/api/2.0/token/create", post(databricks_pat::create))
         .route("/api/2.0/token/list", get(databricks_pat::list))

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::databricks_options::DatabricksOptions;
+use super::databricks_probe::Denials;
 use super::keys;
 use super::state::{Tables, lifetime_secs};
 
@@ -63,6 +64,8 @@ pub struct DatabricksTables {
     pub pats: HashMap<String, PatRecord>,
     /// U2M logins by refresh token.
     pub logins: HashMap<String, LoginGrant>,
+    /// Principals refused on object calls.
+    pub denials: Denials,
 }
 
 /// A personal access token.

@@ -21,6 +21,7 @@ use super::http::{self, OAuthError, Params};
 use super::inject::faulted;
 use super::keys;
 use super::state::{AccessTokenRecord, Shared, Tables, TokenOrigin, lifetime_secs, now_secs};
+use super::storage;
 
 /// The JWT-bearer grant type (RFC 7523).
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -73,6 +74,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 FaultEndpoint::GoogleDiscovery,
             ),
         )
+        .route("/storage/v1/b", get(storage::list_buckets))
         .merge(federation_routes::routes(&shared))
         .with_state(shared)
 }
@@ -215,7 +217,7 @@ fn refresh_grant(shared: &Shared, headers: &HeaderMap, params: &Params) -> Respo
 }
 
 /// Reads a `NumericDate` claim (integer or float seconds).
-fn numeric_claim(claims: &Value, name: &str) -> Option<i64> {
+pub fn numeric_claim(claims: &Value, name: &str) -> Option<i64> {
     let v = claims.get(name)?;
     #[allow(clippy::cast_possible_truncation)]
     v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))

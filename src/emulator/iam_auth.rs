@@ -5,16 +5,19 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 
-use super::api_error::{self, ApiError, IAM_SCOPES};
-use super::http;
+use super::api_auth::{ApiService, bearer_record};
+use super::api_error::{self, ApiError};
 use super::keys::RsaKey;
 use super::state::{Shared, Tables};
 
-/// `ErrorInfo` reason for a token the emulator never issued or revoked
-/// (wire.md §5, observed for a fabricated token).
-const UNKNOWN_TOKEN_REASON: &str = "ACCESS_TOKEN_TYPE_UNSUPPORTED";
-/// `ErrorInfo` reason for a request without any credential.
-const MISSING_REASON: &str = "CREDENTIALS_MISSING";
+/// IAM Credentials and the scopes it accepts, as its 403 names them.
+const IAM_CREDENTIALS: ApiService = ApiService {
+    name: "iamcredentials.googleapis.com",
+    scopes: &[
+        "https://www.googleapis.com/auth/iam",
+        "https://www.googleapis.com/auth/cloud-platform",
+    ],
+};
 /// Prefix of a delegate or target resource name.
 const SA_PREFIX: &str = "projects/-/serviceAccounts/";
 
@@ -28,27 +31,7 @@ pub struct Caller {
 /// Checks `Authorization: Bearer`: a live token this emulator minted whose
 /// scopes include `cloud-platform` or `iam`.
 pub fn caller(shared: &Shared, headers: &HeaderMap, now: i64) -> Result<Caller, ApiError> {
-    let Some(token) = http::bearer_token(headers) else {
-        return Err(api_error::unauthenticated(true, MISSING_REASON));
-    };
-    let tables = shared.tables();
-    let Some(record) = tables.access_tokens.get(&token) else {
-        return Err(api_error::unauthenticated(false, UNKNOWN_TOKEN_REASON));
-    };
-    if record.revoked {
-        return Err(api_error::unauthenticated(false, UNKNOWN_TOKEN_REASON));
-    }
-    if !record.is_live(now) {
-        let reason = &shared.federation.expired_token_reason;
-        return Err(api_error::unauthenticated(false, reason));
-    }
-    if !record
-        .scopes
-        .iter()
-        .any(|s| IAM_SCOPES.contains(&s.as_str()))
-    {
-        return Err(api_error::insufficient_scope());
-    }
+    let record = bearer_record(shared, headers, now, &IAM_CREDENTIALS)?;
     Ok(Caller {
         member: record.origin.member(&record.email),
     })

@@ -1,14 +1,17 @@
 //! Local emulator of Google's and Databricks' OAuth/OIDC token services.
 //!
-//! Three loopback listeners: one plays `oauth2.googleapis.com` (token,
+//! Four loopback listeners: one plays `oauth2.googleapis.com` (token,
 //! tokeninfo, revoke, JWKS, OIDC discovery), one a Databricks workspace and
 //! its account (host metadata, OIDC discovery, token endpoints for M2M, U2M
-//! refresh and PAT exchange, JWKS, the Token API, SCIM Me, introspect), and
-//! one a VM's metadata server (access and ID tokens, project and instance
-//! facts). The Google listener also plays IAM Credentials (impersonation)
-//! and STS (workload/workforce federation, downscoping). Written from the wire reference only, so that the dashboard's
-//! tests pass only when client and service agree.
+//! refresh and PAT exchange, JWKS, the Token API, SCIM Me, introspect,
+//! clusters list), one a VM's metadata server (access and ID tokens,
+//! project and instance facts), and one a Cloud Run service that wants an
+//! ID token. The Google listener also plays IAM Credentials
+//! (impersonation), STS (workload/workforce federation, downscoping) and a
+//! Cloud Storage bucket list. Written from the wire reference only, so that
+//! the dashboard's tests pass only when client and service agree.
 
+mod api_auth;
 mod api_error;
 mod conn;
 mod databricks;
@@ -17,6 +20,7 @@ mod databricks_auth;
 mod databricks_cache;
 mod databricks_options;
 mod databricks_pat;
+mod databricks_probe;
 mod databricks_tables;
 mod databricks_token;
 mod fault_board;
@@ -35,10 +39,14 @@ mod keys;
 mod mds;
 mod mds_spec;
 mod mds_token;
+mod probe_api;
+mod probe_tables;
+mod run;
 mod samples;
 mod samples_databricks;
 mod samples_federation;
 mod state;
+mod storage;
 mod sts;
 mod sts_cab;
 mod sts_revoke;
@@ -48,6 +56,7 @@ pub use self::databricks_api::{
     DATABRICKS_DEFAULT_USER, DatabricksLogin, DatabricksSp, DatabricksSpSpec,
 };
 pub use self::databricks_options::{DatabricksErrorCode, DatabricksOptions};
+pub use self::databricks_probe::DATABRICKS_MISSING_SCOPES;
 pub use self::fault_board::{EndpointStats, FaultStats};
 pub use self::faults::{Fault, FaultEndpoint, FaultPlan, FaultRule};
 pub use self::federation_api::{
@@ -56,6 +65,8 @@ pub use self::federation_api::{
 };
 pub use self::federation_options::FederationOptions;
 pub use self::mds_spec::{MdsServiceAccount, MetadataSpec};
+pub use self::run::RunOptions;
+pub use self::storage::STORAGE_SCOPES;
 
 use std::io;
 use std::sync::Arc;
@@ -87,12 +98,16 @@ pub struct EmulatorOptions {
     pub databricks_port: u16,
     /// Port of the metadata-server listener; 0 picks a free port.
     pub metadata_port: u16,
+    /// Port of the Cloud Run-like listener; 0 picks a free port.
+    pub run_port: u16,
     /// The VM and service accounts the metadata server plays.
     pub metadata: MetadataSpec,
     /// How IAM Credentials and STS answer where wire.md is unsure.
     pub federation: FederationOptions,
     /// How the Databricks endpoints answer where servers differ.
     pub databricks: DatabricksOptions,
+    /// How the Cloud Run-like listener checks its tokens.
+    pub run: RunOptions,
 }
 
 /// A Google user with an OAuth client and a refresh token.
@@ -167,11 +182,13 @@ pub struct Emulator {
     databricks: Server,
     /// The metadata-server listener.
     metadata: Server,
+    /// The Cloud Run-like listener.
+    run: Server,
 }
 
 impl Emulator {
-    /// Binds 127.0.0.1 (three listeners: "Google", "Databricks workspace"
-    /// and "metadata server"), serves on tokio tasks.
+    /// Binds 127.0.0.1 (four listeners: "Google", "Databricks workspace",
+    /// "metadata server" and "Cloud Run"), serves on tokio tasks.
     ///
     /// # Errors
     /// A port cannot be bound, or the signing keys cannot be generated.
@@ -179,6 +196,7 @@ impl Emulator {
         let google_listener = TcpListener::bind(("127.0.0.1", options.google_port)).await?;
         let databricks_listener = TcpListener::bind(("127.0.0.1", options.databricks_port)).await?;
         let metadata_listener = TcpListener::bind(("127.0.0.1", options.metadata_port)).await?;
+        let run_listener = TcpListener::bind(("127.0.0.1", options.run_port)).await?;
         let host = |listener: &TcpListener| -> io::Result<String> {
             Ok(format!("127.0.0.1:{}", listener.local_addr()?.port()))
         };
@@ -186,10 +204,11 @@ impl Emulator {
             google: format!("http://{}", host(&google_listener)?),
             databricks: format!("http://{}", host(&databricks_listener)?),
             metadata_host: host(&metadata_listener)?,
+            run: format!("http://{}", host(&run_listener)?),
         };
         let google_key = RsaKey::generate(keys::random_hex(40)).map_err(io::Error::other)?;
         let databricks_key = RsaKey::generate(keys::random_hex(64)).map_err(io::Error::other)?;
-        let shared = Arc::new(Shared::new(
+        let mut shared = Shared::new(
             urls,
             random_workspace_id(),
             google_key,
@@ -200,16 +219,20 @@ impl Emulator {
                 account_id: keys::random_uuid(),
                 options: options.databricks,
             },
-        ));
+        );
+        shared.run = options.run;
+        let shared = Arc::new(shared);
         let google = Server::spawn(google_listener, google::router(Arc::clone(&shared)));
         let databricks =
             Server::spawn(databricks_listener, databricks::router(Arc::clone(&shared)));
         let metadata = Server::spawn(metadata_listener, mds::router(Arc::clone(&shared)));
+        let run = Server::spawn(run_listener, run::router(Arc::clone(&shared)));
         Ok(Self {
             shared,
             google,
             databricks,
             metadata,
+            run,
         })
     }
 
@@ -360,6 +383,7 @@ impl Emulator {
         self.google.stop().await;
         self.databricks.stop().await;
         self.metadata.stop().await;
+        self.run.stop().await;
     }
 }
 

@@ -10,6 +10,8 @@ use super::federation_options::FederationOptions;
 use super::iam_tables::IamTables;
 use super::keys::{KeyRing, RsaKey};
 use super::mds_spec::MdsInstance;
+use super::probe_tables::ProbeTables;
+use super::run::RunOptions;
 
 /// Everything the listeners share: base URLs, signing keys and the tables.
 #[derive(Debug)]
@@ -20,6 +22,10 @@ pub struct Shared {
     pub databricks_url: String,
     /// `host:port` of the metadata-server listener (as `GCE_METADATA_HOST` takes it).
     pub metadata_host: String,
+    /// Base URL of the Cloud Run-like listener, e.g. `http://127.0.0.1:4003`.
+    pub run_url: String,
+    /// How the Cloud Run-like listener checks its ID tokens.
+    pub run: RunOptions,
     /// Numeric Databricks workspace id (below 2^53 so JavaScript keeps it exact).
     pub workspace_id: u64,
     /// Keys signing Google ID tokens (published at `/oauth2/v3/certs`).
@@ -53,6 +59,8 @@ impl Shared {
             google_url: urls.google,
             databricks_url: urls.databricks,
             metadata_host: urls.metadata_host,
+            run_url: urls.run,
+            run: RunOptions::default(),
             workspace_id,
             google_keys: KeyRing::new(google_key),
             databricks_keys: KeyRing::new(databricks_key),
@@ -85,7 +93,7 @@ impl Shared {
     }
 }
 
-/// Where the three listeners answer.
+/// Where the four listeners answer.
 #[derive(Debug)]
 pub struct ListenerUrls {
     /// Base URL of the Google listener.
@@ -94,6 +102,8 @@ pub struct ListenerUrls {
     pub databricks: String,
     /// `host:port` of the metadata-server listener.
     pub metadata_host: String,
+    /// Base URL of the Cloud Run-like listener.
+    pub run: String,
 }
 
 /// All registered principals and all issued opaque tokens.
@@ -116,6 +126,8 @@ pub struct Tables {
     pub iam: IamTables,
     /// Databricks users, personal access tokens and U2M grants.
     pub databricks: DatabricksTables,
+    /// Invokers, audiences, IAM grants and denials the probe targets check.
+    pub probes: ProbeTables,
 }
 
 /// A registered Google OAuth client.

@@ -150,13 +150,29 @@ async fn cli_fault_flag_and_credentials_dir() {
         .to_string();
     let fields: Vec<&str> = line.split_whitespace().collect();
     // The original fields first and unchanged; new ones only ever appended.
-    assert_eq!(fields.len(), 6, "{line:?}");
+    assert_eq!(fields.len(), 7, "{line:?}");
     assert!(fields[1].starts_with("google=") && fields[2].starts_with("databricks="));
     let metadata = fields[3]
         .strip_prefix("metadata=")
         .unwrap_or_else(|| panic!("metadata third: {line:?}"));
     assert_eq!(fields[4], format!("sts={google}"), "{line:?}");
     assert_eq!(fields[5], format!("iam={google}"), "{line:?}");
+    let run = fields[6]
+        .strip_prefix("run=")
+        .unwrap_or_else(|| panic!("run seventh: {line:?}"));
+    assert!(
+        run.starts_with("http://127.0.0.1:") && !run.ends_with('/') && run != google,
+        "{line:?}"
+    );
+    // The Cloud Run listener answers: no token is 403 Forbidden.
+    let r = client().get(format!("{run}/")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("<h1>Error: Forbidden</h1>")
+    );
     let mds = |path: &str| {
         client()
             .get(format!("http://{metadata}/computeMetadata/v1/{path}"))
