@@ -6,7 +6,9 @@
 mod listing;
 
 use std::time::Duration;
-use tokentop::emulator::{DatabricksSpSpec, Emulator, EmulatorOptions};
+use tokentop::emulator::{
+    DatabricksSpSpec, Emulator, EmulatorOptions, GoogleUserSpec, ServiceAccountSpec,
+};
 use tokentop::model::Cause;
 
 /// `tokentop doctor ARGS` in `home`: exit status and the report as JSON.
@@ -93,4 +95,212 @@ async fn every_exit_status_is_in_help_and_readme() {
             "exit {code} not in README's doctor table"
         );
     }
+}
+
+const CLOUD_PLATFORM: &str = "https://www.googleapis.com/auth/cloud-platform";
+const EMAIL_SCOPE: &str = "https://www.googleapis.com/auth/userinfo.email";
+
+/// A service account of project `acme` with a key file in `home`.
+fn service_account(emulator: &Emulator, home: &std::path::Path, name: &str) -> String {
+    let email = format!("{name}@acme.iam.gserviceaccount.com");
+    let key = emulator.add_google_service_account(ServiceAccountSpec {
+        email: email.clone(),
+        project_id: "acme".into(),
+        access_token_lifetime: Duration::from_secs(1800),
+    });
+    std::fs::write(home.join(format!("{name}.json")), key.to_string()).expect("write");
+    email
+}
+
+/// A profile of `key`'s service account, its Google endpoints the emulator's.
+fn google_profile(emulator: &Emulator, name: &str, key: &str, extra: &str) -> String {
+    let g = emulator.google_url();
+    format!(
+        "[[profile]]\nname = \"{name}\"\ngoogle_credentials = \"{key}.json\"\n{extra}\n\
+         [profile.endpoints]\ntoken = \"{g}/token\"\ntokeninfo = \"{g}/tokeninfo\"\n\
+         revoke = \"{g}/revoke\"\njwks = \"{g}/oauth2/v3/certs\"\n\n"
+    )
+}
+
+#[tokio::test]
+async fn cloud_run_is_told_apart_by_audience_token_type_and_invoker_role() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let home = tempfile::tempdir().expect("tempdir");
+    let run = emulator.run_url();
+    let invoker = service_account(&emulator, home.path(), "invoker");
+    service_account(&emulator, home.path(), "stranger");
+    emulator.grant_run_invoker(&invoker);
+    let audience = |aud: &str| format!("platform = \"cloud-run\"\naudience = \"{aud}\"");
+    let profiles = [
+        google_profile(&emulator, "orders", "invoker", &audience(&run)),
+        google_profile(
+            &emulator,
+            "billing",
+            "invoker",
+            &audience("https://billing-x7k2q-uc.a.run.app"),
+        ),
+        google_profile(&emulator, "stranger", "stranger", &audience(&run)),
+        google_profile(
+            &emulator,
+            "etl",
+            "invoker",
+            &format!("platform = \"gcp\"\nscopes = [\"{CLOUD_PLATFORM}\"]"),
+        ),
+    ]
+    .concat();
+    let file = home.path().join("profiles.toml");
+    std::fs::write(&file, profiles).expect("write");
+    let file = file.display().to_string();
+    let at =
+        |profile: &'static str| ["--profiles", &file, profile, "--url", &run].map(str::to_string);
+
+    // The service's own URL as the audience, and the role: accepted.
+    let (code, report) = doctor(home.path(), &at("orders").each_ref().map(String::as_str)).await;
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["target"]["kind"], "cloud-run");
+
+    // An ID token for another service: 401, the audience named.
+    let (code, report) = doctor(home.path(), &at("billing").each_ref().map(String::as_str)).await;
+    assert_eq!(code, 11, "{report}");
+    assert_eq!(report["diagnosis"]["cause"], "wrong-audience");
+    assert_eq!(report["response"]["status"], 401);
+    let evidence = report["diagnosis"]["evidence"].to_string();
+    assert!(
+        evidence.contains("billing-x7k2q") && evidence.contains(&run),
+        "{evidence}"
+    );
+
+    // The right token for someone without roles/run.invoker: 403, IAM.
+    let (code, report) = doctor(home.path(), &at("stranger").each_ref().map(String::as_str)).await;
+    assert_eq!(code, 13, "{report}");
+    assert_eq!(report["response"]["status"], 403);
+    assert!(
+        report["diagnosis"]["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("roles/run.invoker")),
+        "{report}"
+    );
+
+    // An access token where Cloud Run needs an ID token.
+    let mut args = at("etl").to_vec();
+    args.extend(["--kind".to_string(), "cloud-run".to_string()]);
+    let (code, report) = doctor(
+        home.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .await;
+    assert_eq!(code, 11, "{report}");
+    assert_eq!(report["diagnosis"]["cause"], "wrong-token-type");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_google_api_is_told_apart_by_scope_iam_and_token_type() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let home = tempfile::tempdir().expect("tempdir");
+    let etl = service_account(&emulator, home.path(), "etl");
+    emulator.grant_iam(&etl, "acme", "storage.buckets.list");
+    service_account(&emulator, home.path(), "reporter");
+    let scopes = |s: &str| format!("platform = \"gcp\"\nscopes = [\"{s}\"]");
+    let profiles = [
+        google_profile(&emulator, "etl", "etl", &scopes(CLOUD_PLATFORM)),
+        google_profile(&emulator, "etl-email", "etl", &scopes(EMAIL_SCOPE)),
+        google_profile(&emulator, "reporter", "reporter", &scopes(CLOUD_PLATFORM)),
+        google_profile(
+            &emulator,
+            "etl-id",
+            "etl",
+            "platform = \"cloud-run\"\naudience = \"https://x-uc.a.run.app\"",
+        ),
+    ]
+    .concat();
+    let file = home.path().join("profiles.toml");
+    std::fs::write(&file, profiles).expect("write");
+    let file = file.display().to_string();
+    let buckets = format!("{}/storage/v1/b?project=acme", emulator.google_url());
+    let at = |profile: &'static str| {
+        ["--profiles", &file, profile, "--url", &buckets].map(str::to_string)
+    };
+    let (code, report) = doctor(home.path(), &at("etl").each_ref().map(String::as_str)).await;
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["target"]["kind"], "google-api");
+
+    let (code, report) = doctor(home.path(), &at("etl-email").each_ref().map(String::as_str)).await;
+    assert_eq!(code, 12, "{report}");
+    let evidence = report["diagnosis"]["evidence"].to_string();
+    assert!(
+        evidence.contains("userinfo.email") && evidence.contains("devstorage.read_only"),
+        "both sides named: {evidence}"
+    );
+
+    let (code, report) = doctor(home.path(), &at("reporter").each_ref().map(String::as_str)).await;
+    assert_eq!(code, 13, "{report}");
+    assert_eq!(
+        report["response"]["error"]["permission"], "storage.buckets.list",
+        "{report}"
+    );
+    assert_eq!(
+        report["response"]["error"]["permission"],
+        "storage.buckets.list"
+    );
+
+    let mut args = at("etl-id").to_vec();
+    args.extend(["--kind".to_string(), "google-api".to_string()]);
+    let (code, report) = doctor(
+        home.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .await;
+    assert_eq!(code, 11, "{report}");
+    assert_eq!(report["diagnosis"]["cause"], "wrong-token-type");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_databricks_api_tells_scope_object_permission_and_another_workspace_apart() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let host = emulator.databricks_url();
+    let (sql_only, _) = emulator.add_pat("sql only", None, &["sql"]);
+    let (denied, _) = emulator.add_pat_for("intern@example.test", "intern", None, &[]);
+    emulator.deny_databricks_permission("intern@example.test");
+    let foreign = emulator
+        .databricks_foreign_workspace_token(4_242_424_242_424_242, "dana@example.test", &[])
+        .expect("token");
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        home.path().join(".databrickscfg"),
+        format!(
+            "[sql]\nhost = {host}\ntoken = {sql_only}\n\n[intern]\nhost = {host}\ntoken = {denied}\n\n\
+             [other]\nhost = {host}\ntoken = {foreign}\n"
+        ),
+    )
+    .expect("write");
+    let clusters = format!("{host}/api/2.0/clusters/list");
+
+    let (code, report) = doctor(home.path(), &["sql", "--url", &clusters]).await;
+    assert_eq!(code, 12, "{report}");
+    assert!(
+        report["diagnosis"]["evidence"]
+            .to_string()
+            .contains("target takes: clusters"),
+        "{report}"
+    );
+    let (code, report) = doctor(home.path(), &["intern", "--url", &clusters]).await;
+    assert_eq!(code, 13, "{report}");
+    assert!(
+        report["diagnosis"]["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("intern@example.test")),
+        "the principal named: {report}"
+    );
+    let (code, report) = doctor(home.path(), &["other"]).await;
+    assert_eq!(code, 11, "{report}");
+    assert_eq!(report["diagnosis"]["cause"], "wrong-workspace");
+    emulator.shutdown().await;
 }

@@ -179,7 +179,7 @@ fn print(after: &Row, token: Option<&Secret>, output: Output) -> Result<(), Stri
 /// The one credential named `profile` (its profile name or id), once
 /// discovery has settled; else says on stderr why there is none.
 pub(super) async fn named(handle: &mut EngineHandle, profile: &str) -> Option<Row> {
-    let rows = settled_rows(handle).await;
+    let (rows, broken) = settled_rows(handle).await;
     let matching: Vec<&Row> = rows
         .iter()
         .filter(|r| r.profile == profile || r.id.0 == profile)
@@ -197,6 +197,10 @@ pub(super) async fn named(handle: &mut EngineHandle, profile: &str) -> Option<Ro
         "tokentop: {what} named `{profile}`; give a profile or an id from `tokentop list --json` (profiles: {})",
         names.join(", ")
     );
+    // The one asked for may be in a file that could not be read.
+    for why in broken {
+        eprintln!("tokentop: not read: {why}");
+    }
     None
 }
 
@@ -232,16 +236,22 @@ pub(super) fn level_word(level: Level) -> &'static str {
     }
 }
 
-/// The table once discovery (and any metadata server probe) has settled.
-async fn settled_rows(handle: &mut EngineHandle) -> Vec<Row> {
+/// The table once discovery (and any metadata server probe) has settled,
+/// with the sources that could not be read.
+async fn settled_rows(handle: &mut EngineHandle) -> (Vec<Row>, Vec<String>) {
     while let Some(update) = handle.updates.recv().await {
-        if let Update::Snapshot { rows, settled, .. } = update
+        if let Update::Snapshot {
+            rows,
+            settled,
+            source_errors,
+            ..
+        } = update
             && settled
         {
-            return rows;
+            return (rows, source_errors);
         }
     }
-    Vec::new()
+    (Vec::new(), Vec::new())
 }
 
 /// Waits for the operation to end: the row it `watches` once it is no

@@ -248,6 +248,32 @@ impl ProbeResponse {
         }
     }
 
+    /// Passes every text the answer keeps through `f` (to scrub it).
+    pub fn map_text(&mut self, f: impl Fn(&str) -> String) {
+        let challenge = self.challenge.iter_mut().flat_map(|c| {
+            [
+                &mut c.realm,
+                &mut c.error,
+                &mut c.error_description,
+                &mut c.scope,
+            ]
+        });
+        let e = &mut self.error;
+        let fields = [
+            &mut self.www_authenticate,
+            &mut self.reason_phrase,
+            &mut self.location,
+            &mut e.code,
+            &mut e.message,
+            &mut e.reason,
+            &mut e.permission,
+        ];
+        for text in fields.into_iter().chain(challenge).flatten() {
+            *text = f(text);
+        }
+        self.body_excerpt = f(&self.body_excerpt);
+    }
+
     /// Everything the answer says in words, for matching a known message.
     pub fn says(&self, text: &str) -> bool {
         [
@@ -322,6 +348,25 @@ mod tests {
             r.server_date.unwrap().to_rfc3339(),
             "2026-11-30T21:11:55+00:00"
         );
+    }
+
+    #[test]
+    fn every_text_kept_passes_through_the_scrubber() {
+        let mut r = ProbeResponse::read(
+            401,
+            |name| match name {
+                "www-authenticate" => {
+                    Some(r#"Bearer error="invalid_token", error_description="bad SECRET""#.into())
+                }
+                "location" => Some("https://x/?t=SECRET".into()),
+                _ => None,
+            },
+            r#"{"error":"invalid_token","error_description":"SECRET is not valid"}"#,
+        );
+        r.map_text(|t| t.replace("SECRET", "sha256:1"));
+        let all = format!("{r:?}");
+        assert!(!all.contains("SECRET"), "{all}");
+        assert_eq!(r.error.message.as_deref(), Some("sha256:1 is not valid"));
     }
 
     #[test]

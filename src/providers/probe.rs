@@ -106,9 +106,12 @@ pub async fn send(http: &Http, url: &str, token: &Secret) -> Result<ProbeRespons
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
-            .map(|v| sent.scrub(v))
+            .map(str::to_string)
     };
-    Ok(ProbeResponse::read(status, header, &sent.scrub(&body)))
+    // Read whole, then every text kept is scrubbed of the token.
+    let mut response = ProbeResponse::read(status, header, &body);
+    response.map_text(|text| sent.scrub(text));
+    Ok(response)
 }
 
 /// Whether the token's issuer still takes it, asked after a refusal:
