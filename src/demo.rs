@@ -24,16 +24,21 @@ pub async fn run(ui: UiOptions) -> Result<ExitCode, String> {
     // The sample keys live here: private to the user (0700), removed on
     // every way out the dashboard has (q, Ctrl-C, SIGINT, SIGTERM, SIGHUP, SIGQUIT).
     let dir = private_tempdir().map_err(|e| format!("temporary folder: {e}"))?;
-    let profiles = seed(&emulator, dir.path())
+    let (profiles, settings) = seed(&emulator, dir.path())
         .and_then(|profiles| seed_federated(&emulator, dir.path(), &profiles).map(|()| profiles))
         .and_then(|profiles| {
             seed_databricks_users(&emulator, dir.path(), &profiles).map(|()| profiles)
+        })
+        .and_then(|profiles| {
+            seed_doctor(&emulator, dir.path(), &profiles).map(|settings| (profiles, settings))
         })
         .map_err(|e| format!("{}: {e}", dir.path().display()))?;
     // The sample profiles, and the emulator's metadata server as a
     // Dataproc worker sees its own: never the user's real files.
     let discovery = DiscoveryConfig {
         profiles_file: Some(profiles),
+        // The sample folder's config.toml trusts the emulator's Cloud Run.
+        settings_file: Some(settings),
         google: Some(GoogleEnv {
             metadata_host: Some(emulator.metadata_host()),
             ..GoogleEnv::default()
@@ -110,17 +115,66 @@ pub fn seed(emulator: &Emulator, dir: &Path) -> std::io::Result<PathBuf> {
     let google_endpoints = format!(
         "[profile.endpoints]\ntoken = \"{g}/token\"\ntokeninfo = \"{g}/tokeninfo\"\nrevoke = \"{g}/revoke\"\njwks = \"{g}/oauth2/v3/certs\"\n"
     );
+    // The doctor's targets: Cloud Storage's bucket list for the project.
+    let buckets = format!("probe = \"{g}/storage/v1/b?project=acme-data\"\n");
     let profiles = format!(
         "# Sample profiles for `tokentop demo`, pointing at the embedded emulator.\n\n\
-         [[profile]]\nname = \"etl-dataproc\"\nplatform = \"dataproc\"\ngoogle_credentials = \"dataproc-etl.json\"\nscopes = [\"{CLOUD_PLATFORM}\"]\n{google_endpoints}\n\
-         [[profile]]\nname = \"nightly-dataflow\"\nplatform = \"dataflow\"\ngoogle_credentials = \"oncall-adc.json\"\n{google_endpoints}\n\
-         [[profile]]\nname = \"orders-api\"\nplatform = \"cloud-run\"\ngoogle_credentials = \"orders-invoker.json\"\naudience = \"https://orders-api-x7k2q-uc.a.run.app\"\n{google_endpoints}\n\
+         [[profile]]\nname = \"etl-dataproc\"\nplatform = \"dataproc\"\ngoogle_credentials = \"dataproc-etl.json\"\nscopes = [\"{CLOUD_PLATFORM}\"]\n{google_endpoints}{buckets}\n\
+         [[profile]]\nname = \"nightly-dataflow\"\nplatform = \"dataflow\"\ngoogle_credentials = \"oncall-adc.json\"\n{google_endpoints}{buckets}\n\
+         [[profile]]\nname = \"orders-api\"\nplatform = \"cloud-run\"\ngoogle_credentials = \"orders-invoker.json\"\naudience = \"{ORDERS_API}\"\n{google_endpoints}\n\
          [[profile]]\nname = \"lakehouse\"\nplatform = \"databricks\"\ndatabricks_config = \"databrickscfg\"\ndatabricks_profile = \"lakehouse\"\n\n\
          [[profile]]\nname = \"lakehouse-batch\"\nplatform = \"databricks\"\ndatabricks_config = \"databrickscfg\"\ndatabricks_profile = \"batch\"\n"
     );
     let path = dir.join("profiles.toml");
     write_private(&path, &profiles)?;
     Ok(path)
+}
+
+/// The Cloud Run service `orders-api` stands for.
+const ORDERS_API: &str = "https://orders-api-x7k2q-uc.a.run.app";
+
+/// What the doctor (`p`) finds in the demo: the emulator's Cloud Run
+/// service takes `orders-api`'s audience from its invoker, and not
+/// `billing-api`'s (an audience mistake to diagnose); the ETL account may
+/// list the project's buckets (the on-call user may not: IAM). The
+/// service's loopback URL is trusted by the sample folder's own
+/// `config.toml`, which is returned.
+pub fn seed_doctor(emulator: &Emulator, dir: &Path, profiles: &Path) -> std::io::Result<PathBuf> {
+    let run = emulator.run_url();
+    emulator.add_run_audience(ORDERS_API);
+    emulator.grant_run_invoker("orders-invoker@acme-data.iam.gserviceaccount.com");
+    emulator.grant_iam(
+        "dataproc-etl@acme-data.iam.gserviceaccount.com",
+        "acme-data",
+        "storage.buckets.list",
+    );
+    let settings = dir.join("config.toml");
+    write_private(&settings, &format!("trusted_endpoints = [\"{run}\"]\n"))?;
+    let text = std::fs::read_to_string(profiles)?;
+    // orders-api is sent to the emulator's service, not its real URL.
+    let orders = format!("audience = \"{ORDERS_API}\"\n[profile.endpoints]\n");
+    let mut text = text.replacen(&orders, &format!("{orders}probe = \"{run}/orders\"\n"), 1);
+    let g = emulator.google_url();
+    text.push_str(&format!(
+        "\n[[profile]]\nname = \"billing-api\"\nplatform = \"cloud-run\"\ngoogle_credentials = \"orders-invoker.json\"\n\
+         audience = \"https://billing-api-x7k2q-uc.a.run.app\"\n[profile.endpoints]\ntoken = \"{g}/token\"\n\
+         jwks = \"{g}/oauth2/v3/certs\"\nprobe = \"{run}/invoices\"\n"
+    ));
+    // Any OIDC issuer: the workspace's own, with a client of its.
+    let client = emulator.add_databricks_service_principal(DatabricksSpSpec {
+        application_id: "0b1d2c3e-4f50-6172-8394-a5b6c7d8e9f0".into(),
+        access_token_lifetime: Duration::from_secs(20 * 60),
+    });
+    write_private(&dir.join("reports-oidc.secret"), &client.client_secret)?;
+    let host = emulator.databricks_url();
+    text.push_str(&format!(
+        "\n[[profile]]\nname = \"reports-oidc\"\nplatform = \"oidc\"\nissuer = \"{host}/oidc\"\n\
+         client_id = \"{}\"\nclient_secret_file = \"reports-oidc.secret\"\nscopes = [\"all-apis\"]\n\
+         [profile.endpoints]\nprobe = \"{host}/api/2.0/preview/scim/v2/Me\"\n",
+        client.client_id
+    ));
+    write_private(profiles, &text)?;
+    Ok(settings)
 }
 
 /// Adds what most Databricks users have: a personal access token that

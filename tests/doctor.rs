@@ -6,9 +6,7 @@
 mod listing;
 
 use std::time::Duration;
-use tokentop::emulator::{
-    DatabricksSpSpec, Emulator, EmulatorOptions, GoogleUserSpec, ServiceAccountSpec,
-};
+use tokentop::emulator::{DatabricksSpSpec, Emulator, EmulatorOptions, ServiceAccountSpec};
 use tokentop::model::Cause;
 
 /// `tokentop doctor ARGS` in `home`: exit status and the report as JSON.

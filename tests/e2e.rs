@@ -7,7 +7,7 @@ mod tmux;
 
 use std::process::Command;
 use std::time::Duration;
-use tmux::{BIN, Tmux, child_of_pane, demo_folders};
+use tmux::{BIN, Tmux, assert_no_raw_tokens, child_of_pane, demo_folders};
 
 /// The selected row's detail line: `PROFILE exp HH:MM:SS token sha256:XXXXXXXX from ...`.
 fn selected(screen: &str) -> Option<(String, String)> {
@@ -90,7 +90,8 @@ fn demo_refresh_decode_and_quit_in_tmux() {
             .all(|p| ttl_of(s, p).is_some());
         (all && selected(s).is_some()).then(|| s.to_string())
     });
-    assert!(screen.contains("11 credentials"), "{screen}");
+    // The doctor's two samples too: billing-api and reports-oidc.
+    assert!(screen.contains("13 credentials"), "{screen}");
     assert!(
         !screen.contains("real-workspace") && !screen.contains("real-user"),
         "{screen}"
@@ -384,4 +385,49 @@ fn every_terminating_signal_restores_the_terminal_and_removes_the_demo_keys() {
             "SIG{signal} left the demo's keys behind"
         );
     }
+}
+
+/// Selects `profile` with j (the table is short: at most 20 presses).
+fn select(t: &Tmux, profile: &str) {
+    for _ in 0..20 {
+        if selected(&t.screen()).is_some_and(|(p, _)| p == profile) {
+            return;
+        }
+        t.keys(&["j"]);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    t.wait_for(profile, |s| selected(s).filter(|(p, _)| p == profile));
+}
+
+#[test]
+fn demo_doctor_names_a_wrong_cloud_run_audience_in_tmux() {
+    let t = Tmux::new("doctor");
+    t.start("demo", "");
+    t.wait_for("the Cloud Run rows", |s| {
+        (ttl_of(s, "billing-api").is_some() && ttl_of(s, "orders-api").is_some()).then_some(())
+    });
+    // An ID token minted for another service: p says so, with both URLs.
+    select(&t, "billing-api");
+    t.keys(&["p"]);
+    let report = t.wait_for("the diagnosis", |s| {
+        s.contains("audience is not this Cloud Run service's URL")
+            .then(|| s.to_string())
+    });
+    assert!(
+        report.contains("token aud: https://billing-api-x7k2q-uc.a.run.app")
+            && report.contains("HTTP 401")
+            && report.contains("doctor · billing-api"),
+        "{report}"
+    );
+    assert_no_raw_tokens(&report);
+    t.keys(&["Escape"]);
+    t.wait_for("the view to close", |s| (!s.contains('┌')).then_some(()));
+    // The service's own audience and the invoker role: accepted.
+    select(&t, "orders-api");
+    t.keys(&["p"]);
+    t.wait_for("accepted", |s| {
+        (s.contains("doctor · orders-api") && s.contains("✓ accepted")).then_some(())
+    });
+    t.keys(&["Escape", "q"]);
+    t.stty_unchanged();
 }

@@ -63,8 +63,8 @@ fn a_demo_session_leaves_no_secret_anywhere() {
         s.contains("signature verified").then(|| s.to_string())
     }));
     t.keys(&["Escape"]);
-    // Revoke the Google user's token (third row: 100 s, 3 min, 8 min).
-    t.keys(&["j", "j"]);
+    // Revoke the Google user's token (fourth row: 100 s, two of 3 min, 8 min).
+    t.keys(&["j", "j", "j"]);
     t.wait_for("the user row selected", |s| {
         s.lines()
             .any(|l| l.starts_with("nightly-dataflow ") && l.contains(" token sha256:"))
@@ -78,6 +78,13 @@ fn a_demo_session_leaves_no_secret_anywhere() {
     screens.push(t.wait_for("the revocation", |s| {
         s.contains("revoked").then(|| s.to_string())
     }));
+    // The doctor sends the revoked token to its target and says why it
+    // is refused: the report shows no secret either.
+    t.keys(&["p"]);
+    screens.push(t.wait_for("the doctor's report", |s| {
+        (s.contains("doctor · nightly-dataflow") && s.contains("✗ revoked")).then(|| s.to_string())
+    }));
+    t.keys(&["Escape"]);
     let journal = std::fs::read_to_string(folder.join("audit.jsonl")).expect("journal");
     assert!(
         journal.contains("\"action\":\"revoke\"") && journal.contains("\"action\":\"refresh\""),

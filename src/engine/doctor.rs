@@ -75,7 +75,11 @@ async fn facts_of(res: &Resources, cred: &Credential, token: &Token) -> TokenFac
         audience: token.audience.iter().cloned().collect(),
         scopes: token.scopes.clone(),
         expires_at: token.expires_at,
-        subject: token.principal.clone(),
+        // Whom the issuer said it is for, else whom the credential names.
+        subject: token
+            .principal
+            .clone()
+            .or_else(|| Some(cred.principal.clone()).filter(|p| !p.is_empty())),
         ..TokenFacts::default()
     };
     let raw = token.value.expose();

@@ -61,7 +61,11 @@ impl DoctorReport {
             lines.push(("to", format!("{} ({})", target.url, target.kind.label())));
         }
         let Some(r) = &self.response else {
-            lines.push(("answer", "none".into()));
+            let none = match self.target {
+                Some(_) => "none came",
+                None => "nothing was sent",
+            };
+            lines.push(("answer", none.into()));
             return lines;
         };
         lines.push(("status", format!("HTTP {}", r.status)));

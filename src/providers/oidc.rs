@@ -140,8 +140,10 @@ impl Client<'_> {
 }
 
 /// The issuer's metadata: OIDC Discovery's document, else RFC 8414's
-/// (`/.well-known/oauth-authorization-server` before the issuer's path);
-/// its `issuer` must be the one configured. Reused for an hour.
+/// (`/.well-known/oauth-authorization-server` before the issuer's path),
+/// else the same name after the path, where Okta's custom servers and
+/// Databricks publish it; its `issuer` must be the one configured. Reused
+/// for an hour.
 pub(super) async fn metadata(http: &Http, issuer: &str) -> Result<Metadata, ProviderError> {
     let read = |body: &str| -> Result<Metadata, String> {
         let meta: Metadata =
@@ -164,7 +166,13 @@ pub(super) async fn metadata(http: &Http, issuer: &str) -> Result<Metadata, Prov
                 url.origin().ascii_serialization(),
                 url.path().trim_end_matches('/')
             );
-            get_document(http, &rfc8414, read).await
+            match get_document(http, &rfc8414, read).await {
+                Err(ProviderError::Rejected { status: 404, .. }) if !url.path().is_empty() => {
+                    let appended = format!("{issuer}/.well-known/oauth-authorization-server");
+                    get_document(http, &appended, read).await
+                }
+                found => found,
+            }
         }
         found => found,
     }
