@@ -57,6 +57,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Decode any token: its header and claims (times as dates and "in 12m"), its signature checked
+    /// through the keys its issuer publishes (OIDC discovery, then RFC 8414), expired or not yet
+    /// valid said. Reads the token from stdin (at a terminal without echo); an argument works too,
+    /// with a warning (it is then in your shell's history).
+    ///
+    /// Exit status: 0 verified and live; 1 not a JWT; 10 expired or not yet valid; 14 the signature
+    /// fails or cannot be checked (alg none, no keys found).
+    #[command(verbatim_doc_comment)]
+    Decode {
+        /// The token (better: on stdin).
+        token: Option<String>,
+        /// The report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Why is this token refused? Sends it once to a target (--url, else the profile's own: its `probe`
     /// endpoint, its Cloud Run URL, its Databricks workspace, its issuer's userinfo) and names the
     /// cause beside the evidence: the token's facts and the target's status, WWW-Authenticate and error.
@@ -194,6 +209,14 @@ fn main() -> ExitCode {
             Some(Command::Demo) => tokentop::demo::run(ui).await,
             Some(Command::List { json, no_refresh }) => {
                 tokentop::cli::list(discovery, json, !no_refresh).await
+            }
+            Some(Command::Decode { token, json }) => {
+                // A token of no credential: nothing is read from disk.
+                let engine = tokentop::engine::EngineConfig::new(
+                    tokentop::sources::DiscoveryConfig::default(),
+                    false,
+                );
+                tokentop::cli::decode(engine, token, json).await
             }
             Some(Command::Doctor {
                 profile,

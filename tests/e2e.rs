@@ -431,3 +431,22 @@ fn demo_doctor_names_a_wrong_cloud_run_audience_in_tmux() {
     t.keys(&["Escape", "q"]);
     t.stty_unchanged();
 }
+
+#[test]
+fn a_token_pasted_into_decode_is_never_shown() {
+    let t = Tmux::new("decode");
+    t.start("decode", "");
+    t.wait_for("the prompt", |s| {
+        s.contains("Paste the token").then_some(())
+    });
+    let pasted = "ya29.a0-pasted-secret-value-1234567890";
+    t.tmux(&["send-keys", "-t", "e2e", "-l", pasted]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the answer", |s| s.contains("EXIT=").then(|| s.to_string()));
+    assert!(!screen.contains("pasted-secret"), "{screen}");
+    assert!(
+        screen.contains("not a JWT") && screen.contains("EXIT=1"),
+        "{screen}"
+    );
+    t.stty_unchanged();
+}

@@ -1,9 +1,11 @@
 //! Non-interactive commands: the same engine, plain output, exit codes.
 
+mod decode;
 mod doctor;
 mod list;
 mod operate;
 
+pub use decode::decode;
 pub use doctor::doctor;
 pub use list::{EXIT_ALL_LIVE, EXIT_HELP, EXIT_NOT_LIVE, EXIT_SOURCE_BROKEN, list};
 pub use operate::{

@@ -1,6 +1,7 @@
 //! The runtime: the credential store, jobs on tokio tasks, and the one loop
 //! that turns commands into updates. The UI and CLI see only [`protocol`].
 
+pub mod decode_token;
 mod derived;
 mod dispatch;
 pub mod doctor;
@@ -374,6 +375,13 @@ impl Engine {
             Command::Reveal(id) => self.reveal(&id),
             Command::Login(id) => self.spawn(&id, Op::Login, Lane::User),
             Command::CancelLogin(id) => self.cancel_login(&id),
+            Command::DecodeToken(token) => {
+                let (res, updates) = (self.resources.clone(), self.updates.clone());
+                tokio::spawn(async move {
+                    let report = decode_token::decode_token(res, token).await;
+                    let _ = updates.send(Update::Decoded(report));
+                });
+            }
             Command::Doctor(id, ask) => {
                 self.doctor_asks.insert(id.clone(), ask);
                 self.spawn(&id, Op::Doctor, Lane::User);

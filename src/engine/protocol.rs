@@ -30,6 +30,10 @@ pub enum Command {
     /// Send the current token to a target once and name why it is
     /// refused: an [`Update::Diagnosed`] answers.
     Doctor(CredentialId, crate::model::DoctorAsk),
+    /// Decode a token given by the user (not a credential's) and verify
+    /// it through its issuer's published keys: an [`Update::Decoded`]
+    /// whose id is [`crate::engine::decode_token::GIVEN`] answers.
+    DecodeToken(crate::model::Secret),
     /// Re-read every source.
     Reload,
 }
