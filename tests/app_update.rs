@@ -441,3 +441,76 @@ fn p_runs_the_doctor_p_again_asks_again_and_esc_closes() {
     app.update(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
     assert!(app.overlays.is_empty());
 }
+
+/// The app with its first row made an OIDC profile, selected, and `L` pressed.
+fn signing_in() -> (App, tokentop::model::CredentialId) {
+    let mut app = fixtures::app();
+    let mut rows = fixtures::rows();
+    rows[0].platform = tokentop::model::Platform::Oidc;
+    app.update(Event::Engine(Box::new(Update::Snapshot {
+        rows,
+        source_errors: vec![],
+        skipped: vec![],
+        settled: true,
+    })));
+    let id = app
+        .rows
+        .iter()
+        .find(|r| r.platform == tokentop::model::Platform::Oidc)
+        .expect("an OIDC row")
+        .id
+        .clone();
+    while app.selected_row().map(|r| &r.id) != Some(&id) {
+        press(&mut app, 'j');
+    }
+    assert_eq!(
+        press(&mut app, 'L'),
+        vec![Effect::Send(Command::Login(id.clone()))]
+    );
+    (app, id)
+}
+
+#[test]
+fn a_browser_sign_in_takes_a_pasted_address_as_text_and_esc_gives_up() {
+    let (mut app, id) = signing_in();
+    app.update(Event::Engine(Box::new(Update::BrowserPrompt {
+        id: id.clone(),
+        url: "https://idp.example/authorize?client_id=tt".into(),
+        port: 8765,
+        forward: "ssh -N -L 8765:127.0.0.1:8765 dana@bastion".into(),
+        expires_at: fixtures::t0() + chrono::Duration::minutes(15),
+    })));
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::BrowserLogin { prompt, .. }) if prompt.port == 8765
+    ));
+    // Every key is text here, q and j included: nothing closes or moves.
+    let address = "http://127.0.0.1:8765/callback?code=q&state=j";
+    for c in address.chars() {
+        assert_eq!(press(&mut app, c), vec![]);
+    }
+    let enter = app.update(Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(
+        enter,
+        vec![Effect::Send(Command::LoginRedirect(
+            id.clone(),
+            address.into()
+        ))]
+    );
+    // The field is empty again for another try; Enter on nothing sends nothing.
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::BrowserLogin { prompt, .. }) if prompt.pasted.is_empty()
+    ));
+    let again = app.update(Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(again, vec![]);
+    let esc = app.update(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert_eq!(esc, vec![Effect::Send(Command::CancelLogin(id))]);
+    assert!(app.overlays.is_empty());
+}

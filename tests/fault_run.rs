@@ -138,7 +138,10 @@ impl Tally {
                 self.texts.push('\n');
             }
             // Nothing here drops rows or asks for a token.
-            Update::Removed(_) | Update::Revealed { .. } | Update::LoginPrompt { .. } => {}
+            Update::Removed(_)
+            | Update::Revealed { .. }
+            | Update::LoginPrompt { .. }
+            | Update::BrowserPrompt { .. } => {}
         }
     }
 

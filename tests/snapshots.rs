@@ -77,6 +77,31 @@ fn doctor_40x12_mono() {
 }
 
 #[test]
+fn browser_sign_in_80x24() {
+    let mut app = fixtures::app();
+    press(&mut app, 'j');
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    app.overlays.push(tokentop::tui::app::Overlay::Login {
+        id: id.clone(),
+        prompt: None,
+    });
+    app.update(Event::Engine(Box::new(Update::BrowserPrompt {
+        id,
+        url: "https://idp.example/authorize?response_type=code&client_id=tokentop&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&code_challenge_method=S256".into(),
+        port: 8765,
+        forward: "ssh -N -L 8765:127.0.0.1:8765 dana@bastion.example".into(),
+        expires_at: fixtures::t0() + chrono::Duration::minutes(15),
+    })));
+    for c in "http://127.0.0.1:8765/cal".chars() {
+        press(&mut app, c);
+    }
+    insta::assert_snapshot!(
+        "browser_sign_in_80x24_default",
+        render(&app, "default", 80, 24).backend()
+    );
+}
+
+#[test]
 fn table_80x24_default() {
     insta::assert_snapshot!(
         "table_80x24_default",

@@ -144,7 +144,8 @@ pub async fn collect(discovery: DiscoveryConfig, refresh: bool) -> Result<Collec
             | Update::Notice { .. }
             | Update::Removed(_)
             | Update::Revealed { .. }
-            | Update::LoginPrompt { .. } => {}
+            | Update::LoginPrompt { .. }
+            | Update::BrowserPrompt { .. } => {}
         }
         // A row tokentop cannot refresh (another tool makes its tokens, or
         // no login is cached) waits for nothing.

@@ -279,6 +279,17 @@ pub(super) async fn finished(
                     return (None, notices);
                 }
             }
+            // Said at once, and the address may be pasted here.
+            Update::BrowserPrompt {
+                id,
+                url,
+                port,
+                forward,
+                ..
+            } => {
+                eprint!("{}", browser_prompt(&url, port, &forward));
+                paste_from_stdin(handle.commands.downgrade(), id);
+            }
             // Said at once: the user is to act on it.
             Update::LoginPrompt {
                 verification_uri,
@@ -299,6 +310,37 @@ pub(super) async fn finished(
         }
     }
     (None, notices)
+}
+
+/// What a browser sign-in asks of the user, wherever the browser is.
+fn browser_prompt(url: &str, port: u16, forward: &str) -> String {
+    format!(
+        "\nOpen in a browser:\n\n    {url}\n\n\
+         A browser on this machine comes back to port {port} by itself. From a laptop,\n\
+         forward the port first:\n\n    {forward}\n\n\
+         or paste here the address the browser ends on (it may fail to load), then Enter:\n"
+    )
+}
+
+/// Each line typed or pasted on stdin goes to the sign-in of `id`, while
+/// the engine runs (a weak handle: waiting on stdin never keeps it up).
+fn paste_from_stdin(commands: tokio::sync::mpsc::WeakSender<Command>, id: CredentialId) {
+    tokio::spawn(async move {
+        use tokio::io::AsyncBufReadExt;
+        let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let pasted = Command::LoginRedirect(id.clone(), line.trim().to_string());
+            let Some(commands) = commands.upgrade() else {
+                break;
+            };
+            if commands.send(pasted).await.is_err() {
+                break;
+            }
+        }
+    });
 }
 
 /// What a sign-in asks of the user, for a terminal on another machine:

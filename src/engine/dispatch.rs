@@ -90,7 +90,7 @@ impl Engine {
     }
 
     /// The work for `op` on `id`, or `None` (with a notice) when there is none to do.
-    fn job_future(&self, id: &CredentialId, op: Op) -> Option<jobs::JobFuture> {
+    fn job_future(&mut self, id: &CredentialId, op: Op) -> Option<jobs::JobFuture> {
         let Some(entry) = self.store.get(id) else {
             self.notice(Level::Warn, format!("unknown credential {id}"));
             return None;
@@ -121,10 +121,13 @@ impl Engine {
                 return None;
             }
             let updates = self.updates.clone();
+            let (paste, pasted) = mpsc::unbounded_channel();
+            self.login_redirects.insert(id.clone(), paste);
             return Some(Box::pin(super::login::login(
                 res,
                 cred,
                 updates,
+                pasted,
                 self.clock.clone(),
             )));
         }

@@ -1,28 +1,146 @@
-//! Signing in with the device authorization grant (RFC 8628): the job
-//! asks the issuer for a code, tells the UI what the user is to do
-//! ([`Update::LoginPrompt`]), and polls until the user approves, refuses,
-//! or the code expires. Its tokens are taken as a refresh's are; the
-//! refresh token is then kept in tokentop's own sign-in store.
+//! Signing in: with a device code (RFC 8628) where the issuer offers it and
+//! the profile names no redirect, else with a browser (authorization code
+//! with PKCE, RFC 7636, returning to a loopback port, RFC 8252). The job
+//! tells the UI what the user is to do ([`Update::LoginPrompt`] or
+//! [`Update::BrowserPrompt`]) and waits. Its tokens are taken as a
+//! refresh's are; the refresh token is then kept in tokentop's own store.
 
 use super::jobs::{Outcome, Resources};
-use super::protocol::Update;
-use crate::model::{Clock, Credential, CredentialId, Material};
-use crate::providers::{ProviderError, device};
+use super::protocol::{Level, Update};
+use crate::model::{Clock, Credential, CredentialId, Material, Token};
+use crate::providers::{ProviderError, authcode, device, loopback};
 use std::sync::Arc;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 /// The longest a sign-in may wait for its user (RFC 8628 codes last
 /// minutes; tokentop caps them at an hour).
 pub const LOGIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3700);
 
-/// The sign-in job for `cred`.
+/// How long a browser sign-in waits for the browser to come back.
+const BROWSER_WAIT: chrono::Duration = chrono::Duration::minutes(15);
+
+/// Where a browser sign-in returns when the profile does not say.
+const DEFAULT_REDIRECT: &str = "http://127.0.0.1/callback";
+
+/// The sign-in job for `cred`; `pasted` brings addresses the user pastes.
 pub async fn login(
     res: Resources,
     cred: Credential,
     updates: UnboundedSender<Update>,
+    pasted: UnboundedReceiver<String>,
     clock: Arc<dyn Clock>,
 ) -> Outcome {
-    Outcome::Refreshed(device_login(&res, &cred, &updates, clock).await)
+    let redirect = match &cred.material {
+        Material::OidcClient { redirect_uri, .. } => redirect_uri.clone(),
+        _ => None,
+    };
+    let browser = match redirect {
+        Some(uri) => Ok(Some(uri)),
+        None => crate::providers::oidc::offers_device_login(&res.http, &cred)
+            .await
+            .map(|device| (!device).then(|| DEFAULT_REDIRECT.to_string())),
+    };
+    Outcome::Refreshed(match browser {
+        Ok(Some(uri)) => browser_login(&res, &cred, &uri, &updates, pasted, clock).await,
+        Ok(None) => device_login(&res, &cred, &updates, clock).await,
+        Err(e) => Err(e),
+    })
+}
+
+/// A browser sign-in returning to `redirect_uri` (its port, or a free one).
+async fn browser_login(
+    res: &Resources,
+    cred: &Credential,
+    redirect_uri: &str,
+    updates: &UnboundedSender<Update>,
+    mut pasted: UnboundedReceiver<String>,
+    clock: Arc<dyn Clock>,
+) -> Result<Vec<Token>, ProviderError> {
+    let (host, port, path) = loopback_parts(redirect_uri)
+        .map_err(|why| ProviderError::config("redirect_uri", format!("{redirect_uri}: {why}")))?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| {
+            ProviderError::config(
+                "redirect_uri",
+                format!("127.0.0.1:{port} cannot listen: {e}"),
+            )
+        })?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| ProviderError::config("redirect_uri", e.to_string()))?
+        .port();
+    let redirect_uri = format!("http://{host}:{port}{path}");
+    let login = authcode::start(&res.http, cred, &redirect_uri).await?;
+    let expires_at = clock.now() + BROWSER_WAIT;
+    let _ = updates.send(Update::BrowserPrompt {
+        id: cred.id.clone(),
+        url: login.url.clone(),
+        port,
+        forward: ssh_forward(port),
+        expires_at,
+    });
+    let wait = (expires_at - clock.now()).to_std().unwrap_or_default();
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let address = tokio::select! {
+            came = loopback::redirect(&listener, &path) => came.map_err(|e| {
+                ProviderError::config("redirect_uri", format!("the loopback listener failed: {e}"))
+            })?,
+            Some(address) = pasted.recv() => address,
+            () = tokio::time::sleep_until(deadline) => {
+                return Err(ProviderError::config(
+                    &cred.provenance.profile,
+                    "the browser did not come back in 15 minutes",
+                ));
+            }
+        };
+        match authcode::code_from(&login, &address) {
+            Ok(code) => {
+                return authcode::exchange(&res.http, cred, &login, &code, clock.now()).await;
+            }
+            // The issuer said no: that is the answer.
+            Err(e @ ProviderError::Rejected { .. }) => return Err(e),
+            // A wrong paste: say why, and keep waiting.
+            Err(e) => {
+                let _ = updates.send(Update::Notice {
+                    level: Level::Warn,
+                    text: format!("{}: {e}", cred.provenance.profile),
+                });
+            }
+        }
+    }
+}
+
+/// The `ssh -L` line that forwards `port` from the user's laptop to this
+/// machine: the address they reached it by (`SSH_CONNECTION`), else its name.
+fn ssh_forward(port: u16) -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "you".into());
+    let host = std::env::var("SSH_CONNECTION")
+        .ok()
+        .and_then(|c| c.split_whitespace().nth(2).map(str::to_string))
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_string())
+        })
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this-host".into());
+    format!("ssh -N -L {port}:127.0.0.1:{port} {user}@{host}")
+}
+
+/// Host, port (0: any free one) and path of a loopback redirect URI.
+fn loopback_parts(uri: &str) -> Result<(String, u16, String), String> {
+    let url = url::Url::parse(uri).map_err(|e| e.to_string())?;
+    let host = url.host_str().unwrap_or_default().to_string();
+    if url.scheme() != "http" || !["127.0.0.1", "localhost"].contains(&host.as_str()) {
+        return Err("a sign-in returns to http://127.0.0.1 or http://localhost only".into());
+    }
+    let path = match url.path() {
+        "" => "/".to_string(),
+        path => path.to_string(),
+    };
+    Ok((host, url.port().unwrap_or(0), path))
 }
 
 async fn device_login(
@@ -30,7 +148,7 @@ async fn device_login(
     cred: &Credential,
     updates: &UnboundedSender<Update>,
     clock: Arc<dyn Clock>,
-) -> Result<Vec<crate::model::Token>, ProviderError> {
+) -> Result<Vec<Token>, ProviderError> {
     let login = device::start(&res.http, cred, clock.now()).await?;
     let _ = updates.send(Update::LoginPrompt {
         id: cred.id.clone(),
@@ -78,6 +196,20 @@ pub fn stored_as(cred: &Credential) -> Option<(&CredentialId, &str, &str)> {
 }
 
 impl super::Engine {
+    /// Hands an address the user pasted to the sign-in of `id` in flight.
+    pub(super) fn login_redirect(&mut self, id: &CredentialId, address: String) {
+        let delivered = self
+            .login_redirects
+            .get(id)
+            .is_some_and(|waiting| waiting.send(address).is_ok());
+        if !delivered {
+            self.notice(
+                Level::Warn,
+                "no browser sign-in is waiting for that address".to_string(),
+            );
+        }
+    }
+
     /// Gives up the sign-in of `id` in flight, if any.
     pub(super) fn cancel_login(&mut self, id: &CredentialId) {
         let Some(running) = self.in_flight.remove(&(id.clone(), super::jobs::Op::Login)) else {
@@ -93,5 +225,24 @@ impl super::Engine {
             entry.busy = None;
         }
         self.push_row(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback_parts;
+
+    #[test]
+    fn a_redirect_returns_to_loopback_only() {
+        assert_eq!(
+            loopback_parts("http://127.0.0.1/callback"),
+            Ok(("127.0.0.1".into(), 0, "/callback".into()))
+        );
+        assert_eq!(
+            loopback_parts("http://localhost:8020"),
+            Ok(("localhost".into(), 8020, "/".into()))
+        );
+        assert!(loopback_parts("https://app.example/cb").is_err());
+        assert!(loopback_parts("http://10.0.0.1:80/").is_err());
     }
 }

@@ -123,6 +123,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         machine: None,
         machine_note: None,
         doctor_asks: HashMap::new(),
+        login_redirects: HashMap::new(),
         config,
         clock: clock.clone(),
         store: Store::default(),
@@ -195,6 +196,8 @@ struct Engine {
     machine: Option<crate::model::MetadataMachine>,
     /// Why the metadata server could not be asked, for the notes.
     machine_note: Option<String>,
+    /// Where addresses pasted for a browser sign-in in flight go.
+    login_redirects: HashMap<CredentialId, mpsc::UnboundedSender<String>>,
     /// The doctor's latest target per credential, for its job.
     doctor_asks: HashMap<CredentialId, crate::model::DoctorAsk>,
 }
@@ -375,6 +378,7 @@ impl Engine {
             Command::Reveal(id) => self.reveal(&id),
             Command::Login(id) => self.spawn(&id, Op::Login, Lane::User),
             Command::CancelLogin(id) => self.cancel_login(&id),
+            Command::LoginRedirect(id, address) => self.login_redirect(&id, address),
             Command::DecodeToken(token) => {
                 let (res, updates) = (self.resources.clone(), self.updates.clone());
                 tokio::spawn(async move {

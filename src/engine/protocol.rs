@@ -27,6 +27,9 @@ pub enum Command {
     Login(CredentialId),
     /// Give up a sign-in (its code is left to expire).
     CancelLogin(CredentialId),
+    /// The address a browser sign-in ended on, pasted by the user (the
+    /// browser was on another machine, its port not forwarded).
+    LoginRedirect(CredentialId, String),
     /// Send the current token to a target once and name why it is
     /// refused: an [`Update::Diagnosed`] answers.
     Doctor(CredentialId, crate::model::DoctorAsk),
@@ -92,6 +95,21 @@ pub enum Update {
         /// What to enter there.
         user_code: String,
         /// When the code stops working.
+        expires_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// A browser sign-in waits for its user: open `url` in a browser; it
+    /// comes back to this machine's `port` (forwarded with `ssh -L` when
+    /// the browser is elsewhere), or its final address is pasted.
+    BrowserPrompt {
+        /// Whose.
+        id: CredentialId,
+        /// The issuer's sign-in address.
+        url: String,
+        /// The loopback port the browser returns to.
+        port: u16,
+        /// The `ssh -L` line that forwards it from the user's laptop.
+        forward: String,
+        /// When tokentop stops waiting.
         expires_at: chrono::DateTime<chrono::Utc>,
     },
     /// A status-line message.

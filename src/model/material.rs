@@ -140,6 +140,9 @@ pub enum Material {
         resource: Option<String>,
         /// A refresh token, once a login has made one.
         refresh_token: Option<Secret>,
+        /// Where a browser sign-in returns (a loopback URL; no port: any
+        /// free one). Set, signing in uses a browser, not a device code.
+        redirect_uri: Option<String>,
     },
 }
 

@@ -43,6 +43,8 @@ pub enum Poll {
 struct Authorization {
     device_code: String,
     user_code: String,
+    /// Google spells it `verification_url`.
+    #[serde(alias = "verification_url")]
     verification_uri: String,
     #[serde(default)]
     verification_uri_complete: Option<String>,

@@ -1,6 +1,7 @@
 //! Network operations per credential kind: refresh, inspect (tokeninfo), revoke.
 //! Every endpoint comes from the credential's data, never from a constant here.
 
+pub mod authcode;
 pub mod child;
 pub mod databricks;
 pub mod databricks_keyring;
@@ -16,6 +17,7 @@ pub mod google;
 pub mod grant;
 pub mod iam;
 pub mod impersonated;
+pub mod loopback;
 pub mod metadata;
 pub mod oidc;
 pub mod probe;

@@ -34,6 +34,9 @@ pub(super) struct Metadata {
     revocation_endpoint: Option<String>,
     #[serde(default)]
     introspection_endpoint: Option<String>,
+    /// Where a browser signs in (RFC 6749 §3.1), if it has one.
+    #[serde(default)]
+    pub(super) authorization_endpoint: Option<String>,
     /// RFC 8628's device authorization endpoint, if it has one.
     #[serde(default)]
     pub(super) device_authorization_endpoint: Option<String>,
@@ -66,6 +69,7 @@ pub(super) fn client(cred: &Credential) -> Result<Client<'_>, ProviderError> {
             auth,
             resource,
             refresh_token,
+            ..
         } => Ok(Client {
             issuer,
             id: client_id,
@@ -131,6 +135,11 @@ impl Client<'_> {
     }
 
     /// `form` with `client_id` added for a public client.
+    /// The resource (RFC 8707) its tokens are asked for, if any.
+    pub(super) fn resource(&self) -> Option<&str> {
+        self.resource
+    }
+
     pub(super) fn form<'f>(&'f self, mut form: Vec<(&'f str, &'f str)>) -> Vec<(&'f str, &'f str)> {
         if self.auth == ClientAuthMethod::None || self.secret.is_none() {
             form.push(("client_id", self.id));
@@ -306,6 +315,15 @@ fn revoke_and_introspect<'a>(
             Err(e) => Confirmation::Unchecked(e.to_string()),
         })
     })
+}
+
+/// Whether the client's issuer offers the device authorization grant.
+pub async fn offers_device_login(http: &Http, cred: &Credential) -> Result<bool, ProviderError> {
+    let client = client(cred)?;
+    Ok(metadata(http, client.issuer)
+        .await?
+        .device_authorization_endpoint
+        .is_some())
 }
 
 /// The issuer's userinfo endpoint: an OIDC issuer's own resource server,

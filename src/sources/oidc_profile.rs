@@ -37,6 +37,17 @@ pub fn credential(
         .filter(|c| !c.is_empty())
         .ok_or("`client_id` is needed with `issuer`")?;
     let (client_secret, auth) = client_auth(spec)?;
+    if let Some(uri) = &spec.redirect_uri {
+        let loopback = url::Url::parse(uri).is_ok_and(|u| {
+            u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "localhost"))
+        });
+        if !loopback {
+            return Err(format!(
+                "`redirect_uri` {uri}: a sign-in returns to this machine, \
+                 http://127.0.0.1[:PORT]/PATH or http://localhost[:PORT]/PATH"
+            ));
+        }
+    }
     for (field, set) in [
         ("google_credentials", spec.google_credentials.is_some()),
         ("google_metadata", spec.google_metadata.is_some()),
@@ -70,9 +81,10 @@ pub fn credential(
         platform: Platform::Oidc,
         kind: Kind::OidcClient,
         // A confidential client's own tokens are the client's; a user's
-        // sign-in names the user once its tokens come.
-        principal: match (&client_secret, &refresh_token) {
-            (Some(_), None) => client_id.clone(),
+        // sign-in (a browser's, or a public client's) names the user once
+        // its tokens come.
+        principal: match (&client_secret, &refresh_token, &spec.redirect_uri) {
+            (Some(_), None, None) => client_id.clone(),
             _ => String::new(),
         },
         provenance: Provenance {
@@ -100,6 +112,7 @@ pub fn credential(
             auth,
             resource: spec.resource.clone(),
             refresh_token,
+            redirect_uri: spec.redirect_uri.clone(),
         },
         context: Context {
             details,

@@ -91,6 +91,9 @@ pub struct ProfileSpec {
     pub client_key_file: Option<PathBuf>,
     /// An RFC 8707 resource to ask tokens for.
     pub resource: Option<String>,
+    /// An OIDC profile's browser sign-in redirect (a loopback URL, e.g.
+    /// `http://127.0.0.1:8765/callback`; without a port, any free one).
+    pub redirect_uri: Option<String>,
     /// Endpoint overrides.
     #[serde(default)]
     pub endpoints: EndpointOverrides,

@@ -50,6 +50,13 @@ pub enum Overlay {
         /// What the user is to do, once the issuer said.
         prompt: Option<super::screens::login::Prompt>,
     },
+    /// A browser sign-in: the address to open, or paste back.
+    BrowserLogin {
+        /// Which credential.
+        id: CredentialId,
+        /// What the user is to do, and what they pasted.
+        prompt: super::screens::browser_login::Prompt,
+    },
     /// "What may the new token do?"
     Downscope {
         /// Which credential.
@@ -67,7 +74,8 @@ impl Overlay {
             | Overlay::Doctor { id, .. }
             | Overlay::ConfirmRevoke { id }
             | Overlay::Downscope { id, .. }
-            | Overlay::Login { id, .. } => Some(id),
+            | Overlay::Login { id, .. }
+            | Overlay::BrowserLogin { id, .. } => Some(id),
             Overlay::Help { .. } => None,
         }
     }
@@ -79,7 +87,7 @@ impl Overlay {
             Overlay::Doctor { .. } => Layer::Doctor,
             Overlay::ConfirmRevoke { .. } => Layer::Confirm,
             Overlay::Downscope { .. } => Layer::Downscope,
-            Overlay::Login { .. } => Layer::Login,
+            Overlay::Login { .. } | Overlay::BrowserLogin { .. } => Layer::Login,
         }
     }
 }
@@ -154,6 +162,16 @@ impl App {
                 {
                     return Vec::new();
                 }
+                // So is pasting the address a browser sign-in ended on.
+                if let Some(Overlay::BrowserLogin { id, prompt }) = self.overlays.last_mut() {
+                    if prompt.edit(&key) {
+                        return Vec::new();
+                    }
+                    if key.code == crossterm::event::KeyCode::Enter && !prompt.pasted.is_empty() {
+                        let address = std::mem::take(&mut prompt.pasted);
+                        return vec![Effect::Send(Command::LoginRedirect(id.clone(), address))];
+                    }
+                }
                 match self.keymap.resolve(&key, self.layer()) {
                     Some(action) => self.act(action),
                     None => Vec::new(),
@@ -187,7 +205,9 @@ impl App {
             Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
             Action::Close | Action::Cancel => {
                 // Giving up a sign-in stops its polling too.
-                if let Some(Overlay::Login { id, .. }) = self.overlays.pop() {
+                if let Some(Overlay::Login { id, .. } | Overlay::BrowserLogin { id, .. }) =
+                    self.overlays.pop()
+                {
                     return vec![Effect::Send(Command::CancelLogin(id))];
                 }
             }
@@ -411,9 +431,11 @@ impl App {
                 // its view; the row and the status line say how it went.
                 let ended = |prompt: &Option<_>| prompt.is_some() || row.error.is_some();
                 if row.busy.is_none() {
-                    self.overlays.retain(
-                        |o| !matches!(o, Overlay::Login { id, prompt } if *id == row.id && ended(prompt)),
-                    );
+                    self.overlays.retain(|o| match o {
+                        Overlay::Login { id, prompt } => !(*id == row.id && ended(prompt)),
+                        Overlay::BrowserLogin { id, .. } => *id != row.id,
+                        _ => true,
+                    });
                 }
                 match self.rows.iter_mut().find(|r| r.id == row.id) {
                     Some(slot) => *slot = *row,
@@ -457,6 +479,29 @@ impl App {
                 }
             }
             Update::Notice { level, text } => self.say(level, text),
+            Update::BrowserPrompt {
+                id,
+                url,
+                port,
+                forward,
+                expires_at,
+            } => {
+                let prompt = super::screens::browser_login::Prompt {
+                    url,
+                    port,
+                    forward,
+                    expires_at,
+                    pasted: String::new(),
+                };
+                for overlay in &mut self.overlays {
+                    if matches!(overlay, Overlay::Login { id: whose, .. } if *whose == id) {
+                        *overlay = Overlay::BrowserLogin {
+                            id: id.clone(),
+                            prompt: prompt.clone(),
+                        };
+                    }
+                }
+            }
             Update::LoginPrompt {
                 id,
                 verification_uri,

@@ -3,7 +3,7 @@
 use super::action::Action;
 use super::app::{App, Overlay};
 use super::keymap::Layer;
-use super::screens::{confirm, decode, doctor, downscope, help, login, table};
+use super::screens::{browser_login, confirm, decode, doctor, downscope, help, login, table};
 use super::theme::Theme;
 use crate::engine::protocol::Level;
 use crate::model::TtlClass;
@@ -104,6 +104,16 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
                 let (width, height) = login::size(prompt.as_ref(), area);
                 let area = centered(area, width, height);
                 login::render(profile, prompt.as_ref(), now, theme, frame, area);
+            }
+            Overlay::BrowserLogin { id, prompt } => {
+                let profile = app
+                    .rows
+                    .iter()
+                    .find(|r| &r.id == id)
+                    .map_or("?", |r| r.profile.as_str());
+                let width = area.width.min(100);
+                let area = centered(area, width, browser_login::height(Some(prompt), width));
+                browser_login::render(profile, Some(prompt), app.clock.now(), theme, frame, area);
             }
             Overlay::Downscope { id, form } => {
                 let row = app.rows.iter().find(|r| &r.id == id);

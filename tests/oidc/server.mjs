@@ -6,7 +6,8 @@
 //   tt-m2m     confidential (client_secret_basic): client_credentials, token exchange
 //   tt-jwt     confidential (private_key_jwt, its key in $CLIENT_KEY_OUT): client_credentials
 //   tt-device  public: device authorization (RFC 8628), refresh tokens (rotating)
-//   tt-web     confidential (client_secret_post): authorization code + PKCE, refresh tokens
+//   tt-web     native, confidential (client_secret_post): authorization code + PKCE
+//              returning to http://127.0.0.1:ANY-PORT/callback, refresh tokens
 // Tokens are opaque unless `resource=https://api.tokentop.test` is asked
 // (then an RFC 9068 JWT, which the server can neither introspect nor revoke).
 // RFC 8693 token exchange is registered here: the subject token's scopes
@@ -59,11 +60,13 @@ const configuration = {
       token_endpoint_auth_method: 'none',
     },
     {
+      // A native app (RFC 8252): its loopback redirect may use any port.
       client_id: 'tt-web',
       client_secret: 'tt-web-secret',
+      application_type: 'native',
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
-      redirect_uris: ['http://127.0.0.1:8765/callback'],
+      redirect_uris: ['http://127.0.0.1/callback'],
       token_endpoint_auth_method: 'client_secret_post',
     },
   ],

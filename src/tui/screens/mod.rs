@@ -1,5 +1,6 @@
 //! One file per screen or overlay.
 
+pub mod browser_login;
 pub mod confirm;
 pub mod decode;
 pub mod doctor;

@@ -1,0 +1,177 @@
+//! Signing in with a browser: the authorization code grant with PKCE
+//! (RFC 6749 §4.1, RFC 7636 S256) and a loopback redirect (RFC 8252 §7.3).
+//! The browser may be on this machine, on a laptop whose port is forwarded
+//! (`ssh -L`), or anywhere at all: the address it ends on can be pasted back.
+
+use super::ProviderError;
+use super::grant;
+use crate::model::{Credential, Secret, Token};
+use crate::net::Http;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+
+/// A sign-in under way: the address to open, and what proves the answer.
+pub struct BrowserLogin {
+    /// The issuer's authorization URL with every parameter filled in.
+    pub url: String,
+    /// Where the browser is sent back to.
+    pub redirect_uri: String,
+    verifier: Secret,
+    state: String,
+    token_endpoint: String,
+}
+
+/// `n` random bytes, base64url: PKCE verifiers and `state` values.
+fn random_text(n: usize) -> Result<String, ProviderError> {
+    let mut bytes = vec![0u8; n];
+    aws_lc_rs::rand::fill(&mut bytes)
+        .map_err(|_| ProviderError::config("random", "the system gave no random bytes"))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The S256 challenge of `verifier` (RFC 7636 §4.2).
+pub fn challenge(verifier: &str) -> String {
+    use sha2::Digest as _;
+    URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
+}
+
+/// Prepares a sign-in of `cred` returning to `redirect_uri`: a fresh
+/// verifier and state, the URL on the issuer's authorization endpoint,
+/// asking for the profile's scopes and `offline_access`.
+pub async fn start(
+    http: &Http,
+    cred: &Credential,
+    redirect_uri: &str,
+) -> Result<BrowserLogin, ProviderError> {
+    let client = super::oidc::client(cred)?;
+    let meta = super::oidc::metadata(http, client.issuer).await?;
+    let endpoint = meta.authorization_endpoint.ok_or_else(|| {
+        ProviderError::config(
+            client.issuer,
+            "the issuer publishes no authorization_endpoint",
+        )
+    })?;
+    let mut url = crate::net::check_url(&endpoint)?;
+    let verifier = random_text(32)?;
+    let state = random_text(16)?;
+    let mut scopes = cred.scopes.clone();
+    if !scopes.iter().any(|s| s == "offline_access") {
+        scopes.push("offline_access".into());
+    }
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client.id)
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair("scope", &scopes.join(" "))
+        .append_pair("state", &state)
+        .append_pair("code_challenge", &challenge(&verifier))
+        .append_pair("code_challenge_method", "S256")
+        // OIDC Core §11: offline access is granted on a consent prompt.
+        .append_pair("prompt", "consent");
+    if let Some(resource) = client.resource() {
+        url.query_pairs_mut().append_pair("resource", resource);
+    }
+    Ok(BrowserLogin {
+        url: url.to_string(),
+        redirect_uri: redirect_uri.to_string(),
+        verifier: Secret::new(verifier),
+        state,
+        token_endpoint: super::oidc::own_token_endpoint(cred)
+            .map_or(meta.token_endpoint, str::to_string),
+    })
+}
+
+/// The code in the address the browser was sent back to (received on the
+/// loopback listener, or pasted). Its `state` must be this sign-in's; an
+/// `error` the issuer sent is said in its words.
+pub fn code_from(login: &BrowserLogin, address: &str) -> Result<Secret, ProviderError> {
+    let what = "the address the browser was sent back to";
+    let url = url::Url::parse(address.trim()).map_err(|e| {
+        ProviderError::config(what, format!("not a URL ({e}); paste the whole address"))
+    })?;
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    if param("state").as_deref() != Some(login.state.as_str()) {
+        return Err(ProviderError::config(
+            what,
+            "its state is not this sign-in's (an older sign-in's address, or not the issuer's)",
+        ));
+    }
+    if let Some(error) = param("error") {
+        let said = param("error_description").unwrap_or_default();
+        return Err(ProviderError::Rejected {
+            endpoint: "the issuer's sign-in page".into(),
+            status: 400,
+            message: crate::model::printable_owned(&format!("{error}: {said}")),
+            error: Some(crate::model::printable_owned(&error)),
+        });
+    }
+    param("code")
+        .filter(|c| !c.is_empty())
+        .map(Secret::new)
+        .ok_or_else(|| ProviderError::config(what, "it carries no code"))
+}
+
+/// Trades the code for tokens, proving the sign-in with its verifier.
+pub async fn exchange(
+    http: &Http,
+    cred: &Credential,
+    login: &BrowserLogin,
+    code: &Secret,
+    now: DateTime<Utc>,
+) -> Result<Vec<Token>, ProviderError> {
+    let client = super::oidc::client(cred)?;
+    let form = client.form(vec![
+        ("grant_type", "authorization_code"),
+        ("code", code.expose()),
+        ("redirect_uri", login.redirect_uri.as_str()),
+        ("code_verifier", login.verifier.expose()),
+    ]);
+    let assertion = client.assertion(&login.token_endpoint, now)?;
+    let auth = client.auth(assertion.as_ref());
+    grant::request_tokens(http, &login.token_endpoint, &form, auth, cred, now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_s256_challenge_is_rfc_7636s() {
+        // RFC 7636 Appendix B.
+        assert_eq!(
+            challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gZWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGG2vh0JkM"
+        );
+    }
+
+    fn login() -> BrowserLogin {
+        BrowserLogin {
+            url: String::new(),
+            redirect_uri: "http://127.0.0.1:1/callback".into(),
+            verifier: Secret::new("v"),
+            state: "s1".into(),
+            token_endpoint: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_code_comes_only_with_this_sign_ins_state() {
+        let l = login();
+        let code = code_from(&l, " http://127.0.0.1:1/callback?code=c0de&state=s1\n").unwrap();
+        assert_eq!(code.expose(), "c0de");
+        let other = code_from(&l, "http://127.0.0.1:1/callback?code=c0de&state=s2");
+        assert!(other.unwrap_err().to_string().contains("state"));
+        let denied = code_from(
+            &l,
+            "http://127.0.0.1:1/callback?error=access_denied&error_description=no&state=s1",
+        )
+        .unwrap_err();
+        assert_eq!(denied.oauth_error(), Some("access_denied"));
+        assert!(code_from(&l, "c0de").is_err(), "not a URL");
+    }
+}

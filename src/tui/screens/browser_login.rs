@@ -1,0 +1,108 @@
+//! A browser sign-in waiting for its user: the address to open, the
+//! `ssh -L` line that brings a laptop's browser back to this machine, and
+//! a field where the address the browser ended on can be pasted instead.
+
+use crate::tui::theme::Theme;
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+/// The longest address taken.
+const MAX_PASTE: usize = 8 * 1024;
+
+/// What the user is asked to do, and what they have pasted so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    /// The issuer's sign-in address.
+    pub url: String,
+    /// The loopback port the browser returns to.
+    pub port: u16,
+    /// The line that forwards that port from a laptop.
+    pub forward: String,
+    /// When tokentop stops waiting.
+    pub expires_at: DateTime<Utc>,
+    /// The address being pasted.
+    pub pasted: String,
+}
+
+impl Prompt {
+    /// Typing and pasting are text here: true when `key` was taken.
+    pub fn edit(&mut self, key: &KeyEvent) -> bool {
+        let plain = !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match key.code {
+            KeyCode::Char(c) if plain && !c.is_control() => {
+                if self.pasted.len() < MAX_PASTE {
+                    self.pasted.push(c);
+                }
+                true
+            }
+            KeyCode::Backspace => {
+                self.pasted.pop();
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The view's height for `width` columns: the address wraps.
+pub fn height(prompt: Option<&Prompt>, width: u16) -> u16 {
+    let room = usize::from(width.saturating_sub(4).max(1));
+    let url = prompt.map_or(1, |p| p.url.chars().count().div_ceil(room));
+    (url as u16).saturating_add(13)
+}
+
+/// Draws the sign-in of `profile`.
+pub fn render(
+    profile: &str,
+    prompt: Option<&Prompt>,
+    now: DateTime<Utc>,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let strong = theme.slot("chrome.title").add_modifier(Modifier::BOLD);
+    let text = match prompt {
+        None => vec![Line::from("Asking the issuer where to sign in…")],
+        Some(p) => {
+            let left = (p.expires_at - now).num_seconds().max(0);
+            vec![
+                Line::from("Open this address in a browser:"),
+                Line::from(Span::styled(format!("  {}", p.url), strong)),
+                Line::default(),
+                Line::from(
+                    "A browser on this machine comes back by itself. From a laptop, forward",
+                ),
+                Line::from("the port first:"),
+                Line::from(Span::styled(format!("  {}", p.forward), strong)),
+                Line::from("or paste here the address the browser ends on (it may fail to load):"),
+                Line::from(vec![
+                    Span::styled("> ", theme.slot("chrome.key")),
+                    Span::raw(p.pasted.clone()),
+                    Span::styled("▏", theme.slot("chrome.key")),
+                ]),
+                Line::default(),
+                Line::from(format!(
+                    "Enter sends it · Esc gives up · waiting {}m{:02}s more",
+                    left / 60,
+                    left % 60
+                )),
+            ]
+        }
+    };
+    let block = Block::bordered().title(Span::styled(
+        format!(" sign in · {profile} "),
+        theme.slot("chrome.title"),
+    ));
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
+        area,
+    );
+}
