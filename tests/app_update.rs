@@ -347,11 +347,17 @@ fn a_downscoped_row_hangs_under_its_source_and_d_drops_only_it() {
 #[test]
 fn l_signs_in_shows_the_code_and_esc_gives_up() {
     let mut app = fixtures::app();
-    // A Google row signs in with its own tool: said, nothing asked.
+    // A service account's row signs in with its own tool: said, nothing asked.
+    press(&mut app, 'j');
+    assert_eq!(
+        app.selected_row().map(|r| r.kind),
+        Some(tokentop::model::Kind::ServiceAccountIdToken)
+    );
     assert_eq!(press(&mut app, 'L'), vec![]);
     assert!(app.overlays.is_empty());
     let mut rows = fixtures::rows();
     rows[0].platform = tokentop::model::Platform::Oidc;
+    rows[0].kind = tokentop::model::Kind::OidcClient;
     app.update(Event::Engine(Box::new(Update::Snapshot {
         rows,
         source_errors: vec![],
@@ -447,6 +453,7 @@ fn signing_in() -> (App, tokentop::model::CredentialId) {
     let mut app = fixtures::app();
     let mut rows = fixtures::rows();
     rows[0].platform = tokentop::model::Platform::Oidc;
+    rows[0].kind = tokentop::model::Kind::OidcClient;
     app.update(Event::Engine(Box::new(Update::Snapshot {
         rows,
         source_errors: vec![],

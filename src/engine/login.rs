@@ -8,7 +8,7 @@
 use super::jobs::{Outcome, Resources};
 use super::protocol::{Level, Update};
 use crate::model::{Clock, Credential, CredentialId, Material, Token};
-use crate::providers::{ProviderError, authcode, device, loopback};
+use crate::providers::{ProviderError, authcode, device, loopback, sign_in};
 use std::sync::Arc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
@@ -19,9 +19,6 @@ pub const LOGIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3
 /// How long a browser sign-in waits for the browser to come back.
 const BROWSER_WAIT: chrono::Duration = chrono::Duration::minutes(15);
 
-/// Where a browser sign-in returns when the profile does not say.
-const DEFAULT_REDIRECT: &str = "http://127.0.0.1/callback";
-
 /// The sign-in job for `cred`; `pasted` brings addresses the user pastes.
 pub async fn login(
     res: Resources,
@@ -30,15 +27,19 @@ pub async fn login(
     pasted: UnboundedReceiver<String>,
     clock: Arc<dyn Clock>,
 ) -> Outcome {
-    let redirect = match &cred.material {
-        Material::OidcClient { redirect_uri, .. } => redirect_uri.clone(),
-        _ => None,
-    };
-    let browser = match redirect {
-        Some(uri) => Ok(Some(uri)),
-        None => crate::providers::oidc::offers_device_login(&res.http, &cred)
-            .await
-            .map(|device| (!device).then(|| DEFAULT_REDIRECT.to_string())),
+    // An OIDC profile signs in with a device code where its issuer offers
+    // one and the profile names no redirect; everyone else with a browser.
+    let browser = match &cred.material {
+        Material::OidcClient {
+            redirect_uri: Some(uri),
+            ..
+        } => Ok(Some(uri.clone())),
+        Material::OidcClient { .. } => {
+            crate::providers::oidc::offers_device_login(&res.http, &cred)
+                .await
+                .map(|device| (!device).then(String::new))
+        }
+        _ => Ok(Some(String::new())),
     };
     Outcome::Refreshed(match browser {
         Ok(Some(uri)) => browser_login(&res, &cred, &uri, &updates, pasted, clock).await,
@@ -47,7 +48,8 @@ pub async fn login(
     })
 }
 
-/// A browser sign-in returning to `redirect_uri` (its port, or a free one).
+/// A browser sign-in returning to `redirect_uri` (its port, or a free one;
+/// empty: where the client is registered to return).
 async fn browser_login(
     res: &Resources,
     cred: &Credential,
@@ -56,6 +58,11 @@ async fn browser_login(
     mut pasted: UnboundedReceiver<String>,
     clock: Arc<dyn Clock>,
 ) -> Result<Vec<Token>, ProviderError> {
+    let plan = sign_in::plan(&res.http, cred).await?;
+    let redirect_uri = match redirect_uri {
+        "" => plan.default_redirect,
+        given => given,
+    };
     let (host, port, path) = loopback_parts(redirect_uri)
         .map_err(|why| ProviderError::config("redirect_uri", format!("{redirect_uri}: {why}")))?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
@@ -70,8 +77,12 @@ async fn browser_login(
         .local_addr()
         .map_err(|e| ProviderError::config("redirect_uri", e.to_string()))?
         .port();
-    let redirect_uri = format!("http://{host}:{port}{path}");
-    let login = authcode::start(&res.http, cred, &redirect_uri).await?;
+    // Google and Databricks register their loopback without a path.
+    let redirect_uri = match path.as_str() {
+        "/" if !redirect_uri.ends_with('/') => format!("http://{host}:{port}"),
+        _ => format!("http://{host}:{port}{path}"),
+    };
+    let login = authcode::start(&plan, &redirect_uri)?;
     let expires_at = clock.now() + BROWSER_WAIT;
     let _ = updates.send(Update::BrowserPrompt {
         id: cred.id.clone(),
@@ -174,12 +185,13 @@ async fn device_login(
     }
 }
 
-/// Whether `cred` can sign in here (an OIDC client), else why not.
+/// Whether `cred` can sign in here (an OIDC client, a Google user, a
+/// Databricks user login), else why not.
 pub fn can_sign_in(cred: &Credential) -> Result<(), String> {
-    match cred.material {
-        Material::OidcClient { .. } => Ok(()),
-        _ => Err(format!(
-            "{}: signing in is for OIDC profiles (platform = \"oidc\"); its own tool signs it in",
+    match cred.sign_in_key() {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "{}: its own tool signs it in; tokentop signs in OIDC profiles, Google users and Databricks user logins",
             cred.provenance.profile
         )),
     }
@@ -187,12 +199,8 @@ pub fn can_sign_in(cred: &Credential) -> Result<(), String> {
 
 /// The id a sign-in is kept under, with its issuer and client.
 pub fn stored_as(cred: &Credential) -> Option<(&CredentialId, &str, &str)> {
-    match &cred.material {
-        Material::OidcClient {
-            issuer, client_id, ..
-        } => Some((&cred.id, issuer, client_id)),
-        _ => None,
-    }
+    cred.sign_in_key()
+        .map(|(issuer, client)| (&cred.id, issuer, client))
 }
 
 impl super::Engine {

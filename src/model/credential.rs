@@ -305,6 +305,22 @@ pub struct Credential {
 }
 
 impl Credential {
+    /// What a sign-in tokentop made for it is kept under besides its id:
+    /// the issuer (or token endpoint, or workspace) and the client; `None`
+    /// for credentials tokentop does not sign in.
+    pub fn sign_in_key(&self) -> Option<(&str, &str)> {
+        match &self.material {
+            Material::OidcClient {
+                issuer, client_id, ..
+            } => Some((issuer, client_id)),
+            Material::GoogleUser { client_id, .. } => Some((&self.endpoints.token, client_id)),
+            Material::DatabricksU2m { client_id, .. } => {
+                Some((&self.context.databricks.as_ref()?.host, client_id))
+            }
+            _ => None,
+        }
+    }
+
     /// True when `other` would obtain tokens for the same grant: same kind,
     /// principal, endpoints, scopes, audience and secret material. A token
     /// obtained under one is shown under the other; otherwise it is dropped.

@@ -20,6 +20,7 @@ pub struct BrowserLogin {
     verifier: Secret,
     state: String,
     token_endpoint: String,
+    client_id: String,
 }
 
 /// `n` random bytes, base64url: PKCE verifiers and `state` values.
@@ -36,49 +37,34 @@ pub fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
 }
 
-/// Prepares a sign-in of `cred` returning to `redirect_uri`: a fresh
-/// verifier and state, the URL on the issuer's authorization endpoint,
-/// asking for the profile's scopes and `offline_access`.
-pub async fn start(
-    http: &Http,
-    cred: &Credential,
+/// Prepares the sign-in `plan` describes, returning to `redirect_uri`: a
+/// fresh verifier and state, and the URL on the issuer's authorization
+/// endpoint.
+pub fn start(
+    plan: &super::sign_in::Plan,
     redirect_uri: &str,
 ) -> Result<BrowserLogin, ProviderError> {
-    let client = super::oidc::client(cred)?;
-    let meta = super::oidc::metadata(http, client.issuer).await?;
-    let endpoint = meta.authorization_endpoint.ok_or_else(|| {
-        ProviderError::config(
-            client.issuer,
-            "the issuer publishes no authorization_endpoint",
-        )
-    })?;
-    let mut url = crate::net::check_url(&endpoint)?;
+    let mut url = crate::net::check_url(&plan.authorization_endpoint)?;
     let verifier = random_text(32)?;
     let state = random_text(16)?;
-    let mut scopes = cred.scopes.clone();
-    if !scopes.iter().any(|s| s == "offline_access") {
-        scopes.push("offline_access".into());
-    }
     url.query_pairs_mut()
         .append_pair("response_type", "code")
-        .append_pair("client_id", client.id)
+        .append_pair("client_id", &plan.client_id)
         .append_pair("redirect_uri", redirect_uri)
-        .append_pair("scope", &scopes.join(" "))
+        .append_pair("scope", &plan.scopes.join(" "))
         .append_pair("state", &state)
         .append_pair("code_challenge", &challenge(&verifier))
-        .append_pair("code_challenge_method", "S256")
-        // OIDC Core §11: offline access is granted on a consent prompt.
-        .append_pair("prompt", "consent");
-    if let Some(resource) = client.resource() {
-        url.query_pairs_mut().append_pair("resource", resource);
+        .append_pair("code_challenge_method", "S256");
+    for (name, value) in &plan.extra {
+        url.query_pairs_mut().append_pair(name, value);
     }
     Ok(BrowserLogin {
         url: url.to_string(),
         redirect_uri: redirect_uri.to_string(),
         verifier: Secret::new(verifier),
         state,
-        token_endpoint: super::oidc::own_token_endpoint(cred)
-            .map_or(meta.token_endpoint, str::to_string),
+        token_endpoint: plan.token_endpoint.clone(),
+        client_id: plan.client_id.clone(),
     })
 }
 
@@ -116,7 +102,8 @@ pub fn code_from(login: &BrowserLogin, address: &str) -> Result<Secret, Provider
         .ok_or_else(|| ProviderError::config(what, "it carries no code"))
 }
 
-/// Trades the code for tokens, proving the sign-in with its verifier.
+/// Trades the code for tokens, proving the sign-in with its verifier and
+/// the client as its family does.
 pub async fn exchange(
     http: &Http,
     cred: &Credential,
@@ -124,16 +111,31 @@ pub async fn exchange(
     code: &Secret,
     now: DateTime<Utc>,
 ) -> Result<Vec<Token>, ProviderError> {
-    let client = super::oidc::client(cred)?;
-    let form = client.form(vec![
+    let mut form = vec![
         ("grant_type", "authorization_code"),
         ("code", code.expose()),
         ("redirect_uri", login.redirect_uri.as_str()),
         ("code_verifier", login.verifier.expose()),
-    ]);
-    let assertion = client.assertion(&login.token_endpoint, now)?;
-    let auth = client.auth(assertion.as_ref());
-    grant::request_tokens(http, &login.token_endpoint, &form, auth, cred, now).await
+    ];
+    let endpoint = login.token_endpoint.as_str();
+    if let Some(auth) = super::sign_in::client_auth(cred) {
+        if super::sign_in::names_itself(cred) {
+            form.push(("client_id", login.client_id.as_str()));
+        }
+        return grant::request_tokens(http, endpoint, &form, auth, cred, now).await;
+    }
+    let client = super::oidc::client(cred)?;
+    let form = client.form(form);
+    let assertion = client.assertion(endpoint, now)?;
+    grant::request_tokens(
+        http,
+        endpoint,
+        &form,
+        client.auth(assertion.as_ref()),
+        cred,
+        now,
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -156,6 +158,7 @@ mod tests {
             verifier: Secret::new("v"),
             state: "s1".into(),
             token_endpoint: String::new(),
+            client_id: String::new(),
         }
     }
 

@@ -23,6 +23,16 @@ struct HostMetadata {
 #[derive(Deserialize)]
 struct Discovery {
     token_endpoint: String,
+    #[serde(default)]
+    authorization_endpoint: Option<String>,
+}
+
+/// A workspace's (or account's) OAuth endpoints.
+pub struct Endpoints {
+    /// Where tokens are asked for.
+    pub token: String,
+    /// Where a browser signs in.
+    pub authorization: String,
 }
 
 /// Reads a document as `T`, refusing one whose `url` field is not a plain
@@ -45,11 +55,22 @@ fn read<T: for<'de> Deserialize<'de>>(
 /// The token endpoint for `cred`'s grants: found through its host's
 /// documents when it has a discovery URL, else the fixed one.
 pub async fn token_endpoint(http: &Http, cred: &Credential) -> Result<String, ProviderError> {
-    let Some(metadata_url) = cred.endpoints.discovery.as_deref() else {
-        return Ok(cred.endpoints.token.clone());
-    };
+    endpoints(http, cred).await.map(|e| e.token)
+}
+
+/// The token and authorization endpoints, found as [`token_endpoint`]
+/// finds the first; a document without the second means the documented
+/// `…/v1/authorize` beside the token endpoint.
+pub async fn endpoints(http: &Http, cred: &Credential) -> Result<Endpoints, ProviderError> {
     let documented = cred.endpoints.token.as_str();
     let default_issuer = documented.strip_suffix("/v1/token").unwrap_or(documented);
+    let documented_endpoints = || Endpoints {
+        token: documented.to_string(),
+        authorization: format!("{default_issuer}/v1/authorize"),
+    };
+    let Some(metadata_url) = cred.endpoints.discovery.as_deref() else {
+        return Ok(documented_endpoints());
+    };
     let issuer = match get_document(
         http,
         metadata_url,
@@ -95,11 +116,20 @@ pub async fn token_endpoint(http: &Http, cred: &Credential) -> Result<String, Pr
     )
     .await
     {
-        Ok(Discovery { token_endpoint }) => {
+        Ok(Discovery {
+            token_endpoint,
+            authorization_endpoint,
+        }) => {
             same_origin(&discovery_url, &token_endpoint, "token_endpoint")?;
-            Ok(token_endpoint)
+            let authorization =
+                authorization_endpoint.unwrap_or_else(|| format!("{issuer}/v1/authorize"));
+            same_origin(&discovery_url, &authorization, "authorization_endpoint")?;
+            Ok(Endpoints {
+                token: token_endpoint,
+                authorization,
+            })
         }
-        Err(ProviderError::Rejected { status: 404, .. }) => Ok(documented.to_string()),
+        Err(ProviderError::Rejected { status: 404, .. }) => Ok(documented_endpoints()),
         Err(e) => Err(e),
     }
 }

@@ -23,6 +23,7 @@ pub mod oidc;
 pub mod probe;
 pub mod retry;
 pub mod scrub;
+pub mod sign_in;
 pub mod workforce;
 
 use crate::model::{Credential, Token};

@@ -166,7 +166,32 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
         found.credentials.append(&mut profiles);
     }
     databricks_google::link(&mut found.credentials);
+    adopt_sign_ins(&mut found.credentials, &logins);
     found
+}
+
+/// A Google user or Databricks login signed in again with tokentop holds
+/// the refresh token tokentop keeps, not the one its own tool's file has
+/// (dead, likely: that is why it was signed in again). The file is not
+/// written. An OIDC profile found its own when it was read.
+fn adopt_sign_ins(credentials: &mut [Credential], logins: &login_store::LoginStore) {
+    for cred in credentials {
+        if matches!(cred.material, crate::model::Material::OidcClient { .. }) {
+            continue;
+        }
+        let kept = cred
+            .sign_in_key()
+            .and_then(|(issuer, client)| logins.refresh_token(&cred.id.0, issuer, client));
+        if let Some(token) = kept
+            && cred.material.rotate_refresh_token(&token)
+        {
+            cred.context.details.push(
+                "signed in again with tokentop: its refresh token is kept in tokentop's state, \
+                 not in this file"
+                    .into(),
+            );
+        }
+    }
 }
 
 /// Databricks config files, each read and resolved once per discovery,

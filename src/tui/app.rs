@@ -212,10 +212,14 @@ impl App {
                 }
             }
             Action::Login => {
+                use crate::model::Kind;
                 if let Some(row) = self.selected_row()
-                    && row.platform != crate::model::Platform::Oidc
+                    && !matches!(
+                        row.kind,
+                        Kind::OidcClient | Kind::User | Kind::DatabricksU2m
+                    )
                 {
-                    let why = "signing in is for OIDC profiles (platform = \"oidc\"); its own tool signs it in";
+                    let why = "its own tool signs it in; tokentop signs in OIDC profiles, Google users and Databricks user logins";
                     self.say(Level::Warn, format!("{}: {why}", row.profile));
                 } else if let Some(row) = self.selected_row() {
                     let id = row.id.clone();
