@@ -405,3 +405,34 @@ async fn a_public_client_signs_in_from_another_device_and_stays_signed_in() {
     assert_eq!(laptop["error_cause"], "invalid-grant", "{laptop}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_client_secret_can_come_from_the_environment_and_its_absence_is_named() {
+    let server = OidcServer::start().await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let profiles = home.path().join("profiles.toml");
+    std::fs::write(
+        &profiles,
+        format!(
+            "[[profile]]\nname = \"ci\"\nplatform = \"oidc\"\nissuer = \"{}\"\nclient_id = \"tt-m2m\"\n\
+             client_secret_env = \"TT_M2M_SECRET\"\nscopes = [\"api:read\"]\n",
+            server.issuer
+        ),
+    )
+    .expect("write");
+    let profiles = profiles.display().to_string();
+    let args = ["--profiles", profiles.as_str(), "list", "--json"];
+    let run = tokentop(home.path(), &args, &[("TT_M2M_SECRET", "tt-m2m-secret")]).await;
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(row(&json, "ci")["status"], "live", "{json}");
+    assert!(!run.stdout.contains("tt-m2m-secret"));
+    // Unset: the profile says which variable, and nothing is sent.
+    let run = tokentop(home.path(), &args, &[]).await;
+    assert!(
+        run.stdout
+            .contains("`client_secret_env`: the variable TT_M2M_SECRET is not set"),
+        "{}",
+        run.stdout
+    );
+    server.stop().await;
+}

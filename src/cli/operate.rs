@@ -356,6 +356,13 @@ fn login_prompt(
     if let Some(complete) = complete {
         text.push_str(&format!("(or open {complete})\n\n"));
     }
+    // A phone's camera reads it off the terminal (not off a log file).
+    if std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && let Some(lines) = crate::model::qr_code(complete.unwrap_or(uri))
+    {
+        text.push_str(&lines.join("\n"));
+        text.push_str("\n\n");
+    }
     text.push_str(&format!(
         "Waiting until {} (Ctrl-C gives up)...\n",
         until.format("%H:%M:%SZ")

@@ -37,7 +37,7 @@ pub use probe::{BearerChallenge, ProbeResponse, ServiceError, TargetKind};
 pub use row::{Row, Status, TokenView};
 pub use secret::{Secret, sha256_hex};
 pub use skew::{SKEW_CORRECTED, ServerClock, Skew};
-pub use text::{printable, printable_owned};
+pub use text::{printable, printable_owned, qr_code};
 pub use token::{
     Token, TokenRole, TtlClass, abbreviate_scopes, check_token_value, expiry_after,
     format_relative, format_ttl,

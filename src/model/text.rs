@@ -42,6 +42,20 @@ fn is_unsafe(c: char) -> bool {
         )
 }
 
+/// The URL as a QR code, for a phone's camera: dark modules drawn as blank
+/// and light ones as blocks (with the quiet zone), so it reads on the dark
+/// background most terminals have. Lines of half-block characters.
+pub fn qr_code(url: &str) -> Option<Vec<String>> {
+    use qrcode::render::unicode::Dense1x2;
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    let text = code
+        .render::<Dense1x2>()
+        .dark_color(Dense1x2::Light)
+        .light_color(Dense1x2::Dark)
+        .build();
+    Some(text.lines().map(str::to_string).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

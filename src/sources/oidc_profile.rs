@@ -126,6 +126,27 @@ pub fn credential(
 /// `client_secret_file`, `client_key_file` and `client_auth`.
 fn client_auth(spec: &ProfileSpec) -> Result<(Option<Secret>, ClientAuthMethod), String> {
     let method = spec.client_auth.as_deref();
+    if let Some(var) = &spec.client_secret_env {
+        if spec.client_secret_file.is_some() || spec.client_key_file.is_some() {
+            return Err(
+                "set one of `client_secret_env`, `client_secret_file`, `client_key_file`".into(),
+            );
+        }
+        let secret = std::env::var(var)
+            .ok()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| format!("`client_secret_env`: the variable {var} is not set"))?;
+        return match method {
+            None | Some("client_secret_basic") => {
+                Ok((Some(Secret::new(secret)), ClientAuthMethod::Basic))
+            }
+            Some("client_secret_post") => Ok((Some(Secret::new(secret)), ClientAuthMethod::Post)),
+            Some(other) => Err(format!(
+                "`client_secret_env` is a client secret, for client_secret_basic or client_secret_post, not {other}"
+            )),
+        };
+    }
     match (&spec.client_secret_file, &spec.client_key_file) {
         (Some(_), Some(_)) => Err("set `client_secret_file` or `client_key_file`, not both".into()),
         (None, Some(key)) => match method {

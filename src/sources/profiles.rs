@@ -82,6 +82,8 @@ pub struct ProfileSpec {
     /// A file holding the client secret (its first line), for a
     /// confidential client.
     pub client_secret_file: Option<PathBuf>,
+    /// An OIDC client's secret in this environment variable instead (CI).
+    pub client_secret_env: Option<String>,
     /// `client_secret_basic` (the default with a secret),
     /// `client_secret_post`, `private_key_jwt` (with `client_key_file`), or
     /// `none` (the default without either).

@@ -26,19 +26,7 @@ pub struct Prompt {
 /// The text's size: the view without a QR code.
 const TEXT: (u16, u16) = (72, 13);
 
-/// The URL as a QR code, for a phone's camera: dark modules drawn as blank
-/// and light ones as blocks (with the quiet zone), so it reads on the dark
-/// background most terminals have. Lines of half-block characters.
-pub fn qr_code(url: &str) -> Option<Vec<String>> {
-    use qrcode::render::unicode::Dense1x2;
-    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
-    let text = code
-        .render::<Dense1x2>()
-        .dark_color(Dense1x2::Light)
-        .light_color(Dense1x2::Dark)
-        .build();
-    Some(text.lines().map(str::to_string).collect())
-}
+use crate::model::qr_code;
 
 /// What the QR code encodes: the URL with the code filled in, if given.
 fn qr_url(prompt: &Prompt) -> &str {
