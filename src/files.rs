@@ -137,6 +137,26 @@ fn private_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Holds an exclusive lock on `PATH.lock` beside `path` (created 0600 in
+/// a private folder) until the returned file is dropped: one process at a
+/// time reads, changes and replaces `path`.
+pub fn exclusive_lock(path: &Path) -> io::Result<File> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    private_dir(dir)?;
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(std::path::PathBuf::from(name))?;
+    file.lock()?;
+    Ok(file)
+}
+
 /// Opens one of tokentop's own files for appending, in a private folder:
 /// created 0600, and tightened to 0600 if it existed with a wider mode.
 /// A symbolic link at `path` is refused, so a planted link cannot redirect

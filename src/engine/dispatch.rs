@@ -265,10 +265,14 @@ impl Engine {
         ) else {
             return;
         };
-        if let Err(e) =
-            crate::sources::login_store::LoginStore::save(path, &key.0, issuer, client_id, token)
-        {
-            self.notice(Level::Warn, format!("the sign-in is not kept: {e}"));
+        if let Some(saver) = &self.saver {
+            saver.save(super::saver::Save {
+                path: path.to_path_buf(),
+                key: key.0.clone(),
+                issuer: issuer.to_string(),
+                client_id: client_id.to_string(),
+                token: token.clone(),
+            });
         }
     }
 

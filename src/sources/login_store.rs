@@ -80,6 +80,8 @@ impl LoginStore {
 
     /// Keeps `refresh_token` for `profile` in the store at `path` (read
     /// again first, so other profiles' sign-ins stay), written at once, 0600.
+    /// Another tokentop (the dashboard and `tokentop login` at once) waits
+    /// its turn on `PATH.lock`, so neither loses the other's sign-in.
     pub fn save(
         path: &Path,
         profile: &str,
@@ -87,6 +89,8 @@ impl LoginStore {
         client_id: &str,
         refresh_token: &Secret,
     ) -> Result<(), String> {
+        let _turn = crate::files::exclusive_lock(path)
+            .map_err(|e| format!("{}.lock: {e}", path.display()))?;
         let mut store = Self::read(path).map_err(|e| e.to_string())?;
         store.logins.insert(
             profile.to_string(),
@@ -119,6 +123,37 @@ impl LoginStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saves_at_once_from_many_places_lose_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("logins.json");
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for i in 0..15 {
+                        let profile = format!("p#{w}-{i}");
+                        LoginStore::save(&path, &profile, "https://i", "c", &Secret::new("rt"))
+                            .expect("save");
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().expect("writer");
+        }
+        let store = LoginStore::read(&path).expect("read");
+        for w in 0..4 {
+            for i in 0..15 {
+                let profile = format!("p#{w}-{i}");
+                assert!(
+                    store.refresh_token(&profile, "https://i", "c").is_some(),
+                    "{profile} lost"
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_sign_in_is_kept_for_its_issuer_and_client_only() {
