@@ -47,7 +47,7 @@ pub async fn decode(
     let mut report = None;
     while let Some(update) = handle.updates.recv().await {
         if let Update::Decoded(r) = update
-            && r.id.0 == crate::engine::decode_token::GIVEN
+            && r.id.0 == crate::engine::protocol::GIVEN_TOKEN
         {
             report = Some(r);
             break;

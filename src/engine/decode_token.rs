@@ -7,9 +7,6 @@ use super::jobs::Resources;
 use crate::inspect::{discovery, jwt};
 use crate::model::{CredentialId, DecodeReport, DecodedBody, Secret, SignatureCheck};
 
-/// The id a report about a token given on the command line carries.
-pub const GIVEN: &str = "-";
-
 /// Decodes `token` and verifies it through its issuer's published keys.
 pub async fn decode_token(res: Resources, token: Secret) -> DecodeReport {
     let raw = token.expose().trim();
@@ -48,7 +45,7 @@ pub async fn decode_token(res: Resources, token: Secret) -> DecodeReport {
         }
     };
     DecodeReport {
-        id: CredentialId(GIVEN.into()),
+        id: CredentialId(super::protocol::GIVEN_TOKEN.into()),
         profile: String::new(),
         fingerprint: token.fingerprint(),
         body,

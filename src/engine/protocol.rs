@@ -6,6 +6,10 @@ use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
+/// The id of the decode report about a token given by the user
+/// ([`Command::DecodeToken`]), not a credential's.
+pub const GIVEN_TOKEN: &str = "-";
+
 /// What the UI or CLI asks the engine to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -35,7 +39,7 @@ pub enum Command {
     Doctor(CredentialId, crate::model::DoctorAsk),
     /// Decode a token given by the user (not a credential's) and verify
     /// it through its issuer's published keys: an [`Update::Decoded`]
-    /// whose id is [`crate::engine::decode_token::GIVEN`] answers.
+    /// whose id is [`GIVEN_TOKEN`] answers.
     DecodeToken(crate::model::Secret),
     /// Re-read every source.
     Reload,
