@@ -355,29 +355,7 @@ fn l_signs_in_shows_the_code_and_esc_gives_up() {
     );
     assert_eq!(press(&mut app, 'L'), vec![]);
     assert!(app.overlays.is_empty());
-    let mut rows = fixtures::rows();
-    rows[0].platform = tokentop::model::Platform::Oidc;
-    rows[0].kind = tokentop::model::Kind::OidcClient;
-    app.update(Event::Engine(Box::new(Update::Snapshot {
-        rows,
-        source_errors: vec![],
-        skipped: vec![],
-        settled: true,
-    })));
-    let id = app
-        .rows
-        .iter()
-        .find(|r| r.platform == tokentop::model::Platform::Oidc)
-        .expect("an OIDC row")
-        .id
-        .clone();
-    while app.selected_row().map(|r| &r.id) != Some(&id) {
-        press(&mut app, 'j');
-    }
-    assert_eq!(
-        press(&mut app, 'L'),
-        vec![Effect::Send(Command::Login(id.clone()))]
-    );
+    let (mut app, id) = signing_in();
     assert!(matches!(
         app.overlays.last(),
         Some(Overlay::Login { prompt: None, .. })

@@ -14,30 +14,10 @@ use oidc_server::OidcServer;
 use tokentop::engine::protocol::{Command, Update};
 use tokentop::model::{Cause, DoctorAsk};
 
-/// A home whose profiles name the server's confidential client: `api`
-/// (opaque tokens) and `api-jwt` (JWT access tokens for another resource).
-fn home_for(issuer: &str) -> (tempfile::TempDir, String) {
-    let home = tempfile::tempdir().expect("tempdir");
-    std::fs::write(home.path().join("m2m.secret"), "tt-m2m-secret\n").expect("write");
-    let profiles = home.path().join("profiles.toml");
-    std::fs::write(
-        &profiles,
-        format!(
-            "[[profile]]\nname = \"api\"\nplatform = \"oidc\"\nissuer = \"{issuer}\"\n\
-             client_id = \"tt-m2m\"\nclient_secret_file = \"m2m.secret\"\nscopes = [\"api:read\"]\n\n\
-             [[profile]]\nname = \"api-jwt\"\nplatform = \"oidc\"\nissuer = \"{issuer}\"\n\
-             client_id = \"tt-m2m\"\nclient_secret_file = \"m2m.secret\"\nscopes = [\"api:read\"]\n\
-             resource = \"https://api.tokentop.test\"\n"
-        ),
-    )
-    .expect("write");
-    (home, profiles.display().to_string())
-}
-
 #[tokio::test]
 async fn the_issuers_userinfo_refuses_a_clients_token_and_another_resources_jwt() {
     let server = OidcServer::start().await;
-    let (home, profiles) = home_for(&server.issuer);
+    let (home, profiles) = oidc_server::m2m_home(&server.issuer);
     let args =
         |profile: &'static str| ["--profiles", &profiles, "doctor", profile].map(String::from);
 
@@ -119,7 +99,7 @@ async fn the_issuers_userinfo_refuses_a_clients_token_and_another_resources_jwt(
 #[tokio::test]
 async fn a_token_revoked_at_the_issuer_is_named_revoked() {
     let server = OidcServer::start().await;
-    let (_home, profiles) = home_for(&server.issuer);
+    let (_home, profiles) = oidc_server::m2m_home(&server.issuer);
     let discovery = tokentop::sources::DiscoveryConfig {
         profiles_file: Some(profiles.into()),
         ..tokentop::sources::DiscoveryConfig::default()

@@ -18,26 +18,6 @@ use std::path::Path;
 use tokentop::engine::protocol::{Command, Update};
 use tokentop::model::{DecodedBody, SignatureCheck};
 
-/// A home whose profiles file names the server's confidential client as
-/// `api` (opaque tokens) and `api-jwt` (JWT access tokens for a resource).
-fn home_for(issuer: &str) -> (tempfile::TempDir, String) {
-    let home = tempfile::tempdir().expect("tempdir");
-    std::fs::write(home.path().join("m2m.secret"), "tt-m2m-secret\n").expect("write");
-    let profiles = home.path().join("profiles.toml");
-    std::fs::write(
-        &profiles,
-        format!(
-            "[[profile]]\nname = \"api\"\nplatform = \"oidc\"\nissuer = \"{issuer}\"\n\
-             client_id = \"tt-m2m\"\nclient_secret_file = \"m2m.secret\"\nscopes = [\"api:read\", \"api:write\"]\n\n\
-             [[profile]]\nname = \"api-jwt\"\nplatform = \"oidc\"\nissuer = \"{issuer}/\"\n\
-             client_id = \"tt-m2m\"\nclient_secret_file = \"m2m.secret\"\nscopes = [\"api:read\"]\n\
-             resource = \"https://api.tokentop.test\"\n"
-        ),
-    )
-    .expect("write");
-    (home, profiles.display().to_string())
-}
-
 async fn json_of(home: &Path, args: &[&str]) -> (i32, serde_json::Value, String) {
     let run = tokentop(home, args, &[]).await;
     let json = serde_json::from_str(&run.stdout)
@@ -60,7 +40,7 @@ async fn revoked_and_confirmed(home: &Path, profiles: &str, profile: &str) {
 #[tokio::test]
 async fn a_confidential_client_gets_revokes_and_narrows_tokens_at_a_real_issuer() {
     let server = OidcServer::start().await;
-    let (home, profiles) = home_for(&server.issuer);
+    let (home, profiles) = oidc_server::m2m_home(&server.issuer);
     let (code, json, stderr) =
         json_of(home.path(), &["--profiles", &profiles, "list", "--json"]).await;
     assert_eq!(code, 0, "{json} {stderr}");
@@ -171,7 +151,7 @@ async fn a_discovery_document_naming_another_issuer_is_refused() {
     // The same server under another name (localhost): its document says
     // 127.0.0.1, so nothing is sent to it.
     let impostor = server.issuer.replace("127.0.0.1", "localhost");
-    let (home, profiles) = home_for(&impostor);
+    let (home, profiles) = oidc_server::m2m_home(&impostor);
     let (code, json, _) = json_of(home.path(), &["--profiles", &profiles, "list", "--json"]).await;
     assert_eq!(code, 1);
     let api = row(&json, "api");
@@ -216,7 +196,7 @@ async fn jwts_verify_with_the_issuers_keys_through_a_key_rotation_and_opaque_tok
  {
     let server = OidcServer::start().await;
     let port = server.port();
-    let (_home, profiles) = home_for(&server.issuer);
+    let (_home, profiles) = oidc_server::m2m_home(&server.issuer);
     let discovery = tokentop::sources::DiscoveryConfig {
         profiles_file: Some(profiles.into()),
         ..tokentop::sources::DiscoveryConfig::default()

@@ -59,11 +59,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         match overlay {
             Overlay::Help { scroll } => help::render(&app.keymap, *scroll, theme, frame, middle),
             Overlay::Decode { id, report, scroll } => {
-                let profile = app
-                    .rows
-                    .iter()
-                    .find(|r| &r.id == id)
-                    .map_or("?", |r| r.profile.as_str());
+                let profile = profile_of(app, id);
                 decode::render(
                     report.as_deref(),
                     profile,
@@ -75,11 +71,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
                 );
             }
             Overlay::Doctor { id, report, scroll } => {
-                let profile = app
-                    .rows
-                    .iter()
-                    .find(|r| &r.id == id)
-                    .map_or("?", |r| r.profile.as_str());
+                let profile = profile_of(app, id);
                 doctor::render(
                     report.as_deref(),
                     profile,
@@ -95,22 +87,14 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
                 confirm::render(row, theme, frame, centered(area, 64, 9));
             }
             Overlay::Login { id, prompt } => {
-                let profile = app
-                    .rows
-                    .iter()
-                    .find(|r| &r.id == id)
-                    .map_or("?", |r| r.profile.as_str());
+                let profile = profile_of(app, id);
                 let now = app.clock.now();
                 let (width, height) = login::size(prompt.as_ref(), area);
                 let area = centered(area, width, height);
                 login::render(profile, prompt.as_ref(), now, theme, frame, area);
             }
             Overlay::BrowserLogin { id, prompt } => {
-                let profile = app
-                    .rows
-                    .iter()
-                    .find(|r| &r.id == id)
-                    .map_or("?", |r| r.profile.as_str());
+                let profile = profile_of(app, id);
                 let width = area.width.min(100);
                 let area = centered(area, width, browser_login::height(Some(prompt), width));
                 browser_login::render(profile, Some(prompt), app.clock.now(), theme, frame, area);
@@ -261,6 +245,14 @@ fn key_hints(app: &App, theme: &Theme, max_width: u16) -> Line<'static> {
         ));
     }
     Line::from(spans)
+}
+
+/// The profile name of the row `id`, for an overlay's title.
+fn profile_of<'a>(app: &'a App, id: &crate::model::CredentialId) -> &'a str {
+    app.rows
+        .iter()
+        .find(|r| &r.id == id)
+        .map_or("?", |r| r.profile.as_str())
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

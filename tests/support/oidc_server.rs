@@ -84,3 +84,23 @@ impl OidcServer {
         let _ = self.child.wait().await;
     }
 }
+
+/// A home whose profiles file names the server's confidential client as
+/// `api` (opaque tokens) and `api-jwt` (JWT access tokens for a resource).
+pub fn m2m_home(issuer: &str) -> (tempfile::TempDir, String) {
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::write(home.path().join("m2m.secret"), "tt-m2m-secret\n").expect("write");
+    let profiles = home.path().join("profiles.toml");
+    std::fs::write(
+        &profiles,
+        format!(
+            "[[profile]]\nname = \"api\"\nplatform = \"oidc\"\nissuer = \"{issuer}\"\n\
+             client_id = \"tt-m2m\"\nclient_secret_file = \"m2m.secret\"\nscopes = [\"api:read\", \"api:write\"]\n\n\
+             [[profile]]\nname = \"api-jwt\"\nplatform = \"oidc\"\nissuer = \"{issuer}/\"\n\
+             client_id = \"tt-m2m\"\nclient_secret_file = \"m2m.secret\"\nscopes = [\"api:read\"]\n\
+             resource = \"https://api.tokentop.test\"\n"
+        ),
+    )
+    .expect("write");
+    (home, profiles.display().to_string())
+}
