@@ -175,11 +175,13 @@ impl Engine {
 
     pub(super) fn finish(&mut self, done: Done) {
         let key = (done.id.clone(), done.op);
-        if self.in_flight.get(&key).map(|r| r.job) != Some(done.job) {
-            return;
-        }
-        let Some(running) = self.in_flight.remove(&key) else {
-            return;
+        // A sign-in given up just as it finished still made a sign-in: its
+        // tokens are kept, not dropped with the issuer's refresh token.
+        let given_up = done.op == Op::Login && self.given_up_logins.remove(&done.job);
+        let running = match self.in_flight.get(&key) {
+            Some(running) if running.job == done.job => self.in_flight.remove(&key),
+            _ if given_up && matches!(done.outcome, jobs::Outcome::Refreshed(Ok(_))) => None,
+            _ => return,
         };
         let still_busy = Op::ALL
             .into_iter()
@@ -192,7 +194,8 @@ impl Engine {
         entry.busy = still_busy.map(Op::label);
         let profile = entry.credential.provenance.profile.clone();
         let held = entry.credential.material.refresh_token().cloned();
-        let applied = outcome::apply(entry, done.op, outcome, running.subject);
+        let subject = running.as_ref().and_then(|r| r.subject.clone());
+        let applied = outcome::apply(entry, done.op, outcome, subject);
         let signed_in = entry.credential.material.refresh_token().cloned();
         if signed_in.is_some() && signed_in != held {
             self.keep_sign_in(&done.id);
@@ -211,7 +214,10 @@ impl Engine {
             self.send(Update::Diagnosed(report));
         }
         self.push_row(&done.id);
-        if running.again && !self.stopping {
+        if let Some(running) = running
+            && running.again
+            && !self.stopping
+        {
             self.spawn(&done.id, done.op, running.lane);
         }
     }

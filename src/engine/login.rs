@@ -223,6 +223,8 @@ impl super::Engine {
         let Some(running) = self.in_flight.remove(&(id.clone(), super::jobs::Op::Login)) else {
             return;
         };
+        // Its tokens may be on their way already: they are still taken.
+        self.given_up_logins.insert(running.job);
         let profile = self
             .store
             .get(id)

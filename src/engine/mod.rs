@@ -124,6 +124,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         machine: None,
         machine_note: None,
         doctor_asks: HashMap::new(),
+        given_up_logins: std::collections::HashSet::new(),
         saver: Some(saver::Saver::start(update_tx.clone())),
         login_redirects: HashMap::new(),
         config,
@@ -198,6 +199,8 @@ struct Engine {
     machine: Option<crate::model::MetadataMachine>,
     /// Why the metadata server could not be asked, for the notes.
     machine_note: Option<String>,
+    /// Sign-ins given up, by job: tokens they bring all the same are kept.
+    given_up_logins: std::collections::HashSet<u64>,
     /// Writes sign-ins to tokentop's store (taken when the engine stops).
     saver: Option<saver::Saver>,
     /// Where addresses pasted for a browser sign-in in flight go.
