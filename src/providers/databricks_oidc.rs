@@ -96,6 +96,12 @@ pub async fn endpoints(http: &Http, cred: &Credential) -> Result<Endpoints, Prov
         }
         // No metadata (an older workspace, or a proxy): the documented
         // layout, as the SDK falls back to its explicit configuration.
+        Err(ProviderError::Rejected { status: 404, .. }) => {
+            // A host that publishes none says so for the hour too: the
+            // next grants do not ask again.
+            http.remember(metadata_url, "{}");
+            default_issuer.to_string()
+        }
         Ok(HostMetadata {
             oidc_endpoint: None,
         })
