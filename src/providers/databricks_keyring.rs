@@ -29,10 +29,25 @@ const SERVICE: &str = "databricks-cli";
 /// How long the Secret Service may take to answer.
 const DEADLINE: Duration = Duration::from_secs(5);
 
+/// One keyring read at a time: a read the Secret Service never answers
+/// holds its thread, and the next ones wait their turn (up to the deadline)
+/// instead of each leaving another thread behind.
+static ONE_READ: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
 /// The login kept under the first of `keys` that has one.
 pub async fn find(keys: &[String]) -> Held {
+    let Ok(Ok(turn)) = tokio::time::timeout(DEADLINE, ONE_READ.acquire()).await else {
+        return Held::Unreachable(
+            "the Secret Service has not answered an earlier read in 5 s (a locked keyring waiting for its password?)"
+                .into(),
+        );
+    };
     let keys = keys.to_vec();
-    let read = tokio::task::spawn_blocking(move || read(&keys));
+    let read = tokio::task::spawn_blocking(move || {
+        let held = read(&keys);
+        drop(turn); // the next read may go
+        held
+    });
     match tokio::time::timeout(DEADLINE, read).await {
         Ok(Ok(held)) => held,
         Ok(Err(failed)) => Held::Unreachable(failed.to_string()),
