@@ -45,6 +45,7 @@ mod run;
 mod samples;
 mod samples_databricks;
 mod samples_federation;
+mod server;
 mod state;
 mod storage;
 mod sts;
@@ -74,19 +75,14 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
-use self::conn::{ResetSwitch, ResettableListener};
 use self::databricks_tables::DatabricksSite;
 use self::keys::RsaKey;
 use self::mds_spec::MdsInstance;
+use self::server::Server;
 use self::state::{
     GoogleClient, ListenerUrls, RefreshGrant, ServiceAccountRecord, Shared, now_secs,
 };
-
-/// How long [`Emulator::shutdown`] waits for in-flight requests per listener.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Where the listeners bind (always on 127.0.0.1) and what the metadata
 /// server describes.
@@ -130,45 +126,6 @@ pub struct ServiceAccountSpec {
     pub project_id: String,
     /// Lifetime of access tokens and ID tokens minted for the account.
     pub access_token_lifetime: Duration,
-}
-
-/// One running listener.
-#[derive(Debug)]
-struct Server {
-    /// Dropping or firing this stops the listener gracefully.
-    stop: oneshot::Sender<()>,
-    /// The serving task.
-    task: JoinHandle<io::Result<()>>,
-}
-
-impl Server {
-    /// Serves `router` on `listener` until told to stop; every connection
-    /// carries a [`ResetSwitch`] for the `reset` fault.
-    fn spawn(listener: TcpListener, router: axum::Router) -> Self {
-        let (stop, stopped) = oneshot::channel::<()>();
-        let listener = ResettableListener(listener);
-        let service = router.into_make_service_with_connect_info::<ResetSwitch>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, service)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-        });
-        Self { stop, task }
-    }
-
-    /// Stops the listener, aborting it if connections linger past the grace period.
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        let mut task = self.task;
-        if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
-            .await
-            .is_err()
-        {
-            task.abort();
-        }
-    }
 }
 
 /// The running emulator. Cheap to share by reference; all methods take `&self`.
