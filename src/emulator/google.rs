@@ -1,7 +1,8 @@
 //! Google OAuth token endpoint (`POST /token`) and the Google router.
 //!
 //! Implements the refresh-token grant (wire.md §2.1) and the JWT-bearer grant
-//! for service-account keys (§2.2), with the error texts of §2.9.
+//! for service-account keys (§2.2), with the error texts of §2.9; the
+//! sign-in grants (authorization code, device code) live in `google_login`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +17,9 @@ use serde_json::{Value, json};
 
 use super::faults::FaultEndpoint;
 use super::federation_routes;
+use super::google_authorize;
 use super::google_info;
+use super::google_login::{self, DEVICE_CODE, authenticate_client, google_id_token};
 use super::http::{self, OAuthError, Params};
 use super::inject::faulted;
 use super::keys;
@@ -32,7 +35,6 @@ const EXPIRED_OR_REVOKED: &str = "Token has been expired or revoked.";
 const BAD_SIGNATURE: &str = "Invalid JWT Signature.";
 const BAD_TIMEFRAME: &str = "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.";
 const NO_SCOPE: &str = "Invalid OAuth scope or ID token audience provided.";
-const CLIENT_NOT_FOUND: &str = "The OAuth client was not found.";
 /// Largest accepted `exp - iat` of an assertion, seconds.
 const MAX_ASSERTION_LIFETIME: i64 = 3600;
 /// Accepted clock skew for an assertion's `iat`, seconds.
@@ -76,6 +78,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/storage/v1/b", get(storage::list_buckets))
         .merge(federation_routes::routes(&shared))
+        .merge(google_authorize::routes())
         .with_state(shared)
 }
 
@@ -88,6 +91,8 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
     match params.get("grant_type").map(String::as_str) {
         Some("refresh_token") => refresh_grant(&shared, &headers, &params),
         Some(JWT_BEARER) => jwt_bearer_grant(&shared, &params),
+        Some("authorization_code") => google_login::code_grant(&shared, &headers, &params),
+        Some(DEVICE_CODE) => google_login::device_grant(&shared, &headers, &params),
         other => http::oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
@@ -115,20 +120,11 @@ pub fn mint_access_token(
 
 /// The refresh-token grant (wire.md §2.1).
 fn refresh_grant(shared: &Shared, headers: &HeaderMap, params: &Params) -> Response {
-    let Some((client_id, client_secret)) = http::client_credentials(headers, params) else {
-        return http::oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Could not determine client ID from request.",
-        );
+    let (client_id, _) = match authenticate_client(shared, headers, params, true) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
     };
     let mut tables = shared.tables();
-    let Some(client) = tables.google_clients.get(&client_id) else {
-        return http::oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", CLIENT_NOT_FOUND);
-    };
-    if client.client_secret != client_secret {
-        return http::oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Unauthorized");
-    }
     let Some(refresh_token) = params.get("refresh_token").filter(|t| !t.is_empty()) else {
         return http::oauth_error(
             StatusCode::BAD_REQUEST,
@@ -198,17 +194,7 @@ fn refresh_grant(shared: &Shared, headers: &HeaderMap, params: &Params) -> Respo
         "token_type": "Bearer",
     });
     if scopes.iter().any(|s| s == "openid") {
-        let claims = json!({
-            "iss": shared.google_url,
-            "azp": client_id,
-            "aud": client_id,
-            "sub": grant.sub,
-            "email": grant.email,
-            "email_verified": true,
-            "iat": now,
-            "exp": exp,
-        });
-        match shared.google_keys.sign("JWT", &claims) {
+        match google_id_token(shared, &client_id, &grant.sub, &grant.email, (now, exp)) {
             Ok(id_token) => body["id_token"] = Value::String(id_token),
             Err(e) => return http::internal_error(&e),
         }

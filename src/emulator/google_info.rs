@@ -8,6 +8,8 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::google_authorize::{AUTHORIZE_PATH, DEVICE_CODE_PATH};
+use super::google_login::DEVICE_CODE;
 use super::http;
 use super::state::{Shared, Tables, TokenOrigin, now_secs};
 
@@ -180,14 +182,15 @@ pub async fn certs(State(shared): State<Arc<Shared>>) -> Response {
     http::jwks_response(&shared.google_keys.jwks())
 }
 
-/// `GET /.well-known/openid-configuration`.
+/// `GET /.well-known/openid-configuration`: every URL on the Google listener.
 pub async fn discovery(State(shared): State<Arc<Shared>>) -> Response {
     let base = &shared.google_url;
     http::json_response(
         StatusCode::OK,
         json!({
             "issuer": base,
-            "authorization_endpoint": format!("{base}/o/oauth2/v2/auth"),
+            "authorization_endpoint": format!("{base}{AUTHORIZE_PATH}"),
+            "device_authorization_endpoint": format!("{base}{DEVICE_CODE_PATH}"),
             "token_endpoint": format!("{base}/token"),
             "revocation_endpoint": format!("{base}/revoke"),
             "jwks_uri": format!("{base}/oauth2/v3/certs"),
@@ -197,7 +200,13 @@ pub async fn discovery(State(shared): State<Arc<Shared>>) -> Response {
             "scopes_supported": ["openid", "email", "profile"],
             "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
             "claims_supported": ["aud", "email", "email_verified", "exp", "iat", "iss", "sub", "azp"],
-            "grant_types_supported": ["refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer"],
+            "code_challenge_methods_supported": ["S256"],
+            "grant_types_supported": [
+                "authorization_code",
+                "refresh_token",
+                DEVICE_CODE,
+                "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            ],
         }),
     )
 }

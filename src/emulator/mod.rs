@@ -13,6 +13,7 @@
 
 mod api_auth;
 mod api_error;
+mod authorize;
 mod conn;
 mod databricks;
 mod databricks_api;
@@ -29,13 +30,19 @@ mod federation_api;
 mod federation_options;
 mod federation_routes;
 mod google;
+mod google_authorize;
+mod google_device;
 mod google_info;
+mod google_login;
 mod http;
 mod iam;
 mod iam_auth;
 mod iam_tables;
 mod inject;
 mod keys;
+mod login_api;
+mod login_options;
+mod login_tables;
 mod mds;
 mod mds_spec;
 mod mds_token;
@@ -45,6 +52,7 @@ mod run;
 mod samples;
 mod samples_databricks;
 mod samples_federation;
+mod server;
 mod state;
 mod storage;
 mod sts;
@@ -64,6 +72,8 @@ pub use self::federation_api::{
     SubjectTokenSpec, WorkforceUserSpec,
 };
 pub use self::federation_options::FederationOptions;
+pub use self::login_api::{GoogleClientKind, GoogleOauthClient};
+pub use self::login_options::{DevicePollStatus, LoginOptions, VerificationField};
 pub use self::mds_spec::{MdsServiceAccount, MetadataSpec};
 pub use self::run::RunOptions;
 pub use self::storage::STORAGE_SCOPES;
@@ -74,19 +84,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
-use self::conn::{ResetSwitch, ResettableListener};
 use self::databricks_tables::DatabricksSite;
 use self::keys::RsaKey;
 use self::mds_spec::MdsInstance;
-use self::state::{
-    GoogleClient, ListenerUrls, RefreshGrant, ServiceAccountRecord, Shared, now_secs,
-};
-
-/// How long [`Emulator::shutdown`] waits for in-flight requests per listener.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+use self::server::Server;
+use self::state::{ListenerUrls, RefreshGrant, ServiceAccountRecord, Shared, now_secs};
 
 /// Where the listeners bind (always on 127.0.0.1) and what the metadata
 /// server describes.
@@ -108,6 +111,8 @@ pub struct EmulatorOptions {
     pub databricks: DatabricksOptions,
     /// How the Cloud Run-like listener checks its tokens.
     pub run: RunOptions,
+    /// How the sign-in endpoints (authorize, device, code exchange) answer.
+    pub login: LoginOptions,
 }
 
 /// A Google user with an OAuth client and a refresh token.
@@ -130,45 +135,6 @@ pub struct ServiceAccountSpec {
     pub project_id: String,
     /// Lifetime of access tokens and ID tokens minted for the account.
     pub access_token_lifetime: Duration,
-}
-
-/// One running listener.
-#[derive(Debug)]
-struct Server {
-    /// Dropping or firing this stops the listener gracefully.
-    stop: oneshot::Sender<()>,
-    /// The serving task.
-    task: JoinHandle<io::Result<()>>,
-}
-
-impl Server {
-    /// Serves `router` on `listener` until told to stop; every connection
-    /// carries a [`ResetSwitch`] for the `reset` fault.
-    fn spawn(listener: TcpListener, router: axum::Router) -> Self {
-        let (stop, stopped) = oneshot::channel::<()>();
-        let listener = ResettableListener(listener);
-        let service = router.into_make_service_with_connect_info::<ResetSwitch>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, service)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-        });
-        Self { stop, task }
-    }
-
-    /// Stops the listener, aborting it if connections linger past the grace period.
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        let mut task = self.task;
-        if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
-            .await
-            .is_err()
-        {
-            task.abort();
-        }
-    }
 }
 
 /// The running emulator. Cheap to share by reference; all methods take `&self`.
@@ -221,6 +187,7 @@ impl Emulator {
             },
         );
         shared.run = options.run;
+        shared.login = options.login;
         let shared = Arc::new(shared);
         let google = Server::spawn(google_listener, google::router(Arc::clone(&shared)));
         let databricks =
@@ -267,25 +234,14 @@ impl Emulator {
     /// `account` = email).
     #[must_use]
     pub fn add_google_user(&self, spec: GoogleUserSpec) -> Value {
-        let client_id = format!(
-            "{}-{}.apps.googleusercontent.com",
-            keys::random_digits(12),
-            keys::random_alnum_lower(32)
-        );
-        let client_secret = format!("GOCSPX-{}", keys::random_urlsafe(21));
-        let refresh_token = format!("1//0{}", keys::random_urlsafe(72));
-        {
+        let refresh_token = login_api::new_google_refresh_token();
+        let client = {
             let mut tables = self.shared.tables();
-            tables.google_clients.insert(
-                client_id.clone(),
-                GoogleClient {
-                    client_secret: client_secret.clone(),
-                },
-            );
+            let client = login_api::new_google_client(&mut tables, GoogleClientKind::Installed);
             tables.refresh_grants.insert(
                 refresh_token.clone(),
                 RefreshGrant {
-                    client_id: client_id.clone(),
+                    client_id: client.client_id.clone(),
                     email: spec.email.clone(),
                     sub: keys::random_digits(21),
                     scopes: spec.scopes,
@@ -293,11 +249,12 @@ impl Emulator {
                     revoked: false,
                 },
             );
-        }
+            client
+        };
         json!({
             "type": "authorized_user",
-            "client_id": client_id,
-            "client_secret": client_secret,
+            "client_id": client.client_id,
+            "client_secret": client.client_secret,
             "refresh_token": refresh_token,
             "token_uri": format!("{}/token", self.shared.google_url),
             "account": spec.email,

@@ -9,6 +9,9 @@ use super::fault_board::FaultBoard;
 use super::federation_options::FederationOptions;
 use super::iam_tables::IamTables;
 use super::keys::{KeyRing, RsaKey};
+use super::login_api::GoogleClientKind;
+use super::login_options::LoginOptions;
+use super::login_tables::LoginTables;
 use super::mds_spec::MdsInstance;
 use super::probe_tables::ProbeTables;
 use super::run::RunOptions;
@@ -40,6 +43,8 @@ pub struct Shared {
     pub federation: FederationOptions,
     /// The Databricks account and switches.
     pub databricks: DatabricksSite,
+    /// How the sign-in endpoints answer.
+    pub login: LoginOptions,
     /// Mutable tables.
     tables: Mutex<Tables>,
 }
@@ -68,6 +73,7 @@ impl Shared {
             metadata,
             federation,
             databricks,
+            login: LoginOptions::default(),
             tables: Mutex::new(Tables::default()),
         }
     }
@@ -128,6 +134,8 @@ pub struct Tables {
     pub databricks: DatabricksTables,
     /// Invokers, audiences, IAM grants and denials the probe targets check.
     pub probes: ProbeTables,
+    /// Google accounts, authorization and device codes.
+    pub login: LoginTables,
 }
 
 /// A registered Google OAuth client.
@@ -135,6 +143,8 @@ pub struct Tables {
 pub struct GoogleClient {
     /// The client secret.
     pub client_secret: String,
+    /// Installed app or limited-input device: which sign-in flows it may use.
+    pub kind: GoogleClientKind,
 }
 
 /// A user's consent: one refresh token bound to one client.
