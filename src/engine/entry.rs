@@ -178,11 +178,14 @@ impl Entry {
             let at = token
                 .issued_at
                 .map_or_else(String::new, |t| t.format(" at %H:%M:%SZ").to_string());
-            let note = format!(
-                "{ROTATED}{at}: tokentop holds the new one in memory; {file} still has the spent one"
-            );
+            // A sign-in made here replaces a dead one: said as such.
+            let note = if signing_in {
+                crate::sources::SIGNED_IN_AGAIN.to_string()
+            } else {
+                format!("{ROTATED}{at}: tokentop holds the new one; {file} still has the spent one")
+            };
             let details = &mut self.credential.context.details;
-            details.retain(|d| !d.starts_with(ROTATED));
+            details.retain(|d| !d.starts_with(ROTATED) && d != crate::sources::SIGNED_IN_AGAIN);
             details.push(note);
         }
         others

@@ -35,16 +35,21 @@ fn user_id_audience(cred: &Credential) -> Option<String> {
     }
 }
 
-/// A dead sign-in is renewed by signing in again, where it was made.
+/// A dead sign-in is renewed by signing in again: with tokentop (which
+/// keeps the new refresh token in its own store, the file untouched), or
+/// where it was made.
 fn user_advice(cred: &Credential, error: &ProviderError) -> Option<String> {
     if !error.is_invalid_grant() {
         return None;
     }
-    Some(match (&cred.context.gcloud, &cred.context.adc) {
+    let own = match (&cred.context.gcloud, &cred.context.adc) {
         (Some(gcloud), _) => format!("gcloud auth login {}", gcloud.account),
-        (None, Some(_)) => "gcloud auth application-default login".to_string(),
-        (None, None) => "sign in again to make a new credential file (gcloud auth application-default login writes one)".to_string(),
-    })
+        (None, _) => "gcloud auth application-default login".to_string(),
+    };
+    Some(format!(
+        "tokentop login {} (L here), or {own}",
+        cred.provenance.profile
+    ))
 }
 
 /// Google service-account keys: access tokens, or ID tokens for an audience.

@@ -24,7 +24,7 @@ pub struct Plan {
     pub default_redirect: &'static str,
 }
 
-/// Google's user scopes when a credential names none (gcloud's ADC login).
+/// Google's user scopes a sign-in always asks (gcloud's ADC login's).
 const GOOGLE_USER_SCOPES: [&str; 3] = [
     "openid",
     "https://www.googleapis.com/auth/userinfo.email",
@@ -63,10 +63,15 @@ pub async fn plan(http: &Http, cred: &Credential) -> Result<Plan, ProviderError>
             authorization_endpoint: google_authorization_endpoint(http, cred).await?,
             token_endpoint: cred.endpoints.token.clone(),
             client_id: client_id.clone(),
-            scopes: if cred.scopes.is_empty() {
-                GOOGLE_USER_SCOPES.map(String::from).to_vec()
-            } else {
-                cred.scopes.clone()
+            // Who signed in (the ID token's email), and what it may do.
+            scopes: {
+                let mut scopes = GOOGLE_USER_SCOPES.map(String::from).to_vec();
+                for scope in &cred.scopes {
+                    if !scopes.contains(scope) {
+                        scopes.push(scope.clone());
+                    }
+                }
+                scopes
             },
             // Google's way to a refresh token (not the offline_access scope).
             extra: vec![

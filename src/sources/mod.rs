@@ -170,6 +170,9 @@ pub fn discover(config: &DiscoveryConfig) -> Discovery {
     found
 }
 
+/// What a credential signed in again with tokentop says of itself.
+pub const SIGNED_IN_AGAIN: &str = "signed in again with tokentop: its refresh token is kept in tokentop's state, not in this file";
+
 /// A Google user or Databricks login signed in again with tokentop holds
 /// the refresh token tokentop keeps, not the one its own tool's file has
 /// (dead, likely: that is why it was signed in again). The file is not
@@ -185,11 +188,7 @@ fn adopt_sign_ins(credentials: &mut [Credential], logins: &login_store::LoginSto
         if let Some(token) = kept
             && cred.material.rotate_refresh_token(&token)
         {
-            cred.context.details.push(
-                "signed in again with tokentop: its refresh token is kept in tokentop's state, \
-                 not in this file"
-                    .into(),
-            );
+            cred.context.details.push(SIGNED_IN_AGAIN.into());
         }
     }
 }
