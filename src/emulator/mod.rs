@@ -19,6 +19,7 @@ mod databricks;
 mod databricks_api;
 mod databricks_auth;
 mod databricks_cache;
+mod databricks_login;
 mod databricks_options;
 mod databricks_pat;
 mod databricks_probe;
@@ -73,7 +74,7 @@ pub use self::federation_api::{
 };
 pub use self::federation_options::FederationOptions;
 pub use self::login_api::{GoogleClientKind, GoogleOauthClient};
-pub use self::login_options::{DevicePollStatus, LoginOptions, VerificationField};
+pub use self::login_options::{DevicePollStatus, LoginOptions, RedirectStatus, VerificationField};
 pub use self::mds_spec::{MdsServiceAccount, MetadataSpec};
 pub use self::run::RunOptions;
 pub use self::storage::STORAGE_SCOPES;
