@@ -1,4 +1,4 @@
-//! What authorize endpoints share (RFC 6749 §4.1,
+//! What Google's and Databricks' authorize endpoints share (RFC 6749 §4.1,
 //! RFC 7636): the request's checks in the order §4.1.2.1 asks, the
 //! redirects back to the client, the error pages shown to the person, and
 //! the code itself.
@@ -167,6 +167,7 @@ pub fn issue_code(
 ) -> Response {
     let code = match issuer {
         CodeIssuer::Google => format!("4/0A{}", keys::random_urlsafe(54)),
+        CodeIssuer::Databricks(_) => keys::random_urlsafe(32),
     };
     let scope = scopes.join(" ");
     let record = AuthCode {

@@ -1,6 +1,7 @@
 //! Databricks workspace (and its account, on the same listener): host
-//! metadata, OIDC discovery and JWKS per issuer, the token endpoints, the
-//! Token API and three bearer-checked REST calls (wire.md §3.3–§3.9, §5).
+//! metadata, OIDC discovery and JWKS per issuer, the U2M authorize and the
+//! token endpoints, the Token API and three bearer-checked REST calls
+//! (wire.md §3.3–§3.9, §5).
 
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use super::databricks_token::{self, TOKEN_EXCHANGE};
 use super::faults::FaultEndpoint;
 use super::inject::faulted;
 use super::state::Shared;
-use super::{databricks_pat, databricks_probe, http};
+use super::{databricks_login, databricks_pat, databricks_probe, http};
 
 /// Builds the router for the Databricks workspace listener.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -48,6 +49,14 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 post(databricks_token::account),
                 FaultEndpoint::DatabricksToken,
             ),
+        )
+        .route(
+            "/oidc/v1/authorize",
+            get(databricks_login::workspace_authorize),
+        )
+        .route(
+            &format!("{account}/v1/authorize"),
+            get(databricks_login::account_authorize),
         )
         .route(
             "/oidc/v1/keys",
@@ -90,7 +99,7 @@ async fn host_metadata(State(shared): State<Arc<Shared>>) -> Response {
 
 /// The RFC 8414 document of `issuer` (the workspace's or the account's).
 fn discovery_document(issuer: &str, exchange: bool) -> Response {
-    let mut grants = vec!["client_credentials", "refresh_token"];
+    let mut grants = vec!["authorization_code", "client_credentials", "refresh_token"];
     if exchange {
         grants.push(TOKEN_EXCHANGE);
     }

@@ -1,7 +1,8 @@
 //! The Databricks token endpoints, workspace (`POST /oidc/v1/token`) and
 //! account (`POST /oidc/accounts/<account_id>/v1/token`): client credentials
-//! (wire.md §3.4), U2M refresh (§3.5) and PAT → OAuth exchange (§3.6, on the
-//! workspace only). Every grant yields an RS256 `at+jwt` (§3.8).
+//! (wire.md §3.4), U2M refresh (§3.5), the U2M authorization code (§3.5, in
+//! `databricks_login`) and PAT → OAuth exchange (§3.6, on the workspace
+//! only). Every grant yields an RS256 `at+jwt` (§3.8).
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::databricks_auth::unknown_account;
+use super::databricks_login;
 use super::databricks_tables::{Level, LoginGrant, NEVER, known_scope, now_ms, scope_list};
 use super::http::{self, OAuthError, Params};
 use super::keys;
@@ -75,15 +77,15 @@ pub fn mint_access_token(shared: &Shared, mint: &Mint<'_>) -> Result<(String, i6
 
 /// What a successful grant answers, beyond the token itself.
 #[derive(Debug, Default)]
-struct Extra {
-    /// `refresh_token`, for the refresh grant.
-    refresh_token: Option<String>,
+pub struct Extra {
+    /// `refresh_token`, for the refresh and authorization-code grants.
+    pub refresh_token: Option<String>,
     /// `issued_token_type`, for the exchange.
-    issued_token_type: Option<&'static str>,
+    pub issued_token_type: Option<&'static str>,
 }
 
 /// Signs the token and renders the success answer.
-fn granted(shared: &Shared, mint: &Mint<'_>, extra: Extra) -> Result<Response, OAuthError> {
+pub fn granted(shared: &Shared, mint: &Mint<'_>, extra: Extra) -> Result<Response, OAuthError> {
     let (access_token, _) = mint_access_token(shared, mint)
         .map_err(|e| OAuthError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_failure", e))?;
     let mut body = json!({
@@ -133,6 +135,7 @@ fn token(shared: &Shared, level: Level, headers: &HeaderMap, body: &[u8]) -> Res
     let result = match grant_type {
         "client_credentials" => client_credentials(shared, level, headers, &params),
         "refresh_token" => refresh(shared, level, headers, &params),
+        "authorization_code" => databricks_login::code_grant(shared, level, headers, &params),
         TOKEN_EXCHANGE if level == Level::Workspace => exchange(shared, &params),
         _ => Err(OAuthError::new(
             StatusCode::BAD_REQUEST,

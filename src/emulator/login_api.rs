@@ -1,8 +1,10 @@
 //! Registration API for sign-ins: Google OAuth clients and the accounts
-//! that sign in with them, and the person's answer to a device code.
+//! that sign in with them, the person's answer to a device code, and who
+//! consents at the Databricks authorize endpoints.
 
 use std::time::Instant;
 
+use super::databricks_api::DATABRICKS_DEFAULT_USER;
 use super::login_tables::{DeviceDecision, GoogleAccount};
 use super::state::{GoogleClient, Shared, Tables};
 use super::{Emulator, keys};
@@ -147,4 +149,19 @@ impl Emulator {
     pub fn approve_device(&self, user_code: &str, email: &str, allow: bool) -> bool {
         decide_device(&self.shared, user_code, email, allow).is_ok()
     }
+
+    /// Who consents at the Databricks authorize endpoints from now on
+    /// (initially [`DATABRICKS_DEFAULT_USER`]).
+    pub fn set_databricks_sign_in_user(&self, email: &str) {
+        self.shared.tables().login.databricks_user = Some(email.to_string());
+    }
+}
+
+/// Who consents at the Databricks authorize endpoints now.
+pub fn databricks_sign_in_user(tables: &Tables) -> String {
+    tables
+        .login
+        .databricks_user
+        .clone()
+        .unwrap_or_else(|| DATABRICKS_DEFAULT_USER.to_string())
 }

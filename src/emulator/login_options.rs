@@ -1,5 +1,5 @@
 //! Switches for the sign-in endpoints (Google authorization code and device
-//! grants) where wire.md is silent or unsure: each
+//! grants, Databricks U2M authorize) where wire.md is silent or unsure: each
 //! default is the reference's (or, where it says so, memory's) best guess,
 //! and a test that depends on the other reading can flip it.
 
@@ -56,17 +56,38 @@ impl DevicePollStatus {
     }
 }
 
+/// The status of the Databricks authorize redirect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RedirectStatus {
+    /// 302 Found (the default).
+    #[default]
+    Found,
+    /// 301 Moved Permanently, as the Databricks CLI's fake server sends
+    /// (wire.md §6 item 9).
+    MovedPermanently,
+}
+
+impl RedirectStatus {
+    /// The HTTP status.
+    pub const fn status(self) -> StatusCode {
+        match self {
+            Self::Found => StatusCode::FOUND,
+            Self::MovedPermanently => StatusCode::MOVED_PERMANENTLY,
+        }
+    }
+}
+
 /// How the sign-in endpoints answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginOptions {
     /// The person refuses consent: every authorize request that passes the
-    /// checks redirects with `error=access_denied`.
+    /// checks redirects with `error=access_denied` (Google and Databricks).
     /// Default false: the person consents.
     pub refuse_consent: bool,
     /// Google's authorize endpoint requires PKCE (`code_challenge` with
     /// method `S256`). Default true; real Google accepts installed-app
     /// requests without PKCE (UNCONFIRMED whether it still does), so false
-    /// plays that.
+    /// plays that. Databricks always requires it (wire.md §3.5).
     pub require_pkce: bool,
     /// How long an authorization code can be redeemed (RFC 6749 §4.1.2
     /// recommends at most 10 minutes; the default).
@@ -89,6 +110,14 @@ pub struct LoginOptions {
     /// asks of its "TVs and Limited Input devices" clients (UNCONFIRMED,
     /// from memory). Default true; false accepts the client id alone.
     pub device_poll_requires_secret: bool,
+    /// Status of the Databricks authorize redirect (302 unless set).
+    pub databricks_redirect_status: RedirectStatus,
+    /// Public Databricks OAuth clients accepted besides `databricks-cli`.
+    pub databricks_clients: Vec<String>,
+    /// Databricks issues a refresh token only when `offline_access` was
+    /// asked (default true, inferred from the SDKs' behaviour, wire.md
+    /// §3.5); false issues one on every code exchange.
+    pub databricks_refresh_needs_offline_access: bool,
 }
 
 impl Default for LoginOptions {
@@ -104,6 +133,9 @@ impl Default for LoginOptions {
             device_interval: Duration::from_secs(5),
             device_slow_down_step: Duration::from_secs(5),
             device_poll_requires_secret: true,
+            databricks_redirect_status: RedirectStatus::Found,
+            databricks_clients: Vec::new(),
+            databricks_refresh_needs_offline_access: true,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The sign-in side of the emulator's state: Google accounts that can sign
-//! in, authorization codes and device codes; plus the PKCE and loopback
-//! checks.
+//! in, authorization codes (Google's and Databricks'), device codes, and
+//! who signs in to Databricks; plus the PKCE and loopback checks.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
+use super::databricks_tables::Level;
 use super::keys;
 
 /// Letters of a device `user_code` (no vowels, no look-alikes).
@@ -19,10 +20,13 @@ const USER_CODE_LETTERS: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
 pub struct LoginTables {
     /// Google accounts by email (lower case).
     pub google_accounts: HashMap<String, GoogleAccount>,
-    /// Unredeemed authorization codes by code.
+    /// Unredeemed authorization codes by code (Google and Databricks).
     pub codes: HashMap<String, AuthCode>,
     /// Device authorizations by `device_code`.
     pub devices: HashMap<String, DeviceGrant>,
+    /// Who consents at the Databricks authorize endpoints (`None`: the
+    /// default workspace user).
+    pub databricks_user: Option<String>,
 }
 
 /// A Google account a person signs in with.
@@ -53,6 +57,8 @@ impl GoogleAccount {
 pub enum CodeIssuer {
     /// Google's `/o/oauth2/v2/auth`.
     Google,
+    /// A Databricks workspace or account authorize endpoint.
+    Databricks(Level),
 }
 
 /// An authorization code waiting to be redeemed once.

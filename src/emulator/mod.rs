@@ -1,12 +1,13 @@
 //! Local emulator of Google's and Databricks' OAuth/OIDC token services.
 //!
-//! Four loopback listeners: one plays `oauth2.googleapis.com` (token,
-//! tokeninfo, revoke, JWKS, OIDC discovery), one a Databricks workspace and
-//! its account (host metadata, OIDC discovery, token endpoints for M2M, U2M
-//! refresh and PAT exchange, JWKS, the Token API, SCIM Me, introspect,
-//! clusters list), one a VM's metadata server (access and ID tokens,
-//! project and instance facts), and one a Cloud Run service that wants an
-//! ID token. The Google listener also plays IAM Credentials
+//! Four loopback listeners: one plays `oauth2.googleapis.com` and
+//! `accounts.google.com` (token, tokeninfo, revoke, JWKS, OIDC discovery,
+//! and the sign-in pages: authorization code with PKCE, device code), one a
+//! Databricks workspace and its account (host metadata, OIDC discovery, U2M
+//! authorize, token endpoints for M2M, U2M sign-in and refresh and PAT
+//! exchange, JWKS, the Token API, SCIM Me, introspect, clusters list), one
+//! a VM's metadata server (access and ID tokens, project and instance
+//! facts), and one a Cloud Run service that wants an ID token. The Google listener also plays IAM Credentials
 //! (impersonation), STS (workload/workforce federation, downscoping) and a
 //! Cloud Storage bucket list. Written from the wire reference only, so that
 //! the dashboard's tests pass only when client and service agree.
@@ -19,6 +20,7 @@ mod databricks;
 mod databricks_api;
 mod databricks_auth;
 mod databricks_cache;
+mod databricks_login;
 mod databricks_options;
 mod databricks_pat;
 mod databricks_probe;
@@ -73,7 +75,7 @@ pub use self::federation_api::{
 };
 pub use self::federation_options::FederationOptions;
 pub use self::login_api::{GoogleClientKind, GoogleOauthClient};
-pub use self::login_options::{DevicePollStatus, LoginOptions, VerificationField};
+pub use self::login_options::{DevicePollStatus, LoginOptions, RedirectStatus, VerificationField};
 pub use self::mds_spec::{MdsServiceAccount, MetadataSpec};
 pub use self::run::RunOptions;
 pub use self::storage::STORAGE_SCOPES;

@@ -134,7 +134,7 @@ pub struct Tables {
     pub databricks: DatabricksTables,
     /// Invokers, audiences, IAM grants and denials the probe targets check.
     pub probes: ProbeTables,
-    /// Google accounts, authorization and device codes.
+    /// Google accounts, authorization and device codes, the Databricks sign-in user.
     pub login: LoginTables,
 }
 

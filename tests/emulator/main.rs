@@ -5,6 +5,7 @@ mod databricks;
 mod databricks_caches;
 mod databricks_common;
 mod databricks_grants;
+mod databricks_login;
 mod databricks_pat;
 mod databricks_u2m;
 mod faults_body;
