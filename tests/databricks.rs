@@ -126,7 +126,10 @@ async fn pats_and_logins_are_shown_refreshed_and_deleted_as_their_workspace_says
     assert_eq!(dead.code, 1);
     let dead: serde_json::Value = serde_json::from_str(&dead.stdout)
         .unwrap_or_else(|e| panic!("{e}: {} / {}", dead.stdout, dead.stderr));
-    assert_eq!(dead["fix"], "databricks auth login --profile dev", "{dead}");
+    assert_eq!(
+        dead["fix"], "tokentop login dev (L here), or databricks auth login --profile dev",
+        "{dead}"
+    );
     assert!(
         dead["error"]
             .as_str()

@@ -118,24 +118,26 @@ pub async fn exchange(
         ("code_verifier", login.verifier.expose()),
     ];
     let endpoint = login.token_endpoint.as_str();
-    if let Some(auth) = super::sign_in::client_auth(cred) {
+    let tokens = if let Some(auth) = super::sign_in::client_auth(cred) {
         if super::sign_in::names_itself(cred) {
             form.push(("client_id", login.client_id.as_str()));
         }
-        return grant::request_tokens(http, endpoint, &form, auth, cred, now).await;
-    }
-    let client = super::oidc::client(cred)?;
-    let form = client.form(form);
-    let assertion = client.assertion(endpoint, now)?;
-    grant::request_tokens(
-        http,
-        endpoint,
-        &form,
-        client.auth(assertion.as_ref()),
-        cred,
-        now,
-    )
-    .await
+        grant::request_tokens(http, endpoint, &form, auth, cred, now).await?
+    } else {
+        let client = super::oidc::client(cred)?;
+        let form = client.form(form);
+        let assertion = client.assertion(endpoint, now)?;
+        let auth = client.auth(assertion.as_ref());
+        grant::request_tokens(http, endpoint, &form, auth, cred, now).await?
+    };
+    // Whom a JWT access token names is who signed in (when no ID token says).
+    Ok(tokens
+        .into_iter()
+        .map(|t| Token {
+            principal: t.principal.clone().or_else(|| super::oidc::subject(&t)),
+            ..t
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -43,11 +43,16 @@ fn section(cred: &Credential) -> &str {
         .map_or(cred.provenance.profile.as_str(), |d| d.section.as_str())
 }
 
-/// A dead login is made again where it was made.
+/// A dead login is made again: with tokentop (its refresh token kept in
+/// tokentop's store), or where it was made.
 fn login_advice(cred: &Credential, error: &ProviderError) -> Option<String> {
-    error
-        .is_invalid_grant()
-        .then(|| format!("databricks auth login --profile {}", section(cred)))
+    error.is_invalid_grant().then(|| {
+        format!(
+            "tokentop login {} (L here), or databricks auth login --profile {}",
+            cred.provenance.profile,
+            section(cred)
+        )
+    })
 }
 
 fn refresh_login<'a>(

@@ -270,7 +270,7 @@ fn obtain<'a>(http: &'a Http, cred: &'a Credential, now: DateTime<Utc>) -> Pendi
 }
 
 /// A JWT access token's `sub` (RFC 9068).
-fn subject(token: &Token) -> Option<String> {
+pub(super) fn subject(token: &Token) -> Option<String> {
     (token.role == TokenRole::Access)
         .then(|| crate::inspect::jwt::peek_claims(token.value.expose()).ok())
         .flatten()
