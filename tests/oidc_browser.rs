@@ -122,6 +122,22 @@ async fn signed_in(child: tokio::process::Child) -> serde_json::Value {
 async fn a_browser_on_this_machine_comes_back_to_the_loopback_port() {
     let server = OidcServer::start().await;
     let (home, profiles) = home_for(&server.issuer);
+    // Before: a browser client has no token of its own to ask for.
+    let args = ["--profiles", profiles.as_str(), "list", "--json"];
+    let before = listing::tokentop(home.path(), &args, &[]).await;
+    let json: serde_json::Value = serde_json::from_str(&before.stdout).expect("JSON");
+    let web = listing::row(&json, "web");
+    assert!(
+        web["capabilities"]["refresh_blocked"]
+            .as_str()
+            .is_some_and(|why| why.contains("signing in a user") && why.contains("press L")),
+        "{web}"
+    );
+    assert_eq!(
+        web["error"],
+        serde_json::Value::Null,
+        "nothing was tried: {web}"
+    );
     let (child, url, said, _) = login(home.path(), &profiles).await;
     assert!(url.contains("code_challenge_method=S256"), "{url}");
     let port = url::Url::parse(&url)

@@ -217,11 +217,20 @@ pub async fn jwks_uri(http: &Http, cred: &Credential) -> Result<String, Provider
 }
 
 fn client_capabilities(cred: &Credential) -> Capabilities {
-    let login_only = client(cred).is_ok_and(|c| c.secret.is_none() && c.refresh_token.is_none());
+    // A public client, or one set up for a browser sign-in, has no token
+    // of its own: a user's sign-in makes them.
+    let user_client = matches!(
+        &cred.material,
+        Material::OidcClient {
+            redirect_uri: Some(_),
+            ..
+        }
+    );
+    let login_only = client(cred)
+        .is_ok_and(|c| (c.secret.is_none() || user_client) && c.refresh_token.is_none());
     Capabilities {
-        refresh_blocked: login_only.then_some(
-            "a public client gets its tokens by signing in, which tokentop cannot do for it yet",
-        ),
+        refresh_blocked: login_only
+            .then_some("its tokens come by signing in a user: press L (or run tokentop login)"),
         revoke_blocked: None,
         downscope_blocked: None,
     }
