@@ -7,6 +7,7 @@ mod listing;
 
 use std::time::Duration;
 use tokentop::emulator::{DatabricksSpSpec, Emulator, EmulatorOptions, ServiceAccountSpec};
+use tokentop::engine::protocol::{Command, Update};
 use tokentop::model::Cause;
 
 /// `tokentop doctor ARGS` in `home`: exit status and the report as JSON.
@@ -301,4 +302,79 @@ async fn a_databricks_api_tells_scope_object_permission_and_another_workspace_ap
     assert_eq!(code, 11, "{report}");
     assert_eq!(report["diagnosis"]["cause"], "wrong-workspace");
     emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_token_signed_with_a_key_the_issuer_dropped_is_an_unknown_key() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let home = tempfile::tempdir().expect("tempdir");
+    let run = emulator.run_url();
+    let invoker = service_account(&emulator, home.path(), "invoker");
+    emulator.grant_run_invoker(&invoker);
+    let file = home.path().join("profiles.toml");
+    let audience = format!("platform = \"cloud-run\"\naudience = \"{run}\"");
+    std::fs::write(
+        &file,
+        google_profile(&emulator, "orders", "invoker", &audience),
+    )
+    .expect("write");
+    let discovery = tokentop::sources::DiscoveryConfig {
+        profiles_file: Some(file),
+        ..tokentop::sources::DiscoveryConfig::default()
+    };
+    let mut handle = tokentop::engine::start(
+        tokentop::engine::EngineConfig::new(discovery, false),
+        std::sync::Arc::new(tokentop::model::SystemClock),
+    )
+    .expect("engine");
+    let id = loop {
+        if let Some(Update::Snapshot { rows, .. }) = handle.updates.recv().await {
+            break rows[0].id.clone();
+        }
+    };
+    handle
+        .commands
+        .send(Command::Refresh(id.clone()))
+        .await
+        .expect("send");
+    let ask = || Command::Doctor(id.clone(), tokentop::model::DoctorAsk::default());
+    // Wait for the token, then: accepted.
+    loop {
+        if let Some(Update::Row(row)) = handle.updates.recv().await
+            && row.fingerprint.is_some()
+            && row.busy.is_none()
+        {
+            break;
+        }
+    }
+    handle.commands.send(ask()).await.expect("send");
+    assert_eq!(
+        diagnosed(&mut handle).await.diagnosis.cause,
+        Cause::Accepted
+    );
+    // Google drops the key that signed it: the service refuses the token,
+    // and the issuer's key set no longer has its kid.
+    emulator.rotate_signing_keys(false).expect("rotate");
+    handle.commands.send(ask()).await.expect("send");
+    let report = diagnosed(&mut handle).await;
+    assert_eq!(report.diagnosis.cause, Cause::UnknownIssuer, "{report:?}");
+    assert_eq!(report.response.as_ref().map(|r| r.status), Some(401));
+    assert_eq!(report.diagnosis.cause.class(), 14);
+    handle.shutdown().await;
+    emulator.shutdown().await;
+}
+
+/// The engine's next doctor's report, within 30 s.
+async fn diagnosed(
+    handle: &mut tokentop::engine::EngineHandle,
+) -> Box<tokentop::model::DoctorReport> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), handle.updates.recv()).await {
+            Ok(Some(Update::Diagnosed(report))) => return report,
+            Ok(Some(_)) => {}
+            other => panic!("no report: {other:?}"),
+        }
+    }
 }

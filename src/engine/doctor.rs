@@ -48,6 +48,11 @@ pub async fn doctor(
                     if refused && facts.expires_at.is_none_or(|exp| exp > now) {
                         facts.issuer_says_active =
                             probe::issuer_says_active(&res.http, &cred, &token).await;
+                        // The verifier sees the keys as published now, not
+                        // as tokentop cached them: a dropped key shows.
+                        if facts.jwt {
+                            facts.signature = fresh_signature(&res, &cred, &token).await;
+                        }
                     }
                     let diagnosis = diagnose(&facts, &target, &response, now);
                     (Some(target), Some(response), diagnosis)
@@ -112,8 +117,19 @@ async fn facts_of(res: &Resources, cred: &Credential, token: &Token) -> TokenFac
             _ => Vec::new(),
         };
     }
-    facts.signature = Some(super::jobs::signature(res, cred, raw, &claims).await);
+    facts.signature = Some(super::jobs::signature(res, cred, raw, &claims, false).await);
     facts
+}
+
+/// The token's signature against its issuer's keys as published now.
+async fn fresh_signature(
+    res: &Resources,
+    cred: &Credential,
+    token: &Token,
+) -> Option<crate::model::SignatureCheck> {
+    let raw = token.value.expose();
+    let (_, claims) = jwt::decode(raw).ok()?;
+    Some(super::jobs::signature(res, cred, raw, &claims, true).await)
 }
 
 /// A NumericDate claim as a time.

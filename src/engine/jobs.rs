@@ -233,7 +233,7 @@ pub async fn decode(res: Resources, cred: Credential, token: Token) -> Outcome {
     let raw = token.value.expose();
     let body = match jwt::decode(raw) {
         Ok((header, claims)) => {
-            let signature = signature(&res, &cred, raw, &claims).await;
+            let signature = signature(&res, &cred, raw, &claims, false).await;
             // A token's contents come from its issuer: they may not quote
             // the credential's own secrets on screen.
             let held = providers::scrub::Sent::held_by(&cred.material);
@@ -258,16 +258,19 @@ pub async fn decode(res: Resources, cred: Credential, token: Token) -> Outcome {
     })
 }
 
-/// A JWT's signature checked against its issuer's keys, as [`jwks_url`] finds them.
+/// A JWT's signature checked against its issuer's keys, as [`jwks_url`]
+/// finds them; with `fresh`, the keys as published now (not as cached).
 pub async fn signature(
     res: &Resources,
     cred: &Credential,
     raw: &str,
     claims: &serde_json::Map<String, serde_json::Value>,
+    fresh: bool,
 ) -> SignatureCheck {
-    match jwks_url(res, cred, claims).await {
-        Ok(url) => res.jwks.verify(&res.http, &url, raw).await,
-        Err(reason) => SignatureCheck::NotChecked { reason },
+    match (jwks_url(res, cred, claims).await, fresh) {
+        (Ok(url), false) => res.jwks.verify(&res.http, &url, raw).await,
+        (Ok(url), true) => res.jwks.verify_fresh(&res.http, &url, raw).await,
+        (Err(reason), _) => SignatureCheck::NotChecked { reason },
     }
 }
 

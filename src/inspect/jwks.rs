@@ -73,6 +73,23 @@ impl JwksCache {
     /// Verifies `token` against the keys at `url`, refetching once if its `kid`
     /// is unknown (keys rotate). Times are not judged here; the caller shows them.
     pub async fn verify(&self, http: &Http, url: &str, token: &str) -> SignatureCheck {
+        self.verify_from(http, url, token, false).await
+    }
+
+    /// [`JwksCache::verify`] against the key set as the issuer publishes it
+    /// now (fetched again, whatever the cache holds): what a verifier that
+    /// just refused the token sees.
+    pub async fn verify_fresh(&self, http: &Http, url: &str, token: &str) -> SignatureCheck {
+        self.verify_from(http, url, token, true).await
+    }
+
+    async fn verify_from(
+        &self,
+        http: &Http,
+        url: &str,
+        token: &str,
+        fresh: bool,
+    ) -> SignatureCheck {
         let kid = match jsonwebtoken::decode_header(token) {
             Ok(header) => header.kid.unwrap_or_default(),
             Err(e) => {
@@ -81,7 +98,8 @@ impl JwksCache {
                 };
             }
         };
-        for force in [false, true] {
+        let forces: &[bool] = if fresh { &[true] } else { &[false, true] };
+        for &force in forces {
             let set = match self.get(http, url, force).await {
                 Ok(set) => set,
                 Err(reason) => return SignatureCheck::NotChecked { reason },
