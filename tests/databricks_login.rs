@@ -5,11 +5,10 @@
 
 #[path = "support/listing.rs"]
 mod listing;
+#[path = "support/sign_in.rs"]
+mod sign_in;
 
-use std::process::Stdio;
-use std::time::Duration;
 use tokentop::emulator::{Emulator, EmulatorOptions};
-use tokio::io::AsyncBufReadExt;
 
 #[tokio::test]
 async fn a_databricks_login_is_made_with_a_browser_and_kept_by_tokentop() {
@@ -23,43 +22,9 @@ async fn a_databricks_login_is_made_with_a_browser_and_kept_by_tokentop() {
     let text = format!("[dev]\nhost = {host}\nauth_type = databricks-cli\n");
     std::fs::write(&config, &text).expect("write");
 
-    let mut login = tokio::process::Command::new(listing::BIN)
-        .args(["login", "dev", "--json"])
-        .env_clear()
-        .env("HOME", home.path())
-        .env("XDG_STATE_HOME", home.path().join("state"))
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("tokentop login");
-    let mut lines = tokio::io::BufReader::new(login.stderr.take().expect("stderr")).lines();
-    let url = tokio::time::timeout(Duration::from_secs(60), async {
-        let mut said = String::new();
-        while let Some(line) = lines.next_line().await.expect("read") {
-            said.push_str(&line);
-            if let Some(url) = line
-                .split_whitespace()
-                .find(|w| w.contains("/v1/authorize?"))
-            {
-                return url.to_string();
-            }
-        }
-        panic!("no sign-in address: {said}");
-    })
-    .await
-    .expect("an address");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let asked = url::Url::parse(&url).expect("URL");
-    let param = |name: &str| {
-        asked
-            .query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
+    let mut login = sign_in::spawn(home.path(), &["login", "dev", "--json"], &[]);
+    let (url, _, _) = sign_in::address(&mut login, "/v1/authorize?").await;
+    let param = |name: &str| sign_in::param(&url, name);
     assert_eq!(param("client_id").as_deref(), Some("databricks-cli"));
     assert_eq!(
         param("redirect_uri").as_deref(),
@@ -70,10 +35,7 @@ async fn a_databricks_login_is_made_with_a_browser_and_kept_by_tokentop() {
         "{url}"
     );
 
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let browser = sign_in::browser();
     let consent = browser.get(&url).send().await.expect("authorize");
     assert!(consent.status().is_redirection(), "{}", consent.status());
     let back = consent.headers()["location"]
@@ -89,17 +51,7 @@ async fn a_databricks_login_is_made_with_a_browser_and_kept_by_tokentop() {
         .await
         .expect("tokentop's listener");
 
-    let out = tokio::time::timeout(Duration::from_secs(60), login.wait_with_output())
-        .await
-        .expect("done")
-        .expect("exit");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let row: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let row = sign_in::signed_in(login).await;
     assert_eq!(row["status"], "live", "{row}");
     assert_eq!(row["principal"], "dana@example.test", "{row}");
 

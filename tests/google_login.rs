@@ -5,11 +5,10 @@
 
 #[path = "support/listing.rs"]
 mod listing;
+#[path = "support/sign_in.rs"]
+mod sign_in;
 
-use std::process::Stdio;
-use std::time::Duration;
 use tokentop::emulator::{Emulator, EmulatorOptions, GoogleClientKind};
-use tokio::io::AsyncBufReadExt;
 
 #[tokio::test]
 async fn a_dead_google_sign_in_is_renewed_without_touching_its_file() {
@@ -55,48 +54,20 @@ async fn a_dead_google_sign_in_is_renewed_without_touching_its_file() {
         "{row}"
     );
 
-    let mut login = tokio::process::Command::new(listing::BIN)
-        .args(["--profiles", &profiles, "login", "adc", "--json"])
-        .env_clear()
-        .env("HOME", home.path())
-        .env("XDG_STATE_HOME", home.path().join("state"))
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("tokentop login");
-    let mut lines = tokio::io::BufReader::new(login.stderr.take().expect("stderr")).lines();
-    let url = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.expect("read") {
-            if let Some(url) = line.split_whitespace().find(|w| w.contains("/o/oauth2/")) {
-                return url.to_string();
-            }
-        }
-        panic!("no sign-in address");
-    })
-    .await
-    .expect("an address");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let asked = url::Url::parse(&url).expect("URL");
-    let param = |name: &str| {
-        asked
-            .query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
+    let mut login = sign_in::spawn(
+        home.path(),
+        &["--profiles", &profiles, "login", "adc", "--json"],
+        &[],
+    );
+    let (url, _, _) = sign_in::address(&mut login, "/o/oauth2/").await;
+    let param = |name: &str| sign_in::param(&url, name);
     // Google's way to a refresh token, and PKCE.
     assert_eq!(param("access_type").as_deref(), Some("offline"), "{url}");
     assert_eq!(param("code_challenge_method").as_deref(), Some("S256"));
     assert_eq!(param("client_id"), Some(client.client_id.clone()));
 
     // The person's browser: Google's answer is a redirect to tokentop.
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let browser = sign_in::browser();
     let consent = browser.get(&url).send().await.expect("sign-in page");
     assert_eq!(consent.status().as_u16(), 302);
     let back = consent.headers()["location"]
@@ -114,17 +85,7 @@ async fn a_dead_google_sign_in_is_renewed_without_touching_its_file() {
         .expect("page");
     assert!(page.contains("may be closed"), "{page}");
 
-    let out = tokio::time::timeout(Duration::from_secs(60), login.wait_with_output())
-        .await
-        .expect("done")
-        .expect("exit");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let row: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let row = sign_in::signed_in(login).await;
     assert_eq!(row["status"], "live", "{row}");
     assert_eq!(row["principal"], "pat@acme.example", "{row}");
 

@@ -6,12 +6,13 @@
 mod listing;
 #[path = "support/oidc_server.rs"]
 mod oidc_server;
+#[path = "support/sign_in.rs"]
+mod sign_in;
 
 use oidc_server::OidcServer;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 /// A home whose profile `web` is the server's native app client.
 fn home_for(issuer: &str) -> (tempfile::TempDir, String) {
@@ -41,48 +42,16 @@ async fn login(
     String,
     tokio::task::JoinHandle<String>,
 ) {
-    let mut child = tokio::process::Command::new(listing::BIN)
-        .args(["--profiles", profiles, "login", "web", "--json"])
-        .env_clear()
-        .env("HOME", home)
-        .env("USER", "dana")
-        .env("SSH_CONNECTION", "203.0.113.9 50000 198.51.100.7 22")
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("tokentop login");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = tokio::io::BufReader::new(stderr).lines();
-    let mut said = String::new();
-    let url = tokio::time::timeout(Duration::from_secs(120), async {
-        while let Some(line) = lines.next_line().await.expect("read") {
-            said.push_str(&line);
-            said.push('\n');
-            if said.contains("then Enter:") {
-                let url = said
-                    .split_whitespace()
-                    .find(|w| w.contains("/auth?"))
-                    .expect("the sign-in address");
-                return url.to_string();
-            }
-        }
-        panic!("no sign-in address: {said}");
-    })
-    .await
-    .expect("an address within 120 s");
-    let rest = tokio::spawn(async move {
-        let mut rest = String::new();
-        while let Ok(Some(line)) = lines.next_line().await {
-            rest.push_str(&line);
-            rest.push('\n');
-        }
-        rest
-    });
+    let env = [
+        ("USER", "dana"),
+        ("SSH_CONNECTION", "203.0.113.9 50000 198.51.100.7 22"),
+    ];
+    let mut child = sign_in::spawn(
+        home,
+        &["--profiles", profiles, "login", "web", "--json"],
+        &env,
+    );
+    let (url, said, rest) = sign_in::address(&mut child, "/auth?").await;
     (child, url, said, rest)
 }
 
@@ -101,21 +70,6 @@ async fn approve(issuer: &str, url: &str, who: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-async fn signed_in(child: tokio::process::Child) -> serde_json::Value {
-    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
-        .await
-        .expect("done within 60 s")
-        .expect("exit");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{} {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
 #[tokio::test]
@@ -138,20 +92,11 @@ async fn a_browser_on_this_machine_comes_back_to_the_loopback_port() {
         serde_json::Value::Null,
         "nothing was tried: {web}"
     );
-    let (child, url, said, _) = login(home.path(), &profiles).await;
+    let (child, url, _, rest) = login(home.path(), &profiles).await;
     assert!(url.contains("code_challenge_method=S256"), "{url}");
-    let port = url::Url::parse(&url)
-        .expect("URL")
-        .query_pairs()
-        .find(|(k, _)| k == "redirect_uri")
-        .and_then(|(_, v)| url::Url::parse(&v).ok()?.port())
+    let port = sign_in::param(&url, "redirect_uri")
+        .and_then(|uri| url::Url::parse(&uri).ok()?.port())
         .expect("a loopback port");
-    assert!(
-        said.contains(&format!(
-            "ssh -N -L {port}:127.0.0.1:{port} dana@198.51.100.7"
-        )),
-        "the forwarding line: {said}"
-    );
     let back = approve(&server.issuer, &url, "erin").await;
     assert!(
         back.starts_with(&format!("http://127.0.0.1:{port}/callback?code=")),
@@ -165,9 +110,16 @@ async fn a_browser_on_this_machine_comes_back_to_the_loopback_port() {
         .await
         .expect("page");
     assert!(page.contains("may be closed"), "{page}");
-    let row = signed_in(child).await;
+    let row = sign_in::signed_in(child).await;
     assert_eq!(row["status"], "live", "{row}");
     assert_eq!(row["principal"], "erin@example.test", "{row}");
+    let said = rest.await.expect("stderr");
+    assert!(
+        said.contains(&format!(
+            "ssh -N -L {port}:127.0.0.1:{port} dana@198.51.100.7"
+        )),
+        "the forwarding line: {said}"
+    );
     assert!(
         home.path().join("state/tokentop/logins.json").exists(),
         "the sign-in is kept"
