@@ -32,13 +32,12 @@ fn home_for(issuer: &str) -> (tempfile::TempDir, String) {
 }
 
 /// `tokentop login web --json` running, the sign-in address it printed,
-/// what it said so far, and the rest of its stderr (read to its end).
+/// and the rest of its stderr (read to its end).
 async fn login(
     home: &Path,
     profiles: &str,
 ) -> (
     tokio::process::Child,
-    String,
     String,
     tokio::task::JoinHandle<String>,
 ) {
@@ -51,8 +50,8 @@ async fn login(
         &["--profiles", profiles, "login", "web", "--json"],
         &env,
     );
-    let (url, said, rest) = sign_in::address(&mut child, "/auth?").await;
-    (child, url, said, rest)
+    let (url, _, rest) = sign_in::address(&mut child, "/auth?").await;
+    (child, url, rest)
 }
 
 /// Plays the person's browser up to the address it is sent back to.
@@ -92,7 +91,7 @@ async fn a_browser_on_this_machine_comes_back_to_the_loopback_port() {
         serde_json::Value::Null,
         "nothing was tried: {web}"
     );
-    let (child, url, _, rest) = login(home.path(), &profiles).await;
+    let (child, url, rest) = login(home.path(), &profiles).await;
     assert!(url.contains("code_challenge_method=S256"), "{url}");
     let port = sign_in::param(&url, "redirect_uri")
         .and_then(|uri| url::Url::parse(&uri).ok()?.port())
@@ -140,7 +139,7 @@ async fn a_browser_on_this_machine_comes_back_to_the_loopback_port() {
 async fn a_browser_elsewhere_is_pasted_back_and_a_wrong_paste_is_refused() {
     let server = OidcServer::start().await;
     let (home, profiles) = home_for(&server.issuer);
-    let (mut child, url, _, rest) = login(home.path(), &profiles).await;
+    let (mut child, url, rest) = login(home.path(), &profiles).await;
     let back = approve(&server.issuer, &url, "frank").await;
     let mut stdin = child.stdin.take().expect("stdin");
     // An address of another sign-in (its state differs) is not taken...
