@@ -32,11 +32,20 @@
 //! issuer = "https://example.okta.com/oauth2/default"
 //! client_id = "0oa1b2c3"
 //! client_secret_file = "okta-api.secret"         # none: a public client
-//! scopes = ["api:read"]
+//! scopes = ["api:read"]                          # (or client_secret_env = "VAR")
 //! resource = "https://api.example.com"           # optional (RFC 8707)
 //!
 //! [profile.endpoints]                            # optional, per profile
 //! token = "http://127.0.0.1:8080/token"
+//! probe = "https://api.example.com/v1/me"        # where `p` / `tokentop doctor` sends it
+//!
+//! [[profile]]
+//! name = "okta-me"                               # a user signs in with a browser:
+//! platform = "oidc"                              # L, or tokentop login okta-me
+//! issuer = "https://example.okta.com/oauth2/default"
+//! client_id = "0oa4d5e6"
+//! redirect_uri = "http://127.0.0.1/callback"     # loopback; no port: any free one
+//! scopes = ["openid", "email"]
 //! ```
 
 use super::SourceError;
