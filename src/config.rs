@@ -39,6 +39,8 @@ pub fn login_store_path() -> Option<PathBuf> {
 pub struct UiOptions {
     /// Theme name (a built-in theme file's stem).
     pub theme: String,
+    /// Look, don't touch: no refresh, revoke, downscope or sign-in.
+    pub readonly: bool,
 }
 
 impl UiOptions {
@@ -53,6 +55,7 @@ impl UiOptions {
         };
         Self {
             theme: theme.to_string(),
+            readonly: false,
         }
     }
 }

@@ -16,14 +16,20 @@ pub async fn dashboard(
     ui: UiOptions,
     journal: Option<Journal>,
 ) -> Result<ExitCode, String> {
-    let mut handle = engine::start(
-        match journal {
-            Some(j) => EngineConfig::new(discovery, true).watching().journal(j),
-            None => EngineConfig::new(discovery, true).watching(),
-        },
-        Arc::new(SystemClock),
-    )?;
-    let result = crate::tui::run(&mut handle, &ui.theme).await;
+    // Read-only: not even the first token is asked for (an issuer that
+    // rotates refresh tokens would spend another tool's).
+    let config = EngineConfig::new(discovery, !ui.readonly).watching();
+    let config = match journal {
+        Some(j) => config.journal(j),
+        None => config,
+    };
+    let config = if ui.readonly {
+        config.readonly()
+    } else {
+        config
+    };
+    let mut handle = engine::start(config, Arc::new(SystemClock))?;
+    let result = crate::tui::run(&mut handle, &ui.theme, ui.readonly).await;
     handle.shutdown().await;
     result.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)

@@ -17,6 +17,10 @@ struct Cli {
     /// No colours (also when NO_COLOR is set).
     #[arg(long, global = true)]
     no_color: bool,
+    /// Look, don't touch (the dashboard and demo): no token is obtained,
+    /// refreshed, revoked, narrowed or signed in; decode and the doctor still work.
+    #[arg(long, global = true)]
+    readonly: bool,
     /// Write a log file at this level (error, warn, info, debug); off by default.
     #[arg(long, global = true, env = "TOKENTOP_LOG", value_name = "LEVEL")]
     log_level: Option<String>,
@@ -189,7 +193,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let ui = tokentop::config::UiOptions::resolve(cli.theme.as_deref(), cli.no_color);
+    let ui = tokentop::config::UiOptions {
+        readonly: cli.readonly,
+        ..tokentop::config::UiOptions::resolve(cli.theme.as_deref(), cli.no_color)
+    };
     let profiles = cli.profiles.or_else(|| {
         tokentop::config::default_profiles_path().filter(|p| tokentop::sources::something_at(p))
     });

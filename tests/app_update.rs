@@ -499,3 +499,26 @@ fn a_browser_sign_in_takes_a_pasted_address_as_text_and_esc_gives_up() {
     assert_eq!(esc, vec![Effect::Send(Command::CancelLogin(id))]);
     assert!(app.overlays.is_empty());
 }
+
+#[test]
+fn read_only_refuses_what_changes_tokens_and_says_so() {
+    let mut app = fixtures::app();
+    app.readonly = true;
+    press(&mut app, 'j');
+    for key in ['r', 'x', 's', 'L'] {
+        assert_eq!(press(&mut app, key), vec![], "{key}");
+        assert!(app.overlays.is_empty(), "{key} opened {:?}", app.overlays);
+        let said = app
+            .status
+            .as_ref()
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default();
+        assert!(said.contains("read-only"), "{key}: {said}");
+    }
+    // Looking still works: decode and the doctor.
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    assert_eq!(
+        press(&mut app, 'd'),
+        vec![Effect::Send(Command::Decode(id))]
+    );
+}

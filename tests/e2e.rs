@@ -387,14 +387,18 @@ fn every_terminating_signal_restores_the_terminal_and_removes_the_demo_keys() {
     }
 }
 
-/// Selects `profile` with j (the table is short: at most 20 presses).
+/// Selects `profile`: from the first row (g) down with j, again from the
+/// top if rows arriving meanwhile moved it above the selection.
 fn select(t: &Tmux, profile: &str) {
-    for _ in 0..20 {
-        if selected(&t.screen()).is_some_and(|(p, _)| p == profile) {
-            return;
+    for _ in 0..5 {
+        t.keys(&["g"]);
+        for _ in 0..20 {
+            std::thread::sleep(Duration::from_millis(150));
+            if selected(&t.screen()).is_some_and(|(p, _)| p == profile) {
+                return;
+            }
+            t.keys(&["j"]);
         }
-        t.keys(&["j"]);
-        std::thread::sleep(Duration::from_millis(150));
     }
     t.wait_for(profile, |s| selected(s).filter(|(p, _)| p == profile));
 }
@@ -448,5 +452,23 @@ fn a_token_pasted_into_decode_is_never_shown() {
         screen.contains("not a JWT") && screen.contains("EXIT=1"),
         "{screen}"
     );
+    t.stty_unchanged();
+}
+
+#[test]
+fn read_only_shows_what_is_cached_and_refuses_a_refresh_in_tmux() {
+    let t = Tmux::new("readonly");
+    t.start("--readonly demo", "");
+    // The Databricks CLI's cached login shows; nothing is asked of an issuer.
+    let screen = t.wait_for("the header", |s| {
+        (s.contains("read-only") && ttl_of(s, "dev").is_some()).then(|| s.to_string())
+    });
+    assert!(ttl_of(&screen, "etl-dataproc").is_none(), "{screen}");
+    t.keys(&["r"]);
+    t.wait_for("the refusal", |s| {
+        s.contains("read-only (--readonly): refresh is off")
+            .then_some(())
+    });
+    t.keys(&["q"]);
     t.stty_unchanged();
 }

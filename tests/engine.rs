@@ -471,3 +471,48 @@ async fn a_changed_secret_drops_the_old_token_and_fetches_a_new_one() {
     );
     assert_ne!(before.fingerprint, None);
 }
+
+#[tokio::test]
+async fn a_read_only_engine_obtains_nothing_and_refuses_changes() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator starts");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profiles = tokentop::demo::seed(&emulator, dir.path()).expect("seed");
+    let discovery = DiscoveryConfig {
+        profiles_file: Some(profiles),
+        ..DiscoveryConfig::default()
+    };
+    let mut handle = engine::start(
+        engine::EngineConfig::new(discovery, false).readonly(),
+        Arc::new(SystemClock),
+    )
+    .expect("engine");
+    let rows = match recv(&mut handle).await {
+        Update::Snapshot { rows, .. } => rows,
+        other => panic!("expected a snapshot first, got {other:?}"),
+    };
+    let id = rows[0].id.clone();
+    for command in [
+        Command::Refresh(id.clone()),
+        Command::Revoke(id.clone()),
+        Command::Login(id),
+    ] {
+        handle.commands.send(command).await.expect("send");
+        match recv(&mut handle).await {
+            Update::Notice { text, .. } => assert!(text.contains("read-only"), "{text}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+    let asked = emulator
+        .fault_stats()
+        .endpoint(tokentop::emulator::FaultEndpoint::GoogleToken)
+        .requests
+        + emulator
+            .fault_stats()
+            .endpoint(tokentop::emulator::FaultEndpoint::DatabricksToken)
+            .requests;
+    assert_eq!(asked, 0, "no token endpoint was asked");
+    handle.shutdown().await;
+    emulator.shutdown().await;
+}

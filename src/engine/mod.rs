@@ -47,6 +47,8 @@ pub struct EngineConfig {
     pub watch_files: bool,
     /// Where refreshes and revocations are recorded, if anywhere.
     pub journal: Option<Journal>,
+    /// Refuse what changes tokens: refresh, revoke, downscope, sign-in.
+    pub readonly: bool,
 }
 
 impl EngineConfig {
@@ -59,6 +61,15 @@ impl EngineConfig {
             refresh_on_start,
             watch_files: false,
             journal: None,
+            readonly: false,
+        }
+    }
+
+    /// The same, refusing refresh, revoke, downscope and sign-in.
+    pub fn readonly(self) -> Self {
+        Self {
+            readonly: true,
+            ..self
         }
     }
 
@@ -379,6 +390,22 @@ impl Engine {
     }
 
     fn handle(&mut self, command: Command) {
+        let changes_tokens = matches!(
+            command,
+            Command::Refresh(_)
+                | Command::Revoke(_)
+                | Command::Downscope(..)
+                | Command::Login(_)
+                | Command::LoginRedirect(..)
+        );
+        if self.config.readonly && changes_tokens {
+            self.notice(
+                Level::Warn,
+                "read-only (--readonly): tokens are not refreshed, revoked, narrowed or signed in"
+                    .to_string(),
+            );
+            return;
+        }
         match command {
             Command::Refresh(id) => self.spawn(&id, Op::Refresh, Lane::User),
             Command::Decode(id) => self.spawn(&id, Op::Decode, Lane::User),

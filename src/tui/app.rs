@@ -116,6 +116,8 @@ pub struct App {
     pub keymap: Keymap,
     /// The clock for TTLs.
     pub clock: Arc<dyn Clock>,
+    /// Look, don't touch: refresh, revoke, downscope and sign-in refused.
+    pub readonly: bool,
 }
 
 impl App {
@@ -133,6 +135,7 @@ impl App {
             user_moved: false,
             keymap,
             clock,
+            readonly: false,
         }
     }
 
@@ -198,6 +201,18 @@ impl App {
         ) {
             // Acting on a row is choosing it: it must not slide away on re-sort.
             self.user_moved = true;
+        }
+        let changes_tokens = matches!(
+            action,
+            Action::Refresh | Action::Revoke | Action::Downscope | Action::Login
+        );
+        if self.readonly && changes_tokens {
+            let what = action.name();
+            self.say(
+                Level::Warn,
+                format!("read-only (--readonly): {what} is off in this session"),
+            );
+            return Vec::new();
         }
         match action {
             Action::Quit => return vec![Effect::Quit],

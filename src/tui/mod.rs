@@ -27,11 +27,17 @@ use tokio::signal::unix::{SignalKind, signal};
 /// frame: the end-to-end tests use it to prove a panic restores the terminal.
 pub const PANIC_FOR_TESTS: &str = "TOKENTOP_TEST_PANIC";
 
-/// Runs the dashboard until the user quits or the input closes.
-pub async fn run(handle: &mut EngineHandle, theme_name: &str) -> std::io::Result<()> {
+/// Runs the dashboard until the user quits or the input closes. Read-only
+/// (`readonly`), keys that would change tokens say so instead.
+pub async fn run(
+    handle: &mut EngineHandle,
+    theme_name: &str,
+    readonly: bool,
+) -> std::io::Result<()> {
     let clock = handle.clock.clone();
     let keymap = keymap::Keymap::default_keys().map_err(std::io::Error::other)?;
     let mut app = App::new(keymap, clock.clone());
+    app.readonly = readonly;
     let theme = match theme::Theme::built_in(theme_name) {
         Ok(theme) => theme,
         Err(e) => {

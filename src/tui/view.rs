@@ -155,6 +155,13 @@ fn header(app: &App, theme: &Theme, width: u16) -> Line<'static> {
         }));
         spans.push(Span::styled(text, theme.slot(slot)));
     }
+    if app.readonly {
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(
+            if narrow { "RO" } else { "read-only" },
+            theme.slot("alert.warn"),
+        ));
+    }
     // Countdowns are corrected by it; the user should still know.
     if let Some(skew) = app.clock.skew() {
         let side = if skew > chrono::Duration::zero() {
