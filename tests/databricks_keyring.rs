@@ -2,7 +2,7 @@
 //! default, `auth_storage = secure`), read by the real binary through a
 //! real Secret Service: gnome-keyring on a private D-Bus session, the login
 //! stored as the CLI stores it (service `databricks-cli`, account = the
-//! profile). tests/run.sh installs dbus-daemon, gnome-keyring and
+//! profile). tests/run.sh installs dbus-daemon, dbus-bin, gnome-keyring and
 //! libsecret-tools; without them this test fails and says so.
 
 #[path = "support/listing.rs"]
@@ -15,14 +15,28 @@ use tokentop::emulator::{DatabricksLogin, Emulator, EmulatorOptions, FaultEndpoi
 /// Runs `tokentop ARGS` in a D-Bus session whose unlocked gnome-keyring
 /// holds `login` under `databricks-cli` / `dev`, as the CLI writes it.
 async fn in_keyring_session(home: &Path, login: &serde_json::Value, args: &[&str]) -> listing::Run {
-    for tool in ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"] {
+    for tool in [
+        "dbus-run-session",
+        "dbus-send",
+        "gnome-keyring-daemon",
+        "secret-tool",
+    ] {
         assert!(
             which(tool),
-            "`{tool}` is missing: tests/run.sh installs dbus-daemon, gnome-keyring and libsecret-tools"
+            "`{tool}` is missing: tests/run.sh installs dbus-daemon, dbus-bin, gnome-keyring and libsecret-tools"
         );
     }
     let script = r#"
         printf %s keyring-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+        # The unlocked daemon must own the Secret Service name before anyone
+        # asks: else D-Bus starts a second, locked one, which prompts for a
+        # password nobody can type (seen on a busy machine).
+        for _ in $(seq 150); do
+            dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+                org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null \
+                | grep -q 'boolean true' && break
+            sleep 0.1
+        done
         # The keyring may take a moment to be ready: store until it reads back.
         for _ in $(seq 50); do
             printf %s "$LOGIN" | secret-tool store --label="databricks-cli dev" service databricks-cli username dev 2>/dev/null

@@ -26,6 +26,7 @@ command -v bash >/dev/null || need_apt+=(bash)
 command -v g++ >/dev/null || need_apt+=(g++)   # libFuzzer, for tests/fuzz.sh
 # A real Secret Service on a private D-Bus session, for the OS keyring test.
 command -v dbus-run-session >/dev/null || need_apt+=(dbus-daemon)
+command -v dbus-send >/dev/null || need_apt+=(dbus-bin)
 command -v gnome-keyring-daemon >/dev/null || need_apt+=(gnome-keyring)
 command -v secret-tool >/dev/null || need_apt+=(libsecret-tools)
 # A real OpenID Connect provider (oidc-provider, on Node.js) for tests/oidc.rs.
