@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tokentop's one test command. Installs what the tests need (tmux, procps, a
-# Secret Service (dbus-daemon, gnome-keyring, libsecret-tools), Node.js with
+# Secret Service (dbus-daemon, dbus-bin, gnome-keyring, libsecret-tools), Node.js with
 # oidc-provider (npm ci in tests/oidc), a Python venv with the reference
 # clients, cargo-deny and cargo-fuzz), then
 # runs, in order: format and lint checks, every Rust test (unit, engine
