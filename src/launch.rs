@@ -16,9 +16,7 @@ pub async fn dashboard(
     ui: UiOptions,
     journal: Option<Journal>,
 ) -> Result<ExitCode, String> {
-    // Read-only: not even the first token is asked for (an issuer that
-    // rotates refresh tokens would spend another tool's).
-    let config = EngineConfig::new(discovery, !ui.readonly).watching();
+    let config = EngineConfig::new(discovery, true).watching();
     let config = match journal {
         Some(j) => config.journal(j),
         None => config,

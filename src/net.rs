@@ -120,10 +120,9 @@ impl Http {
             .headers()
             .get(reqwest::header::DATE)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
+            .and_then(crate::model::http_date);
         if let Some(date) = date {
-            self.skew
-                .observe(date.with_timezone(&chrono::Utc), chrono::Utc::now());
+            self.skew.observe(date, chrono::Utc::now());
         }
         read_text(response).await
     }

@@ -144,12 +144,7 @@ fn verdict(report: &DecodeReport, now: DateTime<Utc>) -> (u8, String) {
     else {
         return (EXIT_NOT_A_JWT, "not a JWT".into());
     };
-    let time = |name: &str| {
-        claims
-            .get(name)
-            .and_then(Value::as_f64)
-            .and_then(|t| DateTime::from_timestamp(t as i64, 0))
-    };
+    let time = |name: &str| claims.get(name).and_then(crate::model::numeric_date);
     let live = match (time("exp"), time("nbf")) {
         (Some(exp), _) if exp <= now => Err(format!(
             "EXPIRED {}",
@@ -213,19 +208,14 @@ fn text(report: &DecodeReport, now: DateTime<Utc>) -> String {
 fn claim(name: &str, value: &Value, now: DateTime<Utc>) -> String {
     let is_time = matches!(name, "exp" | "iat" | "nbf" | "auth_time" | "updated_at");
     match value {
-        Value::Number(n) if is_time => {
-            let at = n
-                .as_f64()
-                .and_then(|t| DateTime::from_timestamp(t as i64, 0));
-            match at {
-                Some(at) => format!(
-                    "{n}  {} ({})",
-                    at.format("%Y-%m-%d %H:%M:%SZ"),
-                    crate::model::format_relative(at, now)
-                ),
-                None => n.to_string(),
-            }
-        }
+        Value::Number(n) if is_time => match crate::model::numeric_date(value) {
+            Some(at) => format!(
+                "{n}  {} ({})",
+                at.format("%Y-%m-%d %H:%M:%SZ"),
+                crate::model::format_relative(at, now)
+            ),
+            None => n.to_string(),
+        },
         Value::String(s) => crate::model::printable_owned(s),
         other => crate::model::printable_owned(&other.to_string()),
     }

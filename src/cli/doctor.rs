@@ -31,6 +31,8 @@ pub async fn doctor(
     }
     send(&handle, Command::Doctor(row.id.clone(), ask)).await?;
     let report = diagnosed(&mut handle, &row.id).await;
+    // The engine's clock, corrected by the servers' (as the report's times are).
+    let now = handle.clock.now();
     handle.shutdown().await;
     let Some(report) = report else {
         return Err("the engine stopped before the doctor answered".into());
@@ -39,7 +41,7 @@ pub async fn doctor(
         let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
         println!("{text}");
     } else {
-        print!("{}", text(&report, chrono::Utc::now()));
+        print!("{}", text(&report, now));
     }
     Ok(ExitCode::from(report.diagnosis.cause.class()))
 }

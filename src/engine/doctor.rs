@@ -9,11 +9,10 @@ use super::{Engine, Op};
 use crate::inspect::jwt;
 use crate::model::{
     Clock, Credential, CredentialId, Diagnosis, DoctorAsk, DoctorReport, Material, Status, Token,
-    TokenFacts, TokenRole, diagnose,
+    TokenFacts, TokenRole, diagnose, numeric_date,
 };
 use crate::providers::probe;
-use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// Runs the doctor on `token` of `cred`. `revoked_here` says tokentop
@@ -32,32 +31,15 @@ pub async fn doctor(
         Some(url) => Ok(url),
         None => probe::default_url(&res.http, &cred).await,
     };
-    let (target, response, diagnosis) = match url {
+    let (target, response, diagnosis) = match url.map(|url| (crate::net::check_url(&url), url)) {
         Err(why) => (None, None, Diagnosis::not_run(why)),
-        Ok(url) if crate::net::check_url(&url).is_err() => {
-            let why = crate::net::check_url(&url).err().map(|e| e.to_string());
-            (None, None, Diagnosis::not_run(why.unwrap_or_default()))
-        }
-        Ok(url) => {
+        // Plain http off loopback: nothing is sent.
+        Ok((Err(refused), _)) => (None, None, Diagnosis::not_run(refused.to_string())),
+        Ok((Ok(_), url)) => {
             let target = probe::target(&cred, &url, ask.kind);
-            match probe::send(&res.http, &url, &token.value).await {
-                Err(e) => (Some(target), None, Diagnosis::unreachable(&e.to_string())),
-                Ok(response) => {
-                    let now = clock.now();
-                    let refused = !(200..300).contains(&response.status);
-                    if refused && facts.expires_at.is_none_or(|exp| exp > now) {
-                        facts.issuer_says_active =
-                            probe::issuer_says_active(&res.http, &cred, &token).await;
-                        // The verifier sees the keys as published now, not
-                        // as tokentop cached them: a dropped key shows.
-                        if facts.jwt {
-                            facts.signature = fresh_signature(&res, &cred, &token).await;
-                        }
-                    }
-                    let diagnosis = diagnose(&facts, &target, &response, now);
-                    (Some(target), Some(response), diagnosis)
-                }
-            }
+            let (response, diagnosis) =
+                ask_target(&res, &cred, &token, &mut facts, &target, &clock).await;
+            (Some(target), response, diagnosis)
         }
     };
     Outcome::Diagnosed(Box::new(DoctorReport {
@@ -69,6 +51,35 @@ pub async fn doctor(
         response,
         diagnosis,
     }))
+}
+
+/// Sends `token` to `target` and names why it was refused, if it was:
+/// after a refusal the issuer is asked whether it still takes the token,
+/// and a JWT's signature is checked against the keys as published now.
+async fn ask_target(
+    res: &Resources,
+    cred: &Credential,
+    token: &Token,
+    facts: &mut TokenFacts,
+    target: &crate::model::Target,
+    clock: &Arc<dyn Clock>,
+) -> (Option<crate::model::ProbeResponse>, Diagnosis) {
+    let response = match probe::send(&res.http, &target.url, &token.value).await {
+        Ok(response) => response,
+        Err(e) => return (None, Diagnosis::unreachable(&e.to_string())),
+    };
+    let now = clock.now();
+    let refused = !(200..300).contains(&response.status);
+    if refused && facts.expires_at.is_none_or(|exp| exp > now) {
+        facts.issuer_says_active = probe::issuer_says_active(&res.http, cred, token).await;
+        // The verifier sees the keys as published now, not as tokentop
+        // cached them: a dropped key shows.
+        if facts.jwt {
+            facts.signature = fresh_signature(res, cred, token).await;
+        }
+    }
+    let diagnosis = diagnose(facts, target, &response, now);
+    (Some(response), diagnosis)
 }
 
 /// What is known of `token`: what tokentop holds about it, and for a JWT
@@ -102,8 +113,9 @@ async fn facts_of(res: &Resources, cred: &Credential, token: &Token) -> TokenFac
             .collect(),
         _ => facts.audience,
     };
-    facts.expires_at = time(&claims, "exp").or(facts.expires_at);
-    facts.not_before = time(&claims, "nbf").or_else(|| time(&claims, "iat"));
+    let at = |name: &str| claims.get(name).and_then(numeric_date);
+    facts.expires_at = at("exp").or(facts.expires_at);
+    facts.not_before = at("nbf").or_else(|| at("iat"));
     facts.subject = text("email").or_else(|| text("sub")).or(facts.subject);
     if facts.scopes.is_empty() {
         facts.scopes = match (claims.get("scope"), claims.get("scp")) {
@@ -130,13 +142,6 @@ async fn fresh_signature(
     let raw = token.value.expose();
     let (_, claims) = jwt::decode(raw).ok()?;
     Some(super::jobs::signature(res, cred, raw, &claims, true).await)
-}
-
-/// A NumericDate claim as a time.
-fn time(claims: &Map<String, Value>, name: &str) -> Option<DateTime<Utc>> {
-    let seconds = claims.get(name)?.as_f64()?;
-    #[allow(clippy::cast_possible_truncation)]
-    DateTime::from_timestamp(seconds as i64, 0)
 }
 
 impl Engine {

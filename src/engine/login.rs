@@ -63,7 +63,7 @@ async fn browser_login(
         "" => plan.default_redirect,
         given => given,
     };
-    let (host, port, path) = loopback_parts(redirect_uri)
+    let (host, port, path) = crate::model::loopback_redirect(redirect_uri)
         .map_err(|why| ProviderError::config("redirect_uri", format!("{redirect_uri}: {why}")))?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
@@ -138,20 +138,6 @@ fn ssh_forward(port: u16) -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "this-host".into());
     format!("ssh -N -L {port}:127.0.0.1:{port} {user}@{host}")
-}
-
-/// Host, port (0: any free one) and path of a loopback redirect URI.
-fn loopback_parts(uri: &str) -> Result<(String, u16, String), String> {
-    let url = url::Url::parse(uri).map_err(|e| e.to_string())?;
-    let host = url.host_str().unwrap_or_default().to_string();
-    if url.scheme() != "http" || !["127.0.0.1", "localhost"].contains(&host.as_str()) {
-        return Err("a sign-in returns to http://127.0.0.1 or http://localhost only".into());
-    }
-    let path = match url.path() {
-        "" => "/".to_string(),
-        path => path.to_string(),
-    };
-    Ok((host, url.port().unwrap_or(0), path))
 }
 
 async fn device_login(
@@ -235,24 +221,5 @@ impl super::Engine {
             entry.busy = None;
         }
         self.push_row(id);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::loopback_parts;
-
-    #[test]
-    fn a_redirect_returns_to_loopback_only() {
-        assert_eq!(
-            loopback_parts("http://127.0.0.1/callback"),
-            Ok(("127.0.0.1".into(), 0, "/callback".into()))
-        );
-        assert_eq!(
-            loopback_parts("http://localhost:8020"),
-            Ok(("localhost".into(), 8020, "/".into()))
-        );
-        assert!(loopback_parts("https://app.example/cb").is_err());
-        assert!(loopback_parts("http://10.0.0.1:80/").is_err());
     }
 }

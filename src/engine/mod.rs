@@ -65,10 +65,13 @@ impl EngineConfig {
         }
     }
 
-    /// The same, refusing refresh, revoke, downscope and sign-in.
+    /// The same, refusing refresh, revoke, downscope and sign-in, and
+    /// obtaining no token at start either (an issuer that rotates refresh
+    /// tokens would spend another tool's).
     pub fn readonly(self) -> Self {
         Self {
             readonly: true,
+            refresh_on_start: false,
             ..self
         }
     }

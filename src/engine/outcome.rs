@@ -131,7 +131,6 @@ pub fn apply(entry: &mut Entry, op: Op, outcome: Outcome, subject: Option<String
             applied.journal = Some(line(subject, None, result));
             applied.diagnosed = Some(report);
         }
-
         // A decode that fails says so in its view; the token is no worse.
         Outcome::TimedOut(reason) | Outcome::Failed(reason) if op == Op::Decode => {
             applied.decoded = Some(DecodeReport {

@@ -27,6 +27,21 @@ pub fn is_metadata_host(host: &str) -> bool {
     METADATA_HOSTS.contains(&name)
 }
 
+/// Host, port (0: any free one) and path of a sign-in's loopback redirect
+/// URI: `http://127.0.0.1` or `http://localhost` only (RFC 8252 §7.3).
+pub fn loopback_redirect(uri: &str) -> Result<(String, u16, String), String> {
+    let url = url::Url::parse(uri).map_err(|e| e.to_string())?;
+    let host = url.host_str().unwrap_or_default().to_string();
+    if url.scheme() != "http" || !["127.0.0.1", "localhost"].contains(&host.as_str()) {
+        return Err("a sign-in returns to http://127.0.0.1 or http://localhost only".into());
+    }
+    let path = match url.path() {
+        "" => "/".to_string(),
+        path => path.to_string(),
+    };
+    Ok((host, url.port().unwrap_or(0), path))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +72,19 @@ mod tests {
         ] {
             assert!(!is_loopback_url(no), "{no}");
         }
+    }
+
+    #[test]
+    fn a_redirect_returns_to_loopback_only() {
+        assert_eq!(
+            loopback_redirect("http://127.0.0.1/callback"),
+            Ok(("127.0.0.1".into(), 0, "/callback".into()))
+        );
+        assert_eq!(
+            loopback_redirect("http://localhost:8020"),
+            Ok(("localhost".into(), 8020, "/".into()))
+        );
+        assert!(loopback_redirect("https://app.example/cb").is_err());
+        assert!(loopback_redirect("http://10.0.0.1:80/").is_err());
     }
 }

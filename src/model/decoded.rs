@@ -1,8 +1,16 @@
 //! The result of decoding or inspecting a token.
 
 use super::credential::CredentialId;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
+
+/// A JWT NumericDate claim's time (RFC 7519 §2: seconds, perhaps with a
+/// fraction, which is dropped).
+pub fn numeric_date(value: &Value) -> Option<DateTime<Utc>> {
+    #[allow(clippy::cast_possible_truncation)]
+    DateTime::from_timestamp(value.as_f64()? as i64, 0)
+}
 
 /// Whether a JWT's signature was checked against its issuer's keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

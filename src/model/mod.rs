@@ -19,7 +19,7 @@ pub mod text;
 pub mod token;
 pub mod toml_error;
 
-pub use address::{is_loopback_host, is_loopback_url, is_metadata_host};
+pub use address::{is_loopback_host, is_loopback_url, is_metadata_host, loopback_redirect};
 pub use boundary::{
     AccessBoundary, BoundaryRule, BoundaryRules, Downscope, MAX_BOUNDARY_RULES, expand_scopes,
 };
@@ -28,7 +28,7 @@ pub use credential::{
     AdcPlace, Capabilities, Context, Credential, CredentialId, DatabricksUse, Endpoints, GcloudUse,
     Kind, Platform, Provenance,
 };
-pub use decoded::{DecodeReport, DecodedBody, SignatureCheck};
+pub use decoded::{DecodeReport, DecodedBody, SignatureCheck, numeric_date};
 pub use diagnosis::{Cause, Diagnosis, DoctorAsk, DoctorReport, Target, TokenFacts, diagnose};
 pub use failure::{Problem, ProviderError, Unreachable};
 pub use machine::{MetadataAccount, MetadataMachine};
@@ -36,7 +36,7 @@ pub use material::{ClientAuthMethod, Executable, Material, SubjectSource};
 pub use probe::{BearerChallenge, ProbeResponse, ServiceError, TargetKind};
 pub use row::{Row, Status, TokenView};
 pub use secret::{Secret, sha256_hex};
-pub use skew::{SKEW_CORRECTED, ServerClock, Skew};
+pub use skew::{SKEW_CORRECTED, ServerClock, Skew, http_date};
 pub use text::{printable, printable_owned, qr_code};
 pub use token::{
     Token, TokenRole, TtlClass, abbreviate_scopes, check_token_value, expiry_after,

@@ -240,11 +240,7 @@ impl ProbeResponse {
             location: header("location"),
             error: ServiceError::parse(body),
             body_excerpt: excerpt.chars().take(BODY_EXCERPT_CHARS).collect(),
-            server_date: header("date").and_then(|d| {
-                DateTime::parse_from_rfc2822(&d)
-                    .ok()
-                    .map(|d| d.with_timezone(&Utc))
-            }),
+            server_date: header("date").and_then(|d| super::skew::http_date(&d)),
         }
     }
 

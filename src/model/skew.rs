@@ -14,6 +14,14 @@ pub const SKEW_CORRECTED: Duration = Duration::seconds(3);
 /// How many recent answers the offset is the median of.
 const SAMPLES: usize = 15;
 
+/// An HTTP `Date` header's time (RFC 9110 §5.6.7: `Mon, 30 Nov 2026
+/// 21:11:55 GMT`).
+pub fn http_date(value: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc2822(value)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
 /// The servers' clocks against this machine's: the median of the last
 /// answers' `server Date − local receipt time`.
 #[derive(Debug, Default)]

@@ -119,7 +119,8 @@ pub async fn exchange(
     ];
     let endpoint = login.token_endpoint.as_str();
     let tokens = if let Some(auth) = super::sign_in::client_auth(cred) {
-        if super::sign_in::names_itself(cred) {
+        // A public client names itself in the form.
+        if matches!(auth, grant::ClientAuth::None) {
             form.push(("client_id", login.client_id.as_str()));
         }
         grant::request_tokens(http, endpoint, &form, auth, cred, now).await?

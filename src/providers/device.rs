@@ -70,10 +70,7 @@ pub async fn start(
             "the issuer offers no device authorization (RFC 8628)",
         )
     })?;
-    let mut scopes = cred.scopes.clone();
-    if !scopes.iter().any(|s| s == "offline_access") {
-        scopes.push("offline_access".into());
-    }
+    let scopes = super::sign_in::with_offline_access(&cred.scopes);
     let scope = scopes.join(" ");
     let form = client.form(vec![("scope", scope.as_str())]);
     let assertion = client.assertion(&endpoint, now)?;

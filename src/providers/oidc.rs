@@ -134,12 +134,12 @@ impl Client<'_> {
         }
     }
 
-    /// `form` with `client_id` added for a public client.
     /// The resource (RFC 8707) its tokens are asked for, if any.
     pub(super) fn resource(&self) -> Option<&str> {
         self.resource
     }
 
+    /// `form` with `client_id` added for a public client.
     pub(super) fn form<'f>(&'f self, mut form: Vec<(&'f str, &'f str)>) -> Vec<(&'f str, &'f str)> {
         if self.auth == ClientAuthMethod::None || self.secret.is_none() {
             form.push(("client_id", self.id));

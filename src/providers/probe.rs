@@ -123,8 +123,8 @@ pub async fn issuer_says_active(http: &Http, cred: &Credential, token: &Token) -
         return said["active"].as_bool();
     }
     let url = cred.endpoints.tokeninfo.as_ref()?;
-    if token.value.expose().matches('.').count() == 2 {
-        return None; // a JWT: tokeninfo reads access tokens
+    if crate::inspect::jwt::decode(token.value.expose()).is_ok() {
+        return None; // a JWT: tokeninfo reads opaque access tokens
     }
     match super::google::tokeninfo(http, url, token).await {
         Ok(_) => Some(true),

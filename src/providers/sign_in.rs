@@ -119,12 +119,9 @@ pub fn client_auth(cred: &Credential) -> Option<ClientAuth<'_>> {
     }
 }
 
-/// A public client names itself in the form.
-pub fn names_itself(cred: &Credential) -> bool {
-    matches!(cred.material, Material::DatabricksU2m { .. })
-}
-
-fn with_offline_access(scopes: &[String]) -> Vec<String> {
+/// `scopes` and `offline_access` (OIDC Core §11), for a sign-in that lasts
+/// past its first token.
+pub(super) fn with_offline_access(scopes: &[String]) -> Vec<String> {
     let mut scopes = scopes.to_vec();
     if !scopes.iter().any(|s| s == "offline_access") {
         scopes.push("offline_access".into());

@@ -37,16 +37,13 @@ pub fn credential(
         .filter(|c| !c.is_empty())
         .ok_or("`client_id` is needed with `issuer`")?;
     let (client_secret, auth) = client_auth(spec)?;
-    if let Some(uri) = &spec.redirect_uri {
-        let loopback = url::Url::parse(uri).is_ok_and(|u| {
-            u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "localhost"))
-        });
-        if !loopback {
-            return Err(format!(
-                "`redirect_uri` {uri}: a sign-in returns to this machine, \
-                 http://127.0.0.1[:PORT]/PATH or http://localhost[:PORT]/PATH"
-            ));
-        }
+    if let Some(uri) = &spec.redirect_uri
+        && crate::model::loopback_redirect(uri).is_err()
+    {
+        return Err(format!(
+            "`redirect_uri` {uri}: a sign-in returns to this machine, \
+             http://127.0.0.1[:PORT]/PATH or http://localhost[:PORT]/PATH"
+        ));
     }
     for (field, set) in [
         ("google_credentials", spec.google_credentials.is_some()),

@@ -96,8 +96,8 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
             Overlay::BrowserLogin { id, prompt } => {
                 let profile = profile_of(app, id);
                 let width = area.width.min(100);
-                let area = centered(area, width, browser_login::height(Some(prompt), width));
-                browser_login::render(profile, Some(prompt), app.clock.now(), theme, frame, area);
+                let area = centered(area, width, browser_login::height(prompt, width));
+                browser_login::render(profile, prompt, app.clock.now(), theme, frame, area);
             }
             Overlay::Downscope { id, form } => {
                 let row = app.rows.iter().find(|r| &r.id == id);

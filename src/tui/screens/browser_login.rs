@@ -52,50 +52,44 @@ impl Prompt {
 }
 
 /// The view's height for `width` columns: the address wraps.
-pub fn height(prompt: Option<&Prompt>, width: u16) -> u16 {
+pub fn height(prompt: &Prompt, width: u16) -> u16 {
     let room = usize::from(width.saturating_sub(4).max(1));
-    let url = prompt.map_or(1, |p| p.url.chars().count().div_ceil(room));
+    let url = prompt.url.chars().count().div_ceil(room);
     (url as u16).saturating_add(13)
 }
 
-/// Draws the sign-in of `profile`.
+/// Draws the sign-in of `profile` (the device code's view waits for the
+/// issuer's answer; this one has it).
 pub fn render(
     profile: &str,
-    prompt: Option<&Prompt>,
+    p: &Prompt,
     now: DateTime<Utc>,
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
 ) {
     let strong = theme.slot("chrome.title").add_modifier(Modifier::BOLD);
-    let text = match prompt {
-        None => vec![Line::from("Asking the issuer where to sign in…")],
-        Some(p) => {
-            let left = (p.expires_at - now).num_seconds().max(0);
-            vec![
-                Line::from("Open this address in a browser:"),
-                Line::from(Span::styled(format!("  {}", p.url), strong)),
-                Line::default(),
-                Line::from(
-                    "A browser on this machine comes back by itself. From a laptop, forward",
-                ),
-                Line::from("the port first:"),
-                Line::from(Span::styled(format!("  {}", p.forward), strong)),
-                Line::from("or paste here the address the browser ends on (it may fail to load):"),
-                Line::from(vec![
-                    Span::styled("> ", theme.slot("chrome.key")),
-                    Span::raw(p.pasted.clone()),
-                    Span::styled("▏", theme.slot("chrome.key")),
-                ]),
-                Line::default(),
-                Line::from(format!(
-                    "Enter sends it · Esc gives up · waiting {}m{:02}s more",
-                    left / 60,
-                    left % 60
-                )),
-            ]
-        }
-    };
+    let left = (p.expires_at - now).num_seconds().max(0);
+    let text = vec![
+        Line::from("Open this address in a browser:"),
+        Line::from(Span::styled(format!("  {}", p.url), strong)),
+        Line::default(),
+        Line::from("A browser on this machine comes back by itself. From a laptop, forward"),
+        Line::from("the port first:"),
+        Line::from(Span::styled(format!("  {}", p.forward), strong)),
+        Line::from("or paste here the address the browser ends on (it may fail to load):"),
+        Line::from(vec![
+            Span::styled("> ", theme.slot("chrome.key")),
+            Span::raw(p.pasted.clone()),
+            Span::styled("▏", theme.slot("chrome.key")),
+        ]),
+        Line::default(),
+        Line::from(format!(
+            "Enter sends it · Esc gives up · waiting {}m{:02}s more",
+            left / 60,
+            left % 60
+        )),
+    ];
     let block = Block::bordered().title(Span::styled(
         format!(" sign in · {profile} "),
         theme.slot("chrome.title"),
