@@ -5,8 +5,9 @@ mod fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokentop::engine::protocol::{Command, Level, Update};
-use tokentop::tui::app::{App, Overlay};
+use tokentop::tui::app::App;
 use tokentop::tui::event::{Effect, Event};
+use tokentop::tui::overlay::Overlay;
 
 fn press(app: &mut App, c: char) -> Vec<Effect> {
     app.update(Event::Key(KeyEvent::new(

@@ -81,7 +81,7 @@ fn browser_sign_in_80x24() {
     let mut app = fixtures::app();
     press(&mut app, 'j');
     let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
-    app.overlays.push(tokentop::tui::app::Overlay::Login {
+    app.overlays.push(tokentop::tui::overlay::Overlay::Login {
         id: id.clone(),
         prompt: None,
     });

@@ -4,8 +4,11 @@
 use serde::Deserialize;
 
 /// Everything a key can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, strum::IntoStaticStr, strum::EnumIter,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Action {
     /// Leave tokentop.
     Quit,
@@ -52,30 +55,37 @@ pub enum Action {
 }
 
 impl Action {
-    /// The action's name as keymap files and hints write it.
+    /// The action's name as keymap files, hints and help write it: the
+    /// same kebab-case name serde reads (a test holds them together).
     pub fn name(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::Suspend => "suspend",
-            Action::Help => "help",
-            Action::Close => "close",
-            Action::SelectNext => "select-next",
-            Action::SelectPrev => "select-prev",
-            Action::SelectFirst => "select-first",
-            Action::SelectLast => "select-last",
-            Action::Refresh => "refresh",
-            Action::Decode => "decode",
-            Action::Revoke => "revoke",
-            Action::Downscope => "downscope",
-            Action::Drop => "drop",
-            Action::Login => "login",
-            Action::Doctor => "doctor",
-            Action::NextField => "next-field",
-            Action::Reload => "reload",
-            Action::Confirm => "confirm",
-            Action::Cancel => "cancel",
-            Action::ScrollDown => "scroll-down",
-            Action::ScrollUp => "scroll-up",
+        self.into()
+    }
+
+    /// Whether it obtains, narrows, revokes or signs in a token: what
+    /// read-only mode refuses.
+    pub fn changes_tokens(self) -> bool {
+        matches!(
+            self,
+            Action::Refresh | Action::Revoke | Action::Downscope | Action::Login
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::IntoEnumIterator;
+
+    #[test]
+    fn every_name_reads_back_as_its_action() {
+        #[derive(Deserialize)]
+        struct One {
+            run: Action,
+        }
+        for action in Action::iter() {
+            let text = format!("run = \"{}\"", action.name());
+            let read: One = toml::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(read.run, action, "{text}");
         }
     }
 }

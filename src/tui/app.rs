@@ -4,93 +4,16 @@
 use super::action::Action;
 use super::event::{Effect, Event};
 use super::keymap::{Keymap, Layer};
+use super::overlay::Overlay;
+use super::screens::Reply;
 use crate::engine::protocol::{Command, Level, Update};
-use crate::model::{Clock, CredentialId, DecodeReport, Row, Status};
+use crate::model::{Clock, CredentialId, Row, Status};
 use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
 use std::sync::Arc;
 
 /// How long a status-line message stays.
 pub const STATUS_FOR: chrono::Duration = chrono::Duration::seconds(15);
-
-/// An overlay on top of the table.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Overlay {
-    /// The key list.
-    Help {
-        /// Scroll offset in lines.
-        scroll: u16,
-    },
-    /// A decode: waiting for the report of `id`, then showing it.
-    Decode {
-        /// Which credential.
-        id: CredentialId,
-        /// The report, once it arrived.
-        report: Option<Box<DecodeReport>>,
-        /// Scroll offset in lines.
-        scroll: u16,
-    },
-    /// The doctor: waiting for the report of `id`, then showing it.
-    Doctor {
-        /// Which credential.
-        id: CredentialId,
-        /// The report, once it arrived.
-        report: Option<Box<crate::model::DoctorReport>>,
-        /// Scroll offset in lines.
-        scroll: u16,
-    },
-    /// "Revoke this token?"
-    ConfirmRevoke {
-        /// Which credential.
-        id: CredentialId,
-    },
-    /// A sign-in: waiting for the issuer's code, then for the user.
-    Login {
-        /// Which credential.
-        id: CredentialId,
-        /// What the user is to do, once the issuer said.
-        prompt: Option<super::screens::login::Prompt>,
-    },
-    /// A browser sign-in: the address to open, or paste back.
-    BrowserLogin {
-        /// Which credential.
-        id: CredentialId,
-        /// What the user is to do, and what they pasted.
-        prompt: super::screens::browser_login::Prompt,
-    },
-    /// "What may the new token do?"
-    Downscope {
-        /// Which credential.
-        id: CredentialId,
-        /// What has been typed.
-        form: super::screens::downscope::Form,
-    },
-}
-
-impl Overlay {
-    /// The credential it is about, if any.
-    fn about(&self) -> Option<&CredentialId> {
-        match self {
-            Overlay::Decode { id, .. }
-            | Overlay::Doctor { id, .. }
-            | Overlay::ConfirmRevoke { id }
-            | Overlay::Downscope { id, .. }
-            | Overlay::Login { id, .. }
-            | Overlay::BrowserLogin { id, .. } => Some(id),
-            Overlay::Help { .. } => None,
-        }
-    }
-
-    fn layer(&self) -> Layer {
-        match self {
-            Overlay::Help { .. } => Layer::Help,
-            Overlay::Decode { .. } => Layer::Decode,
-            Overlay::Doctor { .. } => Layer::Doctor,
-            Overlay::ConfirmRevoke { .. } => Layer::Confirm,
-            Overlay::Downscope { .. } => Layer::Downscope,
-            Overlay::Login { .. } | Overlay::BrowserLogin { .. } => Layer::Login,
-        }
-    }
-}
 
 /// The dashboard's state.
 pub struct App {
@@ -158,28 +81,7 @@ impl App {
     /// Applies one event; returns what the runner must do.
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         match event {
-            Event::Key(key) => {
-                // In the downscope form, typing is text, not keys.
-                if let Some(Overlay::Downscope { form, .. }) = self.overlays.last_mut()
-                    && form.edit(&key)
-                {
-                    return Vec::new();
-                }
-                // So is pasting the address a browser sign-in ended on.
-                if let Some(Overlay::BrowserLogin { id, prompt }) = self.overlays.last_mut() {
-                    if prompt.edit(&key) {
-                        return Vec::new();
-                    }
-                    if key.code == crossterm::event::KeyCode::Enter && !prompt.pasted.is_empty() {
-                        let address = std::mem::take(&mut prompt.pasted);
-                        return vec![Effect::Send(Command::LoginRedirect(id.clone(), address))];
-                    }
-                }
-                match self.keymap.resolve(&key, self.layer()) {
-                    Some(action) => self.act(action),
-                    None => Vec::new(),
-                }
-            }
+            Event::Key(key) => self.key(&key),
             Event::Engine(update) => {
                 self.absorb(*update);
                 Vec::new()
@@ -188,6 +90,43 @@ impl App {
         }
     }
 
+    /// A key: text for a screen in typing mode, else an action for the
+    /// top screen, else for the table and the global keys.
+    fn key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        if let Some(top) = self.overlays.last_mut()
+            && let Some(reply) = top.type_key(key)
+        {
+            return self.apply(reply);
+        }
+        let Some(action) = self.keymap.resolve(key, self.layer()) else {
+            return Vec::new();
+        };
+        if let Some(top) = self.overlays.last_mut() {
+            let reply = top.handle(action);
+            if reply != Reply::Pass {
+                return self.apply(reply);
+            }
+        }
+        self.act(action)
+    }
+
+    /// Carries out what the top screen answered.
+    fn apply(&mut self, reply: Reply) -> Vec<Effect> {
+        match reply {
+            Reply::Pass => Vec::new(),
+            Reply::Stay(effects) => effects,
+            Reply::Close(effects) => {
+                self.overlays.pop();
+                effects
+            }
+            Reply::Say(level, text) => {
+                self.say(level, text);
+                Vec::new()
+            }
+        }
+    }
+
+    /// The table's and the global actions.
     fn act(&mut self, action: Action) -> Vec<Effect> {
         let selected = self.selected.clone();
         if matches!(
@@ -202,11 +141,7 @@ impl App {
             // Acting on a row is choosing it: it must not slide away on re-sort.
             self.user_moved = true;
         }
-        let changes_tokens = matches!(
-            action,
-            Action::Refresh | Action::Revoke | Action::Downscope | Action::Login
-        );
-        if self.readonly && changes_tokens {
+        if self.readonly && action.changes_tokens() {
             let what = action.name();
             self.say(
                 Level::Warn,
@@ -218,14 +153,6 @@ impl App {
             Action::Quit => return vec![Effect::Quit],
             Action::Suspend => return vec![Effect::Suspend],
             Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
-            Action::Close | Action::Cancel => {
-                // Giving up a sign-in stops its polling too.
-                if let Some(Overlay::Login { id, .. } | Overlay::BrowserLogin { id, .. }) =
-                    self.overlays.pop()
-                {
-                    return vec![Effect::Send(Command::CancelLogin(id))];
-                }
-            }
             Action::Login => {
                 use crate::model::Kind;
                 if let Some(row) = self.selected_row()
@@ -249,20 +176,6 @@ impl App {
             Action::SelectPrev => self.move_selection(-1),
             Action::SelectFirst => self.select(self.rows.first().map(|r| r.id.clone())),
             Action::SelectLast => self.select(self.rows.last().map(|r| r.id.clone())),
-            Action::ScrollDown | Action::ScrollUp => {
-                if let Some(
-                    Overlay::Decode { scroll, .. }
-                    | Overlay::Doctor { scroll, .. }
-                    | Overlay::Help { scroll },
-                ) = self.overlays.last_mut()
-                {
-                    *scroll = if action == Action::ScrollDown {
-                        scroll.saturating_add(1)
-                    } else {
-                        scroll.saturating_sub(1)
-                    };
-                }
-            }
             Action::Reload => return vec![Effect::Send(Command::Reload)],
             Action::Refresh => {
                 return selected
@@ -334,11 +247,6 @@ impl App {
                 }
                 None => {}
             },
-            Action::NextField => {
-                if let Some(Overlay::Downscope { form, .. }) = self.overlays.last_mut() {
-                    form.next_field();
-                }
-            }
             Action::Drop => match self.selected_row() {
                 Some(row) if row.derived_from.is_none() => self.say(
                     Level::Warn,
@@ -350,25 +258,13 @@ impl App {
                 Some(row) => return vec![Effect::Send(Command::Drop(row.id.clone()))],
                 None => {}
             },
-            Action::Confirm => match self.overlays.pop() {
-                Some(Overlay::ConfirmRevoke { id }) => {
-                    return vec![Effect::Send(Command::Revoke(id))];
-                }
-                Some(Overlay::Downscope { id, mut form }) => {
-                    use super::screens::downscope::Submitted;
-                    match form.submit() {
-                        Submitted::Ask(ask) => {
-                            return vec![Effect::Send(Command::Downscope(id, ask))];
-                        }
-                        Submitted::Stay(said) => {
-                            self.say(Level::Warn, said);
-                            self.overlays.push(Overlay::Downscope { id, form });
-                        }
-                    }
-                }
-                Some(other) => self.overlays.push(other),
-                None => {}
-            },
+            // Answered by the screens that offer them.
+            Action::Close
+            | Action::Cancel
+            | Action::Confirm
+            | Action::NextField
+            | Action::ScrollDown
+            | Action::ScrollUp => {}
         }
         Vec::new()
     }
@@ -391,30 +287,18 @@ impl App {
         self.selected = id;
     }
 
-    /// Opens the doctor's view on the selected row (or asks again from it).
+    /// Opens the doctor's view on the selected row.
     fn doctor(&mut self) -> Vec<Effect> {
-        let again = match self.overlays.last_mut() {
-            Some(Overlay::Doctor { id, report, scroll }) => {
-                (*report, *scroll) = (None, 0);
-                Some(id.clone())
-            }
-            _ => None,
-        };
-        let Some(id) = again.or_else(|| {
-            let id = self.selected_row()?.id.clone();
-            self.overlays.push(Overlay::Doctor {
-                id: id.clone(),
-                report: None,
-                scroll: 0,
-            });
-            Some(id)
-        }) else {
+        let Some(id) = self.selected_row().map(|r| r.id.clone()) else {
             return Vec::new();
         };
-        vec![Effect::Send(Command::Doctor(
-            id,
-            crate::model::DoctorAsk::default(),
-        ))]
+        self.overlays.push(Overlay::Doctor {
+            id: id.clone(),
+            report: None,
+            scroll: 0,
+        });
+        let ask = Command::Doctor(id, crate::model::DoctorAsk::default());
+        vec![Effect::Send(ask)]
     }
 
     fn move_selection(&mut self, delta: isize) {
@@ -475,74 +359,13 @@ impl App {
             }
             // The dashboard reveals nothing yet; `downscope --print-token` asks.
             Update::Revealed { .. } => {}
-            Update::Diagnosed(report) => {
-                for overlay in &mut self.overlays {
-                    if let Overlay::Doctor {
-                        id, report: slot, ..
-                    } = overlay
-                        && *id == report.id
-                    {
-                        *slot = Some(report.clone());
-                    }
-                }
-            }
-            Update::Decoded(report) => {
-                for overlay in &mut self.overlays {
-                    if let Overlay::Decode {
-                        id, report: slot, ..
-                    } = overlay
-                        && *id == report.id
-                    {
-                        *slot = Some(Box::new(report.clone()));
-                    }
-                }
-            }
             Update::Notice { level, text } => self.say(level, text),
-            Update::BrowserPrompt {
-                id,
-                url,
-                port,
-                forward,
-                expires_at,
-            } => {
-                let prompt = super::screens::browser_login::Prompt {
-                    url,
-                    port,
-                    forward,
-                    expires_at,
-                    pasted: String::new(),
-                };
+            Update::Decoded(_)
+            | Update::Diagnosed(_)
+            | Update::LoginPrompt { .. }
+            | Update::BrowserPrompt { .. } => {
                 for overlay in &mut self.overlays {
-                    if matches!(overlay, Overlay::Login { id: whose, .. } if *whose == id) {
-                        *overlay = Overlay::BrowserLogin {
-                            id: id.clone(),
-                            prompt: prompt.clone(),
-                        };
-                    }
-                }
-            }
-            Update::LoginPrompt {
-                id,
-                verification_uri,
-                verification_uri_complete,
-                user_code,
-                expires_at,
-            } => {
-                let prompt = super::screens::login::Prompt {
-                    verification_uri,
-                    verification_uri_complete,
-                    user_code,
-                    expires_at,
-                };
-                for overlay in &mut self.overlays {
-                    if let Overlay::Login {
-                        id: whose,
-                        prompt: slot,
-                    } = overlay
-                        && *whose == id
-                    {
-                        *slot = Some(prompt.clone());
-                    }
+                    overlay.absorb(&update);
                 }
             }
         }

@@ -1,9 +1,7 @@
 //! The whole frame as a function of the state: `view(&App, &Theme, &mut Frame)`.
 
-use super::action::Action;
-use super::app::{App, Overlay};
-use super::keymap::Layer;
-use super::screens::{browser_login, confirm, decode, doctor, downscope, help, login, table};
+use super::app::App;
+use super::screens::table;
 use super::theme::Theme;
 use crate::engine::protocol::Level;
 use crate::model::TtlClass;
@@ -56,55 +54,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         height: hints.y.saturating_sub(head.bottom()),
     };
     for overlay in &app.overlays {
-        match overlay {
-            Overlay::Help { scroll } => help::render(&app.keymap, *scroll, theme, frame, middle),
-            Overlay::Decode { id, report, scroll } => {
-                let profile = profile_of(app, id);
-                decode::render(
-                    report.as_deref(),
-                    profile,
-                    *scroll,
-                    theme,
-                    app.clock.now(),
-                    frame,
-                    middle,
-                );
-            }
-            Overlay::Doctor { id, report, scroll } => {
-                let profile = profile_of(app, id);
-                doctor::render(
-                    report.as_deref(),
-                    profile,
-                    *scroll,
-                    theme,
-                    app.clock.now(),
-                    frame,
-                    middle,
-                );
-            }
-            Overlay::ConfirmRevoke { id } => {
-                let row = app.rows.iter().find(|r| &r.id == id);
-                confirm::render(row, theme, frame, centered(area, 64, 9));
-            }
-            Overlay::Login { id, prompt } => {
-                let profile = profile_of(app, id);
-                let now = app.clock.now();
-                let (width, height) = login::size(prompt.as_ref(), area);
-                let area = centered(area, width, height);
-                login::render(profile, prompt.as_ref(), now, theme, frame, area);
-            }
-            Overlay::BrowserLogin { id, prompt } => {
-                let profile = profile_of(app, id);
-                let width = area.width.min(100);
-                let area = centered(area, width, browser_login::height(prompt, width));
-                browser_login::render(profile, prompt, app.clock.now(), theme, frame, area);
-            }
-            Overlay::Downscope { id, form } => {
-                let row = app.rows.iter().find(|r| &r.id == id);
-                let height = downscope::height(form);
-                downscope::render(row, form, theme, frame, centered(area, 76, height));
-            }
-        }
+        overlay.render(app, theme, frame, area, middle);
     }
 }
 
@@ -204,32 +154,15 @@ fn status_line(app: &App, theme: &Theme) -> Line<'static> {
     Line::from(Span::styled(text, theme.slot(slot)))
 }
 
-/// Key hints for the layer in focus, built from the keymap.
+/// Key hints: the actions the screen in focus offers, with the keys the
+/// keymap binds them to. Read-only, what would change a token is not offered.
 fn key_hints(app: &App, theme: &Theme, max_width: u16) -> Line<'static> {
     let layer = app.layer();
-    let actions: &[Action] = match layer {
-        Layer::Table | Layer::Global => &[
-            Action::Refresh,
-            Action::Decode,
-            Action::Revoke,
-            Action::Downscope,
-            Action::Help,
-            Action::Quit,
-        ],
-        Layer::Decode => &[Action::ScrollDown, Action::ScrollUp, Action::Close],
-        Layer::Help => &[Action::ScrollDown, Action::ScrollUp, Action::Close],
-        Layer::Confirm => &[Action::Confirm, Action::Cancel],
-        Layer::Downscope => &[Action::NextField, Action::Confirm, Action::Cancel],
-        Layer::Login => &[Action::Cancel],
-        Layer::Doctor => &[
-            Action::ScrollDown,
-            Action::ScrollUp,
-            Action::Doctor,
-            Action::Close,
-        ],
-    };
-    let mut items: Vec<(String, &str)> = actions
+    let offered = app.overlays.last().map_or(table::HINTS, |top| top.hints());
+    let actions = offered
         .iter()
+        .filter(|a| !(app.readonly && a.changes_tokens()));
+    let mut items: Vec<(String, &str)> = actions
         .filter_map(|a| Some((app.keymap.key_for(*a, layer)?.to_string(), a.name())))
         .collect();
     // Narrow terminals lose hints from the middle; the last two (help, quit
@@ -252,22 +185,4 @@ fn key_hints(app: &App, theme: &Theme, max_width: u16) -> Line<'static> {
         ));
     }
     Line::from(spans)
-}
-
-/// The profile name of the row `id`, for an overlay's title.
-fn profile_of<'a>(app: &'a App, id: &crate::model::CredentialId) -> &'a str {
-    app.rows
-        .iter()
-        .find(|r| &r.id == id)
-        .map_or("?", |r| r.profile.as_str())
-}
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let (w, h) = (width.min(area.width), height.min(area.height));
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
 }

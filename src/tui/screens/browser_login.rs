@@ -2,9 +2,14 @@
 //! `ssh -L` line that brings a laptop's browser back to this machine, and
 //! a field where the address the browser ended on can be pasted instead.
 
+use super::Reply;
+use crate::engine::protocol::{Command, Update};
+use crate::model::CredentialId;
+use crate::tui::event::Effect;
+use crate::tui::input;
 use crate::tui::theme::Theme;
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
@@ -30,24 +35,37 @@ pub struct Prompt {
 }
 
 impl Prompt {
-    /// Typing and pasting are text here: true when `key` was taken.
-    pub fn edit(&mut self, key: &KeyEvent) -> bool {
-        let plain = !key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        match key.code {
-            KeyCode::Char(c) if plain && !c.is_control() => {
-                if self.pasted.len() < MAX_PASTE {
-                    self.pasted.push(c);
-                }
-                true
-            }
-            KeyCode::Backspace => {
-                self.pasted.pop();
-                true
-            }
-            _ => false,
+    /// The prompt a [`Update::BrowserPrompt`] carries.
+    pub fn from_update(update: &Update) -> Option<Self> {
+        match update {
+            Update::BrowserPrompt {
+                url,
+                port,
+                forward,
+                expires_at,
+                ..
+            } => Some(Self {
+                url: url.clone(),
+                port: *port,
+                forward: forward.clone(),
+                expires_at: *expires_at,
+                pasted: String::new(),
+            }),
+            _ => None,
         }
+    }
+
+    /// Typing and pasting are text here; Enter sends what was pasted.
+    pub fn type_key(&mut self, id: &CredentialId, key: &KeyEvent) -> Option<Reply> {
+        if input::edit(&mut self.pasted, MAX_PASTE, key) {
+            return Some(Reply::Stay(Vec::new()));
+        }
+        if key.code != KeyCode::Enter || self.pasted.is_empty() {
+            return None;
+        }
+        let address = std::mem::take(&mut self.pasted);
+        let send = Command::LoginRedirect(id.clone(), address);
+        Some(Reply::Stay(vec![Effect::Send(send)]))
     }
 }
 

@@ -1,11 +1,27 @@
 //! "Revoke this token?": a destructive action waits for a yes.
 
-use crate::model::Row;
+use super::Reply;
+use crate::engine::protocol::Command;
+use crate::model::{CredentialId, Row};
+use crate::tui::action::Action;
+use crate::tui::event::Effect;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+/// What the confirmation offers.
+pub const HINTS: &[Action] = &[Action::Confirm, Action::Cancel];
+
+/// Yes revokes `id`; no closes.
+pub fn handle(id: &CredentialId, action: Action) -> Reply {
+    match action {
+        Action::Confirm => Reply::Close(vec![Effect::Send(Command::Revoke(id.clone()))]),
+        Action::Cancel | Action::Close => Reply::Close(Vec::new()),
+        _ => Reply::Pass,
+    }
+}
 
 /// Draws the revoke confirmation for `row`. The question and its keys come
 /// first, so a small terminal cuts the explanation, never the choice.

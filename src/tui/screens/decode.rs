@@ -2,6 +2,7 @@
 //! with the signature check, or an opaque token's tokeninfo answer.
 
 use crate::model::{DecodeReport, DecodedBody, SignatureCheck};
+use crate::tui::action::Action;
 use crate::tui::format;
 use crate::tui::theme::Theme;
 use chrono::{DateTime, Utc};
@@ -95,6 +96,9 @@ pub fn lines(
     }
     out
 }
+
+/// What the decode view offers.
+pub const HINTS: &[Action] = &[Action::ScrollDown, Action::ScrollUp, Action::Close];
 
 /// Draws the decode overlay over `area`.
 pub fn render(

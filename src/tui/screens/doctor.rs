@@ -1,7 +1,12 @@
 //! The doctor's view: the cause in one line with its evidence, then what
 //! was sent beside what came back (one above the other when narrow).
 
+use super::Reply;
+use crate::engine::protocol::Command;
+use crate::model::CredentialId;
 use crate::model::{Cause, DoctorReport};
+use crate::tui::action::Action;
+use crate::tui::event::Effect;
 use crate::tui::theme::Theme;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -129,6 +134,30 @@ fn wrap(text: &str, room: usize) -> Vec<String> {
     }
     lines.push(line);
     lines
+}
+
+/// What the doctor's view offers.
+pub const HINTS: &[Action] = &[
+    Action::ScrollDown,
+    Action::ScrollUp,
+    Action::Doctor,
+    Action::Close,
+];
+
+/// `p` again asks again (the report is cleared while it comes); the rest
+/// scrolls or closes.
+pub fn handle(
+    id: &CredentialId,
+    report: &mut Option<Box<DoctorReport>>,
+    at: &mut u16,
+    action: Action,
+) -> Reply {
+    if action != Action::Doctor {
+        return super::scroll(at, action);
+    }
+    (*report, *at) = (None, 0);
+    let ask = Command::Doctor(id.clone(), crate::model::DoctorAsk::default());
+    Reply::Stay(vec![Effect::Send(ask)])
 }
 
 /// Draws the doctor's view over `area`.

@@ -6,10 +6,16 @@
 //! is text; Tab moves between fields, Enter asks (or adds the rule being
 //! written), Esc cancels.
 
+use super::Reply;
+use crate::engine::protocol::{Command, Level};
+use crate::model::CredentialId;
 use crate::model::{AccessBoundary, BoundaryRule, BoundaryRules, Downscope, MAX_BOUNDARY_RULES};
 use crate::model::{Platform, Row};
+use crate::tui::action::Action;
+use crate::tui::event::Effect;
+use crate::tui::input;
 use crate::tui::theme::Theme;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -20,6 +26,29 @@ const MAX_INPUT: usize = 1024;
 
 /// The role a rule grants when none is typed.
 const DEFAULT_ROLE: &str = "roles/storage.objectViewer";
+
+/// What the form offers.
+pub const HINTS: &[Action] = &[Action::NextField, Action::Confirm, Action::Cancel];
+
+/// Tab moves on; Enter asks for the token (or adds the rule being
+/// written); Esc leaves without asking.
+pub fn handle(id: &CredentialId, form: &mut Form, action: Action) -> Reply {
+    match action {
+        Action::NextField => form.next_field(),
+        Action::Cancel | Action::Close => return Reply::Close(Vec::new()),
+        Action::Confirm => {
+            return match form.submit() {
+                Submitted::Ask(ask) => {
+                    let send = Command::Downscope(id.clone(), ask);
+                    Reply::Close(vec![Effect::Send(send)])
+                }
+                Submitted::Stay(said) => Reply::Say(Level::Warn, said),
+            };
+        }
+        _ => return Reply::Pass,
+    }
+    Reply::Stay(Vec::new())
+}
 
 /// The form's fields, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -114,32 +143,16 @@ impl Form {
         };
     }
 
-    /// Applies a key to the field's text: a printable character is typed,
-    /// Backspace deletes (in an empty bucket field, the last rule). Returns
-    /// false for any other key (Enter, Esc, Tab, Ctrl-C...), which the
+    /// Applies a key to the field's text (see [`input::edit`]); in an
+    /// empty bucket field Backspace takes back the last rule. Returns false
+    /// for keys that are not text (Enter, Esc, Tab, Ctrl-C...), which the
     /// keymap then answers.
     pub fn edit(&mut self, key: &KeyEvent) -> bool {
-        let plain = !key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        match key.code {
-            KeyCode::Char(c) if plain && !c.is_control() => {
-                let input = self.input();
-                if input.len() < MAX_INPUT {
-                    input.push(c);
-                }
-                true
-            }
-            KeyCode::Backspace => {
-                if self.field == Field::Bucket && self.bucket.is_empty() {
-                    self.rules.pop();
-                } else {
-                    self.input().pop();
-                }
-                true
-            }
-            _ => false,
+        if key.code == KeyCode::Backspace && self.field == Field::Bucket && self.bucket.is_empty() {
+            self.rules.pop();
+            return true;
         }
+        input::edit(self.input(), MAX_INPUT, key)
     }
 
     /// Enter: in the scopes field, asks for those scopes; in a rule's
@@ -335,6 +348,7 @@ pub fn render(row: Option<&Row>, form: &Form, theme: &Theme, frame: &mut Frame, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::KeyModifiers;
 
     fn typed(form: &mut Form, text: &str) {
         for c in text.chars() {

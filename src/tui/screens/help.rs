@@ -1,11 +1,15 @@
 //! The help overlay, generated from the keymap so it can't drift from behaviour.
 
+use crate::tui::action::Action;
 use crate::tui::keymap::{Keymap, Layer};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
+
+/// What the help offers.
+pub const HINTS: &[Action] = &[Action::ScrollDown, Action::ScrollUp, Action::Close];
 
 /// Lines: one per action per layer, with every key bound to it.
 pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {

@@ -2,6 +2,11 @@
 //! code to enter there, large enough to read across a room, with the time
 //! left. Nothing here needs a browser on this machine.
 
+use super::Reply;
+use crate::engine::protocol::{Command, Update};
+use crate::model::CredentialId;
+use crate::tui::action::Action;
+use crate::tui::event::Effect;
 use crate::tui::theme::Theme;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -21,6 +26,40 @@ pub struct Prompt {
     pub user_code: String,
     /// When the code stops working.
     pub expires_at: DateTime<Utc>,
+}
+
+impl Prompt {
+    /// The prompt a [`Update::LoginPrompt`] carries.
+    pub fn from_update(update: &Update) -> Option<Self> {
+        match update {
+            Update::LoginPrompt {
+                verification_uri,
+                verification_uri_complete,
+                user_code,
+                expires_at,
+                ..
+            } => Some(Self {
+                verification_uri: verification_uri.clone(),
+                verification_uri_complete: verification_uri_complete.clone(),
+                user_code: user_code.clone(),
+                expires_at: *expires_at,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// What a sign-in's view offers (both kinds).
+pub const HINTS: &[Action] = &[Action::Cancel];
+
+/// Giving up a sign-in closes its view and stops its polling.
+pub fn handle(id: &CredentialId, action: Action) -> Reply {
+    match action {
+        Action::Cancel | Action::Close => {
+            Reply::Close(vec![Effect::Send(Command::CancelLogin(id.clone()))])
+        }
+        _ => Reply::Pass,
+    }
 }
 
 /// The text's size: the view without a QR code.

@@ -1,4 +1,6 @@
-//! One file per screen or overlay.
+//! One file per screen or overlay. Each owns its keys: it declares the
+//! actions it offers (`HINTS`, for the footer) and answers them (`handle`),
+//! so the app only routes.
 
 pub mod browser_login;
 pub mod confirm;
@@ -8,3 +10,31 @@ pub mod downscope;
 pub mod help;
 pub mod login;
 pub mod table;
+
+use crate::engine::protocol::Level;
+use crate::tui::action::Action;
+use crate::tui::event::Effect;
+
+/// What a screen did with a key or an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// Not this screen's: the table and the global keys answer.
+    Pass,
+    /// Taken; the screen stays, and the runner does these.
+    Stay(Vec<Effect>),
+    /// Taken; the screen closes, and the runner does these.
+    Close(Vec<Effect>),
+    /// Taken; the screen stays and the status line says this.
+    Say(Level, String),
+}
+
+/// The scrolling every text view shares: down, up, and close.
+pub fn scroll(at: &mut u16, action: Action) -> Reply {
+    match action {
+        Action::ScrollDown => *at = at.saturating_add(1),
+        Action::ScrollUp => *at = at.saturating_sub(1),
+        Action::Close | Action::Cancel => return Reply::Close(Vec::new()),
+        _ => return Reply::Pass,
+    }
+    Reply::Stay(Vec::new())
+}

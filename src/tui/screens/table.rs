@@ -1,6 +1,7 @@
 //! The main table: one row per credential, soonest expiry first.
 
 use crate::model::{Row, Status, TtlClass, abbreviate_scopes, format_ttl};
+use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::format;
 use crate::tui::theme::Theme;
@@ -25,6 +26,16 @@ enum Col {
     Audience,
     Token,
 }
+
+/// What the table offers in the footer (help lists every binding).
+pub const HINTS: &[Action] = &[
+    Action::Refresh,
+    Action::Decode,
+    Action::Revoke,
+    Action::Downscope,
+    Action::Help,
+    Action::Quit,
+];
 
 /// Marks the selected row.
 const SELECTED: &str = "▶ ";
