@@ -523,3 +523,171 @@ fn read_only_refuses_what_changes_tokens_and_says_so() {
         vec![Effect::Send(Command::Decode(id))]
     );
 }
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        assert!(press(app, c).is_empty(), "typing {c:?} did something");
+    }
+}
+
+fn shown(app: &App) -> Vec<String> {
+    app.visible().map(|r| r.profile.clone()).collect()
+}
+
+#[test]
+fn slash_filters_as_you_type_and_letters_are_text_not_keys() {
+    let mut app = fixtures::app();
+    press(&mut app, '/');
+    type_text(&mut app, "user");
+    assert_eq!(shown(&app), ["old-adc", "nightly-dataflow"]);
+    assert_eq!(selected_profile(&app), "old-adc");
+    // q, j and r typed here are letters: nothing quits, moves or refreshes.
+    type_text(&mut app, " qjr");
+    assert!(shown(&app).is_empty());
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    assert_eq!(shown(&app).len(), 2);
+    // Enter keeps the filter; keys are keys again, over the rows shown.
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert!(app.overlays.is_empty());
+    press(&mut app, 'G');
+    assert_eq!(selected_profile(&app), "nightly-dataflow");
+    press(&mut app, 'j');
+    assert_eq!(
+        selected_profile(&app),
+        "nightly-dataflow",
+        "j stops at the last shown"
+    );
+    // / again edits the same filter; Esc on the table clears it.
+    press(&mut app, '/');
+    assert!(matches!(app.overlays.last(), Some(Overlay::Filter { text }) if text == "user"));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(shown(&app).len(), 5);
+    assert_eq!(
+        selected_profile(&app),
+        "nightly-dataflow",
+        "the selection stays"
+    );
+}
+
+#[test]
+fn esc_in_the_filter_clears_it_and_a_hidden_selection_moves_to_a_shown_row() {
+    let mut app = fixtures::app();
+    press(&mut app, 'G');
+    assert_eq!(selected_profile(&app), "etl-dataproc");
+    press(&mut app, '/');
+    type_text(&mut app, "!dataproc");
+    assert_eq!(selected_profile(&app), "old-adc", "etl-dataproc is hidden");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlays.is_empty());
+    assert!(app.filter.is_empty());
+    assert_eq!(shown(&app).len(), 5);
+}
+
+fn command(app: &mut App, line: &str) -> Vec<Effect> {
+    press(app, ':');
+    type_text(app, line);
+    key(app, KeyCode::Enter)
+}
+
+#[test]
+fn command_line_sorts_refreshes_what_expires_and_quits() {
+    let mut app = fixtures::app();
+    assert!(command(&mut app, "sort profile").is_empty());
+    assert_eq!(
+        shown(&app),
+        [
+            "etl-dataproc",
+            "lakehouse",
+            "nightly-dataflow",
+            "old-adc",
+            "orders-api"
+        ]
+    );
+    command(&mut app, "sort platform");
+    assert_eq!(shown(&app)[0], "orders-api", "cloud-run sorts first");
+    command(&mut app, "sort ttl");
+    assert_eq!(shown(&app)[0], "old-adc");
+    // Expired old-adc, orders-api (170 s) and nightly-dataflow (7 min)
+    // need a refresh; lakehouse (25 min) and etl-dataproc (50 min) do not.
+    let effects = command(&mut app, "refresh expiring");
+    let asked: Vec<String> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(Command::Refresh(id)) => app
+                .rows
+                .iter()
+                .find(|r| &r.id == id)
+                .map(|r| r.profile.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked, ["old-adc", "orders-api", "nightly-dataflow"]);
+    // Only what the filter shows.
+    press(&mut app, '/');
+    type_text(&mut app, "orders");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(command(&mut app, "refresh all").len(), 1);
+    assert_eq!(command(&mut app, "q"), vec![Effect::Quit]);
+}
+
+#[test]
+fn command_line_completes_with_tab_and_says_what_it_does_not_know() {
+    let mut app = fixtures::app();
+    press(&mut app, ':');
+    type_text(&mut app, "so");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "pro");
+    key(&mut app, KeyCode::Tab);
+    assert!(
+        matches!(app.overlays.last(), Some(Overlay::Command { text, .. }) if text == "sort profile ")
+    );
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(shown(&app)[0], "etl-dataproc");
+    assert!(command(&mut app, "frobnicate").is_empty());
+    let (level, text) = app.status.clone().expect("said");
+    assert_eq!(level, Level::Warn);
+    assert!(text.contains("no command `frobnicate`"), "{text}");
+    // Esc leaves without running.
+    press(&mut app, ':');
+    type_text(&mut app, "q");
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert!(app.overlays.is_empty());
+}
+
+#[test]
+fn readonly_from_the_command_line_refuses_what_changes_tokens() {
+    let mut app = fixtures::app();
+    command(&mut app, "readonly");
+    assert!(app.readonly);
+    for c in ['r', 'x', 's', 'L'] {
+        assert!(press(&mut app, c).is_empty(), "{c}");
+        assert!(app.overlays.is_empty(), "{c} opened something");
+    }
+    assert!(command(&mut app, "refresh all").is_empty());
+    let (_, text) = app.status.clone().expect("said");
+    assert!(text.contains("read-only"), "{text}");
+    assert!(!press(&mut app, 'd').is_empty(), "decode still works");
+}
+
+#[test]
+fn t_cycles_themes_and_the_command_line_picks_one() {
+    let mut app = fixtures::app();
+    let names = app.themes.names();
+    assert!(names.len() >= 2, "{names:?}");
+    assert_eq!(app.themes.current().name, names[0]);
+    press(&mut app, 't');
+    assert_eq!(app.themes.current().name, names[1]);
+    command(&mut app, &format!("theme {}", names[0]));
+    assert_eq!(app.themes.current().name, names[0]);
+    command(&mut app, "theme neon");
+    assert_eq!(app.themes.current().name, names[0]);
+    let (_, text) = app.status.clone().expect("said");
+    assert!(text.contains(":theme takes a theme"), "{text}");
+}

@@ -370,3 +370,50 @@ fn a_corrected_clock_is_said_in_the_header() {
         .collect();
     assert!(first.contains("⏱+2m05s"), "{first}");
 }
+
+fn typed(keys: &str) -> App {
+    let mut app = fixtures::app();
+    for c in keys.chars() {
+        press(&mut app, c);
+    }
+    app
+}
+
+#[test]
+fn filter_being_typed_80x24_and_40x12() {
+    let app = typed("/acme");
+    insta::assert_snapshot!(
+        "filter_80x24_default",
+        render(&app, "default", 80, 24).backend()
+    );
+    insta::assert_snapshot!("filter_40x12_mono", render(&app, "mono", 40, 12).backend());
+}
+
+#[test]
+fn filter_kept_shows_its_count_in_the_header() {
+    let mut app = typed("/acme");
+    app.update(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    insta::assert_snapshot!(
+        "filter_kept_80x24_default",
+        render(&app, "default", 80, 24).backend()
+    );
+    let mut none = typed("/nothing-matches-this");
+    none.update(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    insta::assert_snapshot!(
+        "filter_empty_40x12_mono",
+        render(&none, "mono", 40, 12).backend()
+    );
+}
+
+#[test]
+fn command_line_80x24_and_40x12() {
+    let app = typed(":sort p");
+    insta::assert_snapshot!(
+        "command_line_80x24_default",
+        render(&app, "default", 80, 24).backend()
+    );
+    insta::assert_snapshot!(
+        "command_line_40x12_mono",
+        render(&app, "mono", 40, 12).backend()
+    );
+}

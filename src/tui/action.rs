@@ -52,6 +52,16 @@ pub enum Action {
     ScrollDown,
     /// Scroll an overlay up.
     ScrollUp,
+    /// Filter the table as you type.
+    Filter,
+    /// Show every row again.
+    ClearFilter,
+    /// Open the `:` command line.
+    CommandLine,
+    /// Complete the word being typed.
+    Complete,
+    /// Switch to the next theme.
+    CycleTheme,
 }
 
 impl Action {

@@ -2,12 +2,15 @@
 //! effects for the runner to perform.
 
 use super::action::Action;
+use super::command_line::{self, Run, SortKey, Which};
 use super::event::{Effect, Event};
+use super::filter::Filter;
 use super::keymap::{Keymap, Layer};
 use super::overlay::Overlay;
 use super::screens::Reply;
+use super::theme::Themes;
 use crate::engine::protocol::{Command, Level, Update};
-use crate::model::{Clock, CredentialId, Row, Status};
+use crate::model::{Clock, CredentialId, Row, Status, TtlClass};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use std::sync::Arc;
@@ -41,11 +44,19 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Look, don't touch: refresh, revoke, downscope and sign-in refused.
     pub readonly: bool,
+    /// The `/` filter in force (empty: every row).
+    pub filter: Filter,
+    /// Indices into `rows` of the rows the filter keeps, in table order.
+    pub shown: Vec<usize>,
+    /// The table's order.
+    pub sort_by: SortKey,
+    /// The themes and the one in use.
+    pub themes: Themes,
 }
 
 impl App {
     /// An empty dashboard.
-    pub fn new(keymap: Keymap, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(keymap: Keymap, themes: Themes, clock: Arc<dyn Clock>) -> Self {
         Self {
             rows: Vec::new(),
             selected: None,
@@ -59,6 +70,10 @@ impl App {
             keymap,
             clock,
             readonly: false,
+            filter: Filter::default(),
+            shown: Vec::new(),
+            sort_by: SortKey::default(),
+            themes,
         }
     }
 
@@ -67,26 +82,48 @@ impl App {
         self.overlays.last().map_or(Layer::Table, Overlay::layer)
     }
 
-    /// Index of the selected row.
-    pub fn selected_index(&self) -> Option<usize> {
-        let id = self.selected.as_ref()?;
-        self.rows.iter().position(|r| &r.id == id)
+    /// The rows the filter keeps, in table order.
+    pub fn visible(&self) -> impl Iterator<Item = &Row> {
+        self.shown.iter().map(|i| &self.rows[*i])
     }
 
-    /// The selected row.
+    /// The id of the `n`th row shown.
+    fn shown_id(&self, n: usize) -> Option<CredentialId> {
+        self.shown.get(n).map(|i| self.rows[*i].id.clone())
+    }
+
+    /// Index of the selected row among the visible ones.
+    pub fn selected_index(&self) -> Option<usize> {
+        let id = self.selected.as_ref()?;
+        self.visible().position(|r| &r.id == id)
+    }
+
+    /// The selected row, when the filter shows it.
     pub fn selected_row(&self) -> Option<&Row> {
-        self.selected_index().map(|i| &self.rows[i])
+        self.visible().nth(self.selected_index()?)
     }
 
     /// Applies one event; returns what the runner must do.
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
-        match event {
+        let effects = match event {
             Event::Key(key) => self.key(&key),
             Event::Engine(update) => {
                 self.absorb(*update);
                 Vec::new()
             }
             Event::Resize | Event::Tick => Vec::new(),
+        };
+        self.refilter();
+        effects
+    }
+
+    /// Applies the filter to the rows as they are now (states change with
+    /// time); a selection the filter hides, or one the user never moved,
+    /// goes to the top row shown.
+    fn refilter(&mut self) {
+        self.shown = self.filter.apply(&self.rows, self.clock.now());
+        if !self.user_moved || self.selected_index().is_none() {
+            self.selected = self.shown_id(0);
         }
     }
 
@@ -122,6 +159,17 @@ impl App {
             Reply::Say(level, text) => {
                 self.say(level, text);
                 Vec::new()
+            }
+            Reply::Filter { text, close } => {
+                self.filter = Filter::new(&text);
+                if close {
+                    self.overlays.pop();
+                }
+                Vec::new()
+            }
+            Reply::Run(line) => {
+                self.overlays.pop();
+                self.run(&line)
             }
         }
     }
@@ -174,8 +222,22 @@ impl App {
             }
             Action::SelectNext => self.move_selection(1),
             Action::SelectPrev => self.move_selection(-1),
-            Action::SelectFirst => self.select(self.rows.first().map(|r| r.id.clone())),
-            Action::SelectLast => self.select(self.rows.last().map(|r| r.id.clone())),
+            Action::SelectFirst => self.select(self.shown_id(0)),
+            Action::SelectLast => self.select(self.shown_id(self.shown.len().saturating_sub(1))),
+            Action::Filter => {
+                let text = self.filter.text().to_string();
+                self.overlays.push(Overlay::Filter { text });
+            }
+            Action::ClearFilter => self.filter = Filter::default(),
+            Action::CommandLine => {
+                let themes = self.themes.names();
+                let text = String::new();
+                self.overlays.push(Overlay::Command { text, themes });
+            }
+            Action::CycleTheme => {
+                let name = self.themes.cycle().to_string();
+                self.say(Level::Info, format!("theme {name} (t for the next)"));
+            }
             Action::Reload => return vec![Effect::Send(Command::Reload)],
             Action::Refresh => {
                 return selected
@@ -264,7 +326,8 @@ impl App {
             | Action::Confirm
             | Action::NextField
             | Action::ScrollDown
-            | Action::ScrollUp => {}
+            | Action::ScrollUp
+            | Action::Complete => {}
         }
         Vec::new()
     }
@@ -302,15 +365,76 @@ impl App {
     }
 
     fn move_selection(&mut self, delta: isize) {
-        if self.rows.is_empty() {
+        let Some(last) = self.shown.len().checked_sub(1) else {
             return;
-        }
-        let last = self.rows.len() - 1;
+        };
         let next = match self.selected_index() {
             Some(i) => i.saturating_add_signed(delta).min(last),
             None => 0,
         };
-        self.select(Some(self.rows[next].id.clone()));
+        self.select(self.shown_id(next));
+    }
+
+    /// Runs a `:` command line.
+    fn run(&mut self, line: &str) -> Vec<Effect> {
+        let run = match command_line::parse(line, &self.themes.names()) {
+            Ok(run) => run,
+            Err(why) => {
+                self.say(Level::Warn, why);
+                return Vec::new();
+            }
+        };
+        match run {
+            Run::Quit => return vec![Effect::Quit],
+            Run::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
+            Run::Sort(key) => {
+                self.sort_by = key;
+                self.sort();
+            }
+            Run::Theme(name) => {
+                if let Err(why) = self.themes.select(&name) {
+                    self.say(Level::Warn, why);
+                }
+            }
+            Run::Readonly => {
+                self.readonly = true;
+                self.say(
+                    Level::Info,
+                    "read-only until tokentop restarts: refresh, revoke, downscope and sign-in are off",
+                );
+            }
+            Run::Refresh(which) => return self.refresh_shown(which),
+        }
+        Vec::new()
+    }
+
+    /// `:refresh expiring|all`: a refresh for each row shown that needs one.
+    fn refresh_shown(&mut self, which: Which) -> Vec<Effect> {
+        if self.readonly {
+            self.say(Level::Warn, "read-only: :refresh is off in this session");
+            return Vec::new();
+        }
+        let now = self.clock.now();
+        let wanted = |row: &Row| match which {
+            Which::All => true,
+            Which::Expiring => matches!(
+                row.ttl_class(now),
+                TtlClass::Expiring | TtlClass::Critical | TtlClass::Expired
+            ),
+        };
+        let ids: Vec<CredentialId> = self
+            .visible()
+            .filter(|r| r.busy.is_none() && wanted(r))
+            .map(|r| r.id.clone())
+            .collect();
+        let said = match ids.len() {
+            0 => "nothing shown needs a refresh".to_string(),
+            n => format!("refreshing {n} row(s)"),
+        };
+        self.say(Level::Info, said);
+        ids.into_iter()
+            .map(|id| Effect::Send(Command::Refresh(id)))
+            .collect()
     }
 
     fn absorb(&mut self, update: Update) {
@@ -370,21 +494,25 @@ impl App {
             }
         }
         self.sort();
-        if !self.user_moved || self.selected_index().is_none() {
-            self.selected = self.rows.first().map(|r| r.id.clone());
-        }
     }
 
-    /// Soonest expiry first, then rows without one, then revoked ones; ties
-    /// by profile. A downscoped row sits under its source, in the same order
-    /// among its siblings.
+    /// In the order chosen (by default soonest expiry first, then rows
+    /// without one, then revoked ones; ties by profile). A downscoped row
+    /// sits under its source, in the same order among its siblings.
     fn sort(&mut self) {
         let (derived, mut rows): (Vec<Row>, Vec<Row>) = std::mem::take(&mut self.rows)
             .into_iter()
             .partition(|r| r.derived_from.is_some());
-        rows.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        let order = |a: &Row, b: &Row| match self.sort_by {
+            SortKey::Ttl => sort_key(a).cmp(&sort_key(b)),
+            SortKey::Platform => {
+                (a.platform.label(), sort_key(a)).cmp(&(b.platform.label(), sort_key(b)))
+            }
+            SortKey::Profile => a.profile.cmp(&b.profile),
+        };
+        rows.sort_by(order);
         let mut derived = derived;
-        derived.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        derived.sort_by(order);
         for row in derived {
             let family = |r: &Row| {
                 Some(&r.id) == row.derived_from.as_ref() || r.derived_from == row.derived_from

@@ -29,6 +29,10 @@ pub enum Layer {
     Login,
     /// The doctor's report.
     Doctor,
+    /// The `/` filter being typed (what is typed is text).
+    Filter,
+    /// The `:` command line (what is typed is text).
+    Command,
 }
 
 /// One binding.

@@ -4,7 +4,9 @@
 
 pub mod action;
 pub mod app;
+pub mod command_line;
 pub mod event;
+pub mod filter;
 pub mod format;
 pub mod input;
 pub mod keymap;
@@ -38,18 +40,15 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let clock = handle.clock.clone();
     let keymap = keymap::Keymap::default_keys().map_err(std::io::Error::other)?;
-    let mut app = App::new(keymap, clock.clone());
+    let themes = theme::Themes::built_in().map_err(std::io::Error::other)?;
+    let mut app = App::new(keymap, themes, clock.clone());
     app.readonly = readonly;
-    let theme = match theme::Theme::built_in(theme_name) {
-        Ok(theme) => theme,
-        Err(e) => {
-            app.update(Event::Engine(Box::new(Update::Notice {
-                level: Level::Warn,
-                text: e,
-            })));
-            theme::Theme::built_in("default").map_err(std::io::Error::other)?
-        }
-    };
+    if let Err(e) = app.themes.select(theme_name) {
+        app.update(Event::Engine(Box::new(Update::Notice {
+            level: Level::Warn,
+            text: e,
+        })));
+    }
     let guard = terminal::Guard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     terminal.clear()?;
@@ -63,7 +62,7 @@ pub async fn run(
     let mut dirty = true;
     loop {
         if dirty {
-            terminal.draw(|frame| view::view(&app, &theme, frame))?;
+            terminal.draw(|frame| view::view(&app, app.themes.current(), frame))?;
             dirty = false;
             #[allow(clippy::panic)] // on purpose: the end-to-end tests' panic switch
             if std::env::var_os(PANIC_FOR_TESTS).is_some() {

@@ -3,9 +3,10 @@
 
 use super::action::Action;
 use super::app::App;
+use super::command_line;
 use super::keymap::Layer;
 use super::screens::{
-    Reply, browser_login, confirm, decode, doctor, downscope, help, login, scroll,
+    Reply, browser_login, confirm, decode, doctor, downscope, help, login, prompt, scroll,
 };
 use super::theme::Theme;
 use crate::engine::protocol::Update;
@@ -59,6 +60,18 @@ pub enum Overlay {
         /// What the user is to do, and what they pasted.
         prompt: browser_login::Prompt,
     },
+    /// The `/` filter being typed.
+    Filter {
+        /// What has been typed.
+        text: String,
+    },
+    /// The `:` command line.
+    Command {
+        /// What has been typed.
+        text: String,
+        /// The theme names `:theme` completes.
+        themes: Vec<String>,
+    },
     /// "What may the new token do?"
     Downscope {
         /// Which credential.
@@ -78,7 +91,7 @@ impl Overlay {
             | Overlay::Downscope { id, .. }
             | Overlay::Login { id, .. }
             | Overlay::BrowserLogin { id, .. } => Some(id),
-            Overlay::Help { .. } => None,
+            Overlay::Help { .. } | Overlay::Filter { .. } | Overlay::Command { .. } => None,
         }
     }
 
@@ -91,6 +104,8 @@ impl Overlay {
             Overlay::ConfirmRevoke { .. } => Layer::Confirm,
             Overlay::Downscope { .. } => Layer::Downscope,
             Overlay::Login { .. } | Overlay::BrowserLogin { .. } => Layer::Login,
+            Overlay::Filter { .. } => Layer::Filter,
+            Overlay::Command { .. } => Layer::Command,
         }
     }
 
@@ -103,6 +118,8 @@ impl Overlay {
             Overlay::ConfirmRevoke { .. } => confirm::HINTS,
             Overlay::Downscope { .. } => downscope::HINTS,
             Overlay::Login { .. } | Overlay::BrowserLogin { .. } => login::HINTS,
+            Overlay::Filter { .. } => prompt::FILTER_HINTS,
+            Overlay::Command { .. } => prompt::COMMAND_HINTS,
         }
     }
 
@@ -112,6 +129,8 @@ impl Overlay {
         match self {
             Overlay::Downscope { form, .. } => form.edit(key).then_some(Reply::Stay(Vec::new())),
             Overlay::BrowserLogin { id, prompt } => prompt.type_key(id, key),
+            Overlay::Filter { text } => prompt::filter_key(text, key),
+            Overlay::Command { text, themes } => prompt::command_key(text, themes, key),
             _ => None,
         }
     }
@@ -132,6 +151,8 @@ impl Overlay {
             Overlay::Login { id, .. } | Overlay::BrowserLogin { id, .. } => {
                 login::handle(id, action)
             }
+            Overlay::Filter { .. } => prompt::filter_handle(action),
+            Overlay::Command { text, .. } => prompt::command_handle(text, action),
         }
     }
 
@@ -196,6 +217,14 @@ impl Overlay {
             Overlay::Downscope { id, form } => {
                 let area = centered(screen, 76, downscope::height(form));
                 downscope::render(row(id), form, theme, frame, area);
+            }
+            Overlay::Filter { text } => {
+                let count = format!("{} of {} rows", app.shown.len(), app.rows.len());
+                prompt::render('/', text, &count, theme, frame, middle);
+            }
+            Overlay::Command { text, themes } => {
+                let choices = command_line::choices(text, themes).join(" · ");
+                prompt::render(':', text, &choices, theme, frame, middle);
             }
         }
     }

@@ -127,6 +127,54 @@ impl Theme {
     }
 }
 
+/// The themes to choose from (built-in, then the user's) and the one in use.
+#[derive(Debug, Clone)]
+pub struct Themes {
+    all: Vec<Theme>,
+    current: usize,
+}
+
+impl Themes {
+    /// Every built-in theme, the first in use.
+    pub fn built_in() -> Result<Self, String> {
+        let all = BUILT_IN
+            .iter()
+            .map(|(name, _)| Theme::built_in(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { all, current: 0 })
+    }
+
+    /// The theme in use.
+    pub fn current(&self) -> &Theme {
+        &self.all[self.current]
+    }
+
+    /// Every theme's name, in cycling order.
+    pub fn names(&self) -> Vec<String> {
+        self.all.iter().map(|t| t.name.clone()).collect()
+    }
+
+    /// Uses the theme called `name`; the error lists the names there are.
+    pub fn select(&mut self, name: &str) -> Result<(), String> {
+        match self.all.iter().position(|t| t.name == name) {
+            Some(i) => {
+                self.current = i;
+                Ok(())
+            }
+            None => Err(format!(
+                "no theme `{name}` (have: {})",
+                self.names().join(", ")
+            )),
+        }
+    }
+
+    /// Moves to the next theme and names it.
+    pub fn cycle(&mut self) -> &str {
+        self.current = (self.current + 1) % self.all.len();
+        &self.current().name
+    }
+}
+
 fn resolve(spec: &SlotSpec, palette: &BTreeMap<String, String>) -> Result<Style, String> {
     let color = |name: &Option<String>| -> Result<Option<Color>, String> {
         let Some(name) = name else { return Ok(None) };

@@ -26,7 +26,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
             + table::detail_lines(row).len();
         u16::try_from(lines).unwrap_or(u16::MAX)
     });
-    let rows = u16::try_from(app.rows.len()).unwrap_or(u16::MAX);
+    let rows = u16::try_from(app.shown.len()).unwrap_or(u16::MAX);
     let spare = area.height.saturating_sub(3 + 1 + rows);
     let detail = if least == 0 {
         0
@@ -104,6 +104,16 @@ fn header(app: &App, theme: &Theme, width: u16) -> Line<'static> {
             " · "
         }));
         spans.push(Span::styled(text, theme.slot(slot)));
+    }
+    if !app.filter.is_empty() {
+        let (shown, all) = (app.shown.len(), app.rows.len());
+        let text = if narrow {
+            format!("filter {shown}/{all}")
+        } else {
+            format!("{shown}/{all} match /{}", app.filter.text())
+        };
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(text, theme.slot("chrome.label")));
     }
     if app.readonly {
         spans.push(Span::raw(" · "));

@@ -13,6 +13,7 @@ use tokentop::model::{
 use tokentop::tui::app::App;
 use tokentop::tui::event::Event;
 use tokentop::tui::keymap::Keymap;
+use tokentop::tui::theme::Themes;
 
 /// 2026-11-25 10:00:00 UTC.
 pub fn t0() -> DateTime<Utc> {
@@ -143,6 +144,7 @@ pub fn rows() -> Vec<Row> {
 pub fn app() -> App {
     let mut app = App::new(
         Keymap::default_keys().expect("keymap"),
+        Themes::built_in().expect("themes"),
         Arc::new(FixedClock::at(t0())),
     );
     app.update(Event::Engine(Box::new(Update::Snapshot {

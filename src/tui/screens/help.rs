@@ -22,6 +22,8 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         (Layer::Downscope, "downscope prompt"),
         (Layer::Login, "sign-in"),
         (Layer::Doctor, "doctor"),
+        (Layer::Filter, "filter (/)"),
+        (Layer::Command, "command line (:)"),
     ] {
         out.push(Line::from(Span::styled(title, theme.slot("chrome.header"))));
         let mut seen: Vec<(String, String)> = Vec::new();

@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod downscope;
 pub mod help;
 pub mod login;
+pub mod prompt;
 pub mod table;
 
 use crate::engine::protocol::Level;
@@ -26,6 +27,16 @@ pub enum Reply {
     Close(Vec<Effect>),
     /// Taken; the screen stays and the status line says this.
     Say(Level, String),
+    /// The table shows only the rows this filter keeps; `close` closes the
+    /// filter prompt too.
+    Filter {
+        /// The filter as typed.
+        text: String,
+        /// Whether the prompt closes.
+        close: bool,
+    },
+    /// The command line closes and this line is run.
+    Run(String),
 }
 
 /// The scrolling every text view shares: down, up, and close.

@@ -208,7 +208,20 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let audience_shown = columns.iter().any(|c| c.0 == Col::Audience);
     let header =
         TableRow::new(columns.iter().map(|c| Cell::from(c.1))).style(theme.slot("chrome.header"));
-    let rows = app.rows.iter().map(|row| {
+    if app.shown.is_empty() {
+        let text = format!(
+            "No row matches /{} (Esc shows every row).",
+            app.filter.text()
+        );
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme.slot("chrome.key_desc"))
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+        return;
+    }
+    let rows = app.visible().map(|row| {
         TableRow::new(
             columns
                 .iter()

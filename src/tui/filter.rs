@@ -1,0 +1,89 @@
+//! The `/` filter: fzf's syntax over what a row shows. Words are ANDed; a
+//! word matches fuzzily (`prd` finds `prod-etl`) in any one of the row's
+//! profile, principal, platform, kind, scopes, audience or state; `!word`
+//! keeps rows where no field contains it; `'word` asks for the exact
+//! substring, `^word` a prefix, `word$` a suffix. Case is ignored unless a
+//! capital letter is typed.
+
+use super::screens::table::state_text;
+use crate::model::Row;
+use chrono::{DateTime, Utc};
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+/// A filter as typed, parsed once.
+#[derive(Debug, Default)]
+pub struct Filter {
+    text: String,
+    pattern: Pattern,
+}
+
+impl Filter {
+    /// The filter for `text` (empty keeps every row).
+    pub fn new(text: &str) -> Self {
+        Self {
+            text: text.to_string(),
+            pattern: Pattern::parse(text, CaseMatching::Smart, Normalization::Smart),
+        }
+    }
+
+    /// What was typed.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether it keeps every row.
+    pub fn is_empty(&self) -> bool {
+        self.pattern.atoms.is_empty()
+    }
+
+    /// The indices of the `rows` it keeps, in order.
+    pub fn apply(&self, rows: &[Row], now: DateTime<Utc>) -> Vec<usize> {
+        if self.is_empty() {
+            return (0..rows.len()).collect();
+        }
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut buffer = Vec::new();
+        let mut kept = |row: &Row| {
+            let fields = fields(row, now);
+            self.pattern.atoms.iter().all(|atom| {
+                let mut hit = fields.iter().map(|field| {
+                    let haystack = Utf32Str::new(field, &mut buffer);
+                    atom.score(haystack, &mut matcher).is_some()
+                });
+                // An inverted word must be absent from every field; any
+                // other must be found in one.
+                match atom.negative {
+                    true => hit.all(|h| h),
+                    false => hit.any(|h| h),
+                }
+            })
+        };
+        (0..rows.len()).filter(|i| kept(&rows[*i])).collect()
+    }
+}
+
+impl Clone for Filter {
+    fn clone(&self) -> Self {
+        Self::new(&self.text)
+    }
+}
+
+impl PartialEq for Filter {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+/// What a row is matched against: what its table line and details show.
+fn fields(row: &Row, now: DateTime<Utc>) -> Vec<String> {
+    vec![
+        row.profile.clone(),
+        row.principal.clone(),
+        row.platform.label().to_string(),
+        row.kind.label().to_string(),
+        row.scopes.join(" "),
+        row.audience.clone().unwrap_or_default(),
+        state_text(row, now).0,
+    ]
+}
