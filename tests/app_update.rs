@@ -664,7 +664,11 @@ fn command_line_completes_with_tab_and_says_what_it_does_not_know() {
 #[test]
 fn readonly_from_the_command_line_refuses_what_changes_tokens() {
     let mut app = fixtures::app();
-    command(&mut app, "readonly");
+    assert_eq!(
+        command(&mut app, "readonly"),
+        vec![Effect::Send(Command::ReadOnly)],
+        "the engine refuses too"
+    );
     assert!(app.readonly);
     for c in ['r', 'x', 's', 'L'] {
         assert!(press(&mut app, c).is_empty(), "{c}");

@@ -474,6 +474,17 @@ async fn a_changed_secret_drops_the_old_token_and_fetches_a_new_one() {
 
 #[tokio::test]
 async fn a_read_only_engine_obtains_nothing_and_refuses_changes() {
+    read_only_refuses(true).await;
+}
+
+#[tokio::test]
+async fn read_only_asked_for_later_refuses_from_then_on() {
+    read_only_refuses(false).await;
+}
+
+/// Read-only from the start (`--readonly`) or from [`Command::ReadOnly`]
+/// (the dashboard's `:readonly`): changes are refused, no token endpoint is asked.
+async fn read_only_refuses(from_start: bool) {
     let emulator = Emulator::start(EmulatorOptions::default())
         .await
         .expect("emulator starts");
@@ -483,15 +494,20 @@ async fn a_read_only_engine_obtains_nothing_and_refuses_changes() {
         profiles_file: Some(profiles),
         ..DiscoveryConfig::default()
     };
-    let mut handle = engine::start(
-        engine::EngineConfig::new(discovery, false).readonly(),
-        Arc::new(SystemClock),
-    )
-    .expect("engine");
+    let config = engine::EngineConfig::new(discovery, false);
+    let config = if from_start {
+        config.readonly()
+    } else {
+        config
+    };
+    let mut handle = engine::start(config, Arc::new(SystemClock)).expect("engine");
     let rows = match recv(&mut handle).await {
         Update::Snapshot { rows, .. } => rows,
         other => panic!("expected a snapshot first, got {other:?}"),
     };
+    if !from_start {
+        handle.commands.send(Command::ReadOnly).await.expect("send");
+    }
     let id = rows[0].id.clone();
     for command in [
         Command::Refresh(id.clone()),

@@ -392,13 +392,19 @@ fn filter_being_typed_80x24_and_40x12() {
 #[test]
 fn filter_kept_shows_its_count_in_the_header() {
     let mut app = typed("/acme");
-    app.update(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
     insta::assert_snapshot!(
         "filter_kept_80x24_default",
         render(&app, "default", 80, 24).backend()
     );
     let mut none = typed("/nothing-matches-this");
-    none.update(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    none.update(Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
     insta::assert_snapshot!(
         "filter_empty_40x12_mono",
         render(&none, "mono", 40, 12).backend()

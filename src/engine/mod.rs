@@ -434,6 +434,7 @@ impl Engine {
                 self.reload();
                 self.probe_metadata();
             }
+            Command::ReadOnly => self.config.readonly = true,
         }
     }
 

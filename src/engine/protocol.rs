@@ -43,6 +43,9 @@ pub enum Command {
     DecodeToken(crate::model::Secret),
     /// Re-read every source.
     Reload,
+    /// From now on refuse what changes tokens, as `--readonly` does (the
+    /// dashboard's `:readonly`; there is no way back in this session).
+    ReadOnly,
 }
 
 /// How loud a notice is.

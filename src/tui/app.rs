@@ -402,6 +402,7 @@ impl App {
                     Level::Info,
                     "read-only until tokentop restarts: refresh, revoke, downscope and sign-in are off",
                 );
+                return vec![Effect::Send(Command::ReadOnly)];
             }
             Run::Refresh(which) => return self.refresh_shown(which),
         }
