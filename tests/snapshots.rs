@@ -8,10 +8,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
+use strum::IntoEnumIterator;
 use tokentop::engine::protocol::Update;
 use tokentop::tui::app::App;
 use tokentop::tui::event::Event;
-use tokentop::tui::theme::Theme;
+use tokentop::tui::theme::{Slot, Theme};
 use tokentop::tui::view::view;
 
 fn render(app: &App, theme: &str, width: u16, height: u16) -> Terminal<TestBackend> {
@@ -238,10 +239,10 @@ fn revoke_confirmation_40x12_keeps_its_keys() {
 /// which slot styled it, whatever the palette.
 fn probe_theme() -> Theme {
     let mut sections: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
-    for (i, slot) in tokentop::tui::theme::SLOTS.iter().enumerate() {
-        let (section, key) = slot.split_once('.').expect("section.key");
+    for (i, slot) in Slot::iter().enumerate() {
+        let (section, key) = slot.name().split_once('.').expect("section.key");
         // The selection is reverse video only, so the cell's own slot shows through.
-        let style = if *slot == "chrome.selection" {
+        let style = if slot == Slot::Selection {
             "{ reversed = true }".to_string()
         } else {
             format!("{{ fg = \"{}\" }}", 100 + i)
@@ -260,7 +261,9 @@ fn probe_theme() -> Theme {
 
 fn slot_of(color: Color) -> &'static str {
     match color {
-        Color::Indexed(i) if i >= 100 => tokentop::tui::theme::SLOTS[usize::from(i - 100)],
+        Color::Indexed(i) if i >= 100 => Slot::iter()
+            .nth(usize::from(i - 100))
+            .map_or("none", Slot::name),
         _ => "none",
     }
 }

@@ -14,6 +14,7 @@ pub mod overlay;
 pub mod screens;
 pub mod terminal;
 pub mod theme;
+pub mod theme_file;
 pub mod view;
 
 use crate::engine::protocol::{EngineHandle, Level, Update};
@@ -40,7 +41,11 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let clock = handle.clock.clone();
     let keymap = keymap::Keymap::default_keys().map_err(std::io::Error::other)?;
-    let themes = theme::Themes::built_in().map_err(std::io::Error::other)?;
+    let depth = theme::ColorDepth::detect(
+        std::env::var("COLORTERM").ok().as_deref(),
+        std::env::var("TERM").ok().as_deref(),
+    );
+    let (themes, _) = theme::Themes::load(Vec::new(), depth);
     let mut app = App::new(keymap, themes, clock.clone());
     app.readonly = readonly;
     if let Err(e) = app.themes.select(theme_name) {

@@ -1,129 +1,144 @@
 //! Themes are data: a palette of named colours, then semantic slots that
-//! widgets ask for. Built-in themes live in `themes/*.toml`, embedded here.
+//! widgets ask for by [`Slot`]. Built-in themes live in `themes/*.toml`,
+//! embedded here; users add theirs in the config directory's `themes/`.
+//! A theme may name a `parent` and change only what differs (a palette, a
+//! slot); reading, inheritance and colour depth are in [`theme_file`].
 
-use ratatui::style::{Color, Modifier, Style};
-use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use super::theme_file;
+use ratatui::style::Style;
+pub use theme_file::{ColorDepth, Source};
 
-/// Built-in themes: (name, TOML text). `tests/themes.rs` checks this list
-/// against the files in `themes/`.
+/// Built-in themes: (name, TOML text). A test checks this list against
+/// the files in `themes/`.
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.toml")),
+    ("light", include_str!("../../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
+    ("solarized", include_str!("../../themes/solarized.toml")),
     ("mono", include_str!("../../themes/mono.toml")),
 ];
 
-/// Every slot a theme must define, as `section.key`.
-pub const SLOTS: &[&str] = &[
-    "ttl.fresh",
-    "ttl.expiring",
-    "ttl.critical",
-    "ttl.expired",
-    "ttl.unknown",
-    "state.busy",
-    "state.error",
-    "state.revoked",
-    "secret.fingerprint",
-    "chrome.border",
-    "chrome.title",
-    "chrome.header",
-    "chrome.selection",
-    "chrome.key",
-    "chrome.key_desc",
-    "chrome.label",
-    "alert.info",
-    "alert.warn",
-    "alert.error",
-];
+/// Every style a widget can ask for, named `section.key` in theme files.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::EnumIter,
+    strum::EnumCount,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+pub enum Slot {
+    /// A token with plenty of time left.
+    #[strum(serialize = "ttl.fresh")]
+    TtlFresh,
+    /// Expiring soon.
+    #[strum(serialize = "ttl.expiring")]
+    TtlExpiring,
+    /// Inside the owning client's refresh window.
+    #[strum(serialize = "ttl.critical")]
+    TtlCritical,
+    /// Expired.
+    #[strum(serialize = "ttl.expired")]
+    TtlExpired,
+    /// Expiry unknown.
+    #[strum(serialize = "ttl.unknown")]
+    TtlUnknown,
+    /// Work under way.
+    #[strum(serialize = "state.busy")]
+    StateBusy,
+    /// The last operation failed.
+    #[strum(serialize = "state.error")]
+    StateError,
+    /// Revoked.
+    #[strum(serialize = "state.revoked")]
+    StateRevoked,
+    /// A token's fingerprint (never the token).
+    #[strum(serialize = "secret.fingerprint")]
+    Fingerprint,
+    /// A token shown in full after `v`.
+    #[strum(serialize = "secret.revealed")]
+    Revealed,
+    /// Borders.
+    #[strum(serialize = "chrome.border")]
+    Border,
+    /// Titles and names.
+    #[strum(serialize = "chrome.title")]
+    Title,
+    /// Column headers and section titles.
+    #[strum(serialize = "chrome.header")]
+    Header,
+    /// The selected row.
+    #[strum(serialize = "chrome.selection")]
+    Selection,
+    /// A row that just changed (after a refresh or downscope).
+    #[strum(serialize = "chrome.changed")]
+    Changed,
+    /// A key in the hints and help.
+    #[strum(serialize = "chrome.key")]
+    Key,
+    /// What a key does.
+    #[strum(serialize = "chrome.key_desc")]
+    KeyDesc,
+    /// A label before a value.
+    #[strum(serialize = "chrome.label")]
+    Label,
+    /// An information message.
+    #[strum(serialize = "alert.info")]
+    Info,
+    /// A warning.
+    #[strum(serialize = "alert.warn")]
+    Warn,
+    /// An error.
+    #[strum(serialize = "alert.error")]
+    Error,
+}
+
+impl Slot {
+    /// The slot's `section.key` name.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
 
 /// A resolved theme: every slot to a style.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
     /// The theme's name.
     pub name: String,
-    slots: HashMap<String, Style>,
-}
-
-#[derive(Deserialize)]
-struct ThemeFile {
-    meta: Meta,
-    #[serde(default)]
-    palette: BTreeMap<String, String>,
-    #[serde(flatten)]
-    sections: BTreeMap<String, BTreeMap<String, SlotSpec>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Meta {
-    name: String,
-    /// What the palette needs ("16", "256", "truecolor"); informational for now.
-    #[serde(rename = "colors")]
-    _colors: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct SlotSpec {
-    fg: Option<String>,
-    bg: Option<String>,
-    #[serde(default)]
-    bold: bool,
-    #[serde(default)]
-    dim: bool,
-    #[serde(default)]
-    italic: bool,
-    #[serde(default)]
-    underline: bool,
-    #[serde(default)]
-    reversed: bool,
-    #[serde(default)]
-    crossed: bool,
+    styles: [Style; <Slot as strum::EnumCount>::COUNT],
 }
 
 impl Theme {
-    /// A built-in theme by name.
+    /// A built-in theme by name, in full colour.
     pub fn built_in(name: &str) -> Result<Self, String> {
-        let (_, text) = BUILT_IN.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-            format!(
-                "no built-in theme `{name}` (have: {})",
-                BUILT_IN
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?;
-        Self::parse(text, &format!("themes/{name}.toml"))
+        theme_file::resolve(name, &theme_file::built_in_sources(), ColorDepth::TrueColor)
     }
 
-    /// Parses theme text; errors name the file, line and key.
+    /// Parses one stand-alone theme's text (its parent, if any, is a
+    /// built-in); errors name the file, line and slot.
     pub fn parse(text: &str, file: &str) -> Result<Self, String> {
-        let raw: ThemeFile =
-            toml::from_str(text).map_err(|e| crate::model::toml_error::describe(file, text, &e))?;
-        let mut slots = HashMap::new();
-        for (section, entries) in &raw.sections {
-            for (key, spec) in entries {
-                let slot = format!("{section}.{key}");
-                if !SLOTS.contains(&slot.as_str()) {
-                    return Err(format!("{file}: unknown slot `{slot}`"));
-                }
-                let style = resolve(spec, &raw.palette)
-                    .map_err(|e| format!("{file}: slot `{slot}`: {e}"))?;
-                slots.insert(slot, style);
-            }
-        }
-        if let Some(missing) = SLOTS.iter().find(|s| !slots.contains_key(**s)) {
-            return Err(format!("{file}: missing slot `{missing}`"));
-        }
-        Ok(Self {
-            name: raw.meta.name,
-            slots,
-        })
+        let mut sources = theme_file::built_in_sources();
+        let source = Source::read(text, file)?;
+        let name = source.name.clone();
+        sources.push(source);
+        theme_file::resolve(&name, &sources, ColorDepth::TrueColor)
     }
 
-    /// The style of a slot (`section.key`); unknown slots are plain.
-    pub fn slot(&self, slot: &str) -> Style {
-        self.slots.get(slot).copied().unwrap_or_default()
+    /// A theme from resolved styles.
+    pub(crate) fn new(name: String, styles: [Style; <Slot as strum::EnumCount>::COUNT]) -> Self {
+        Self { name, styles }
+    }
+
+    /// The style of a slot.
+    pub fn slot(&self, slot: Slot) -> Style {
+        self.styles[slot as usize]
     }
 }
 
@@ -135,13 +150,43 @@ pub struct Themes {
 }
 
 impl Themes {
-    /// Every built-in theme, the first in use.
+    /// Every built-in theme in full colour, the first in use.
     pub fn built_in() -> Result<Self, String> {
-        let all = BUILT_IN
-            .iter()
-            .map(|(name, _)| Theme::built_in(name))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { all, current: 0 })
+        let (themes, errors) = Self::load(Vec::new(), ColorDepth::TrueColor);
+        match errors.first() {
+            Some(e) => Err(e.clone()),
+            None => Ok(themes),
+        }
+    }
+
+    /// The built-in themes and the user's, drawn for `depth`. A user
+    /// theme that cannot be read is left out and said in the errors (one
+    /// line each, naming its file); one with a built-in's name replaces it.
+    pub fn load(user: Vec<Source>, depth: ColorDepth) -> (Self, Vec<String>) {
+        let mut sources = theme_file::built_in_sources();
+        let mut errors = Vec::new();
+        let mut names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+        for source in user {
+            match names.iter().position(|n| *n == source.name) {
+                Some(i) => sources[i] = source,
+                None => {
+                    names.push(source.name.clone());
+                    sources.push(source);
+                }
+            }
+        }
+        let mut all = Vec::new();
+        for name in &names {
+            match theme_file::resolve(name, &sources, depth) {
+                Ok(theme) => all.push(theme),
+                Err(e) => errors.push(e),
+            }
+        }
+        if all.is_empty() {
+            // Only a broken override of every built-in gets here.
+            all.push(Theme::new("plain".into(), Default::default()));
+        }
+        (Self { all, current: 0 }, errors)
     }
 
     /// The theme in use.
@@ -172,80 +217,5 @@ impl Themes {
     pub fn cycle(&mut self) -> &str {
         self.current = (self.current + 1) % self.all.len();
         &self.current().name
-    }
-}
-
-fn resolve(spec: &SlotSpec, palette: &BTreeMap<String, String>) -> Result<Style, String> {
-    let color = |name: &Option<String>| -> Result<Option<Color>, String> {
-        let Some(name) = name else { return Ok(None) };
-        let value = palette.get(name).unwrap_or(name);
-        value.parse::<Color>().map(Some).map_err(|_| {
-            format!("`{value}` is not a colour (16 ANSI names, reset, #rrggbb or 0-255)")
-        })
-    };
-    let mut style = Style::default();
-    if let Some(fg) = color(&spec.fg)? {
-        style = style.fg(fg);
-    }
-    if let Some(bg) = color(&spec.bg)? {
-        style = style.bg(bg);
-    }
-    for (on, modifier) in [
-        (spec.bold, Modifier::BOLD),
-        (spec.dim, Modifier::DIM),
-        (spec.italic, Modifier::ITALIC),
-        (spec.underline, Modifier::UNDERLINED),
-        (spec.reversed, Modifier::REVERSED),
-        (spec.crossed, Modifier::CROSSED_OUT),
-    ] {
-        if on {
-            style = style.add_modifier(modifier);
-        }
-    }
-    Ok(style)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_built_in_theme_resolves_every_slot() {
-        for (name, _) in BUILT_IN {
-            let theme = Theme::built_in(name).expect(name);
-            assert_eq!(&theme.name, name);
-        }
-    }
-
-    #[test]
-    fn default_takes_its_colours_from_the_file() {
-        let theme = Theme::built_in("default").expect("default");
-        assert_eq!(theme.slot("ttl.fresh").fg, Some(Color::Green));
-        assert!(
-            theme
-                .slot("ttl.expired")
-                .add_modifier
-                .contains(Modifier::CROSSED_OUT)
-        );
-    }
-
-    #[test]
-    fn mono_has_no_colours() {
-        let theme = Theme::built_in("mono").expect("mono");
-        for slot in SLOTS {
-            assert_eq!(theme.slot(slot).fg, None, "{slot}");
-        }
-    }
-
-    #[test]
-    fn bad_colour_names_the_file_and_slot() {
-        let text = Theme::built_in("default")
-            .map(|_| BUILT_IN[0].1.replace("\"green\"", "\"greenish\""))
-            .expect("text");
-        let err = Theme::parse(&text, "user.toml").expect_err("bad colour");
-        assert!(
-            err.contains("user.toml") && err.contains("ttl.fresh") && err.contains("greenish"),
-            "{err}"
-        );
     }
 }

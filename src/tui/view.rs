@@ -2,7 +2,7 @@
 
 use super::app::App;
 use super::screens::table;
-use super::theme::Theme;
+use super::theme::{Slot, Theme};
 use crate::engine::protocol::Level;
 use crate::model::TtlClass;
 use ratatui::Frame;
@@ -70,22 +70,22 @@ fn header(app: &App, theme: &Theme, width: u16) -> Line<'static> {
             "⚠",
             "expiring",
             "expiring",
-            "ttl.expiring",
+            Slot::TtlExpiring,
         ),
         (
             count(TtlClass::Expired),
             "✗",
             "expired",
             "expired",
-            "ttl.expired",
+            Slot::TtlExpired,
         ),
-        (errors, "!", "error", "errors", "state.error"),
+        (errors, "!", "error", "errors", Slot::StateError),
     ];
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let narrow = width < 60;
     let mut spans = vec![
-        Span::styled("tokentop", theme.slot("chrome.title")),
+        Span::styled("tokentop", theme.slot(Slot::Title)),
         Span::raw(if narrow {
             format!(" {}", app.rows.len())
         } else {
@@ -113,13 +113,13 @@ fn header(app: &App, theme: &Theme, width: u16) -> Line<'static> {
             format!("{shown}/{all} match /{}", app.filter.text())
         };
         spans.push(Span::raw(" · "));
-        spans.push(Span::styled(text, theme.slot("chrome.label")));
+        spans.push(Span::styled(text, theme.slot(Slot::Label)));
     }
     if app.readonly {
         spans.push(Span::raw(" · "));
         spans.push(Span::styled(
             if narrow { "RO" } else { "read-only" },
-            theme.slot("alert.warn"),
+            theme.slot(Slot::Warn),
         ));
     }
     // Countdowns are corrected by it; the user should still know.
@@ -136,7 +136,7 @@ fn header(app: &App, theme: &Theme, width: u16) -> Line<'static> {
             format!("clock {side}{size} (corrected)")
         };
         spans.push(Span::raw(" · "));
-        spans.push(Span::styled(text, theme.slot("alert.warn")));
+        spans.push(Span::styled(text, theme.slot(Slot::Warn)));
     }
     Line::from(spans)
 }
@@ -157,9 +157,9 @@ fn status_line(app: &App, theme: &Theme) -> Line<'static> {
         },
     };
     let slot = match level {
-        Level::Info => "alert.info",
-        Level::Warn => "alert.warn",
-        Level::Error => "alert.error",
+        Level::Info => Slot::Info,
+        Level::Warn => Slot::Warn,
+        Level::Error => Slot::Error,
     };
     Line::from(Span::styled(text, theme.slot(slot)))
 }
@@ -188,10 +188,10 @@ fn key_hints(app: &App, theme: &Theme, max_width: u16) -> Line<'static> {
     }
     let mut spans = Vec::new();
     for (key, name) in items {
-        spans.push(Span::styled(key, theme.slot("chrome.key")));
+        spans.push(Span::styled(key, theme.slot(Slot::Key)));
         spans.push(Span::styled(
             format!(" {name}  "),
-            theme.slot("chrome.key_desc"),
+            theme.slot(Slot::KeyDesc),
         ));
     }
     Line::from(spans)

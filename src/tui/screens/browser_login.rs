@@ -7,7 +7,7 @@ use crate::engine::protocol::{Command, Update};
 use crate::model::CredentialId;
 use crate::tui::event::Effect;
 use crate::tui::input;
-use crate::tui::theme::Theme;
+use crate::tui::theme::{Slot, Theme};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -86,7 +86,7 @@ pub fn render(
     frame: &mut Frame,
     area: Rect,
 ) {
-    let strong = theme.slot("chrome.title").add_modifier(Modifier::BOLD);
+    let strong = theme.slot(Slot::Title).add_modifier(Modifier::BOLD);
     let left = (p.expires_at - now).num_seconds().max(0);
     let text = vec![
         Line::from("Open this address in a browser:"),
@@ -97,9 +97,9 @@ pub fn render(
         Line::from(Span::styled(format!("  {}", p.forward), strong)),
         Line::from("or paste here the address the browser ends on (it may fail to load):"),
         Line::from(vec![
-            Span::styled("> ", theme.slot("chrome.key")),
+            Span::styled("> ", theme.slot(Slot::Key)),
             Span::raw(p.pasted.clone()),
-            Span::styled("▏", theme.slot("chrome.key")),
+            Span::styled("▏", theme.slot(Slot::Key)),
         ]),
         Line::default(),
         Line::from(format!(
@@ -110,7 +110,7 @@ pub fn render(
     ];
     let block = Block::bordered().title(Span::styled(
         format!(" sign in · {profile} "),
-        theme.slot("chrome.title"),
+        theme.slot(Slot::Title),
     ));
     frame.render_widget(Clear, area);
     frame.render_widget(

@@ -5,7 +5,7 @@ use crate::engine::protocol::Command;
 use crate::model::{CredentialId, Row};
 use crate::tui::action::Action;
 use crate::tui::event::Effect;
-use crate::tui::theme::Theme;
+use crate::tui::theme::{Slot, Theme};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -32,13 +32,13 @@ pub fn render(row: Option<&Row>, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut text = vec![
         Line::from(vec![
             Span::raw("Revoke the token "),
-            Span::styled(fingerprint, theme.slot("secret.fingerprint")),
+            Span::styled(fingerprint, theme.slot(Slot::Fingerprint)),
             Span::raw(format!(" of {profile}?")),
         ]),
         Line::from(vec![
-            Span::styled("y", theme.slot("chrome.key")),
+            Span::styled("y", theme.slot(Slot::Key)),
             Span::raw(" revoke   "),
-            Span::styled("n", theme.slot("chrome.key")),
+            Span::styled("n", theme.slot(Slot::Key)),
             Span::raw(" keep it"),
         ]),
         Line::default(),
@@ -67,8 +67,8 @@ pub fn render(row: Option<&Row>, theme: &Theme, frame: &mut Frame, area: Rect) {
         )));
     }
     let block = Block::bordered()
-        .title(Span::styled(" revoke ", theme.slot("alert.warn")))
-        .border_style(theme.slot("alert.warn"));
+        .title(Span::styled(" revoke ", theme.slot(Slot::Warn)))
+        .border_style(theme.slot(Slot::Warn));
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(text).block(block).wrap(Wrap { trim: true }),

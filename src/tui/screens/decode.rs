@@ -4,7 +4,7 @@
 use crate::model::{DecodeReport, DecodedBody, SignatureCheck};
 use crate::tui::action::Action;
 use crate::tui::format;
-use crate::tui::theme::Theme;
+use crate::tui::theme::{Slot, Theme};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -23,11 +23,11 @@ pub fn lines(
     let Some(report) = report else {
         return vec![Line::from(Span::styled(
             "decoding…",
-            theme.slot("state.busy"),
+            theme.slot(Slot::StateBusy),
         ))];
     };
-    let label = theme.slot("chrome.label");
-    let heading = theme.slot("chrome.header");
+    let label = theme.slot(Slot::Label);
+    let heading = theme.slot(Slot::Header);
     let mut out = Vec::new();
     let fields = |title: &str, map: &Value, out: &mut Vec<Line<'static>>| {
         out.push(Line::from(Span::styled(title.to_string(), heading)));
@@ -62,13 +62,13 @@ pub fn lines(
             let (text, slot) = match signature {
                 SignatureCheck::Verified { kid, jwks_url } => (
                     format!("✓ signature verified (kid {kid}) with {jwks_url}"),
-                    "ttl.fresh",
+                    Slot::TtlFresh,
                 ),
                 SignatureCheck::Failed { reason } => {
-                    (format!("✗ signature NOT valid: {reason}"), "alert.error")
+                    (format!("✗ signature NOT valid: {reason}"), Slot::Error)
                 }
                 SignatureCheck::NotChecked { reason } => {
-                    (format!("? signature not checked: {reason}"), "alert.warn")
+                    (format!("? signature not checked: {reason}"), Slot::Warn)
                 }
             };
             out.push(Line::from(Span::styled(text, theme.slot(slot))));
@@ -78,7 +78,7 @@ pub fn lines(
         DecodedBody::Failed { reason } => {
             out.push(Line::from(Span::styled(
                 format!("✗ decode failed: {reason}"),
-                theme.slot("alert.error"),
+                theme.slot(Slot::Error),
             )));
         }
         DecodedBody::Opaque { tokeninfo } => {
@@ -89,7 +89,7 @@ pub fn lines(
                 Ok(info) => fields("tokeninfo", info, &mut out),
                 Err(e) => out.push(Line::from(Span::styled(
                     format!("✗ tokeninfo: {e}"),
-                    theme.slot("alert.error"),
+                    theme.slot(Slot::Error),
                 ))),
             }
         }
@@ -115,8 +115,8 @@ pub fn render(
         None => format!(" decode · {profile} "),
     };
     let block = Block::bordered()
-        .title(Span::styled(title, theme.slot("chrome.title")))
-        .border_style(theme.slot("chrome.border"));
+        .title(Span::styled(title, theme.slot(Slot::Title)))
+        .border_style(theme.slot(Slot::Border));
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines(report, theme, now, area.width.saturating_sub(2)))

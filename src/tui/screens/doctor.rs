@@ -7,7 +7,7 @@ use crate::model::CredentialId;
 use crate::model::{Cause, DoctorReport};
 use crate::tui::action::Action;
 use crate::tui::event::Effect;
-use crate::tui::theme::Theme;
+use crate::tui::theme::{Slot, Theme};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -30,13 +30,13 @@ pub fn lines(
     let Some(report) = report else {
         return vec![Line::from(Span::styled(
             "sending the token to its target…",
-            theme.slot("state.busy"),
+            theme.slot(Slot::StateBusy),
         ))];
     };
     let width = usize::from(width);
     let verdict = match report.diagnosis.cause {
-        Cause::Accepted => theme.slot("ttl.fresh"),
-        _ => theme.slot("alert.error"),
+        Cause::Accepted => theme.slot(Slot::TtlFresh),
+        _ => theme.slot(Slot::Error),
     };
     let mut out = Vec::new();
     for (i, piece) in wrap(&report.verdict(), width).into_iter().enumerate() {
@@ -52,7 +52,7 @@ pub fn lines(
         }
     }
     out.push(Line::from(""));
-    let (label, heading) = (theme.slot("chrome.label"), theme.slot("chrome.header"));
+    let (label, heading) = (theme.slot(Slot::Label), theme.slot(Slot::Header));
     let sent = column(report.token_lines(now), label);
     let answer = column(report.answer_lines(), label);
     if width >= usize::from(SIDE_BY_SIDE) {
@@ -173,9 +173,9 @@ pub fn render(
     let block = Block::bordered()
         .title(Span::styled(
             format!(" doctor · {profile} "),
-            theme.slot("chrome.title"),
+            theme.slot(Slot::Title),
         ))
-        .border_style(theme.slot("chrome.border"));
+        .border_style(theme.slot(Slot::Border));
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines(report, theme, now, area.width.saturating_sub(2)))

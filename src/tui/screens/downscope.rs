@@ -14,7 +14,7 @@ use crate::model::{Platform, Row};
 use crate::tui::action::Action;
 use crate::tui::event::Effect;
 use crate::tui::input;
-use crate::tui::theme::Theme;
+use crate::tui::theme::{Slot, Theme};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -255,7 +255,7 @@ fn field_line(
         Span::raw(label),
         Span::styled(
             format!("{text}{}", if here { "█" } else { "" }),
-            theme.slot("chrome.title"),
+            theme.slot(Slot::Title),
         ),
     ])
 }
@@ -292,7 +292,7 @@ fn boundary_lines(form: &Form, theme: &Theme) -> Vec<Line<'static>> {
 /// Draws the form for `row`.
 pub fn render(row: Option<&Row>, form: &Form, theme: &Theme, frame: &mut Frame, area: Rect) {
     let profile = row.map_or("?", |r| r.profile.as_str());
-    let key = |k: &'static str| Span::styled(k, theme.slot("chrome.key"));
+    let key = |k: &'static str| Span::styled(k, theme.slot(Slot::Key));
     let mut text = vec![field_line(
         form,
         theme,
@@ -336,7 +336,7 @@ pub fn render(row: Option<&Row>, form: &Form, theme: &Theme, frame: &mut Frame, 
     ]);
     let block = Block::bordered().title(Span::styled(
         format!(" downscope · {profile} "),
-        theme.slot("chrome.title"),
+        theme.slot(Slot::Title),
     ));
     frame.render_widget(Clear, area);
     frame.render_widget(

@@ -2,7 +2,7 @@
 
 use crate::tui::action::Action;
 use crate::tui::keymap::{Keymap, Layer};
-use crate::tui::theme::Theme;
+use crate::tui::theme::{Slot, Theme};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -25,7 +25,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         (Layer::Filter, "filter (/)"),
         (Layer::Command, "command line (:)"),
     ] {
-        out.push(Line::from(Span::styled(title, theme.slot("chrome.header"))));
+        out.push(Line::from(Span::styled(title, theme.slot(Slot::Header))));
         let mut seen: Vec<(String, String)> = Vec::new();
         for b in keymap.bindings(layer) {
             match seen.iter_mut().find(|(_, desc)| *desc == b.desc) {
@@ -35,7 +35,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         }
         for (keys, desc) in seen {
             out.push(Line::from(vec![
-                Span::styled(format!("  {keys:<14}"), theme.slot("chrome.key")),
+                Span::styled(format!("  {keys:<14}"), theme.slot(Slot::Key)),
                 Span::raw(desc),
             ]));
         }
@@ -46,8 +46,8 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
 /// Draws the help overlay.
 pub fn render(keymap: &Keymap, scroll: u16, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = Block::bordered()
-        .title(Span::styled(" keys ", theme.slot("chrome.title")))
-        .border_style(theme.slot("chrome.border"));
+        .title(Span::styled(" keys ", theme.slot(Slot::Title)))
+        .border_style(theme.slot(Slot::Border));
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines(keymap, theme))

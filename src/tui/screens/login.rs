@@ -7,7 +7,7 @@ use crate::engine::protocol::{Command, Update};
 use crate::model::CredentialId;
 use crate::tui::action::Action;
 use crate::tui::event::Effect;
-use crate::tui::theme::Theme;
+use crate::tui::theme::{Slot, Theme};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -103,7 +103,7 @@ pub fn render(
     frame: &mut Frame,
     area: Rect,
 ) {
-    let strong = theme.slot("chrome.title").add_modifier(Modifier::BOLD);
+    let strong = theme.slot(Slot::Title).add_modifier(Modifier::BOLD);
     let text = match prompt {
         None => vec![Line::from("Asking the issuer for a sign-in code…")],
         Some(p) => {
@@ -131,7 +131,7 @@ pub fn render(
     };
     let block = Block::bordered().title(Span::styled(
         format!(" sign in · {profile} "),
-        theme.slot("chrome.title"),
+        theme.slot(Slot::Title),
     ));
     frame.render_widget(Clear, area);
     let inner = block.inner(area);

@@ -6,7 +6,7 @@ use super::Reply;
 use crate::tui::action::Action;
 use crate::tui::command_line;
 use crate::tui::input;
-use crate::tui::theme::Theme;
+use crate::tui::theme::{Slot, Theme};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -72,10 +72,10 @@ pub fn render(lead: char, text: &str, after: &str, theme: &Theme, frame: &mut Fr
         ..area
     };
     let spans = vec![
-        Span::styled(lead.to_string(), theme.slot("chrome.key")),
+        Span::styled(lead.to_string(), theme.slot(Slot::Key)),
         Span::raw(text.to_string()),
-        Span::styled("▏", theme.slot("chrome.key")),
-        Span::styled(format!("  {after}"), theme.slot("chrome.key_desc")),
+        Span::styled("▏", theme.slot(Slot::Key)),
+        Span::styled(format!("  {after}"), theme.slot(Slot::KeyDesc)),
     ];
     frame.render_widget(Clear, line);
     frame.render_widget(Paragraph::new(Line::from(spans)), line);

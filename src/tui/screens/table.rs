@@ -4,7 +4,7 @@ use crate::model::{Row, Status, TtlClass, abbreviate_scopes, format_ttl};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::format;
-use crate::tui::theme::Theme;
+use crate::tui::theme::{Slot, Theme};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -87,14 +87,14 @@ fn fitting(width: u16) -> Vec<(Col, &'static str, u16)> {
 }
 
 /// The TTL class word with a symbol, so colour is never the only signal.
-pub fn state_text(row: &Row, now: DateTime<Utc>) -> (String, &'static str) {
+pub fn state_text(row: &Row, now: DateTime<Utc>) -> (String, Slot) {
     if let Some(op) = &row.busy {
-        return (format!("⟳ {op}"), "state.busy");
+        return (format!("⟳ {op}"), Slot::StateBusy);
     }
     // A dead token is the headline; an error beside a usable one comes next.
     let class = row.ttl_class(now);
     if row.error.is_some() && !matches!(class, TtlClass::Expired | TtlClass::Revoked) {
-        return ("! error".into(), "state.error");
+        return ("! error".into(), Slot::StateError);
     }
     let symbol = match class {
         TtlClass::Fresh => "✓",
@@ -106,16 +106,16 @@ pub fn state_text(row: &Row, now: DateTime<Utc>) -> (String, &'static str) {
 }
 
 /// The theme slot for a TTL class.
-pub fn ttl_slot(class: TtlClass) -> &'static str {
+pub fn ttl_slot(class: TtlClass) -> Slot {
     match class {
-        TtlClass::Fresh => "ttl.fresh",
-        TtlClass::Expiring => "ttl.expiring",
-        TtlClass::Critical => "ttl.critical",
-        TtlClass::Expired => "ttl.expired",
-        TtlClass::Unknown => "ttl.unknown",
+        TtlClass::Fresh => Slot::TtlFresh,
+        TtlClass::Expiring => Slot::TtlExpiring,
+        TtlClass::Critical => Slot::TtlCritical,
+        TtlClass::Expired => Slot::TtlExpired,
+        TtlClass::Unknown => Slot::TtlUnknown,
         // Never expiring is a risk to see, as expiring soon is.
-        TtlClass::Never => "ttl.expiring",
-        TtlClass::Revoked => "state.revoked",
+        TtlClass::Never => Slot::TtlExpiring,
+        TtlClass::Revoked => Slot::StateRevoked,
     }
 }
 
@@ -184,7 +184,7 @@ fn cell(
             w,
         )),
         Col::Token => Cell::from(row.fingerprint.clone().unwrap_or_else(|| "-".into()))
-            .style(theme.slot("secret.fingerprint")),
+            .style(theme.slot(Slot::Fingerprint)),
     }
 }
 
@@ -197,17 +197,14 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         } else {
             "Discovering credentials…"
         };
-        frame.render_widget(
-            Paragraph::new(text).style(theme.slot("chrome.key_desc")),
-            area,
-        );
+        frame.render_widget(Paragraph::new(text).style(theme.slot(Slot::KeyDesc)), area);
         return;
     }
     let width = area.width.saturating_sub(SELECTED.chars().count() as u16);
     let columns = fitting(width);
     let audience_shown = columns.iter().any(|c| c.0 == Col::Audience);
     let header =
-        TableRow::new(columns.iter().map(|c| Cell::from(c.1))).style(theme.slot("chrome.header"));
+        TableRow::new(columns.iter().map(|c| Cell::from(c.1))).style(theme.slot(Slot::Header));
     if app.shown.is_empty() {
         let text = format!(
             "No row matches /{} (Esc shows every row).",
@@ -215,7 +212,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         );
         frame.render_widget(
             Paragraph::new(text)
-                .style(theme.slot("chrome.key_desc"))
+                .style(theme.slot(Slot::KeyDesc))
                 .wrap(Wrap { trim: false }),
             area,
         );
@@ -232,7 +229,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let table = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
-        .row_highlight_style(theme.slot("chrome.selection"))
+        .row_highlight_style(theme.slot(Slot::Selection))
         // A symbol as well as the style: some terminals and captures drop reverse video.
         .highlight_symbol(SELECTED)
         .highlight_spacing(HighlightSpacing::Always);
@@ -247,14 +244,14 @@ pub fn render_selected(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) 
     let Some(row) = app.selected_row() else {
         return;
     };
-    let label = theme.slot("chrome.label");
+    let label = theme.slot(Slot::Label);
     let mut first = vec![
-        Span::styled(row.profile.clone(), theme.slot("chrome.title")),
+        Span::styled(row.profile.clone(), theme.slot(Slot::Title)),
         Span::raw(" "),
         Span::styled("token ", label),
         Span::styled(
             row.fingerprint.clone().unwrap_or_else(|| "none".into()),
-            theme.slot("secret.fingerprint"),
+            theme.slot(Slot::Fingerprint),
         ),
         Span::raw(" "),
         Span::styled("from ", label),
@@ -279,13 +276,13 @@ pub fn render_selected(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) 
             0,
             Line::from(vec![
                 Span::styled("fix: ", label),
-                Span::styled(fix.clone(), theme.slot("chrome.title")),
+                Span::styled(fix.clone(), theme.slot(Slot::Title)),
             ]),
         );
     }
     let error = Line::from(vec![
-        Span::styled("! ", theme.slot("state.error")),
-        Span::styled(e.to_string(), theme.slot("state.error")),
+        Span::styled("! ", theme.slot(Slot::StateError)),
+        Span::styled(e.to_string(), theme.slot(Slot::StateError)),
         Span::raw(if row.fingerprint.is_some() && row.status == Status::Live {
             " (last good token kept)"
         } else {
