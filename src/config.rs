@@ -1,7 +1,7 @@
 //! Locations (XDG) and the few settings read before the UI starts. The UI
 //! gets text and values from here; it never touches the filesystem itself.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `$XDG_CONFIG_HOME/tokentop/profiles.toml` (or the platform equivalent).
 pub fn default_profiles_path() -> Option<PathBuf> {
@@ -35,27 +35,78 @@ pub fn login_store_path() -> Option<PathBuf> {
 }
 
 /// What the dashboard needs to know about its look.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UiOptions {
-    /// Theme name (a built-in theme file's stem).
-    pub theme: String,
+    /// The theme asked for on the command line (`--theme`), or `mono`
+    /// for `--no-color` / `NO_COLOR`: it wins over the config file's.
+    pub theme: Option<String>,
     /// Look, don't touch: no refresh, revoke, downscope or sign-in.
     pub readonly: bool,
+    /// The user's config file and themes, as text.
+    pub files: UiFiles,
 }
 
 impl UiOptions {
-    /// `--no-color` or a non-empty `NO_COLOR` select `mono`; otherwise the named
-    /// theme, or `default`.
+    /// `--no-color` or a non-empty `NO_COLOR` select `mono`; otherwise the
+    /// named theme, if any.
     pub fn resolve(theme: Option<&str>, no_color: bool) -> Self {
         let no_color = no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let theme = if no_color {
-            "mono"
-        } else {
-            theme.unwrap_or("default")
-        };
+        let theme = if no_color { Some("mono") } else { theme };
         Self {
-            theme: theme.to_string(),
-            readonly: false,
+            theme: theme.map(String::from),
+            ..Self::default()
+        }
+    }
+}
+
+/// The user's dashboard files, read but not parsed (the dashboard parses
+/// them, so its errors can name the field).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UiFiles {
+    /// `config.toml`: (path, text), when there is one.
+    pub config: Option<(String, String)>,
+    /// `themes/*.toml`: (path, text) each, by name.
+    pub themes: Vec<(String, String)>,
+    /// Files that exist but could not be read, one line each.
+    pub errors: Vec<String>,
+}
+
+impl UiFiles {
+    /// Reads `dir/config.toml` and `dir/themes/*.toml` (`dir` is the
+    /// config directory, `$XDG_CONFIG_HOME/tokentop`). Missing files are
+    /// not errors.
+    pub fn read(dir: &Path) -> Self {
+        let mut files = Self::default();
+        let config = dir.join("config.toml");
+        match crate::files::read_text(&config) {
+            Ok(text) => files.config = Some((config.display().to_string(), text)),
+            Err(crate::files::ReadError::Missing) => {}
+            Err(e) => files.errors.push(format!("{}: {e}", config.display())),
+        }
+        let themes = dir.join("themes");
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&themes)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        paths.sort();
+        for path in paths {
+            match crate::files::read_text(&path) {
+                Ok(text) => files.themes.push((path.display().to_string(), text)),
+                Err(e) => files.errors.push(format!("{}: {e}", path.display())),
+            }
+        }
+        files
+    }
+
+    /// The user's files from the default config directory.
+    pub fn read_default() -> Self {
+        match directories::ProjectDirs::from("", "", "tokentop") {
+            Some(dirs) => Self::read(dirs.config_dir()),
+            None => Self::default(),
         }
     }
 }

@@ -27,7 +27,14 @@ pub async fn dashboard(
         config
     };
     let mut handle = engine::start(config, Arc::new(SystemClock))?;
-    let result = crate::tui::run(&mut handle, &ui.theme, ui.readonly).await;
+    let start = crate::tui::startup::Start {
+        theme: ui.theme,
+        readonly: ui.readonly,
+        config: ui.files.config,
+        themes: ui.files.themes,
+        errors: ui.files.errors,
+    };
+    let result = crate::tui::run(&mut handle, &start).await;
     handle.shutdown().await;
     result.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)

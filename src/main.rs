@@ -11,7 +11,8 @@ struct Cli {
     /// tokentop's profiles file (default: $XDG_CONFIG_HOME/tokentop/profiles.toml).
     #[arg(long, global = true, value_name = "FILE")]
     profiles: Option<PathBuf>,
-    /// Colour theme by name (built in: default, mono).
+    /// Colour theme by name (built in: default, light, high-contrast, solarized,
+    /// mono; or a theme of your own in the config directory's themes/).
     #[arg(long, global = true, env = "TOKENTOP_THEME")]
     theme: Option<String>,
     /// No colours (also when NO_COLOR is set).
@@ -195,6 +196,7 @@ fn main() -> ExitCode {
     };
     let ui = tokentop::config::UiOptions {
         readonly: cli.readonly,
+        files: tokentop::config::UiFiles::read_default(),
         ..tokentop::config::UiOptions::resolve(cli.theme.as_deref(), cli.no_color)
     };
     let profiles = cli.profiles.or_else(|| {

@@ -3,14 +3,20 @@
 /// `FILE line N: MESSAGE` for a TOML parse or schema error in `text`.
 pub fn describe(file: &str, text: &str, err: &toml::de::Error) -> String {
     match err.span() {
-        Some(span) => {
-            let line = text.as_bytes()[..span.start.min(text.len())]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
-            format!("{file} line {line}: {}", err.message())
-        }
+        Some(span) => format!(
+            "{file} line {}: {}",
+            line_of(text, span.start),
+            err.message()
+        ),
         None => format!("{file}: {}", err.message()),
     }
+}
+
+/// The 1-based line of byte `offset` in `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }

@@ -9,6 +9,7 @@ use super::keymap::{Keymap, Layer};
 use super::overlay::Overlay;
 use super::screens::Reply;
 use super::theme::Themes;
+use super::user_config::UiConfig;
 use crate::engine::protocol::{Command, Level, Update};
 use crate::model::{Clock, CredentialId, Row, Status, TtlClass};
 use chrono::{DateTime, Utc};
@@ -52,6 +53,10 @@ pub struct App {
     pub sort_by: SortKey,
     /// The themes and the one in use.
     pub themes: Themes,
+    /// The user's `[ui]` settings (columns, accents).
+    pub config: UiConfig,
+    /// Mistakes in the user's config and themes, said until fixed.
+    pub config_errors: Vec<String>,
 }
 
 impl App {
@@ -74,6 +79,8 @@ impl App {
             shown: Vec::new(),
             sort_by: SortKey::default(),
             themes,
+            config: UiConfig::default(),
+            config_errors: Vec::new(),
         }
     }
 

@@ -10,8 +10,11 @@ use std::collections::BTreeMap;
 pub const DEFAULT: &str = include_str!("keymap.toml");
 
 /// The layers keys are bound in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Layer {
     /// Asked after the top layer.
     Global,
@@ -68,6 +71,13 @@ struct RawBinding {
     desc: String,
 }
 
+impl Layer {
+    /// The layer's name as keymap and config files write it.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
 impl Keymap {
     /// The built-in keymap.
     pub fn default_keys() -> Result<Self, String> {
@@ -96,6 +106,28 @@ impl Keymap {
             layers.insert(layer, parsed);
         }
         Ok(Self { layers })
+    }
+
+    /// Binds `key` (written `on`) to `action` in `layer`, first, in place
+    /// of what the key did there. Help describes it as the default keymap
+    /// describes the action.
+    pub fn bind(&mut self, layer: Layer, on: &str, key: (KeyCode, KeyModifiers), action: Action) {
+        let desc = [layer, Layer::Global]
+            .iter()
+            .flat_map(|l| self.bindings(*l))
+            .find(|b| b.run == action)
+            .map_or_else(|| action.name().to_string(), |b| b.desc.clone());
+        let bindings = self.layers.entry(layer).or_default();
+        bindings.retain(|b| b.key != key);
+        bindings.insert(
+            0,
+            Binding {
+                on: on.to_string(),
+                key,
+                run: action,
+                desc,
+            },
+        );
     }
 
     /// The action for a key in `layer`, falling back to the global layer.

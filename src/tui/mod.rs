@@ -12,12 +12,14 @@ pub mod input;
 pub mod keymap;
 pub mod overlay;
 pub mod screens;
+pub mod startup;
 pub mod terminal;
 pub mod theme;
 pub mod theme_file;
+pub mod user_config;
 pub mod view;
 
-use crate::engine::protocol::{EngineHandle, Level, Update};
+use crate::engine::protocol::EngineHandle;
 use crate::model::Clock;
 use app::App;
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
@@ -32,28 +34,15 @@ use tokio::signal::unix::{SignalKind, signal};
 /// frame: the end-to-end tests use it to prove a panic restores the terminal.
 pub const PANIC_FOR_TESTS: &str = "TOKENTOP_TEST_PANIC";
 
-/// Runs the dashboard until the user quits or the input closes. Read-only
-/// (`readonly`), keys that would change tokens say so instead.
-pub async fn run(
-    handle: &mut EngineHandle,
-    theme_name: &str,
-    readonly: bool,
-) -> std::io::Result<()> {
+/// Runs the dashboard until the user quits or the input closes, as
+/// `start` configures it.
+pub async fn run(handle: &mut EngineHandle, start: &startup::Start) -> std::io::Result<()> {
     let clock = handle.clock.clone();
-    let keymap = keymap::Keymap::default_keys().map_err(std::io::Error::other)?;
     let depth = theme::ColorDepth::detect(
         std::env::var("COLORTERM").ok().as_deref(),
         std::env::var("TERM").ok().as_deref(),
     );
-    let (themes, _) = theme::Themes::load(Vec::new(), depth);
-    let mut app = App::new(keymap, themes, clock.clone());
-    app.readonly = readonly;
-    if let Err(e) = app.themes.select(theme_name) {
-        app.update(Event::Engine(Box::new(Update::Notice {
-            level: Level::Warn,
-            text: e,
-        })));
-    }
+    let mut app = startup::app(start, depth, clock.clone()).map_err(std::io::Error::other)?;
     let guard = terminal::Guard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     terminal.clear()?;

@@ -144,6 +144,13 @@ fn header(app: &App, theme: &Theme, width: u16) -> Line<'static> {
 fn status_line(app: &App, theme: &Theme) -> Line<'static> {
     let (level, text) = match (app.status_now(app.clock.now()), app.source_errors.first()) {
         (Some((level, text)), _) => (*level, text.clone()),
+        (None, _) if !app.config_errors.is_empty() => {
+            let more = match app.config_errors.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            (Level::Warn, format!("{}{more}", app.config_errors[0]))
+        }
         (None, Some(first)) => (
             Level::Warn,
             format!("{} source(s) unreadable: {first}", app.source_errors.len()),

@@ -8,12 +8,13 @@ use crate::tui::theme::{Slot, Theme};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
     Cell, HighlightSpacing, Paragraph, Row as TableRow, Table, TableState, Wrap,
 };
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {
     Platform,
     Profile,
@@ -54,14 +55,30 @@ const COLUMNS: &[(Col, &str, u16, u8)] = &[
     (Col::Token, "TOKEN", 15, 0),
 ];
 
+/// The columns' names as `[ui] columns` writes them: their headers, lowercase.
+pub const COLUMN_NAMES: &[&str] = &[
+    "platform",
+    "profile",
+    "principal",
+    "kind",
+    "ttl",
+    "life",
+    "state",
+    "scopes",
+    "audience",
+    "token",
+];
+
 /// How wide the principal column should be before luxury columns (LIFE,
 /// TOKEN, AUDIENCE: priority 2 or less) are shown.
 const PRINCIPAL_WANTED: u16 = 24;
 
 /// The columns that fit `width`, in display order, with the principal
 /// column widened to take what is left.
-fn fitting(width: u16) -> Vec<(Col, &'static str, u16)> {
-    let mut kept: Vec<_> = COLUMNS.to_vec();
+fn fitting(width: u16, wanted: Option<&[String]>) -> Vec<(Col, &'static str, u16)> {
+    let wanted =
+        |header: &str| wanted.is_none_or(|w| w.iter().any(|n| header.eq_ignore_ascii_case(n)));
+    let mut kept: Vec<_> = COLUMNS.iter().copied().filter(|c| wanted(c.1)).collect();
     let total = |cols: &[(Col, &str, u16, u8)]| cols.iter().map(|c| c.2 + 1).sum::<u16>();
     loop {
         let lowest = kept
@@ -201,7 +218,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
     let width = area.width.saturating_sub(SELECTED.chars().count() as u16);
-    let columns = fitting(width);
+    let columns = fitting(width, app.config.columns.as_deref());
     let audience_shown = columns.iter().any(|c| c.0 == Col::Audience);
     let header =
         TableRow::new(columns.iter().map(|c| Cell::from(c.1))).style(theme.slot(Slot::Header));
@@ -219,11 +236,14 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
     let rows = app.visible().map(|row| {
-        TableRow::new(
-            columns
-                .iter()
-                .map(|c| cell(c.0, row, now, theme, c.2, audience_shown)),
-        )
+        let accent = app.config.accent(&row.profile);
+        TableRow::new(columns.iter().map(|c| {
+            let drawn = cell(c.0, row, now, theme, c.2, audience_shown);
+            match (c.0, accent) {
+                (Col::Profile, Some(colour)) => drawn.style(Style::default().fg(colour)),
+                _ => drawn,
+            }
+        }))
     });
     let widths: Vec<Constraint> = columns.iter().map(|c| Constraint::Length(c.2)).collect();
     let table = Table::new(rows, widths)
@@ -392,7 +412,7 @@ mod tests {
     #[test]
     fn columns_drop_by_priority_and_always_fit() {
         for width in [20u16, 40, 60, 80, 100, 140] {
-            let cols = fitting(width);
+            let cols = fitting(width, None);
             let used: u16 = cols.iter().map(|c| c.2 + 1).sum();
             assert!(used <= width || cols.len() == 1, "{width}: {used}");
             assert!(
@@ -400,15 +420,15 @@ mod tests {
                 "{width}: TTL must stay"
             );
         }
-        assert_eq!(fitting(160).len(), COLUMNS.len());
+        assert_eq!(fitting(160, None).len(), COLUMNS.len());
         let principal = |w| {
-            fitting(w)
+            fitting(w, None)
                 .iter()
                 .find(|c| c.0 == Col::Principal)
                 .map_or(0, |c| c.2)
         };
         assert!(principal(118) >= PRINCIPAL_WANTED, "{}", principal(118));
-        let at_80: Vec<Col> = fitting(78).iter().map(|c| c.0).collect();
+        let at_80: Vec<Col> = fitting(78, None).iter().map(|c| c.0).collect();
         for col in [
             Col::Platform,
             Col::Profile,
@@ -420,5 +440,18 @@ mod tests {
         ] {
             assert!(at_80.contains(&col), "80 columns keep the issue's columns");
         }
+    }
+
+    #[test]
+    fn configured_columns_are_the_only_ones_and_names_match_headers() {
+        let wanted = [
+            "profile".to_string(),
+            "ttl".to_string(),
+            "state".to_string(),
+        ];
+        let cols: Vec<Col> = fitting(160, Some(&wanted)).iter().map(|c| c.0).collect();
+        assert_eq!(cols, [Col::Profile, Col::Ttl, Col::State]);
+        let headers: Vec<String> = COLUMNS.iter().map(|c| c.1.to_lowercase()).collect();
+        assert_eq!(headers, COLUMN_NAMES);
     }
 }
