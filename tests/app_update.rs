@@ -4,7 +4,9 @@
 mod fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tokentop::engine::protocol::{Command, Level, Update};
+use std::sync::Arc;
+use tokentop::engine::protocol::{Command, CopyForm, Level, Reveal, Update};
+use tokentop::model::{FixedClock, Secret};
 use tokentop::tui::app::App;
 use tokentop::tui::event::{Effect, Event};
 use tokentop::tui::overlay::Overlay;
@@ -694,4 +696,128 @@ fn t_cycles_themes_and_the_command_line_picks_one() {
     assert_eq!(app.themes.current().name, names[0]);
     let (_, text) = app.status.clone().expect("said");
     assert!(text.contains(":theme takes a theme"), "{text}");
+}
+
+fn revealed(app: &mut App, token: &str, purpose: Reveal, target: Option<&str>) -> Vec<Effect> {
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    app.update(Event::Engine(Box::new(Update::Revealed {
+        id,
+        token: Secret::new(token),
+        purpose,
+        target: target.map(String::from),
+    })))
+}
+
+#[test]
+fn c_offers_the_forms_and_the_engine_is_asked_for_the_one_chosen() {
+    let mut app = fixtures::app();
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    assert!(press(&mut app, 'c').is_empty());
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::Copy { chosen: 0, .. })
+    ));
+    press(&mut app, 'j');
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::Send(Command::Reveal(
+            id.clone(),
+            Reveal::Copy(CopyForm::Header)
+        ))]
+    );
+    assert!(app.overlays.is_empty());
+    press(&mut app, 'c');
+    assert_eq!(
+        press(&mut app, '3'),
+        vec![Effect::Send(Command::Reveal(
+            id,
+            Reveal::Copy(CopyForm::Curl)
+        ))],
+        "a digit picks its line"
+    );
+    press(&mut app, 'c');
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert!(app.overlays.is_empty());
+}
+
+#[test]
+fn a_revealed_token_for_a_copy_goes_to_the_clipboard_and_only_its_fingerprint_is_said() {
+    let mut app = fixtures::app();
+    let token = "ya29.a0AfH6SMBx-token_value";
+    let effects = revealed(&mut app, token, Reveal::Copy(CopyForm::Header), None);
+    assert_eq!(
+        effects,
+        vec![Effect::Clipboard(Secret::new(format!(
+            "Authorization: Bearer {token}"
+        )))]
+    );
+    let (level, said) = app.status.clone().expect("said");
+    assert_eq!(level, Level::Info);
+    assert!(
+        said.contains("OSC 52") && said.contains(&Secret::new(token).fingerprint()),
+        "{said}"
+    );
+    assert!(!said.contains(token), "{said}");
+    // The curl line keeps the token off curl's arguments and out of history.
+    let effects = revealed(
+        &mut app,
+        token,
+        Reveal::Copy(CopyForm::Curl),
+        Some("https://run.example/x?a=1&b=2"),
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::Clipboard(Secret::new(format!(
+            " curl -sS -H @- 'https://run.example/x?a=1&b=2' <<<'Authorization: Bearer {token}'"
+        )))]
+    );
+    let effects = revealed(&mut app, token, Reveal::Copy(CopyForm::Export), None);
+    assert_eq!(
+        effects,
+        vec![Effect::Clipboard(Secret::new(format!(
+            " export CLOUDSDK_AUTH_ACCESS_TOKEN={token}"
+        )))]
+    );
+}
+
+#[test]
+fn a_copy_that_cannot_be_made_says_why_and_copies_nothing() {
+    let mut app = fixtures::app();
+    assert!(revealed(&mut app, "tok", Reveal::Copy(CopyForm::Curl), None).is_empty());
+    let (_, said) = app.status.clone().expect("said");
+    assert!(said.contains("no target known"), "{said}");
+    assert!(revealed(&mut app, "to'k", Reveal::Copy(CopyForm::Export), None).is_empty());
+    let huge = "a".repeat(80_000);
+    assert!(revealed(&mut app, &huge, Reveal::Copy(CopyForm::Token), None).is_empty());
+    let (level, said) = app.status.clone().expect("said");
+    assert_eq!(level, Level::Error);
+    assert!(said.contains("too long"), "{said}");
+}
+
+#[test]
+fn v_shows_the_token_for_ten_seconds_then_masks_it() {
+    let clock = Arc::new(FixedClock::at(fixtures::t0()));
+    let mut app = fixtures::app_on(clock.clone());
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    assert_eq!(
+        press(&mut app, 'v'),
+        vec![Effect::Send(Command::Reveal(id, Reveal::Show))]
+    );
+    revealed(&mut app, "ya29.shown", Reveal::Show, None);
+    assert!(app.shown_token.is_some());
+    clock.advance(chrono::Duration::seconds(9));
+    app.update(Event::Tick);
+    assert!(app.shown_token.is_some(), "still shown at 9 s");
+    clock.advance(chrono::Duration::seconds(1));
+    app.update(Event::Tick);
+    assert!(app.shown_token.is_none(), "masked at 10 s");
+    // v again hides it at once; moving away does too.
+    press(&mut app, 'v');
+    revealed(&mut app, "ya29.shown", Reveal::Show, None);
+    assert!(press(&mut app, 'v').is_empty());
+    assert!(app.shown_token.is_none());
+    press(&mut app, 'v');
+    revealed(&mut app, "ya29.shown", Reveal::Show, None);
+    press(&mut app, 'j');
+    assert!(app.shown_token.is_none());
 }

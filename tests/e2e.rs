@@ -7,55 +7,10 @@ mod tmux;
 
 use std::process::Command;
 use std::time::Duration;
-use tmux::{BIN, Tmux, assert_no_raw_tokens, child_of_pane, demo_folders};
-
-/// The selected row's detail line: `PROFILE exp HH:MM:SS token sha256:XXXXXXXX from ...`.
-fn selected(screen: &str) -> Option<(String, String)> {
-    let line = screen
-        .lines()
-        .find(|l| l.contains(" token sha256:") && l.contains(" from "))?;
-    let profile = line.split_whitespace().next()?.to_string();
-    let fingerprint = line
-        .split("token ")
-        .nth(1)?
-        .split_whitespace()
-        .next()?
-        .to_string();
-    Some((profile, fingerprint))
-}
-
-/// The TTL of `profile`'s row in seconds, from a countdown like `1m38s`.
-fn ttl_of(screen: &str, profile: &str) -> Option<i64> {
-    // The PROFILE column may cut a long name with `…`.
-    let shown = |w: &str| {
-        w == profile || (w.ends_with('…') && profile.starts_with(w.trim_end_matches('…')))
-    };
-    let line = screen
-        .lines()
-        .map(|l| l.trim_start().trim_start_matches('▶'))
-        .find(|l| l.split_whitespace().nth(1).is_some_and(shown))?;
-    line.split_whitespace().find_map(parse_ttl)
-}
-
-fn parse_ttl(word: &str) -> Option<i64> {
-    let (mut total, mut number) = (0i64, String::new());
-    for c in word.chars() {
-        match c {
-            '0'..='9' => number.push(c),
-            'h' | 'm' | 's' if !number.is_empty() => {
-                let n: i64 = number.parse().ok()?;
-                total += n * match c {
-                    'h' => 3600,
-                    'm' => 60,
-                    _ => 1,
-                };
-                number.clear();
-            }
-            _ => return None,
-        }
-    }
-    number.is_empty().then_some(total)
-}
+use tmux::{
+    BIN, Tmux, assert_no_raw_tokens, child_of_pane, demo_folders, parse_ttl, select, selected,
+    ttl_of,
+};
 
 #[test]
 fn demo_refresh_decode_and_quit_in_tmux() {
@@ -385,22 +340,6 @@ fn every_terminating_signal_restores_the_terminal_and_removes_the_demo_keys() {
             "SIG{signal} left the demo's keys behind"
         );
     }
-}
-
-/// Selects `profile`: from the first row (g) down with j, again from the
-/// top if rows arriving meanwhile moved it above the selection.
-fn select(t: &Tmux, profile: &str) {
-    for _ in 0..5 {
-        t.keys(&["g"]);
-        for _ in 0..20 {
-            std::thread::sleep(Duration::from_millis(150));
-            if selected(&t.screen()).is_some_and(|(p, _)| p == profile) {
-                return;
-            }
-            t.keys(&["j"]);
-        }
-    }
-    t.wait_for(profile, |s| selected(s).filter(|(p, _)| p == profile));
 }
 
 #[test]

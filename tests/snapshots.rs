@@ -426,3 +426,30 @@ fn command_line_80x24_and_40x12() {
         render(&app, "mono", 40, 12).backend()
     );
 }
+
+#[test]
+fn copy_menu_80x24_and_40x12() {
+    let app = typed("cj");
+    insta::assert_snapshot!(
+        "copy_80x24_default",
+        render(&app, "default", 80, 24).backend()
+    );
+    insta::assert_snapshot!("copy_40x12_mono", render(&app, "mono", 40, 12).backend());
+}
+
+#[test]
+fn a_revealed_token_80x24_and_40x12() {
+    let mut app = fixtures::app();
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    app.update(Event::Engine(Box::new(Update::Revealed {
+        id,
+        token: tokentop::model::Secret::new(format!("ya29.{}", "a0AfH6SMB".repeat(12))),
+        purpose: tokentop::engine::protocol::Reveal::Show,
+        target: None,
+    })));
+    insta::assert_snapshot!(
+        "reveal_80x24_default",
+        render(&app, "default", 80, 24).backend()
+    );
+    insta::assert_snapshot!("reveal_40x12_mono", render(&app, "mono", 40, 12).backend());
+}

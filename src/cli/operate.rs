@@ -3,7 +3,7 @@
 //! same discovery, the same rules, the same journal.
 
 use crate::engine::EngineConfig;
-use crate::engine::protocol::{Command, EngineHandle, Level, Update};
+use crate::engine::protocol::{Command, EngineHandle, Level, Reveal, Update};
 use crate::model::{
     AccessBoundary, CredentialId, Downscope, Kind, Row, Secret, Status, SystemClock,
 };
@@ -214,10 +214,12 @@ pub(super) async fn send(handle: &EngineHandle, command: Command) -> Result<(), 
 
 /// The current token of `id`, asked of the engine (which journals it).
 async fn revealed(handle: &mut EngineHandle, id: &CredentialId) -> Result<Option<Secret>, String> {
-    send(handle, Command::Reveal(id.clone())).await?;
+    send(handle, Command::Reveal(id.clone(), Reveal::Print)).await?;
     while let Some(update) = handle.updates.recv().await {
         match update {
-            Update::Revealed { id: whose, token } if whose == *id => return Ok(Some(token)),
+            Update::Revealed {
+                id: whose, token, ..
+            } if whose == *id => return Ok(Some(token)),
             Update::Notice {
                 level: Level::Warn,
                 text,

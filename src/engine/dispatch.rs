@@ -3,7 +3,7 @@
 //! and letting them finish when the engine stops.
 
 use super::jobs::{self, Lane, Op};
-use super::protocol::{Level, Update};
+use super::protocol::{CopyForm, Level, Reveal, Update};
 use super::{Done, Engine, Running, SHUTDOWN_GRACE, outcome};
 use crate::audit;
 use crate::model::{CredentialId, DecodeReport, DecodedBody};
@@ -283,7 +283,7 @@ impl Engine {
     }
 
     /// Hands the current token to the asker, journalling its fingerprint.
-    pub(super) fn reveal(&self, id: &CredentialId) {
+    pub(super) fn reveal(&self, id: &CredentialId, purpose: Reveal) {
         let Some(entry) = self.store.get(id) else {
             self.notice(Level::Warn, format!("unknown credential {id}"));
             return;
@@ -294,15 +294,36 @@ impl Engine {
             return;
         };
         let change = audit::Change {
-            action: "reveal",
+            action: purpose.action(),
             before: Some(token.value.fingerprint()),
             after: None,
             result: "ok".into(),
         };
         self.record(id, profile, &change);
-        self.send(Update::Revealed {
-            id: id.clone(),
-            token: token.value.clone(),
+        let (id, token) = (id.clone(), token.value.clone());
+        if purpose != Reveal::Copy(CopyForm::Curl) {
+            let target = None;
+            self.send(Update::Revealed {
+                id,
+                token,
+                purpose,
+                target,
+            });
+            return;
+        }
+        // A curl line needs the target the doctor would ask.
+        let (http, credential) = (self.resources.http.clone(), entry.credential.clone());
+        let updates = self.updates.clone();
+        tokio::spawn(async move {
+            let target = crate::providers::probe::default_url(&http, &credential)
+                .await
+                .ok();
+            let _ = updates.send(Update::Revealed {
+                id,
+                token,
+                purpose,
+                target,
+            });
         });
     }
 

@@ -415,7 +415,7 @@ impl Engine {
             Command::Revoke(id) => self.spawn(&id, Op::Revoke, Lane::User),
             Command::Downscope(id, ask) => self.downscope(&id, ask),
             Command::Drop(id) => self.drop_derived(&id),
-            Command::Reveal(id) => self.reveal(&id),
+            Command::Reveal(id, purpose) => self.reveal(&id, purpose),
             Command::Login(id) => self.spawn(&id, Op::Login, Lane::User),
             Command::CancelLogin(id) => self.cancel_login(&id),
             Command::LoginRedirect(id, address) => self.login_redirect(&id, address),

@@ -24,8 +24,9 @@ pub enum Command {
     Downscope(CredentialId, crate::model::Downscope),
     /// Forget a downscoped credential (its token stays valid until it expires).
     Drop(CredentialId),
-    /// Hand the current token itself to the asker (journalled by fingerprint).
-    Reveal(CredentialId),
+    /// Hand the current token itself to the asker, for `purpose`
+    /// (journalled by fingerprint and purpose).
+    Reveal(CredentialId, Reveal),
     /// Sign in on another device (RFC 8628): an [`Update::LoginPrompt`]
     /// says what the user is to do; the row gets the tokens.
     Login(CredentialId),
@@ -46,6 +47,45 @@ pub enum Command {
     /// From now on refuse what changes tokens, as `--readonly` does (the
     /// dashboard's `:readonly`; there is no way back in this session).
     ReadOnly,
+}
+
+/// What a revealed token is for: the journal says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reveal {
+    /// Printed by a command (`downscope --print-token`).
+    Print,
+    /// Shown on the dashboard for a few seconds (`v`).
+    Show,
+    /// Copied to the clipboard in this form (`c`).
+    Copy(CopyForm),
+}
+
+/// The forms a token is copied in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
+pub enum CopyForm {
+    /// The token alone.
+    Token,
+    /// `Authorization: Bearer TOKEN`.
+    Header,
+    /// A curl line for the credential's target, the token on stdin.
+    Curl,
+    /// `export VAR=TOKEN`.
+    Export,
+}
+
+impl Reveal {
+    /// The journal's word for it.
+    pub fn action(self) -> &'static str {
+        match self {
+            Reveal::Print => "reveal",
+            Reveal::Show => "show",
+            Reveal::Copy(CopyForm::Token) => "copy-token",
+            Reveal::Copy(CopyForm::Header) => "copy-header",
+            Reveal::Copy(CopyForm::Curl) => "copy-curl",
+            Reveal::Copy(CopyForm::Export) => "copy-export",
+        }
+    }
 }
 
 /// How loud a notice is.
@@ -90,6 +130,10 @@ pub enum Update {
         id: CredentialId,
         /// The token itself.
         token: crate::model::Secret,
+        /// What it was asked for.
+        purpose: Reveal,
+        /// Where it is used (the doctor's target), for a curl line.
+        target: Option<String>,
     },
     /// A sign-in waits for its user: open the URL, enter the code.
     LoginPrompt {

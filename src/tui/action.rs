@@ -62,6 +62,10 @@ pub enum Action {
     Complete,
     /// Switch to the next theme.
     CycleTheme,
+    /// Copy the selected token (a menu of forms), with OSC 52.
+    Copy,
+    /// Show the selected token for a few seconds.
+    Reveal,
 }
 
 impl Action {

@@ -10,7 +10,10 @@ use super::overlay::Overlay;
 use super::screens::Reply;
 use super::theme::Themes;
 use super::user_config::UiConfig;
+use super::{clipboard, screens::copy};
+use crate::engine::protocol::Reveal;
 use crate::engine::protocol::{Command, Level, Update};
+use crate::model::Secret;
 use crate::model::{Clock, CredentialId, Row, Status, TtlClass};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
@@ -57,7 +60,22 @@ pub struct App {
     pub config: UiConfig,
     /// Mistakes in the user's config and themes, said until fixed.
     pub config_errors: Vec<String>,
+    /// The token shown in full after `v`, until it is masked again.
+    pub shown_token: Option<ShownToken>,
 }
+
+/// A token shown in full for a few seconds.
+pub struct ShownToken {
+    /// Whose.
+    pub id: CredentialId,
+    /// The token.
+    pub token: Secret,
+    /// When it is masked again.
+    pub until: DateTime<Utc>,
+}
+
+/// How long `v` shows a token.
+pub const REVEAL_FOR: chrono::Duration = chrono::Duration::seconds(10);
 
 impl App {
     /// An empty dashboard.
@@ -81,6 +99,7 @@ impl App {
             themes,
             config: UiConfig::default(),
             config_errors: Vec::new(),
+            shown_token: None,
         }
     }
 
@@ -114,14 +133,24 @@ impl App {
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         let effects = match event {
             Event::Key(key) => self.key(&key),
-            Event::Engine(update) => {
-                self.absorb(*update);
-                Vec::new()
-            }
+            Event::Engine(update) => self.absorb(*update),
             Event::Resize | Event::Tick => Vec::new(),
         };
         self.refilter();
+        self.mask_shown_token();
         effects
+    }
+
+    /// A shown token goes when its time is up or its row is left.
+    fn mask_shown_token(&mut self) {
+        let now = self.clock.now();
+        if self
+            .shown_token
+            .as_ref()
+            .is_some_and(|s| s.until <= now || self.selected.as_ref() != Some(&s.id))
+        {
+            self.shown_token = None;
+        }
     }
 
     /// Applies the filter to the rows as they are now (states change with
@@ -192,6 +221,8 @@ impl App {
                 | Action::Downscope
                 | Action::Drop
                 | Action::Doctor
+                | Action::Copy
+                | Action::Reveal
         ) {
             // Acting on a row is choosing it: it must not slide away on re-sort.
             self.user_moved = true;
@@ -241,6 +272,35 @@ impl App {
                 let text = String::new();
                 self.overlays.push(Overlay::Command { text, themes });
             }
+            Action::Copy => match self.selected_row() {
+                Some(row) if row.fingerprint.is_none() => {
+                    self.say(
+                        Level::Warn,
+                        format!("{}: no token to copy yet", row.profile),
+                    );
+                }
+                Some(row) => {
+                    let id = row.id.clone();
+                    self.overlays.push(Overlay::Copy { id, chosen: 0 });
+                }
+                None => {}
+            },
+            Action::Reveal => match self.selected_row() {
+                Some(row) if row.fingerprint.is_none() => {
+                    self.say(
+                        Level::Warn,
+                        format!("{}: no token to show yet", row.profile),
+                    );
+                }
+                Some(row) => {
+                    let id = row.id.clone();
+                    // v again masks it at once.
+                    if self.shown_token.take().is_none_or(|shown| shown.id != id) {
+                        return vec![Effect::Send(Command::Reveal(id, Reveal::Show))];
+                    }
+                }
+                None => {}
+            },
             Action::CycleTheme => {
                 let name = self.themes.cycle().to_string();
                 self.say(Level::Info, format!("theme {name} (t for the next)"));
@@ -445,7 +505,7 @@ impl App {
             .collect()
     }
 
-    fn absorb(&mut self, update: Update) {
+    fn absorb(&mut self, update: Update) -> Vec<Effect> {
         match update {
             Update::Snapshot {
                 rows,
@@ -489,8 +549,12 @@ impl App {
                 self.rows.retain(|r| r.id != id);
                 self.overlays.retain(|o| o.about() != Some(&id));
             }
-            // The dashboard reveals nothing yet; `downscope --print-token` asks.
-            Update::Revealed { .. } => {}
+            Update::Revealed {
+                id,
+                token,
+                purpose,
+                target,
+            } => return self.revealed(id, token, purpose, target),
             Update::Notice { level, text } => self.say(level, text),
             Update::Decoded(_)
             | Update::Diagnosed(_)
@@ -502,6 +566,54 @@ impl App {
             }
         }
         self.sort();
+        Vec::new()
+    }
+
+    /// A token the user asked to see or copy.
+    fn revealed(
+        &mut self,
+        id: CredentialId,
+        token: Secret,
+        purpose: Reveal,
+        target: Option<String>,
+    ) -> Vec<Effect> {
+        let Some(row) = self.rows.iter().find(|r| r.id == id) else {
+            return Vec::new();
+        };
+        match purpose {
+            Reveal::Print => Vec::new(),
+            Reveal::Show => {
+                let until = self.clock.now() + REVEAL_FOR;
+                self.shown_token = Some(ShownToken { id, token, until });
+                Vec::new()
+            }
+            Reveal::Copy(form) => {
+                let text = match copy::text(form, row, &token, target.as_deref()) {
+                    Ok(text) if clipboard::fits(text.expose()) => text,
+                    Ok(text) => {
+                        let size = text.expose().len();
+                        let said = format!(
+                            "{}: {size} bytes is too long for a terminal's clipboard (OSC 52)",
+                            row.profile
+                        );
+                        self.say(Level::Error, said);
+                        return Vec::new();
+                    }
+                    Err(why) => {
+                        self.say(Level::Warn, why);
+                        return Vec::new();
+                    }
+                };
+                let what: &str = form.into();
+                let said = format!(
+                    "copied {what} of {} ({}) with OSC 52; if nothing pastes, your terminal ignores OSC 52 (tmux: set -g set-clipboard on)",
+                    row.profile,
+                    token.fingerprint()
+                );
+                self.say(Level::Info, said);
+                vec![Effect::Clipboard(text)]
+            }
+        }
     }
 
     /// In the order chosen (by default soonest expiry first, then rows

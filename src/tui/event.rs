@@ -25,4 +25,6 @@ pub enum Effect {
     Quit,
     /// Stop until the shell continues us, then redraw.
     Suspend,
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Clipboard(crate::model::Secret),
 }

@@ -36,6 +36,8 @@ pub enum Layer {
     Filter,
     /// The `:` command line (what is typed is text).
     Command,
+    /// The copy menu.
+    Copy,
 }
 
 /// One binding.

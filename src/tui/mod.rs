@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod clipboard;
 pub mod command_line;
 pub mod event;
 pub mod filter;
@@ -27,6 +28,7 @@ use event::{Effect, Event};
 use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use std::io::Write;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -53,10 +55,22 @@ pub async fn run(handle: &mut EngineHandle, start: &startup::Start) -> std::io::
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut quit = signal(SignalKind::quit())?;
+    let inside_tmux = std::env::var_os("TMUX").is_some();
     let mut dirty = true;
     loop {
         if dirty {
+            // One frame is one synchronized update (DEC mode 2026): a
+            // terminal that knows it shows the frame whole, never half
+            // drawn over a slow SSH link; others ignore it.
+            crossterm::queue!(
+                std::io::stdout(),
+                crossterm::terminal::BeginSynchronizedUpdate
+            )?;
             terminal.draw(|frame| view::view(&app, app.themes.current(), frame))?;
+            crossterm::execute!(
+                std::io::stdout(),
+                crossterm::terminal::EndSynchronizedUpdate
+            )?;
             dirty = false;
             #[allow(clippy::panic)] // on purpose: the end-to-end tests' panic switch
             if std::env::var_os(PANIC_FOR_TESTS).is_some() {
@@ -93,6 +107,12 @@ pub async fn run(handle: &mut EngineHandle, start: &startup::Start) -> std::io::
                     guard.suspend()?;
                     terminal.clear()?;
                 }
+                Effect::Clipboard(text) => {
+                    let sequence = clipboard::osc52(text.expose(), inside_tmux);
+                    let mut out = std::io::stdout();
+                    out.write_all(sequence.as_bytes())?;
+                    out.flush()?;
+                }
                 Effect::Send(command) => {
                     if handle.commands.send(command).await.is_err() {
                         return Err(std::io::Error::other("the engine stopped"));
@@ -109,7 +129,7 @@ pub async fn run(handle: &mut EngineHandle, start: &startup::Start) -> std::io::
 /// is nothing to redraw until an event comes.
 fn until_next_second(app: &App, clock: &dyn Clock) -> Duration {
     let now = clock.now();
-    let counting = app.rows.iter().any(|r| r.expires_at.is_some());
+    let counting = app.rows.iter().any(|r| r.expires_at.is_some()) || app.shown_token.is_some();
     if !counting && app.status_now(now).is_none() {
         return Duration::from_secs(3600);
     }

@@ -6,7 +6,7 @@ use super::app::App;
 use super::command_line;
 use super::keymap::Layer;
 use super::screens::{
-    Reply, browser_login, confirm, decode, doctor, downscope, help, login, prompt, scroll,
+    Reply, browser_login, confirm, copy, decode, doctor, downscope, help, login, prompt, scroll,
 };
 use super::theme::Theme;
 use crate::engine::protocol::Update;
@@ -60,6 +60,13 @@ pub enum Overlay {
         /// What the user is to do, and what they pasted.
         prompt: browser_login::Prompt,
     },
+    /// The copy menu.
+    Copy {
+        /// Which credential.
+        id: CredentialId,
+        /// The line chosen.
+        chosen: usize,
+    },
     /// The `/` filter being typed.
     Filter {
         /// What has been typed.
@@ -90,7 +97,8 @@ impl Overlay {
             | Overlay::ConfirmRevoke { id }
             | Overlay::Downscope { id, .. }
             | Overlay::Login { id, .. }
-            | Overlay::BrowserLogin { id, .. } => Some(id),
+            | Overlay::BrowserLogin { id, .. }
+            | Overlay::Copy { id, .. } => Some(id),
             Overlay::Help { .. } | Overlay::Filter { .. } | Overlay::Command { .. } => None,
         }
     }
@@ -105,6 +113,7 @@ impl Overlay {
             Overlay::Downscope { .. } => Layer::Downscope,
             Overlay::Login { .. } | Overlay::BrowserLogin { .. } => Layer::Login,
             Overlay::Filter { .. } => Layer::Filter,
+            Overlay::Copy { .. } => Layer::Copy,
             Overlay::Command { .. } => Layer::Command,
         }
     }
@@ -119,6 +128,7 @@ impl Overlay {
             Overlay::Downscope { .. } => downscope::HINTS,
             Overlay::Login { .. } | Overlay::BrowserLogin { .. } => login::HINTS,
             Overlay::Filter { .. } => prompt::FILTER_HINTS,
+            Overlay::Copy { .. } => copy::HINTS,
             Overlay::Command { .. } => prompt::COMMAND_HINTS,
         }
     }
@@ -130,6 +140,7 @@ impl Overlay {
             Overlay::Downscope { form, .. } => form.edit(key).then_some(Reply::Stay(Vec::new())),
             Overlay::BrowserLogin { id, prompt } => prompt.type_key(id, key),
             Overlay::Filter { text } => prompt::filter_key(text, key),
+            Overlay::Copy { id, .. } => copy::type_key(id, key),
             Overlay::Command { text, themes } => prompt::command_key(text, themes, key),
             _ => None,
         }
@@ -152,6 +163,7 @@ impl Overlay {
                 login::handle(id, action)
             }
             Overlay::Filter { .. } => prompt::filter_handle(action),
+            Overlay::Copy { id, chosen } => copy::handle(id, chosen, action),
             Overlay::Command { text, .. } => prompt::command_handle(text, action),
         }
     }
@@ -217,6 +229,10 @@ impl Overlay {
             Overlay::Downscope { id, form } => {
                 let area = centered(screen, 76, downscope::height(form));
                 downscope::render(row(id), form, theme, frame, area);
+            }
+            Overlay::Copy { id, chosen } => {
+                let area = centered(screen, 60, 9);
+                copy::render(profile(id), *chosen, theme, frame, area);
             }
             Overlay::Filter { text } => {
                 let count = format!("{} of {} rows", app.shown.len(), app.rows.len());

@@ -142,10 +142,15 @@ pub fn rows() -> Vec<Row> {
 
 /// A dashboard fed the fixture rows, on a clock stopped at [`t0`].
 pub fn app() -> App {
+    app_on(Arc::new(FixedClock::at(t0())))
+}
+
+/// A dashboard fed the fixture rows, on `clock`.
+pub fn app_on(clock: Arc<FixedClock>) -> App {
     let mut app = App::new(
         Keymap::default_keys().expect("keymap"),
         Themes::built_in().expect("themes"),
-        Arc::new(FixedClock::at(t0())),
+        clock,
     );
     app.update(Event::Engine(Box::new(Update::Snapshot {
         rows: rows(),

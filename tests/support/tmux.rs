@@ -167,3 +167,68 @@ pub fn demo_folders(tmp: &Path) -> Vec<PathBuf> {
         })
         .unwrap_or_default()
 }
+
+/// The selected row's detail line: `PROFILE exp HH:MM:SS token sha256:XXXXXXXX from ...`.
+pub fn selected(screen: &str) -> Option<(String, String)> {
+    let line = screen
+        .lines()
+        .find(|l| l.contains(" token sha256:") && l.contains(" from "))?;
+    let profile = line.split_whitespace().next()?.to_string();
+    let fingerprint = line
+        .split("token ")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    Some((profile, fingerprint))
+}
+
+/// The TTL of `profile`'s row in seconds, from a countdown like `1m38s`.
+pub fn ttl_of(screen: &str, profile: &str) -> Option<i64> {
+    // The PROFILE column may cut a long name with `…`.
+    let shown = |w: &str| {
+        w == profile || (w.ends_with('…') && profile.starts_with(w.trim_end_matches('…')))
+    };
+    let line = screen
+        .lines()
+        .map(|l| l.trim_start().trim_start_matches('▶'))
+        .find(|l| l.split_whitespace().nth(1).is_some_and(shown))?;
+    line.split_whitespace().find_map(parse_ttl)
+}
+
+/// Seconds in a countdown like `1m38s`.
+pub fn parse_ttl(word: &str) -> Option<i64> {
+    let (mut total, mut number) = (0i64, String::new());
+    for c in word.chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            'h' | 'm' | 's' if !number.is_empty() => {
+                let n: i64 = number.parse().ok()?;
+                total += n * match c {
+                    'h' => 3600,
+                    'm' => 60,
+                    _ => 1,
+                };
+                number.clear();
+            }
+            _ => return None,
+        }
+    }
+    number.is_empty().then_some(total)
+}
+
+/// Selects `profile`: from the first row (g) down with j, again from the
+/// top if rows arriving meanwhile moved it above the selection.
+pub fn select(t: &Tmux, profile: &str) {
+    for _ in 0..5 {
+        t.keys(&["g"]);
+        for _ in 0..20 {
+            std::thread::sleep(Duration::from_millis(150));
+            if selected(&t.screen()).is_some_and(|(p, _)| p == profile) {
+                return;
+            }
+            t.keys(&["j"]);
+        }
+    }
+    t.wait_for(profile, |s| selected(s).filter(|(p, _)| p == profile));
+}

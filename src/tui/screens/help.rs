@@ -22,6 +22,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         (Layer::Downscope, "downscope prompt"),
         (Layer::Login, "sign-in"),
         (Layer::Doctor, "doctor"),
+        (Layer::Copy, "copy menu"),
         (Layer::Filter, "filter (/)"),
         (Layer::Command, "command line (:)"),
     ] {

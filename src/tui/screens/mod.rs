@@ -4,12 +4,14 @@
 
 pub mod browser_login;
 pub mod confirm;
+pub mod copy;
 pub mod decode;
 pub mod doctor;
 pub mod downscope;
 pub mod help;
 pub mod login;
 pub mod prompt;
+pub mod reveal;
 pub mod table;
 
 use crate::engine::protocol::Level;

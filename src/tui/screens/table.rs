@@ -34,6 +34,8 @@ pub const HINTS: &[Action] = &[
     Action::Decode,
     Action::Revoke,
     Action::Downscope,
+    Action::Copy,
+    Action::Filter,
     Action::Help,
     Action::Quit,
 ];
