@@ -1,5 +1,5 @@
 //! The dashboard's everyday tools, driven in tmux on the real binary: the
-//! filter, the command line, copy over OSC 52 (tmux decodes it into a
+//! filter, the command line, the detail view, copy over OSC 52 (tmux decodes it into a
 //! buffer), a reveal that times out, `:readonly`, a user config with a
 //! remapped key and with a bad one, and a storm of resizes.
 
@@ -143,6 +143,25 @@ fn filter_and_sort_narrow_and_order_the_table() {
         (rows.len() > 5 && rows == by_name).then_some(rows)
     });
     assert!(sorted.len() > 5, "{sorted:?}");
+    // Enter: the detail, and a job's length typed into it.
+    select(&t, "etl-dataproc");
+    t.keys(&["Enter", "9", "0"]);
+    let detail = t.wait_for("the job's verdict", |s| {
+        (s.contains("detail · etl-dataproc") && s.contains("job length    90"))
+            .then(|| s.to_string())
+    });
+    assert!(
+        detail.contains("into the job") || detail.contains("to spare"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("provenance") || detail.contains("tokens"),
+        "{detail}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("the detail closed", |s| {
+        (!s.contains("detail · ")).then_some(())
+    });
     // :readonly refuses what changes tokens from then on.
     t.keys(&[":"]);
     t.tmux(&["send-keys", "-t", "e2e", "-l", "readonly"]);

@@ -453,3 +453,29 @@ fn a_revealed_token_80x24_and_40x12() {
     );
     insta::assert_snapshot!("reveal_40x12_mono", render(&app, "mono", 40, 12).backend());
 }
+
+#[test]
+fn detail_80x24_and_40x12_with_a_job_length() {
+    let mut app = fixtures::app();
+    press(&mut app, 'G');
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    for c in "90".chars() {
+        press(&mut app, c);
+    }
+    insta::assert_snapshot!(
+        "detail_80x24_default",
+        render(&app, "default", 80, 24).backend()
+    );
+    insta::assert_snapshot!("detail_40x12_mono", render(&app, "mono", 40, 12).backend());
+    // Scrolled to provenance and capabilities.
+    for _ in 0..12 {
+        press(&mut app, 'j');
+    }
+    insta::assert_snapshot!(
+        "detail_80x24_scrolled",
+        render(&app, "default", 80, 24).backend()
+    );
+}

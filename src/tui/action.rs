@@ -66,6 +66,12 @@ pub enum Action {
     Copy,
     /// Show the selected token for a few seconds.
     Reveal,
+    /// Everything about the selected credential.
+    Detail,
+    /// Move the selection a page down.
+    PageDown,
+    /// Move the selection a page up.
+    PageUp,
 }
 
 impl Action {

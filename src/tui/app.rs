@@ -74,6 +74,9 @@ pub struct ShownToken {
     pub until: DateTime<Utc>,
 }
 
+/// How many rows PgUp and PgDn move.
+const PAGE: isize = 10;
+
 /// How long `v` shows a token.
 pub const REVEAL_FOR: chrono::Duration = chrono::Duration::seconds(10);
 
@@ -272,6 +275,14 @@ impl App {
                 let text = String::new();
                 self.overlays.push(Overlay::Command { text, themes });
             }
+            Action::Detail => {
+                if let Some(row) = self.selected_row() {
+                    let (id, job, scroll) = (row.id.clone(), String::new(), 0);
+                    self.overlays.push(Overlay::Detail { id, job, scroll });
+                }
+            }
+            Action::PageDown => self.move_selection(PAGE),
+            Action::PageUp => self.move_selection(-PAGE),
             Action::Copy => match self.selected_row() {
                 Some(row) if row.fingerprint.is_none() => {
                     self.say(

@@ -38,6 +38,8 @@ pub enum Layer {
     Command,
     /// The copy menu.
     Copy,
+    /// One credential's detail.
+    Detail,
 }
 
 /// One binding.

@@ -6,7 +6,8 @@ use super::app::App;
 use super::command_line;
 use super::keymap::Layer;
 use super::screens::{
-    Reply, browser_login, confirm, copy, decode, doctor, downscope, help, login, prompt, scroll,
+    Reply, browser_login, confirm, copy, decode, detail, doctor, downscope, help, login, prompt,
+    scroll,
 };
 use super::theme::Theme;
 use crate::engine::protocol::Update;
@@ -60,6 +61,15 @@ pub enum Overlay {
         /// What the user is to do, and what they pasted.
         prompt: browser_login::Prompt,
     },
+    /// One credential's whole story.
+    Detail {
+        /// Which credential.
+        id: CredentialId,
+        /// A job's length in minutes, as typed.
+        job: String,
+        /// Scroll offset in lines.
+        scroll: u16,
+    },
     /// The copy menu.
     Copy {
         /// Which credential.
@@ -98,7 +108,8 @@ impl Overlay {
             | Overlay::Downscope { id, .. }
             | Overlay::Login { id, .. }
             | Overlay::BrowserLogin { id, .. }
-            | Overlay::Copy { id, .. } => Some(id),
+            | Overlay::Copy { id, .. }
+            | Overlay::Detail { id, .. } => Some(id),
             Overlay::Help { .. } | Overlay::Filter { .. } | Overlay::Command { .. } => None,
         }
     }
@@ -114,6 +125,7 @@ impl Overlay {
             Overlay::Login { .. } | Overlay::BrowserLogin { .. } => Layer::Login,
             Overlay::Filter { .. } => Layer::Filter,
             Overlay::Copy { .. } => Layer::Copy,
+            Overlay::Detail { .. } => Layer::Detail,
             Overlay::Command { .. } => Layer::Command,
         }
     }
@@ -129,6 +141,7 @@ impl Overlay {
             Overlay::Login { .. } | Overlay::BrowserLogin { .. } => login::HINTS,
             Overlay::Filter { .. } => prompt::FILTER_HINTS,
             Overlay::Copy { .. } => copy::HINTS,
+            Overlay::Detail { .. } => detail::HINTS,
             Overlay::Command { .. } => prompt::COMMAND_HINTS,
         }
     }
@@ -141,6 +154,7 @@ impl Overlay {
             Overlay::BrowserLogin { id, prompt } => prompt.type_key(id, key),
             Overlay::Filter { text } => prompt::filter_key(text, key),
             Overlay::Copy { id, .. } => copy::type_key(id, key),
+            Overlay::Detail { job, .. } => detail::type_key(job, key),
             Overlay::Command { text, themes } => prompt::command_key(text, themes, key),
             _ => None,
         }
@@ -164,6 +178,7 @@ impl Overlay {
             }
             Overlay::Filter { .. } => prompt::filter_handle(action),
             Overlay::Copy { id, chosen } => copy::handle(id, chosen, action),
+            Overlay::Detail { scroll: at, .. } => scroll(at, action),
             Overlay::Command { text, .. } => prompt::command_handle(text, action),
         }
     }
@@ -229,6 +244,9 @@ impl Overlay {
             Overlay::Downscope { id, form } => {
                 let area = centered(screen, 76, downscope::height(form));
                 downscope::render(row(id), form, theme, frame, area);
+            }
+            Overlay::Detail { id, job, scroll } => {
+                detail::render(row(id), job, *scroll, now, theme, frame, middle);
             }
             Overlay::Copy { id, chosen } => {
                 let area = centered(screen, 60, 9);

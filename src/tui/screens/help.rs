@@ -16,6 +16,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for (layer, title) in [
         (Layer::Table, "table"),
+        (Layer::Detail, "detail (Enter)"),
         (Layer::Decode, "decode"),
         (Layer::Confirm, "confirm"),
         (Layer::Global, "everywhere"),

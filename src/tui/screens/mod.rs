@@ -6,6 +6,7 @@ pub mod browser_login;
 pub mod confirm;
 pub mod copy;
 pub mod decode;
+pub mod detail;
 pub mod doctor;
 pub mod downscope;
 pub mod help;

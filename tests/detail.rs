@@ -1,0 +1,73 @@
+//! The detail view's answer to "will this token outlive a job of N minutes?",
+//! and Enter opening it.
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokentop::model::{Kind, Row, TokenRole};
+use tokentop::tui::event::Event;
+use tokentop::tui::overlay::Overlay;
+use tokentop::tui::screens::detail::outlives;
+use tokentop::tui::theme::Slot;
+
+fn row(profile: &str) -> Row {
+    fixtures::rows()
+        .into_iter()
+        .find(|r| r.profile == profile)
+        .expect(profile)
+}
+
+#[test]
+fn a_token_with_time_to_spare_outlives_the_job() {
+    // 50 minutes left; google-auth stops using it 3m45s before.
+    let (said, slot) = outlives(&row("etl-dataproc"), 30, fixtures::t0());
+    assert_eq!(slot, Slot::TtlFresh);
+    assert!(said.contains("16m15s to spare"), "{said}");
+}
+
+#[test]
+fn a_renewable_token_that_dies_mid_job_says_who_renews_it() {
+    let (said, slot) = outlives(&row("lakehouse"), 60, fixtures::t0());
+    assert_eq!(slot, Slot::TtlExpiring);
+    // 25 minutes left, less Databricks' 40 s.
+    assert!(
+        said.contains("24m20s into the job") && said.contains("renews it itself"),
+        "{said}"
+    );
+    let (said, _) = outlives(&row("old-adc"), 10, fixtures::t0());
+    assert!(said.contains("already past use"), "{said}");
+}
+
+#[test]
+fn a_token_nothing_renews_says_no() {
+    let mut pat = row("lakehouse");
+    pat.kind = Kind::DatabricksPat;
+    pat.token_role = Some(TokenRole::Pat);
+    let (said, slot) = outlives(&pat, 60, fixtures::t0());
+    assert_eq!(slot, Slot::TtlExpired);
+    assert!(said.contains("nothing renews it"), "{said}");
+    pat.expires_at = None;
+    let (said, slot) = outlives(&pat, 60, fixtures::t0());
+    assert_eq!(slot, Slot::TtlFresh);
+    assert!(said.contains("no expiry"), "{said}");
+}
+
+#[test]
+fn enter_opens_the_detail_where_digits_are_the_job_length() {
+    let mut app = fixtures::app();
+    let key = |code| Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    for c in "9x0j".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    assert!(
+        matches!(app.overlays.last(), Some(Overlay::Detail { job, scroll: 1, .. }) if job == "90"),
+        "{:?}",
+        app.overlays
+    );
+    app.update(key(KeyCode::Backspace));
+    assert!(matches!(app.overlays.last(), Some(Overlay::Detail { job, .. }) if job == "9"));
+    app.update(key(KeyCode::Esc));
+    assert!(app.overlays.is_empty());
+}
