@@ -21,6 +21,18 @@ pub async fn dashboard(
         Some(j) => config.journal(j),
         None => config,
     };
+    // The [refresh] table of the same config.toml: what is kept alive.
+    let mut errors = ui.files.errors;
+    let policy = match &ui.files.config {
+        Some((file, text)) => {
+            crate::sources::refresh_policy::parse(text, file).unwrap_or_else(|e| {
+                errors.push(e);
+                crate::model::RefreshPolicy::default()
+            })
+        }
+        None => crate::model::RefreshPolicy::default(),
+    };
+    let config = config.refresh_policy(policy);
     let config = if ui.readonly {
         config.readonly()
     } else {
@@ -32,7 +44,7 @@ pub async fn dashboard(
         readonly: ui.readonly,
         config: ui.files.config,
         themes: ui.files.themes,
-        errors: ui.files.errors,
+        errors,
     };
     let result = crate::tui::run(&mut handle, &start).await;
     handle.shutdown().await;

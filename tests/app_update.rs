@@ -821,3 +821,47 @@ fn v_shows_the_token_for_ten_seconds_then_masks_it() {
     press(&mut app, 'j');
     assert!(app.shown_token.is_none());
 }
+
+#[test]
+fn a_keeps_the_selected_token_alive_and_shift_a_every_token() {
+    let mut app = fixtures::app();
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    assert_eq!(
+        press(&mut app, 'a'),
+        vec![Effect::Send(Command::AutoRefresh(Some(id.clone()), true))]
+    );
+    // The engine says it is on: a again turns it off.
+    let mut row = app.selected_row().cloned().expect("row");
+    row.auto_refresh = true;
+    app.update(Event::Engine(Box::new(Update::Row(Box::new(row)))));
+    assert_eq!(
+        press(&mut app, 'a'),
+        vec![Effect::Send(Command::AutoRefresh(Some(id), false))]
+    );
+    assert_eq!(
+        press(&mut app, 'A'),
+        vec![Effect::Send(Command::AutoRefresh(None, true))]
+    );
+    let rows: Vec<_> = app
+        .rows
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            r.auto_refresh = true;
+            r
+        })
+        .collect();
+    app.update(Event::Engine(Box::new(Update::Snapshot {
+        rows,
+        source_errors: vec![],
+        skipped: vec![],
+        settled: true,
+    })));
+    assert_eq!(
+        press(&mut app, 'A'),
+        vec![Effect::Send(Command::AutoRefresh(None, false))],
+        "all on: A turns all off"
+    );
+    app.readonly = true;
+    assert!(press(&mut app, 'a').is_empty(), "read-only refuses");
+}

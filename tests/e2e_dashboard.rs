@@ -248,3 +248,31 @@ fn a_storm_of_resizes_never_breaks_the_dashboard() {
     assert!(screen.contains("EXIT=0"), "{screen}");
     t.stty_unchanged();
 }
+
+#[test]
+fn a_keeps_a_short_lived_token_alive_without_a_key() {
+    let t = Tmux::new("auto");
+    t.start("demo", "");
+    // orders-api's ID tokens live 3 minutes: always inside google-auth's
+    // 3m45s window, so a kept-alive one is renewed every 30 s.
+    t.wait_for("orders-api's token", |s| ttl_of(s, "orders-api"));
+    select(&t, "orders-api");
+    let (_, first) = selected(&t.screen()).expect("selected");
+    t.keys(&["a"]);
+    t.wait_for("the header", |s| s.contains("auto-refresh 1").then_some(()));
+    t.wait_for("the ↻ mark", |s| {
+        s.lines()
+            .any(|l| l.contains("orders-api") && l.contains('↻'))
+            .then_some(())
+    });
+    let renewed = t.wait_for("a renewed token", |s| {
+        selected(s).filter(|(p, fp)| p == "orders-api" && *fp != first)
+    });
+    assert_ne!(renewed.1, first);
+    t.keys(&["a"]);
+    t.wait_for("auto-refresh off", |s| {
+        (!s.contains("auto-refresh 1")).then_some(())
+    });
+    t.keys(&["q"]);
+    t.stty_unchanged();
+}

@@ -186,6 +186,10 @@ impl Engine {
         let still_busy = Op::ALL
             .into_iter()
             .find(|op| self.in_flight.contains_key(&(done.id.clone(), *op)));
+        if done.op == Op::Refresh {
+            let ok = matches!(done.outcome, jobs::Outcome::Refreshed(Ok(_)));
+            self.keeper.finished(&done.id, ok, self.clock.now());
+        }
         let outcome = self.rotate_source(&done.id, done.outcome);
         let outcome = self.doctor_unfinished(&done.id, done.op, outcome);
         let Some(entry) = self.store.get_mut(&done.id) else {

@@ -7,6 +7,7 @@ mod dispatch;
 pub mod doctor;
 pub mod entry;
 pub mod jobs;
+mod keeper;
 pub mod login;
 pub mod metadata_probe;
 pub mod outcome;
@@ -16,7 +17,7 @@ pub mod store;
 pub mod watcher;
 
 use crate::audit::Journal;
-use crate::model::{Clock, CredentialId};
+use crate::model::{Clock, CredentialId, Row};
 use crate::net::Http;
 use crate::sources::{self, DiscoveryConfig};
 use jobs::{Lane, Lanes, Op, Outcome, Resources};
@@ -49,6 +50,8 @@ pub struct EngineConfig {
     pub journal: Option<Journal>,
     /// Refuse what changes tokens: refresh, revoke, downscope, sign-in.
     pub readonly: bool,
+    /// What is kept alive, and how early it is refreshed.
+    pub refresh_policy: crate::model::RefreshPolicy,
 }
 
 impl EngineConfig {
@@ -62,6 +65,15 @@ impl EngineConfig {
             watch_files: false,
             journal: None,
             readonly: false,
+            refresh_policy: crate::model::RefreshPolicy::default(),
+        }
+    }
+
+    /// The same, keeping tokens alive as `policy` says.
+    pub fn refresh_policy(self, policy: crate::model::RefreshPolicy) -> Self {
+        Self {
+            refresh_policy: policy,
+            ..self
         }
     }
 
@@ -107,6 +119,9 @@ const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long jobs in flight may still finish when the engine stops.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
+/// How often auto-refresh looks for tokens inside their window.
+const KEEP_ALIVE_EVERY: Duration = Duration::from_secs(1);
+
 /// How long to wait for a burst of file events to settle before re-reading.
 const SETTLE: Duration = Duration::from_millis(250);
 
@@ -141,6 +156,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         given_up_logins: std::collections::HashSet::new(),
         saver: Some(saver::Saver::start(update_tx.clone())),
         login_redirects: HashMap::new(),
+        keeper: keeper::Keeper::new(config.refresh_policy.clone()),
         config,
         clock: clock.clone(),
         store: Store::default(),
@@ -221,6 +237,8 @@ struct Engine {
     login_redirects: HashMap<CredentialId, mpsc::UnboundedSender<String>>,
     /// The doctor's latest target per credential, for its job.
     doctor_asks: HashMap<CredentialId, crate::model::DoctorAsk>,
+    /// What is kept alive by auto-refresh.
+    keeper: keeper::Keeper,
 }
 
 impl Engine {
@@ -235,6 +253,8 @@ impl Engine {
         self.reload();
         self.probe_metadata();
         let mut reload_at: Option<tokio::time::Instant> = None;
+        let mut keep_alive = tokio::time::interval(KEEP_ALIVE_EVERY);
+        keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             tokio::select! {
                 // Finished work first: a result already here is never dropped.
@@ -259,6 +279,9 @@ impl Engine {
                 }
                 () = sleep_until(self.read_deadline), if self.read_deadline.is_some() => {
                     self.read_overdue();
+                }
+                _ = keep_alive.tick(), if self.keeper.active() && !self.config.readonly => {
+                    self.keep_alive();
                 }
             }
         }
@@ -306,7 +329,7 @@ impl Engine {
     fn read_overdue(&mut self) {
         self.read_deadline = None;
         self.send(Update::Snapshot {
-            rows: self.store.rows(),
+            rows: self.rows(),
             source_errors: vec![format!(
                 "reading credential files has taken over {} s (a hung network filesystem?): \
                  keeping what is shown",
@@ -356,7 +379,7 @@ impl Engine {
             }
         }
         self.send(Update::Snapshot {
-            rows: self.store.rows(),
+            rows: self.rows(),
             source_errors: broken.iter().map(ToString::to_string).collect(),
             skipped: notes,
             settled: !self.probing && !self.reading,
@@ -400,6 +423,7 @@ impl Engine {
                 | Command::Downscope(..)
                 | Command::Login(_)
                 | Command::LoginRedirect(..)
+                | Command::AutoRefresh(_, true)
         );
         if self.config.readonly && changes_tokens {
             self.notice(
@@ -435,12 +459,23 @@ impl Engine {
                 self.probe_metadata();
             }
             Command::ReadOnly => self.config.readonly = true,
+            Command::AutoRefresh(id, on) => self.set_auto_refresh(id.as_ref(), on),
         }
     }
 
     fn push_row(&self, id: &CredentialId) {
-        if let Some(row) = self.store.row(id) {
+        if let Some(mut row) = self.store.row(id) {
+            row.auto_refresh = self.keeper.is_on(id);
             self.send(Update::Row(Box::new(row)));
         }
+    }
+
+    /// Every row, in the store's order, as the UI is to show them.
+    fn rows(&self) -> Vec<Row> {
+        let mut rows = self.store.rows();
+        for row in &mut rows {
+            row.auto_refresh = self.keeper.is_on(&row.id);
+        }
+        rows
     }
 }

@@ -44,6 +44,10 @@ pub enum Command {
     DecodeToken(crate::model::Secret),
     /// Re-read every source.
     Reload,
+    /// Keep a credential's token alive (refresh it inside its client's
+    /// window, backing off after failures), or stop; `None` is every
+    /// credential.
+    AutoRefresh(Option<CredentialId>, bool),
     /// From now on refuse what changes tokens, as `--readonly` does (the
     /// dashboard's `:readonly`; there is no way back in this session).
     ReadOnly,

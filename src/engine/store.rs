@@ -310,6 +310,8 @@ impl Store {
             },
             busy: e.busy.map(str::to_string),
             capabilities: crate::providers::capabilities(c),
+            // The engine's keeper knows; it says so as the row leaves.
+            auto_refresh: false,
         })
     }
 }

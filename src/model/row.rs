@@ -100,6 +100,8 @@ pub struct Row {
     pub busy: Option<String>,
     /// What the credential can do.
     pub capabilities: Capabilities,
+    /// tokentop refreshes it by itself before it expires (auto-refresh).
+    pub auto_refresh: bool,
 }
 
 /// One token of a row, by value: never the token, only its fingerprint.

@@ -18,6 +18,7 @@ pub mod google_json;
 pub mod login_store;
 pub mod oidc_profile;
 pub mod profiles;
+pub mod refresh_policy;
 pub mod trust;
 
 pub use ambient::{DatabricksEnv, DiscoveryConfig, GoogleEnv, something_at};

@@ -68,6 +68,10 @@ pub enum Action {
     Reveal,
     /// Everything about the selected credential.
     Detail,
+    /// Keep the selected credential's token alive, or stop.
+    AutoRefresh,
+    /// Keep every token alive, or stop.
+    AutoRefreshAll,
     /// Move the selection a page down.
     PageDown,
     /// Move the selection a page up.
@@ -86,7 +90,12 @@ impl Action {
     pub fn changes_tokens(self) -> bool {
         matches!(
             self,
-            Action::Refresh | Action::Revoke | Action::Downscope | Action::Login
+            Action::Refresh
+                | Action::Revoke
+                | Action::Downscope
+                | Action::Login
+                | Action::AutoRefresh
+                | Action::AutoRefreshAll
         )
     }
 }

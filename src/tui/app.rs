@@ -281,6 +281,16 @@ impl App {
                     self.overlays.push(Overlay::Detail { id, job, scroll });
                 }
             }
+            Action::AutoRefresh => {
+                if let Some(row) = self.selected_row() {
+                    let ask = Command::AutoRefresh(Some(row.id.clone()), !row.auto_refresh);
+                    return vec![Effect::Send(ask)];
+                }
+            }
+            Action::AutoRefreshAll => {
+                let every = !self.rows.is_empty() && self.rows.iter().all(|r| r.auto_refresh);
+                return vec![Effect::Send(Command::AutoRefresh(None, !every))];
+            }
             Action::PageDown => self.move_selection(PAGE),
             Action::PageUp => self.move_selection(-PAGE),
             Action::Copy => match self.selected_row() {

@@ -4,7 +4,6 @@
 //! [ui]
 //! theme = "light"              # any built-in or user theme
 //! columns = ["profile", "ttl", "state", "principal"]
-//! auto_refresh = true          # `a`'s state for every row at start
 //!
 //! [ui.accent]                  # the profile column's colour, by glob;
 //!                              # the most specific match wins
@@ -33,8 +32,6 @@ pub struct UiConfig {
     pub theme: Option<String>,
     /// The table's columns, by header name (lowercase), when not all.
     pub columns: Option<Vec<String>>,
-    /// Whether every row is kept alive from the start.
-    pub auto_refresh: bool,
     /// The profile column's colour for profiles matching a glob; the most
     /// specific glob that matches wins.
     pub accents: Vec<(String, Color)>,
@@ -53,8 +50,6 @@ struct File {
 struct Ui {
     theme: Option<String>,
     columns: Option<Vec<Spanned<String>>>,
-    #[serde(default)]
-    auto_refresh: bool,
     #[serde(default)]
     accent: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
@@ -124,7 +119,6 @@ pub fn read(text: &str, file: &str, keymap: &Keymap) -> Result<UiConfig, String>
     Ok(UiConfig {
         theme: ui.theme,
         columns,
-        auto_refresh: ui.auto_refresh,
         accents,
         keymap,
     })

@@ -123,6 +123,17 @@ fn header(app: &App, theme: &Theme, width: u16) -> Line<'static> {
         spans.push(Span::raw(" · "));
         spans.push(Span::styled(text, theme.slot(Slot::Label)));
     }
+    let kept = app.rows.iter().filter(|r| r.auto_refresh).count();
+    if kept > 0 {
+        let text = match (kept == app.rows.len(), narrow) {
+            (true, true) => "↻all".to_string(),
+            (false, true) => format!("↻{kept}"),
+            (true, false) => "auto-refresh all".to_string(),
+            (false, false) => format!("auto-refresh {kept}"),
+        };
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(text, theme.slot(Slot::StateBusy)));
+    }
     if app.readonly {
         spans.push(Span::raw(" · "));
         spans.push(Span::styled(

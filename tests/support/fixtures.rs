@@ -74,6 +74,7 @@ fn row(
                 .then_some("Databricks has no token revocation endpoint"),
             downscope_blocked: None,
         },
+        auto_refresh: false,
     }
 }
 

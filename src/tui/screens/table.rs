@@ -49,7 +49,7 @@ const COLUMNS: &[(Col, &str, u16, u8)] = &[
     (Col::Profile, "PROFILE", 15, 9),
     (Col::Principal, "PRINCIPAL", 11, 5),
     (Col::Kind, "KIND", 5, 3),
-    (Col::Ttl, "TTL", 7, 10),
+    (Col::Ttl, "TTL", 8, 10),
     (Col::Life, "LIFE", 6, 1),
     (Col::State, "STATE", 10, 8),
     (Col::Scopes, "SCOPES", 12, 4),
@@ -177,7 +177,11 @@ fn cell(
         Col::Principal => Cell::from(format::truncate(&row.principal, w)),
         Col::Kind => Cell::from(row.kind.label()),
         Col::Ttl => Cell::from(match row.remaining(now) {
-            Some(left) if row.status != Status::Revoked => format_ttl(left),
+            // ↻: tokentop keeps it alive.
+            Some(left) if row.status != Status::Revoked => {
+                let kept = if row.auto_refresh { "↻" } else { "" };
+                format!("{}{kept}", format_ttl(left))
+            }
             _ => "-".into(),
         })
         .style(ttl_style),
