@@ -4,6 +4,8 @@
 
 pub mod action;
 pub mod app;
+mod app_actions;
+mod app_updates;
 pub mod clipboard;
 pub mod command_line;
 pub mod event;

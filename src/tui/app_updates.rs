@@ -1,0 +1,122 @@
+//! What the engine says, taken into the dashboard's state: the table,
+//! reports for the screens waiting on them, and revealed tokens.
+
+use super::app::{App, REVEAL_FOR, ShownToken};
+use super::event::Effect;
+use super::overlay::Overlay;
+use super::{clipboard, screens::copy};
+use crate::engine::protocol::{Level, Reveal, Update};
+use crate::model::{CredentialId, Secret};
+
+impl App {
+    pub(super) fn absorb(&mut self, update: Update) -> Vec<Effect> {
+        match update {
+            Update::Snapshot {
+                rows,
+                source_errors,
+                skipped,
+                ..
+            } => {
+                self.rows = rows;
+                self.source_errors = source_errors;
+                self.skipped = skipped;
+                self.loaded = true;
+                // A view about a credential that is gone has nothing to show.
+                let present = |id: &CredentialId| self.rows.iter().any(|r| &r.id == id);
+                self.overlays.retain(|o| o.about().is_none_or(&present));
+            }
+            Update::Row(row) => {
+                // A sign-in that ended (signed in, refused, expired) closes
+                // its view; the row and the status line say how it went.
+                let ended = |prompt: &Option<_>| prompt.is_some() || row.error.is_some();
+                if row.busy.is_none() {
+                    self.overlays.retain(|o| match o {
+                        Overlay::Login { id, prompt } => !(*id == row.id && ended(prompt)),
+                        Overlay::BrowserLogin { id, .. } => *id != row.id,
+                        _ => true,
+                    });
+                }
+                match self.rows.iter_mut().find(|r| r.id == row.id) {
+                    Some(slot) => *slot = *row,
+                    None => self.rows.push(*row),
+                }
+            }
+            Update::Removed(id) => {
+                // The selection goes back to the row it hung under.
+                if self.selected.as_ref() == Some(&id) {
+                    self.selected = self
+                        .rows
+                        .iter()
+                        .find(|r| r.id == id)
+                        .and_then(|r| r.derived_from.clone());
+                }
+                self.rows.retain(|r| r.id != id);
+                self.overlays.retain(|o| o.about() != Some(&id));
+            }
+            Update::Revealed {
+                id,
+                token,
+                purpose,
+                target,
+            } => return self.revealed(id, token, purpose, target),
+            Update::Notice { level, text } => self.say(level, text),
+            Update::Decoded(_)
+            | Update::Diagnosed(_)
+            | Update::LoginPrompt { .. }
+            | Update::BrowserPrompt { .. } => {
+                for overlay in &mut self.overlays {
+                    overlay.absorb(&update);
+                }
+            }
+        }
+        self.sort();
+        Vec::new()
+    }
+
+    /// A token the user asked to see or copy.
+    fn revealed(
+        &mut self,
+        id: CredentialId,
+        token: Secret,
+        purpose: Reveal,
+        target: Option<String>,
+    ) -> Vec<Effect> {
+        let Some(row) = self.rows.iter().find(|r| r.id == id) else {
+            return Vec::new();
+        };
+        match purpose {
+            Reveal::Print => Vec::new(),
+            Reveal::Show => {
+                let until = self.clock.now() + REVEAL_FOR;
+                self.shown_token = Some(ShownToken { id, token, until });
+                Vec::new()
+            }
+            Reveal::Copy(form) => {
+                let text = match copy::text(form, row, &token, target.as_deref()) {
+                    Ok(text) if clipboard::fits(text.expose()) => text,
+                    Ok(text) => {
+                        let size = text.expose().len();
+                        let said = format!(
+                            "{}: {size} bytes is too long for a terminal's clipboard (OSC 52)",
+                            row.profile
+                        );
+                        self.say(Level::Error, said);
+                        return Vec::new();
+                    }
+                    Err(why) => {
+                        self.say(Level::Warn, why);
+                        return Vec::new();
+                    }
+                };
+                let what: &str = form.into();
+                let said = format!(
+                    "copied {what} of {} ({}) with OSC 52; if nothing pastes, your terminal ignores OSC 52 (tmux: set -g set-clipboard on)",
+                    row.profile,
+                    token.fingerprint()
+                );
+                self.say(Level::Info, said);
+                vec![Effect::Clipboard(text)]
+            }
+        }
+    }
+}
