@@ -6,7 +6,7 @@ mod fixtures;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::sync::Arc;
 use tokentop::engine::protocol::{Command, CopyForm, Level, Reveal, Update};
-use tokentop::model::{FixedClock, Secret};
+use tokentop::model::{Clock, FixedClock, Secret};
 use tokentop::tui::app::App;
 use tokentop::tui::event::{Effect, Event};
 use tokentop::tui::overlay::Overlay;
@@ -864,4 +864,96 @@ fn a_keeps_the_selected_token_alive_and_shift_a_every_token() {
     );
     app.readonly = true;
     assert!(press(&mut app, 'a').is_empty(), "read-only refuses");
+}
+
+fn with_token(row: &tokentop::model::Row, fingerprint: &str, extra_s: i64) -> tokentop::model::Row {
+    let mut row = row.clone();
+    row.fingerprint = Some(fingerprint.into());
+    row.expires_at = row
+        .expires_at
+        .map(|t| t + chrono::Duration::seconds(extra_s));
+    row.busy = None;
+    row
+}
+
+fn arrive(app: &mut App, row: tokentop::model::Row) {
+    app.update(Event::Engine(Box::new(Update::Row(Box::new(row)))));
+}
+
+#[test]
+fn a_refresh_asked_for_is_compared_before_and_after_and_its_row_flashes() {
+    let clock = Arc::new(FixedClock::at(fixtures::t0()));
+    let mut app = fixtures::app_on(clock.clone());
+    let before = app.selected_row().cloned().expect("row");
+    press(&mut app, 'r');
+    let mut busy = before.clone();
+    busy.busy = Some("refresh".into());
+    arrive(&mut app, busy);
+    assert!(app.changes.compared.is_none(), "not while it runs");
+    arrive(&mut app, with_token(&before, "sha256:0000beef", 3600));
+    let compared = app.changes.compared.clone().expect("a comparison");
+    assert_eq!(compared.old.fingerprint, before.fingerprint);
+    assert_eq!(compared.new.fingerprint.as_deref(), Some("sha256:0000beef"));
+    assert!(app.changes.flashing(&before.id, clock.now()));
+    clock.advance(chrono::Duration::seconds(3));
+    app.update(Event::Tick);
+    assert!(
+        !app.changes.flashing(&before.id, clock.now()),
+        "the flash is brief"
+    );
+    assert!(app.changes.compared.is_some());
+    press(&mut app, 'j');
+    assert!(app.changes.compared.is_none(), "any key puts it away");
+}
+
+#[test]
+fn a_failed_refresh_or_one_nobody_asked_for_is_not_compared() {
+    let mut app = fixtures::app();
+    let before = app.selected_row().cloned().expect("row");
+    press(&mut app, 'r');
+    let mut failed = before.clone();
+    failed.error = Some(tokentop::model::Problem::Provider {
+        op: "refresh",
+        error: tokentop::model::ProviderError::Rejected {
+            endpoint: "https://oauth2.googleapis.com/token".into(),
+            status: 400,
+            error: Some("invalid_grant".into()),
+            message: "invalid_grant".into(),
+        },
+    });
+    arrive(&mut app, failed);
+    assert!(app.changes.compared.is_none());
+    // Auto-refresh, or another tool's new token: it flashes, no comparison.
+    let other = app.rows[1].clone();
+    arrive(&mut app, with_token(&other, "sha256:00000042", 60));
+    assert!(app.changes.compared.is_none());
+    assert!(app.changes.flashing(&other.id, fixtures::t0()));
+}
+
+#[test]
+fn a_downscoped_token_is_compared_with_its_source() {
+    let mut app = fixtures::app();
+    while selected_profile(&app) != "etl-dataproc" {
+        press(&mut app, 'j');
+    }
+    let source = app.selected_row().cloned().expect("row");
+    press(&mut app, 's');
+    type_text(&mut app, "devstorage.read_only");
+    assert!(matches!(
+        key(&mut app, KeyCode::Enter).as_slice(),
+        [Effect::Send(Command::Downscope(..))]
+    ));
+    let child = tokentop::model::Row {
+        id: tokentop::model::CredentialId(format!("{}~downscoped", source.id.0)),
+        profile: format!("{}/downscoped", source.profile),
+        kind: tokentop::model::Kind::Downscoped,
+        derived_from: Some(source.id.clone()),
+        fingerprint: Some("sha256:0000d0d0".into()),
+        scopes: vec!["https://www.googleapis.com/auth/devstorage.read_only".into()],
+        ..source.clone()
+    };
+    arrive(&mut app, child);
+    let compared = app.changes.compared.clone().expect("compared");
+    assert_eq!(compared.old.profile, "etl-dataproc");
+    assert_eq!(compared.new.profile, "etl-dataproc/downscoped");
 }

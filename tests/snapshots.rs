@@ -479,3 +479,19 @@ fn detail_80x24_and_40x12_with_a_job_length() {
         render(&app, "default", 80, 24).backend()
     );
 }
+
+#[test]
+fn before_and_after_a_refresh_80x24_and_40x12() {
+    let mut app = fixtures::app();
+    let before = app.selected_row().cloned().expect("row");
+    press(&mut app, 'r');
+    let mut after = before.clone();
+    after.fingerprint = Some("sha256:0000beef".into());
+    after.expires_at = Some(fixtures::t0() + chrono::Duration::minutes(60));
+    app.update(Event::Engine(Box::new(Update::Row(Box::new(after)))));
+    insta::assert_snapshot!(
+        "compare_80x24_default",
+        render(&app, "default", 80, 24).backend()
+    );
+    insta::assert_snapshot!("compare_40x12_mono", render(&app, "mono", 40, 12).backend());
+}

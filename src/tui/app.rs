@@ -1,6 +1,7 @@
 //! All UI state and the one function that changes it. No I/O: `update` returns
 //! effects for the runner to perform.
 
+use super::changes::Changes;
 use super::command_line::SortKey;
 use super::event::{Effect, Event};
 use super::filter::Filter;
@@ -59,6 +60,8 @@ pub struct App {
     pub config_errors: Vec<String>,
     /// The token shown in full after `v`, until it is masked again.
     pub shown_token: Option<ShownToken>,
+    /// Tokens just replaced, and the comparison of one the user asked for.
+    pub changes: Changes,
 }
 
 /// A token shown in full for a few seconds.
@@ -97,6 +100,7 @@ impl App {
             config: UiConfig::default(),
             config_errors: Vec::new(),
             shown_token: None,
+            changes: Changes::default(),
         }
     }
 
@@ -129,10 +133,16 @@ impl App {
     /// Applies one event; returns what the runner must do.
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         let effects = match event {
-            Event::Key(key) => self.key(&key),
+            Event::Key(key) => {
+                // Any key puts the comparison away.
+                self.changes.compared = None;
+                self.key(&key)
+            }
             Event::Engine(update) => self.absorb(*update),
             Event::Resize | Event::Tick => Vec::new(),
         };
+        self.changes.asked(&effects, &self.rows);
+        self.changes.expire(self.clock.now());
         self.refilter();
         self.mask_shown_token();
         effects

@@ -36,6 +36,8 @@ impl App {
                         _ => true,
                     });
                 }
+                let old = self.rows.iter().find(|r| r.id == row.id);
+                self.changes.arrived(old, &row, self.clock.now());
                 match self.rows.iter_mut().find(|r| r.id == row.id) {
                     Some(slot) => *slot = *row,
                     None => self.rows.push(*row),

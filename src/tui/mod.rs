@@ -6,6 +6,7 @@ pub mod action;
 pub mod app;
 mod app_actions;
 mod app_updates;
+pub mod changes;
 pub mod clipboard;
 pub mod command_line;
 pub mod event;

@@ -1,7 +1,7 @@
 //! The whole frame as a function of the state: `view(&App, &Theme, &mut Frame)`.
 
 use super::app::App;
-use super::screens::{reveal, table};
+use super::screens::{compare, reveal, table};
 use super::theme::{Slot, Theme};
 use crate::engine::protocol::Level;
 use crate::model::TtlClass;
@@ -53,6 +53,9 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         width: area.width,
         height: hints.y.saturating_sub(head.bottom()),
     };
+    if let Some(compared) = &app.changes.compared {
+        compare::render(compared, app.clock.now(), theme, frame, middle);
+    }
     if let Some(shown) = &app.shown_token {
         let profile = app
             .rows

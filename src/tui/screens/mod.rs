@@ -3,6 +3,7 @@
 //! so the app only routes.
 
 pub mod browser_login;
+pub mod compare;
 pub mod confirm;
 pub mod copy;
 pub mod decode;

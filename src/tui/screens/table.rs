@@ -243,13 +243,18 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let rows = app.visible().map(|row| {
         let accent = app.config.accent(&row.profile);
-        TableRow::new(columns.iter().map(|c| {
+        let line = TableRow::new(columns.iter().map(|c| {
             let drawn = cell(c.0, row, now, theme, c.2, audience_shown);
             match (c.0, accent) {
                 (Col::Profile, Some(colour)) => drawn.style(Style::default().fg(colour)),
                 _ => drawn,
             }
-        }))
+        }));
+        // A token just replaced stands out for a moment.
+        match app.changes.flashing(&row.id, now) {
+            true => line.style(theme.slot(Slot::Changed)),
+            false => line,
+        }
     });
     let widths: Vec<Constraint> = columns.iter().map(|c| Constraint::Length(c.2)).collect();
     let table = Table::new(rows, widths)
