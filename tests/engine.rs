@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokentop::audit::Journal;
 use tokentop::emulator::{Emulator, EmulatorOptions};
-use tokentop::engine::protocol::{Command, Level, Update};
+use tokentop::engine::protocol::{Command, CopyForm, Level, Reveal, Update};
 use tokentop::engine::{self, EngineHandle};
 use tokentop::model::{
     DecodeReport, DecodedBody, Platform, Row, SignatureCheck, Status, SystemClock, TokenRole,
@@ -531,4 +531,44 @@ async fn read_only_refuses(from_start: bool) {
     assert_eq!(asked, 0, "no token endpoint was asked");
     handle.shutdown().await;
     emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_copy_and_a_reveal_are_journalled_by_fingerprint_and_told_to_the_dashboard() {
+    let journal_dir = tempfile::tempdir().expect("tempdir");
+    let journal = journal_dir.path().join("audit.jsonl");
+    let mut s = setup_with(|c| c.journal(Journal::at(&journal))).await;
+    let etl = row(&s.rows, "etl-dataproc").clone();
+    let fingerprint = etl.fingerprint.clone().expect("a token");
+    for purpose in [Reveal::Copy(CopyForm::Header), Reveal::Show] {
+        s.handle
+            .commands
+            .send(Command::Reveal(etl.id.clone(), purpose))
+            .await
+            .expect("send");
+        let mut told = None;
+        let token = loop {
+            match recv(&mut s.handle).await {
+                Update::Journaled(line) => told = Some(line),
+                Update::Revealed {
+                    token, purpose: p, ..
+                } if p == purpose => break token,
+                _ => {}
+            }
+        };
+        let told = told.expect("the dashboard is told");
+        assert_eq!(told.action, purpose.action());
+        assert_eq!(told.before.as_deref(), Some(fingerprint.as_str()));
+        assert_eq!(
+            told.file.as_deref(),
+            Some(journal.display().to_string().as_str())
+        );
+        assert_eq!(token.fingerprint(), fingerprint);
+    }
+    let text = std::fs::read_to_string(&journal).expect("journal");
+    assert!(
+        text.contains("\"action\":\"copy-header\"") && text.contains("\"action\":\"show\""),
+        "{text}"
+    );
+    assert!(!text.contains("ya29.") && !text.contains("eyJ"), "{text}");
 }

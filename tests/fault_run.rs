@@ -140,6 +140,7 @@ impl Tally {
             // Nothing here drops rows or asks for a token.
             Update::Removed(_)
             | Update::Revealed { .. }
+            | Update::Journaled(_)
             | Update::LoginPrompt { .. }
             | Update::BrowserPrompt { .. } => {}
         }

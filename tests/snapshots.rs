@@ -495,3 +495,38 @@ fn before_and_after_a_refresh_80x24_and_40x12() {
     );
     insta::assert_snapshot!("compare_40x12_mono", render(&app, "mono", 40, 12).backend());
 }
+
+#[test]
+fn journal_and_work_under_way_80x24_and_40x12() {
+    let mut app = fixtures::app();
+    for (action, after, result) in [
+        ("refresh", Some("sha256:0000beef"), "ok"),
+        ("copy-header", None, "ok"),
+        ("revoke", None, "error: HTTP 400"),
+    ] {
+        app.update(Event::Engine(Box::new(Update::Journaled(
+            tokentop::engine::protocol::JournalLine {
+                at: fixtures::t0(),
+                profile: "etl-dataproc".into(),
+                action: action.into(),
+                before: Some("sha256:01762adc".into()),
+                after: after.map(String::from),
+                result: result.into(),
+                file: Some("/home/dana/.local/state/tokentop/audit.jsonl".into()),
+            },
+        ))));
+    }
+    let mut busy = app.rows[1].clone();
+    busy.busy = Some("refresh".into());
+    app.update(Event::Engine(Box::new(Update::Row(Box::new(busy)))));
+    insta::assert_snapshot!(
+        "work_80x24_default",
+        render(&app, "default", 80, 24).backend()
+    );
+    press(&mut app, 'J');
+    insta::assert_snapshot!(
+        "journal_80x24_default",
+        render(&app, "default", 80, 24).backend()
+    );
+    insta::assert_snapshot!("journal_40x12_mono", render(&app, "mono", 40, 12).backend());
+}

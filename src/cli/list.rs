@@ -144,6 +144,7 @@ pub async fn collect(discovery: DiscoveryConfig, refresh: bool) -> Result<Collec
             | Update::Notice { .. }
             | Update::Removed(_)
             | Update::Revealed { .. }
+            | Update::Journaled(_)
             | Update::LoginPrompt { .. }
             | Update::BrowserPrompt { .. } => {}
         }

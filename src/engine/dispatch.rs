@@ -3,7 +3,7 @@
 //! and letting them finish when the engine stops.
 
 use super::jobs::{self, Lane, Op};
-use super::protocol::{CopyForm, Level, Reveal, Update};
+use super::protocol::{CopyForm, JournalLine, Level, Reveal, Update};
 use super::{Done, Engine, Running, SHUTDOWN_GRACE, outcome};
 use crate::audit;
 use crate::model::{CredentialId, DecodeReport, DecodedBody};
@@ -333,11 +333,25 @@ impl Engine {
 
     /// Appends a journal line, if there is a journal.
     fn record(&self, id: &CredentialId, profile: &str, change: &audit::Change) {
+        let at = self.clock.now();
+        self.send(Update::Journaled(JournalLine {
+            at,
+            profile: profile.to_string(),
+            action: change.action.to_string(),
+            before: change.before.clone(),
+            after: change.after.clone(),
+            result: change.result.clone(),
+            file: self
+                .config
+                .journal
+                .as_ref()
+                .map(|j| j.path().display().to_string()),
+        }));
         let Some(journal) = &self.config.journal else {
             return;
         };
         let entry = audit::Entry {
-            at: self.clock.now(),
+            at,
             profile,
             credential: &id.0,
             change,

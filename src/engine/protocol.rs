@@ -92,6 +92,25 @@ impl Reveal {
     }
 }
 
+/// One audit journal entry, as the dashboard lists it: fingerprints only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalLine {
+    /// When (engine clock).
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The profile.
+    pub profile: String,
+    /// What was done (`refresh`, `revoke`, `copy-token`, `show`...).
+    pub action: String,
+    /// The token acted on, by fingerprint.
+    pub before: Option<String>,
+    /// A token it brought, by fingerprint.
+    pub after: Option<String>,
+    /// `ok`, or the error.
+    pub result: String,
+    /// The journal file it was written to, if one is kept.
+    pub file: Option<String>,
+}
+
 /// How loud a notice is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -167,6 +186,9 @@ pub enum Update {
         /// When tokentop stops waiting.
         expires_at: chrono::DateTime<chrono::Utc>,
     },
+    /// A line was added to the audit journal (sent whether or not a
+    /// journal file is kept: the dashboard lists this session's).
+    Journaled(JournalLine),
     /// A status-line message.
     Notice {
         /// Severity.

@@ -72,6 +72,8 @@ pub enum Action {
     AutoRefresh,
     /// Keep every token alive, or stop.
     AutoRefreshAll,
+    /// This session's audit journal.
+    Journal,
     /// Move the selection a page down.
     PageDown,
     /// Move the selection a page up.

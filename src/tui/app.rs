@@ -10,7 +10,7 @@ use super::overlay::Overlay;
 use super::screens::Reply;
 use super::theme::Themes;
 use super::user_config::UiConfig;
-use crate::engine::protocol::Level;
+use crate::engine::protocol::{JournalLine, Level};
 use crate::model::Secret;
 use crate::model::{Clock, CredentialId, Row, Status};
 use chrono::{DateTime, Utc};
@@ -62,7 +62,12 @@ pub struct App {
     pub shown_token: Option<ShownToken>,
     /// Tokens just replaced, and the comparison of one the user asked for.
     pub changes: Changes,
+    /// This session's audit journal entries, oldest first.
+    pub journal: Vec<JournalLine>,
 }
+
+/// How many of this session's journal entries the dashboard keeps.
+pub const JOURNAL_KEPT: usize = 1000;
 
 /// A token shown in full for a few seconds.
 pub struct ShownToken {
@@ -101,6 +106,7 @@ impl App {
             config_errors: Vec::new(),
             shown_token: None,
             changes: Changes::default(),
+            journal: Vec::new(),
         }
     }
 

@@ -92,6 +92,7 @@ impl App {
                 let every = !self.rows.is_empty() && self.rows.iter().all(|r| r.auto_refresh);
                 return vec![Effect::Send(Command::AutoRefresh(None, !every))];
             }
+            Action::Journal => self.overlays.push(Overlay::Journal { scroll: 0 }),
             Action::PageDown => self.move_selection(PAGE),
             Action::PageUp => self.move_selection(-PAGE),
             Action::Copy => match self.selected_row() {
@@ -247,6 +248,7 @@ impl App {
         match run {
             Run::Quit => return vec![Effect::Quit],
             Run::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
+            Run::Audit => self.overlays.push(Overlay::Journal { scroll: 0 }),
             Run::Sort(key) => {
                 self.sort_by = key;
                 self.sort();

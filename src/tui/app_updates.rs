@@ -1,7 +1,7 @@
 //! What the engine says, taken into the dashboard's state: the table,
 //! reports for the screens waiting on them, and revealed tokens.
 
-use super::app::{App, REVEAL_FOR, ShownToken};
+use super::app::{App, JOURNAL_KEPT, REVEAL_FOR, ShownToken};
 use super::event::Effect;
 use super::overlay::Overlay;
 use super::{clipboard, screens::copy};
@@ -62,6 +62,12 @@ impl App {
                 target,
             } => return self.revealed(id, token, purpose, target),
             Update::Notice { level, text } => self.say(level, text),
+            Update::Journaled(line) => {
+                if self.journal.len() == JOURNAL_KEPT {
+                    self.journal.remove(0);
+                }
+                self.journal.push(line);
+            }
             Update::Decoded(_)
             | Update::Diagnosed(_)
             | Update::LoginPrompt { .. }

@@ -35,6 +35,8 @@ pub enum Run {
     Readonly,
     /// `:help`.
     Help,
+    /// `:audit`: this session's audit journal.
+    Audit,
     /// `:q`, `:quit`.
     Quit,
 }
@@ -54,6 +56,7 @@ pub const COMMANDS: &[(&str, &[&str], &str)] = &[
         &[],
         "refuse refresh, revoke, downscope and sign-in until restart",
     ),
+    ("audit", &[], "this session's audit journal"),
     ("help", &[], "show the keys"),
     ("quit", &[], "leave (also :q)"),
 ];
@@ -63,7 +66,9 @@ pub fn parse(line: &str, themes: &[String]) -> Result<Run, String> {
     let words: Vec<&str> = line.split_whitespace().collect();
     let (name, args) = match words.split_first() {
         Some((name, args)) => (*name, args),
-        None => return Err("type a command: sort, refresh, theme, readonly, help, quit".into()),
+        None => {
+            return Err("type a command: sort, refresh, theme, readonly, audit, help, quit".into());
+        }
     };
     let one = |what: &str, choices: &[&str]| -> Result<String, String> {
         match args {
@@ -90,6 +95,7 @@ pub fn parse(line: &str, themes: &[String]) -> Result<Run, String> {
         _ if !args.is_empty() => Err(format!(":{name} takes nothing")),
         "readonly" => Ok(Run::Readonly),
         "help" => Ok(Run::Help),
+        "audit" => Ok(Run::Audit),
         "q" | "quit" => Ok(Run::Quit),
         _ => Err(format!(
             "no command `{name}` (have: {})",
@@ -199,6 +205,7 @@ mod tests {
         assert_eq!(complete("theme l", &t), "theme light ");
         assert_eq!(complete("r", &t), "re");
         assert_eq!(choices("r", &t), ["refresh", "readonly"]);
+        assert_eq!(complete("a", &t), "audit ");
         assert_eq!(complete("zz", &t), "zz");
         assert_eq!(choices("", &t).len(), COMMANDS.len());
         assert_eq!(choices("refresh ", &t), ["expiring", "all"]);

@@ -40,6 +40,8 @@ pub enum Layer {
     Copy,
     /// One credential's detail.
     Detail,
+    /// This session's audit journal.
+    Journal,
 }
 
 /// One binding.

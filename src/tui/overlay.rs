@@ -6,8 +6,8 @@ use super::app::App;
 use super::command_line;
 use super::keymap::Layer;
 use super::screens::{
-    Reply, browser_login, confirm, copy, decode, detail, doctor, downscope, help, login, prompt,
-    scroll,
+    Reply, browser_login, confirm, copy, decode, detail, doctor, downscope, help, journal, login,
+    prompt, scroll,
 };
 use super::theme::Theme;
 use crate::engine::protocol::Update;
@@ -70,6 +70,11 @@ pub enum Overlay {
         /// Scroll offset in lines.
         scroll: u16,
     },
+    /// This session's audit journal.
+    Journal {
+        /// Scroll offset in lines.
+        scroll: u16,
+    },
     /// The copy menu.
     Copy {
         /// Which credential.
@@ -110,7 +115,10 @@ impl Overlay {
             | Overlay::BrowserLogin { id, .. }
             | Overlay::Copy { id, .. }
             | Overlay::Detail { id, .. } => Some(id),
-            Overlay::Help { .. } | Overlay::Filter { .. } | Overlay::Command { .. } => None,
+            Overlay::Help { .. }
+            | Overlay::Journal { .. }
+            | Overlay::Filter { .. }
+            | Overlay::Command { .. } => None,
         }
     }
 
@@ -126,6 +134,7 @@ impl Overlay {
             Overlay::Filter { .. } => Layer::Filter,
             Overlay::Copy { .. } => Layer::Copy,
             Overlay::Detail { .. } => Layer::Detail,
+            Overlay::Journal { .. } => Layer::Journal,
             Overlay::Command { .. } => Layer::Command,
         }
     }
@@ -142,6 +151,7 @@ impl Overlay {
             Overlay::Filter { .. } => prompt::FILTER_HINTS,
             Overlay::Copy { .. } => copy::HINTS,
             Overlay::Detail { .. } => detail::HINTS,
+            Overlay::Journal { .. } => journal::HINTS,
             Overlay::Command { .. } => prompt::COMMAND_HINTS,
         }
     }
@@ -178,7 +188,9 @@ impl Overlay {
             }
             Overlay::Filter { .. } => prompt::filter_handle(action),
             Overlay::Copy { id, chosen } => copy::handle(id, chosen, action),
-            Overlay::Detail { scroll: at, .. } => scroll(at, action),
+            Overlay::Detail { scroll: at, .. } | Overlay::Journal { scroll: at } => {
+                scroll(at, action)
+            }
             Overlay::Command { text, .. } => prompt::command_handle(text, action),
         }
     }
@@ -247,6 +259,9 @@ impl Overlay {
             }
             Overlay::Detail { id, job, scroll } => {
                 detail::render(row(id), job, *scroll, now, theme, frame, middle);
+            }
+            Overlay::Journal { scroll } => {
+                journal::render(&app.journal, *scroll, theme, frame, middle);
             }
             Overlay::Copy { id, chosen } => {
                 let area = centered(screen, 60, 9);

@@ -166,6 +166,7 @@ fn header(app: &App, theme: &Theme, width: u16) -> Line<'static> {
 fn status_line(app: &App, theme: &Theme) -> Line<'static> {
     let (level, text) = match (app.status_now(app.clock.now()), app.source_errors.first()) {
         (Some((level, text)), _) => (*level, text.clone()),
+        (None, _) if let Some(work) = work_line(app) => (Level::Info, work),
         (None, _) if !app.config_errors.is_empty() => {
             let more = match app.config_errors.len() {
                 1 => String::new(),
@@ -191,6 +192,24 @@ fn status_line(app: &App, theme: &Theme) -> Line<'static> {
         Level::Error => Slot::Error,
     };
     Line::from(Span::styled(text, theme.slot(slot)))
+}
+
+/// Work under way, by operation, with a spinner: `⠹ refresh 3 · doctor 1`.
+fn work_line(app: &App) -> Option<String> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for op in app.rows.iter().filter_map(|r| r.busy.as_deref()) {
+        match counts.iter_mut().find(|(name, _)| *name == op) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((op, 1)),
+        }
+    }
+    if counts.is_empty() {
+        return None;
+    }
+    const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    let frame = SPINNER[app.clock.now().timestamp().rem_euclid(10) as usize];
+    let work: Vec<String> = counts.iter().map(|(op, n)| format!("{op} {n}")).collect();
+    Some(format!("{frame} {}", work.join(" · ")))
 }
 
 /// Key hints: the actions the screen in focus offers, with the keys the

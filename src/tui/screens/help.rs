@@ -24,6 +24,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         (Layer::Login, "sign-in"),
         (Layer::Doctor, "doctor"),
         (Layer::Copy, "copy menu"),
+        (Layer::Journal, "audit journal (J)"),
         (Layer::Filter, "filter (/)"),
         (Layer::Command, "command line (:)"),
     ] {

@@ -11,6 +11,7 @@ pub mod detail;
 pub mod doctor;
 pub mod downscope;
 pub mod help;
+pub mod journal;
 pub mod login;
 pub mod prompt;
 pub mod reveal;
