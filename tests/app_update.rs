@@ -472,6 +472,13 @@ fn a_browser_sign_in_takes_a_pasted_address_as_text_and_esc_gives_up() {
         app.overlays.last(),
         Some(Overlay::BrowserLogin { prompt, .. }) if prompt.port == 8765
     ));
+    // Tab copies the address to open, whole.
+    assert_eq!(
+        key(&mut app, KeyCode::Tab),
+        vec![Effect::Clipboard(Secret::new(
+            "https://idp.example/authorize?client_id=tt"
+        ))]
+    );
     // Every key is text here, q and j included: nothing closes or moves.
     let address = "http://127.0.0.1:8765/callback?code=q&state=j";
     for c in address.chars() {

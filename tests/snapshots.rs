@@ -100,6 +100,51 @@ fn browser_sign_in_80x24() {
         "browser_sign_in_80x24_default",
         render(&app, "default", 80, 24).backend()
     );
+    insta::assert_snapshot!(
+        "browser_sign_in_40x12_mono",
+        render(&app, "mono", 40, 12).backend()
+    );
+}
+
+#[test]
+fn device_sign_in_80x24_and_40x12() {
+    let mut app = fixtures::app();
+    let id = app.selected_row().map(|r| r.id.clone()).expect("selected");
+    app.overlays.push(tokentop::tui::overlay::Overlay::Login {
+        id: id.clone(),
+        prompt: None,
+    });
+    app.update(Event::Engine(Box::new(Update::LoginPrompt {
+        id,
+        verification_uri: "https://idp.example/device".into(),
+        verification_uri_complete: Some("https://idp.example/device?user_code=WDJB-MJHT".into()),
+        user_code: "WDJB-MJHT".into(),
+        expires_at: fixtures::t0() + chrono::Duration::minutes(10),
+    })));
+    insta::assert_snapshot!(
+        "device_sign_in_80x24_default",
+        render(&app, "default", 80, 24).backend()
+    );
+    insta::assert_snapshot!(
+        "device_sign_in_40x12_mono",
+        render(&app, "mono", 40, 12).backend()
+    );
+}
+
+#[test]
+fn downscope_builder_80x24_and_40x12() {
+    let mut app = typed("s");
+    for c in "devstorage.read_only".chars() {
+        press(&mut app, c);
+    }
+    insta::assert_snapshot!(
+        "downscope_80x24_default",
+        render(&app, "default", 80, 24).backend()
+    );
+    insta::assert_snapshot!(
+        "downscope_40x12_mono",
+        render(&app, "mono", 40, 12).backend()
+    );
 }
 
 #[test]
@@ -199,7 +244,23 @@ fn colours_come_from_the_theme_file() {
 
 #[test]
 fn every_screen_fits_40x12_without_panicking() {
-    for app in [fixtures::app(), decode_app(), doctor_app()] {
+    let screens = [
+        fixtures::app(),
+        decode_app(),
+        doctor_app(),
+        typed("s"),
+        typed("c"),
+        typed("/acme"),
+        typed(":so"),
+        typed("J"),
+        typed("?"),
+    ];
+    let mut detail = fixtures::app();
+    detail.update(Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    for app in screens.into_iter().chain([detail]) {
         for (w, h) in [(40, 12), (20, 6), (1, 1)] {
             render(&app, "default", w, h);
         }

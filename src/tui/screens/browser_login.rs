@@ -55,10 +55,17 @@ impl Prompt {
         }
     }
 
-    /// Typing and pasting are text here; Enter sends what was pasted.
+    /// Typing and pasting are text here; Enter sends what was pasted, Tab
+    /// copies the address to open.
     pub fn type_key(&mut self, id: &CredentialId, key: &KeyEvent) -> Option<Reply> {
         if input::edit(&mut self.pasted, MAX_PASTE, key) {
             return Some(Reply::Stay(Vec::new()));
+        }
+        // A long address copies whole where a terminal selection would
+        // take the border and line breaks with it.
+        if key.code == KeyCode::Tab {
+            let copy = Effect::Clipboard(crate::model::Secret::new(self.url.clone()));
+            return Some(Reply::Stay(vec![copy]));
         }
         if key.code != KeyCode::Enter || self.pasted.is_empty() {
             return None;
@@ -71,7 +78,7 @@ impl Prompt {
 
 /// The view's height for `width` columns: the address wraps.
 pub fn height(prompt: &Prompt, width: u16) -> u16 {
-    let room = usize::from(width.saturating_sub(4).max(1));
+    let room = usize::from(width.saturating_sub(2).max(1));
     let url = prompt.url.chars().count().div_ceil(room);
     (url as u16).saturating_add(13)
 }
@@ -88,19 +95,21 @@ pub fn render(
 ) {
     let strong = theme.slot(Slot::Title).add_modifier(Modifier::BOLD);
     let left = (p.expires_at - now).num_seconds().max(0);
+    // The address and the paste field first: on a small terminal they
+    // are what must stay in view.
     let text = vec![
-        Line::from("Open this address in a browser:"),
-        Line::from(Span::styled(format!("  {}", p.url), strong)),
-        Line::default(),
-        Line::from("A browser on this machine comes back by itself. From a laptop, forward"),
-        Line::from("the port first:"),
-        Line::from(Span::styled(format!("  {}", p.forward), strong)),
-        Line::from("or paste here the address the browser ends on (it may fail to load):"),
+        Line::from("Open this address in a browser (Tab copies it, OSC 52):"),
+        Line::from(Span::styled(p.url.clone(), strong)),
+        Line::from("then paste here the address the browser ends on (it may fail to load):"),
         Line::from(vec![
             Span::styled("> ", theme.slot(Slot::Key)),
             Span::raw(p.pasted.clone()),
             Span::styled("▏", theme.slot(Slot::Key)),
         ]),
+        Line::default(),
+        Line::from("A browser on this machine comes back by itself; one on a laptop does"),
+        Line::from("too once the port is forwarded:"),
+        Line::from(Span::styled(format!("  {}", p.forward), strong)),
         Line::default(),
         Line::from(format!(
             "Enter sends it · Esc gives up · waiting {}m{:02}s more",
