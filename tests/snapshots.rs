@@ -591,3 +591,60 @@ fn journal_and_work_under_way_80x24_and_40x12() {
     );
     insta::assert_snapshot!("journal_40x12_mono", render(&app, "mono", 40, 12).backend());
 }
+
+fn mouse(app: &mut App, kind: crossterm::event::MouseEventKind, row: u16) {
+    app.update(Event::Mouse(crossterm::event::MouseEvent {
+        kind,
+        column: 10,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }));
+}
+
+#[test]
+fn the_wheel_moves_and_a_click_selects_then_opens_the_row() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let mut app = fixtures::app();
+    let terminal = render(&app, "default", 80, 24);
+    let line_of = |profile: &str| {
+        let buffer = terminal.backend().buffer();
+        (0..24u16)
+            .find(|y| {
+                (0..80u16)
+                    .map(|x| buffer[(x, *y)].symbol().to_string())
+                    .collect::<String>()
+                    .contains(&format!(" {profile} "))
+            })
+            .expect(profile)
+    };
+    let lakehouse = line_of("lakehouse");
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), lakehouse);
+    assert_eq!(
+        app.selected_row().map(|r| r.profile.as_str()),
+        Some("lakehouse")
+    );
+    assert!(app.overlays.is_empty());
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), lakehouse);
+    assert!(matches!(
+        app.overlays.last(),
+        Some(tokentop::tui::overlay::Overlay::Detail { scroll: 0, .. })
+    ));
+    // The wheel scrolls the screen on top, then, with none, moves the selection.
+    mouse(&mut app, MouseEventKind::ScrollDown, 5);
+    assert!(matches!(
+        app.overlays.last(),
+        Some(tokentop::tui::overlay::Overlay::Detail { scroll: 1, .. })
+    ));
+    app.update(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    mouse(&mut app, MouseEventKind::ScrollDown, 5);
+    assert_eq!(
+        app.selected_row().map(|r| r.profile.as_str()),
+        Some("etl-dataproc")
+    );
+    // A click below the rows changes nothing.
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), 23);
+    assert_eq!(
+        app.selected_row().map(|r| r.profile.as_str()),
+        Some("etl-dataproc")
+    );
+}

@@ -1,6 +1,7 @@
 //! All UI state and the one function that changes it. No I/O: `update` returns
 //! effects for the runner to perform.
 
+use super::action::Action;
 use super::changes::Changes;
 use super::command_line::SortKey;
 use super::event::{Effect, Event};
@@ -14,7 +15,7 @@ use crate::engine::protocol::{JournalLine, Level};
 use crate::model::Secret;
 use crate::model::{Clock, CredentialId, Row, Status};
 use chrono::{DateTime, Utc};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use std::sync::Arc;
 
 /// How long a status-line message stays.
@@ -62,12 +63,26 @@ pub struct App {
     pub shown_token: Option<ShownToken>,
     /// Tokens just replaced, and the comparison of one the user asked for.
     pub changes: Changes,
+    /// Where the last frame drew the table's rows, for mouse clicks.
+    pub table_view: std::cell::Cell<TableView>,
     /// This session's audit journal entries, oldest first.
     pub journal: Vec<JournalLine>,
 }
 
 /// How many of this session's journal entries the dashboard keeps.
 pub const JOURNAL_KEPT: usize = 1000;
+
+/// Where the table's rows were drawn: the screen line of the first row
+/// shown, how many were shown, and which row was first (the table scrolls).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableView {
+    /// The screen line of the first row drawn.
+    pub top: u16,
+    /// How many rows were drawn.
+    pub height: u16,
+    /// The index (among the rows shown) of the first row drawn.
+    pub offset: usize,
+}
 
 /// A token shown in full for a few seconds.
 pub struct ShownToken {
@@ -106,6 +121,7 @@ impl App {
             config_errors: Vec::new(),
             shown_token: None,
             changes: Changes::default(),
+            table_view: std::cell::Cell::default(),
             journal: Vec::new(),
         }
     }
@@ -145,6 +161,7 @@ impl App {
                 self.key(&key)
             }
             Event::Engine(update) => self.absorb(*update),
+            Event::Mouse(mouse) => self.mouse(&mouse),
             Event::Resize | Event::Tick => Vec::new(),
         };
         self.changes.asked(&effects, &self.rows);
@@ -194,6 +211,35 @@ impl App {
             }
         }
         self.act(action)
+    }
+
+    /// The wheel scrolls the screen on top, or moves the selection; a click
+    /// on a row selects it, and a click on the selected row opens its detail.
+    fn mouse(&mut self, mouse: &MouseEvent) -> Vec<Effect> {
+        let action = match mouse.kind {
+            MouseEventKind::ScrollDown => Action::ScrollDown,
+            MouseEventKind::ScrollUp => Action::ScrollUp,
+            MouseEventKind::Down(MouseButton::Left) if self.overlays.is_empty() => {
+                let view = self.table_view.get();
+                let Some(line) = mouse.row.checked_sub(view.top).filter(|l| *l < view.height)
+                else {
+                    return Vec::new();
+                };
+                let clicked = self.shown_id(view.offset + usize::from(line));
+                if clicked.is_some() && clicked == self.selected {
+                    return self.act(Action::Detail);
+                }
+                self.select(clicked.or(self.selected.clone()));
+                return Vec::new();
+            }
+            _ => return Vec::new(),
+        };
+        if let Some(top) = self.overlays.last_mut() {
+            let reply = top.handle(action);
+            return self.apply(reply);
+        }
+        self.move_selection(if action == Action::ScrollDown { 1 } else { -1 });
+        Vec::new()
     }
 
     /// Carries out what the top screen answered.

@@ -8,6 +8,8 @@ use crossterm::event::KeyEvent;
 pub enum Event {
     /// A key press.
     Key(KeyEvent),
+    /// The mouse: the wheel or a click.
+    Mouse(crossterm::event::MouseEvent),
     /// The terminal changed size.
     Resize,
     /// A second boundary passed: TTL texts change.

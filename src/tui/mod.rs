@@ -48,7 +48,7 @@ pub async fn run(handle: &mut EngineHandle, start: &startup::Start) -> std::io::
         std::env::var("TERM").ok().as_deref(),
     );
     let mut app = startup::app(start, depth, clock.clone()).map_err(std::io::Error::other)?;
-    let guard = terminal::Guard::enter()?;
+    let guard = terminal::Guard::enter(app.config.mouse)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     terminal.clear()?;
     let mut input = EventStream::new();
@@ -86,6 +86,7 @@ pub async fn run(handle: &mut EngineHandle, start: &startup::Start) -> std::io::
             next = input.next() => match next {
                 Some(Ok(TermEvent::Key(key))) if key.kind == KeyEventKind::Press => Event::Key(key),
                 Some(Ok(TermEvent::Resize(..))) => Event::Resize,
+                Some(Ok(TermEvent::Mouse(mouse))) => Event::Mouse(mouse),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e),
                 None => break,

@@ -1,7 +1,7 @@
 //! The terminal is always given back: an RAII guard for raw mode and the
 //! alternate screen, and a panic hook that restores before it reports.
 
-use crossterm::{cursor, execute, terminal};
+use crossterm::{cursor, event, execute, terminal};
 use std::io::{Write, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -12,16 +12,17 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// Holds the terminal in raw mode on the alternate screen until dropped.
 pub struct Guard {
-    _private: (),
+    mouse: bool,
 }
 
 impl Guard {
-    /// Enters raw mode and the alternate screen, hides the cursor, and installs
-    /// the restoring panic hook.
-    pub fn enter() -> std::io::Result<Self> {
+    /// Enters raw mode and the alternate screen, hides the cursor, takes
+    /// the mouse when `mouse` (wheel and clicks; the terminal's own
+    /// selection then needs Shift), and installs the restoring panic hook.
+    pub fn enter(mouse: bool) -> std::io::Result<Self> {
         install_panic_hook();
-        let guard = Self { _private: () };
-        take_over()?;
+        let guard = Self { mouse };
+        take_over(mouse)?;
         Ok(guard)
     }
 
@@ -31,15 +32,19 @@ impl Guard {
     pub fn suspend(&self) -> std::io::Result<()> {
         restore();
         signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
-        take_over()
+        take_over(self.mouse)
     }
 }
 
-/// Raw mode, the alternate screen, no cursor.
-fn take_over() -> std::io::Result<()> {
+/// Raw mode, the alternate screen, no cursor, and the mouse if asked.
+fn take_over(mouse: bool) -> std::io::Result<()> {
     terminal::enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
-    execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide)
+    execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+    if mouse {
+        execute!(stdout(), event::EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 impl Drop for Guard {
@@ -54,7 +59,12 @@ pub fn restore() {
         return;
     }
     let mut out = stdout();
-    let _ = execute!(out, cursor::Show, terminal::LeaveAlternateScreen);
+    let _ = execute!(
+        out,
+        event::DisableMouseCapture,
+        cursor::Show,
+        terminal::LeaveAlternateScreen
+    );
     let _ = terminal::disable_raw_mode();
     let _ = out.flush();
 }

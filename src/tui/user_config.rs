@@ -4,6 +4,7 @@
 //! [ui]
 //! theme = "light"              # any built-in or user theme
 //! columns = ["profile", "ttl", "state", "principal"]
+//! mouse = false                # leave the mouse to the terminal's selection
 //!
 //! [ui.accent]                  # the profile column's colour, by glob;
 //!                              # the most specific match wins
@@ -26,8 +27,10 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 
 /// What the `[ui]` table asks for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct UiConfig {
+    /// Take the mouse (wheel, clicks); the terminal's selection then needs Shift.
+    pub mouse: bool,
     /// The theme to start with.
     pub theme: Option<String>,
     /// The table's columns, by header name (lowercase), when not all.
@@ -49,6 +52,7 @@ struct File {
 #[serde(deny_unknown_fields)]
 struct Ui {
     theme: Option<String>,
+    mouse: Option<bool>,
     columns: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     accent: BTreeMap<String, Spanned<String>>,
@@ -117,11 +121,24 @@ pub fn read(text: &str, file: &str, keymap: &Keymap) -> Result<UiConfig, String>
         }
     };
     Ok(UiConfig {
+        mouse: ui.mouse.unwrap_or(true),
         theme: ui.theme,
         columns,
         accents,
         keymap,
     })
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            mouse: true,
+            theme: None,
+            columns: None,
+            accents: Vec::new(),
+            keymap: None,
+        }
+    }
 }
 
 impl UiConfig {

@@ -54,7 +54,12 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         height: hints.y.saturating_sub(head.bottom()),
     };
     if let Some(compared) = &app.changes.compared {
-        compare::render(compared, app.clock.now(), theme, frame, middle);
+        let above = if selected.height > 0 {
+            selected.y
+        } else {
+            status.y
+        };
+        compare::render(compared, app.clock.now(), theme, frame, middle, above);
     }
     if let Some(shown) = &app.shown_token {
         let profile = app

@@ -54,11 +54,20 @@ fn facts(row: &Row, now: DateTime<Utc>) -> Vec<(&'static str, String)> {
 /// How many lines the panel takes.
 pub const HEIGHT: u16 = 8;
 
-/// Draws `c` at the bottom of `area` (above its last line, the status line).
-pub fn render(c: &Comparison, now: DateTime<Utc>, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let height = HEIGHT.min(area.height.saturating_sub(1));
+/// Draws `c` in `area` just above line `above` (where the selected row's
+/// own lines start, which stay in view).
+pub fn render(
+    c: &Comparison,
+    now: DateTime<Utc>,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    above: u16,
+) {
+    let bottom = above.clamp(area.y, area.bottom());
+    let height = HEIGHT.min(bottom - area.y);
     let panel = Rect {
-        y: area.bottom().saturating_sub(1 + height),
+        y: bottom - height,
         height,
         ..area
     };

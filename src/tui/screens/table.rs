@@ -2,7 +2,7 @@
 
 use crate::model::{Row, Status, TtlClass, abbreviate_scopes, format_ttl};
 use crate::tui::action::Action;
-use crate::tui::app::App;
+use crate::tui::app::{App, TableView};
 use crate::tui::format;
 use crate::tui::theme::{Slot, Theme};
 use chrono::{DateTime, Utc};
@@ -266,6 +266,12 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .highlight_spacing(HighlightSpacing::Always);
     let mut state = TableState::default().with_selected(app.selected_index());
     frame.render_stateful_widget(table, area, &mut state);
+    // Where the rows landed, so a click can find its row.
+    app.table_view.set(TableView {
+        top: area.y + 1,
+        height: area.height.saturating_sub(1),
+        offset: state.offset(),
+    });
 }
 
 /// Lines about the selected row, as many as fit: where it came from and
