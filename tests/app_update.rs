@@ -964,3 +964,26 @@ fn a_downscoped_token_is_compared_with_its_source() {
     assert_eq!(compared.old.profile, "etl-dataproc");
     assert_eq!(compared.new.profile, "etl-dataproc/downscoped");
 }
+
+#[test]
+fn paging_reload_journal_and_the_help_and_audit_commands() {
+    let mut app = fixtures::app();
+    assert_eq!(key(&mut app, KeyCode::PageDown), vec![]);
+    assert_eq!(
+        selected_profile(&app),
+        "etl-dataproc",
+        "a page down stops at the last row"
+    );
+    key(&mut app, KeyCode::PageUp);
+    assert_eq!(selected_profile(&app), "old-adc");
+    assert_eq!(press(&mut app, 'R'), vec![Effect::Send(Command::Reload)]);
+    press(&mut app, 'J');
+    assert_eq!(app.overlays, vec![Overlay::Journal { scroll: 0 }]);
+    press(&mut app, 'J');
+    assert!(app.overlays.is_empty(), "J again closes it");
+    command(&mut app, "audit");
+    assert_eq!(app.overlays, vec![Overlay::Journal { scroll: 0 }]);
+    key(&mut app, KeyCode::Esc);
+    command(&mut app, "help");
+    assert_eq!(app.overlays, vec![Overlay::Help { scroll: 0 }]);
+}

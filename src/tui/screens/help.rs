@@ -43,6 +43,21 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
             ]));
         }
     }
+    out.push(Line::from(Span::styled(
+        "commands (:, Tab completes)",
+        theme.slot(Slot::Header),
+    )));
+    for (name, args, says) in crate::tui::command_line::COMMANDS {
+        let usage = match (*name, args.is_empty()) {
+            ("theme", _) => "theme NAME".to_string(),
+            (_, true) => name.to_string(),
+            (_, false) => format!("{name} {}", args.join("|")),
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("  :{usage:<26}"), theme.slot(Slot::Key)),
+            Span::raw(says.to_string()),
+        ]));
+    }
     out
 }
 
