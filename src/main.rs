@@ -36,12 +36,28 @@ enum Command {
     /// One-shot table of every credential, for scripts and cron.
     #[command(after_help = tokentop::cli::EXIT_HELP)]
     List {
-        /// JSON instead of a table.
+        /// JSON instead of a table (the same as --format json).
         #[arg(long)]
         json: bool,
+        /// table, json, openmetrics (the families `serve` exposes), or
+        /// prometheus (the same in the classic text format, for
+        /// node_exporter's textfile collector).
+        #[arg(long, value_enum, default_value = "table")]
+        format: tokentop::cli::Format,
         /// Show what is on disk without obtaining tokens.
         #[arg(long)]
         no_refresh: bool,
+    },
+    /// Watch every credential headless and expose /metrics (OpenMetrics) and
+    /// /healthz for Prometheus; auto-refresh follows config.toml's [refresh].
+    Serve {
+        /// Where to listen (another address than loopback is warned about).
+        #[arg(long, default_value = "127.0.0.1:9464")]
+        listen: std::net::SocketAddr,
+        /// A file holding the bearer token /metrics asks for (never on the
+        /// command line: Prometheus sends it with authorization.credentials_file).
+        #[arg(long, value_name = "FILE")]
+        bearer_token_file: Option<PathBuf>,
     },
     /// Obtain a new token for one credential (exit 0 done, 1 failed or refused, 4 no such profile).
     Refresh {
@@ -168,6 +184,15 @@ fn parse_target_kind(name: &str) -> Result<tokentop::model::TargetKind, String> 
     })
 }
 
+/// The `[refresh]` table of the user's config.toml (the default policy
+/// when there is none).
+fn refresh_policy() -> Result<tokentop::model::RefreshPolicy, String> {
+    match tokentop::config::default_settings_path() {
+        Some(path) => tokentop::sources::refresh_policy::read(&path),
+        None => Ok(tokentop::model::RefreshPolicy::default()),
+    }
+}
+
 /// The engine for one operation from the command line: no token at
 /// start, no watching, and the same audit journal as the dashboard.
 fn operations(discovery: tokentop::sources::DiscoveryConfig) -> tokentop::engine::EngineConfig {
@@ -216,8 +241,34 @@ fn main() -> ExitCode {
                 .await
             }
             Some(Command::Demo) => tokentop::demo::run(ui).await,
-            Some(Command::List { json, no_refresh }) => {
-                tokentop::cli::list(discovery, json, !no_refresh).await
+            Some(Command::List {
+                json,
+                format,
+                no_refresh,
+            }) => {
+                let format = if json {
+                    tokentop::cli::Format::Json
+                } else {
+                    format
+                };
+                tokentop::cli::list(discovery, format, !no_refresh).await
+            }
+            Some(Command::Serve {
+                listen,
+                bearer_token_file,
+            }) => {
+                let engine = tokentop::engine::EngineConfig::new(discovery, true)
+                    .watching()
+                    .refresh_policy(refresh_policy()?);
+                let engine = match tokentop::config::audit_journal_path() {
+                    Some(path) => engine.journal(tokentop::audit::Journal::at(path)),
+                    None => engine,
+                };
+                let options = tokentop::cli::ServeOptions {
+                    listen,
+                    bearer_token_file,
+                };
+                tokentop::cli::serve(engine, options).await
             }
             Some(Command::Decode { token, json }) => {
                 // A token of no credential: nothing is read from disk.

@@ -1,7 +1,7 @@
 //! `tokentop list [--json]`: every credential, once, for scripts and cron.
 
 use crate::engine::EngineConfig;
-use crate::engine::protocol::Update;
+use crate::engine::protocol::{RowTable, Update};
 use crate::model::{Row, Status, SystemClock, TtlClass, abbreviate_scopes, format_ttl};
 use crate::sources::DiscoveryConfig;
 use serde::Serialize;
@@ -36,11 +36,26 @@ pub const EXIT_SOURCE_BROKEN: u8 = 3;
 /// What `list --help` says about its exit status.
 pub const EXIT_HELP: &str = "Exit status: 0 every credential has a live token; 1 some credential is not live (expired, revoked, or its refresh failed); 3 a credential source could not be read or used (this wins over 1); 2 bad usage. With --no-refresh, tokens are not obtained, so only 0 and 3 occur.";
 
+/// How `list` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    #[default]
+    Table,
+    /// JSON for scripts.
+    Json,
+    /// The OpenMetrics families `serve` exposes.
+    Openmetrics,
+    /// The same in Prometheus' classic text format, for node_exporter's
+    /// textfile collector.
+    Prometheus,
+}
+
 /// Discovers, obtains tokens (unless `refresh` is false), prints; the exit
 /// status says whether everything is live ([`EXIT_HELP`]).
 pub async fn list(
     discovery: DiscoveryConfig,
-    json: bool,
+    format: Format,
     refresh: bool,
 ) -> Result<ExitCode, String> {
     let Collected {
@@ -48,6 +63,8 @@ pub async fn list(
         source_errors,
         skipped,
         now,
+        refreshes,
+        skew,
     } = collect(discovery, refresh).await?;
     let listed: Vec<Listed> = rows
         .iter()
@@ -72,7 +89,20 @@ pub async fn list(
     } else {
         EXIT_NOT_LIVE
     });
-    if json {
+    if matches!(format, Format::Openmetrics | Format::Prometheus) {
+        let snapshot = super::metrics::Snapshot {
+            rows: &rows,
+            source_errors: &source_errors,
+            refreshes: &refreshes,
+            skew,
+            now,
+        };
+        let text = super::metrics::encode(&snapshot)?;
+        match format {
+            Format::Prometheus => print!("{}", super::metrics::classic(&text)),
+            _ => print!("{text}"),
+        }
+    } else if format == Format::Json {
         let text = serde_json::to_string_pretty(&Listing {
             credentials: listed,
             source_errors: &source_errors,
@@ -111,42 +141,22 @@ pub struct Collected {
     pub skipped: Vec<String>,
     /// The engine's "now" when the listing settled.
     pub now: chrono::DateTime<chrono::Utc>,
+    /// The refreshes made, from the engine's journal lines.
+    pub refreshes: super::metrics::Refreshes,
+    /// The servers' clocks against this machine's, as measured.
+    pub skew: Option<chrono::Duration>,
 }
 
 /// Runs the engine until every row has a token or an error.
 pub async fn collect(discovery: DiscoveryConfig, refresh: bool) -> Result<Collected, String> {
     let mut handle =
         crate::engine::start(EngineConfig::new(discovery, refresh), Arc::new(SystemClock))?;
-    let mut rows: Vec<Row> = Vec::new();
-    let (mut errors, mut notes) = (Vec::new(), Vec::new());
-    let mut seen_snapshot = false;
+    let mut table = RowTable::default();
+    let mut refreshes = super::metrics::Refreshes::default();
     while let Some(update) = handle.updates.recv().await {
-        match update {
-            Update::Snapshot {
-                rows: all,
-                source_errors,
-                skipped,
-                settled,
-            } => {
-                rows = all;
-                errors = source_errors;
-                notes = skipped;
-                // A metadata server still being asked may add rows.
-                seen_snapshot = settled;
-            }
-            Update::Row(row) => {
-                if let Some(slot) = rows.iter_mut().find(|r| r.id == row.id) {
-                    *slot = *row;
-                }
-            }
-            Update::Decoded(_)
-            | Update::Diagnosed(_)
-            | Update::Notice { .. }
-            | Update::Removed(_)
-            | Update::Revealed { .. }
-            | Update::Journaled(_)
-            | Update::LoginPrompt { .. }
-            | Update::BrowserPrompt { .. } => {}
+        table.apply(&update);
+        if let Update::Journaled(line) = &update {
+            refreshes.count(line);
         }
         // A row tokentop cannot refresh (another tool makes its tokens, or
         // no login is cached) waits for nothing.
@@ -156,17 +166,20 @@ pub async fn collect(discovery: DiscoveryConfig, refresh: bool) -> Result<Collec
                     || r.error.is_some()
                     || !r.capabilities.can_refresh())
         };
-        if seen_snapshot && (!refresh || rows.iter().all(settled)) {
+        // A metadata server still being asked may add rows.
+        if table.settled && (!refresh || table.rows.iter().all(settled)) {
             break;
         }
     }
-    let now = handle.clock.now();
+    let (now, skew) = (handle.clock.now(), handle.clock.measured_skew());
     handle.shutdown().await;
     Ok(Collected {
-        rows,
-        source_errors: errors,
-        skipped: notes,
+        rows: table.rows,
+        source_errors: table.source_errors,
+        skipped: table.skipped,
         now,
+        refreshes,
+        skew,
     })
 }
 

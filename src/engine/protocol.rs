@@ -227,3 +227,42 @@ impl EngineHandle {
         let _ = self.task.await;
     }
 }
+
+/// The table of rows as the engine's updates build it, for the consumers
+/// that only read it (`list`, `serve`): one merge, not one per consumer.
+#[derive(Debug, Clone, Default)]
+pub struct RowTable {
+    /// Every credential, in the engine's order (new rows last).
+    pub rows: Vec<Row>,
+    /// One line per broken source.
+    pub source_errors: Vec<String>,
+    /// Profiles of kinds not shown yet.
+    pub skipped: Vec<String>,
+    /// The last snapshot said nothing more is being looked for.
+    pub settled: bool,
+}
+
+impl RowTable {
+    /// Takes one update into the table.
+    pub fn apply(&mut self, update: &Update) {
+        match update {
+            Update::Snapshot {
+                rows,
+                source_errors,
+                skipped,
+                settled,
+            } => {
+                self.rows.clone_from(rows);
+                self.source_errors.clone_from(source_errors);
+                self.skipped.clone_from(skipped);
+                self.settled = *settled;
+            }
+            Update::Row(row) => match self.rows.iter_mut().find(|r| r.id == row.id) {
+                Some(slot) => *slot = (**row).clone(),
+                None => self.rows.push((**row).clone()),
+            },
+            Update::Removed(id) => self.rows.retain(|r| r.id != *id),
+            _ => {}
+        }
+    }
+}

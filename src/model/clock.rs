@@ -13,6 +13,12 @@ pub trait Clock: Send + Sync {
     fn skew(&self) -> Option<chrono::Duration> {
         None
     }
+
+    /// The servers' clocks minus this machine's as measured, however small;
+    /// `None` until a server has answered.
+    fn measured_skew(&self) -> Option<chrono::Duration> {
+        self.skew()
+    }
 }
 
 /// The system clock.

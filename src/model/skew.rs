@@ -47,14 +47,18 @@ impl Skew {
     /// The servers' clocks minus this machine's, once measured and at
     /// least [`SKEW_CORRECTED`]; `None` while the clocks agree.
     pub fn offset(&self) -> Option<Duration> {
+        self.median().filter(|m| m.abs() >= SKEW_CORRECTED)
+    }
+
+    /// The median of the samples, however small; `None` before the first.
+    pub fn median(&self) -> Option<Duration> {
         let samples = self
             .samples
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut sorted: Vec<i64> = samples.iter().copied().collect();
         sorted.sort_unstable();
-        let median = Duration::milliseconds(*sorted.get(sorted.len() / 2)?);
-        (median.abs() >= SKEW_CORRECTED).then_some(median)
+        Some(Duration::milliseconds(*sorted.get(sorted.len() / 2)?))
     }
 }
 
@@ -80,6 +84,10 @@ impl Clock for ServerClock {
 
     fn skew(&self) -> Option<Duration> {
         self.skew.offset()
+    }
+
+    fn measured_skew(&self) -> Option<Duration> {
+        self.skew.median()
     }
 }
 

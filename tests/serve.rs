@@ -1,0 +1,285 @@
+//! `tokentop serve` scraped by a real Prometheus on loopback (1 s scrape):
+//! the expiries it stores are the ones served, a refresh moves one, an
+//! injected refresh failure counts as an error, `promtool check metrics`
+//! passes on the output, and no secret or fingerprint is in any byte.
+//! Needs prometheus and promtool (tests/run.sh installs Debian's package).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokentop::emulator::{Emulator, EmulatorOptions, Fault, FaultEndpoint, FaultPlan};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tokentop");
+
+/// A child killed when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// `serve` on the seeded profiles, keeping the 100-second Databricks
+/// token alive (its window covers all but its first 5 seconds).
+fn serve(dir: &std::path::Path, profiles: &std::path::Path) -> (Running, String) {
+    let config = dir.join("config/tokentop");
+    std::fs::create_dir_all(&config).expect("config dir");
+    std::fs::write(
+        config.join("config.toml"),
+        "[refresh]\nauto = true\n[refresh.window]\ndatabricks = \"95s\"\n",
+    )
+    .expect("config");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--profiles"])
+        .arg(profiles)
+        .env("HOME", dir.join("home"))
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
+        .env_remove("CLOUDSDK_CONFIG")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut line = String::new();
+    BufReader::new(stderr)
+        .read_line(&mut line)
+        .expect("serve says where");
+    let url = line
+        .trim()
+        .strip_prefix("tokentop serve: ")
+        .unwrap_or_else(|| panic!("unexpected: {line}"))
+        .to_string();
+    (Running(child), url)
+}
+
+fn prometheus(dir: &std::path::Path, target: &str) -> (Running, String) {
+    let port = free_port();
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/prometheus/alerts.yml");
+    let config = dir.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {rules}\nscrape_configs:\n  - job_name: tokentop\n    static_configs:\n      - targets: [\"{target}\"]\n"
+        ),
+    )
+    .expect("prometheus.yml");
+    let child = Command::new("prometheus")
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("tsdb").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("prometheus must be installed (tests/run.sh installs it)");
+    (Running(child), format!("http://127.0.0.1:{port}"))
+}
+
+/// Series of an instant query: (labels, value).
+async fn query(http: &reqwest::Client, prometheus: &str, q: &str) -> Vec<(serde_json::Value, f64)> {
+    let Ok(answer) = http
+        .get(format!("{prometheus}/api/v1/query"))
+        .query(&[("query", q)])
+        .send()
+        .await
+    else {
+        return Vec::new();
+    };
+    let body: serde_json::Value = answer.json().await.unwrap_or_default();
+    body["data"]["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|s| {
+            let value = s["value"][1].as_str()?.parse().ok()?;
+            Some((s["metric"].clone(), value))
+        })
+        .collect()
+}
+
+async fn until<T, F: std::future::Future<Output = Option<T>>>(
+    what: &str,
+    mut f: impl FnMut() -> F,
+) -> T {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Some(found) = f().await {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// The expiry Prometheus stored for `profile`'s access token, or its ID
+/// token when it holds only that (a Cloud Run invoker).
+fn expiry_of(series: &[(serde_json::Value, f64)], profile: &str) -> Option<f64> {
+    ["access", "id"].iter().find_map(|role| {
+        series
+            .iter()
+            .find(|(labels, _)| labels["profile"] == profile && labels["role"] == *role)
+            .map(|(_, v)| *v)
+    })
+}
+
+/// The same, from a scraped body's `name{...} VALUE` lines.
+fn served(body: &str, name: &str, profile: &str) -> Option<f64> {
+    ["access", "id"].iter().find_map(|role| {
+        body.lines()
+            .filter(|l| l.starts_with(&format!("{name}{{")))
+            .filter(|l| l.contains(&format!("profile=\"{profile}\"")))
+            .filter(|l| l.contains(&format!("role=\"{role}\"")))
+            .find_map(|l| l.rsplit(' ').next()?.parse().ok())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prometheus_scrapes_the_expiries_a_refresh_moves_them_and_failures_count() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profiles = tokentop::demo::seed(&emulator, dir.path()).expect("seed");
+    let (_serve, metrics_url) = serve(dir.path(), &profiles);
+    let target = metrics_url
+        .trim_start_matches("http://")
+        .trim_end_matches("/metrics")
+        .to_string();
+    let (_prometheus, prom) = prometheus(dir.path(), &target);
+    let http = reqwest::Client::new();
+    // Every credential with a token has its expiry stored, equal to what
+    // serve answers (the same token: within a second).
+    let stored = until("a scrape with every token", || async {
+        let series = query(&http, &prom, "tokentop_token_expiry_timestamp_seconds").await;
+        ([
+            "etl-dataproc",
+            "orders-api",
+            "lakehouse",
+            "lakehouse-batch",
+            "nightly-dataflow",
+        ]
+        .iter()
+        .all(|p| expiry_of(&series, p).is_some()))
+        .then_some(series)
+    })
+    .await;
+    let body = http
+        .get(&metrics_url)
+        .send()
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("body");
+    let now = chrono::Utc::now().timestamp() as f64;
+    for profile in [
+        "etl-dataproc",
+        "orders-api",
+        "lakehouse",
+        "nightly-dataflow",
+    ] {
+        let (kept, answered) = (
+            expiry_of(&stored, profile).expect("stored"),
+            served(&body, "tokentop_token_expiry_timestamp_seconds", profile).expect("served"),
+        );
+        assert!(
+            (kept - answered).abs() <= 1.0,
+            "{profile}: Prometheus {kept}, serve {answered}"
+        );
+        assert!(
+            kept > now && kept < now + 3600.0,
+            "{profile}: expires at {kept}, now {now}"
+        );
+    }
+
+    // Auto-refresh renews the 100-second token: its expiry moves on.
+    let first = expiry_of(&stored, "lakehouse-batch").expect("lakehouse-batch");
+    let moved = until("a refreshed lakehouse-batch", || async {
+        let series = query(&http, &prom, "tokentop_token_expiry_timestamp_seconds").await;
+        expiry_of(&series, "lakehouse-batch").filter(|e| *e >= first + 1.0)
+    })
+    .await;
+    assert!(moved > first);
+
+    // Databricks' token endpoint fails from now on: the next renewal is
+    // counted as an error (the alert on it is tested by promtool).
+    emulator.set_faults(
+        FaultEndpoint::DatabricksToken,
+        FaultPlan {
+            rate: 1.0,
+            faults: vec![Fault::ServerError],
+        },
+    );
+    until("a failed refresh counted", || async {
+        let q = "tokentop_refresh_total{profile=\"lakehouse-batch\",result=\"error\"}";
+        query(&http, &prom, q)
+            .await
+            .first()
+            .filter(|(_, v)| *v >= 1.0)
+            .map(|_| ())
+    })
+    .await;
+    let state = query(
+        &http,
+        &prom,
+        "tokentop_credential_state{profile=\"lakehouse-batch\",state=\"error\"}",
+    )
+    .await;
+    assert_eq!(state.first().map(|s| s.1), Some(1.0), "{state:?}");
+
+    // promtool reads the output as valid metrics.
+    let body = http
+        .get(&metrics_url)
+        .send()
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("body");
+    let mut check = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool");
+    std::io::Write::write_all(check.stdin.as_mut().expect("stdin"), body.as_bytes())
+        .expect("write");
+    let checked = check.wait_with_output().expect("promtool");
+    assert!(
+        checked.status.success(),
+        "promtool check metrics:\n{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+
+    // No secret and no fingerprint, in any byte served.
+    for needle in ["ya29.", "eyJ", "dapi", "sha256:", "BEGIN", "secret"] {
+        assert!(!body.contains(needle), "`{needle}` in the metrics:\n{body}");
+    }
+    for file in std::fs::read_dir(dir.path()).expect("dir").flatten() {
+        let text = std::fs::read_to_string(file.path()).unwrap_or_default();
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        for key in ["client_secret", "private_key", "refresh_token"] {
+            if let Some(secret) = parsed[key].as_str().filter(|s| s.len() > 8) {
+                assert!(
+                    !body.contains(secret),
+                    "{key} of {} served",
+                    file.path().display()
+                );
+            }
+        }
+    }
+    emulator.shutdown().await;
+}
