@@ -23,6 +23,9 @@ pub const STATES: &[&str] = &[
 
 type FloatGauge = Gauge<f64, AtomicU64>;
 
+/// An expiry or issue time, when known.
+type When = Option<DateTime<Utc>>;
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
 struct Credential {
     profile: String,
@@ -154,7 +157,7 @@ pub fn encode(s: &Snapshot<'_>) -> Result<String, String> {
     for row in s.rows {
         let who = credential(row);
         let current = row.token_role.map(role);
-        let mut tokens: Vec<(&str, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> = Vec::new();
+        let mut tokens: Vec<(&str, When, When)> = Vec::new();
         if let (Some(current), Some(_)) = (current, &row.fingerprint) {
             tokens.push((current, row.expires_at, row.issued_at));
         }
