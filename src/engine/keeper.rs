@@ -16,6 +16,15 @@ const FIRST_BACKOFF: i64 = 5;
 /// The longest wait between tries.
 const MAX_BACKOFF: i64 = 300;
 
+/// A token's life, as far as it is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Life {
+    /// When it was issued.
+    pub issued_at: Option<DateTime<Utc>>,
+    /// When it expires (`None`: never, as far as anyone says).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
 /// Who is kept alive, and how their last tries went.
 #[derive(Debug, Default)]
 pub struct Keeper {
@@ -76,14 +85,15 @@ impl Keeper {
     }
 
     /// Whether a kept-alive credential should be refreshed at `now`: it has
-    /// no token (`token` is `None`), or its token's expiry (`Some(exp)`) is
-    /// inside the window, and it is not backing off. A token that never
-    /// expires (`Some(None)`) is left alone.
+    /// no token (`token` is `None`), or its token is inside the window and
+    /// has lived half its life (so a window wider than a token's life does
+    /// not renew each new token at once), and it is not backing off. A token
+    /// that never expires is left alone.
     pub fn due(
         &self,
         id: &CredentialId,
         platform: Platform,
-        token: Option<Option<DateTime<Utc>>>,
+        token: Option<Life>,
         now: DateTime<Utc>,
     ) -> bool {
         let gap = self.policy.min_gap.unwrap_or(MIN_GAP);
@@ -93,11 +103,14 @@ impl Keeper {
         {
             return false;
         }
-        match token {
-            None => true,
-            Some(None) => false,
-            Some(Some(exp)) => exp - now <= self.policy.window(platform),
-        }
+        let Some(life) = token else { return true };
+        let Some(exp) = life.expires_at else {
+            return false;
+        };
+        let half_lived = life
+            .issued_at
+            .is_none_or(|issued| now - issued >= (exp - issued) / 2);
+        exp - now <= self.policy.window(platform) && half_lived
     }
 
     /// An auto-refresh of `id` started at `now`.
@@ -130,7 +143,10 @@ impl super::Engine {
                 && !self.in_flight.contains_key(&(id.clone(), Op::Refresh))
                 && entry.status != Status::Revoked
                 && crate::providers::capabilities(&entry.credential).can_refresh();
-            let token = entry.token().map(|t| t.expires_at);
+            let token = entry.token().map(|t| Life {
+                issued_at: t.issued_at,
+                expires_at: t.expires_at,
+            });
             if idle && self.keeper.due(&id, entry.credential.platform, token, now) {
                 tracing::info!(credential = %id, "auto-refresh");
                 self.keeper.started(&id, now);
@@ -170,6 +186,32 @@ mod tests {
     }
 
     #[test]
+    fn a_token_shorter_than_its_window_is_renewed_at_half_its_life_not_at_once() {
+        let now = Utc::now();
+        let keeper = Keeper::new(RefreshPolicy {
+            all: true,
+            windows: Vec::new(),
+            min_gap: None,
+        });
+        // A 3-minute token, inside google-auth's 3m45s window from birth.
+        let life = |age: i64| {
+            Some(Life {
+                issued_at: Some(now - Duration::seconds(age)),
+                expires_at: Some(now - Duration::seconds(age) + Duration::seconds(180)),
+            })
+        };
+        assert!(
+            !keeper.due(&id("a"), Platform::CloudRun, life(0), now),
+            "just issued"
+        );
+        assert!(!keeper.due(&id("a"), Platform::CloudRun, life(89), now));
+        assert!(
+            keeper.due(&id("a"), Platform::CloudRun, life(90), now),
+            "half its life"
+        );
+    }
+
+    #[test]
     fn rows_and_all_toggle_independently() {
         let mut keeper = Keeper::default();
         assert!(!keeper.active());
@@ -192,15 +234,25 @@ mod tests {
         });
         let a = id("a");
         let google = Platform::Dataproc;
-        assert!(!keeper.due(&a, google, Some(Some(now + Duration::seconds(300))), now));
-        assert!(keeper.due(&a, google, Some(Some(now + Duration::seconds(200))), now));
+        let expiring = |s: i64| {
+            Some(Life {
+                issued_at: None,
+                expires_at: Some(now + Duration::seconds(s)),
+            })
+        };
+        assert!(!keeper.due(&a, google, expiring(300), now));
+        assert!(keeper.due(&a, google, expiring(200), now));
         assert!(keeper.due(&a, google, None, now), "no token yet: get one");
+        let never = Some(Life {
+            issued_at: None,
+            expires_at: None,
+        });
         assert!(
-            !keeper.due(&a, google, Some(None), now),
+            !keeper.due(&a, google, never, now),
             "a token that never expires"
         );
         keeper.finished(&a, false, now);
-        let soon = Some(Some(now + Duration::seconds(10)));
+        let soon = expiring(10);
         assert!(!keeper.due(&a, google, soon, now + Duration::seconds(4)));
         assert!(keeper.due(&a, google, soon, now + Duration::seconds(5)));
         keeper.finished(&a, false, now);

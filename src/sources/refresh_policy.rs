@@ -19,9 +19,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use toml::Spanned;
 
-/// The widest window taken: refreshing more than an hour early would
-/// replace most tokens as soon as they arrive.
-const MAX_WINDOW: chrono::Duration = chrono::Duration::hours(1);
+/// The widest window taken. However wide, a token is not renewed before
+/// half its life (see the engine's keeper); past 30 minutes a window says
+/// little more than "at half life" for hour-long tokens.
+const MAX_WINDOW: chrono::Duration = chrono::Duration::minutes(30);
 
 #[derive(Deserialize)]
 struct File {
@@ -73,7 +74,7 @@ pub fn parse(text: &str, file: &str) -> Result<RefreshPolicy, String> {
             .filter(|d| *d > chrono::Duration::zero() && *d <= MAX_WINDOW)
             .ok_or_else(|| {
                 format!(
-                    "{}: [refresh.window] {}: `{}` is not a length between 1s and 1h (say \"3m45s\")",
+                    "{}: [refresh.window] {}: `{}` is not a length between 1s and 30m (say \"3m45s\")",
                     at(window.span().start),
                     family.get_ref(),
                     window.get_ref()
@@ -121,7 +122,7 @@ mod tests {
             "{err}"
         );
         let err = parse("[refresh.window]\ngoogle = \"3h\"\n", "c.toml").expect_err("too long");
-        assert!(err.contains("1h"), "{err}");
+        assert!(err.contains("30m"), "{err}");
         let err = parse("[refresh]\nautoo = true\n", "c.toml").expect_err("field");
         assert!(err.contains("line 2") && err.contains("autoo"), "{err}");
     }

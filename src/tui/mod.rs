@@ -129,11 +129,17 @@ pub async fn run(handle: &mut EngineHandle, start: &startup::Start) -> std::io::
 }
 
 /// Sleep until the next second boundary when something on screen changes
-/// with time (a countdown, a status message about to fade); otherwise there
+/// with time (a countdown, the spinner of work under way, a revealed token,
+/// a flash or comparison, a status message about to fade); otherwise there
 /// is nothing to redraw until an event comes.
 fn until_next_second(app: &App, clock: &dyn Clock) -> Duration {
     let now = clock.now();
-    let counting = app.rows.iter().any(|r| r.expires_at.is_some()) || app.shown_token.is_some();
+    let counting = app
+        .rows
+        .iter()
+        .any(|r| r.expires_at.is_some() || r.busy.is_some())
+        || app.shown_token.is_some()
+        || app.changes.timed();
     if !counting && app.status_now(now).is_none() {
         return Duration::from_secs(3600);
     }

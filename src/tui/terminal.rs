@@ -59,8 +59,11 @@ pub fn restore() {
         return;
     }
     let mut out = stdout();
+    // A frame cut short (an error or a panic while drawing) must not leave
+    // the terminal holding its output for a synchronized update.
     let _ = execute!(
         out,
+        terminal::EndSynchronizedUpdate,
         event::DisableMouseCapture,
         cursor::Show,
         terminal::LeaveAlternateScreen
