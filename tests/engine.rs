@@ -559,11 +559,25 @@ async fn a_copy_and_a_reveal_are_journalled_by_fingerprint_and_told_to_the_dashb
         let told = told.expect("the dashboard is told");
         assert_eq!(told.action, purpose.action());
         assert_eq!(told.before.as_deref(), Some(fingerprint.as_str()));
+        assert_eq!(told.result, "ok");
         assert_eq!(
             told.file.as_deref(),
             Some(journal.display().to_string().as_str())
         );
-        assert_eq!(token.fingerprint(), fingerprint);
+        // A copy is its text, made from the token; a reveal the token itself.
+        match purpose {
+            Reveal::Copy(_) => {
+                let header = token.expose();
+                let bare = header
+                    .strip_prefix("Authorization: Bearer ")
+                    .expect("a header");
+                assert_eq!(
+                    tokentop::model::Secret::new(bare).fingerprint(),
+                    fingerprint
+                );
+            }
+            _ => assert_eq!(token.fingerprint(), fingerprint),
+        }
     }
     let text = std::fs::read_to_string(&journal).expect("journal");
     assert!(

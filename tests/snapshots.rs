@@ -506,7 +506,6 @@ fn a_revealed_token_80x24_and_40x12() {
         id,
         token: tokentop::model::Secret::new(format!("ya29.{}", "a0AfH6SMB".repeat(12))),
         purpose: tokentop::engine::protocol::Reveal::Show,
-        target: None,
     })));
     insta::assert_snapshot!(
         "reveal_80x24_default",

@@ -2,6 +2,7 @@
 //! per credential and operation), applying what they return, journalling,
 //! and letting them finish when the engine stops.
 
+use super::copy_text::Copying;
 use super::jobs::{self, Lane, Op};
 use super::protocol::{CopyForm, JournalLine, Level, Reveal, Update};
 use super::{Done, Engine, Running, SHUTDOWN_GRACE, outcome};
@@ -297,42 +298,50 @@ impl Engine {
             self.notice(Level::Warn, format!("{profile}: no token to show"));
             return;
         };
-        let change = audit::Change {
-            action: purpose.action(),
-            before: Some(token.value.fingerprint()),
-            after: None,
-            result: "ok".into(),
-        };
-        self.record(id, profile, &change);
         let (id, token) = (id.clone(), token.value.clone());
-        if purpose != Reveal::Copy(CopyForm::Curl) {
+        let form = match purpose {
+            Reveal::Copy(form) => form,
+            Reveal::Show | Reveal::Print => {
+                let change = audit::Change {
+                    action: purpose.action(),
+                    before: Some(token.fingerprint()),
+                    after: None,
+                    result: "ok".into(),
+                };
+                self.record(&id, profile, &change);
+                self.send(Update::Revealed { id, token, purpose });
+                return;
+            }
+        };
+        if form != CopyForm::Curl {
             let target = None;
-            self.send(Update::Revealed {
+            self.hand_copy(Copying {
                 id,
                 token,
-                purpose,
+                form,
                 target,
             });
             return;
         }
-        // A curl line needs the target the doctor would ask.
+        // A curl line needs the target the doctor would ask (an issuer's
+        // userinfo is found by discovery): the copy comes back when it is known.
         let (http, credential) = (self.resources.http.clone(), entry.credential.clone());
-        let updates = self.updates.clone();
+        let copies = self.copies.clone();
         tokio::spawn(async move {
             let target = crate::providers::probe::default_url(&http, &credential)
                 .await
                 .ok();
-            let _ = updates.send(Update::Revealed {
+            let _ = copies.send(Copying {
                 id,
                 token,
-                purpose,
+                form,
                 target,
             });
         });
     }
 
     /// Appends a journal line, if there is a journal.
-    fn record(&self, id: &CredentialId, profile: &str, change: &audit::Change) {
+    pub(super) fn record(&self, id: &CredentialId, profile: &str, change: &audit::Change) {
         let at = self.clock.now();
         self.send(Update::Journaled(JournalLine {
             at,

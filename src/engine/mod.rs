@@ -1,6 +1,7 @@
 //! The runtime: the credential store, jobs on tokio tasks, and the one loop
 //! that turns commands into updates. The UI and CLI see only [`protocol`].
 
+mod copy_text;
 pub mod decode_token;
 mod derived;
 mod dispatch;
@@ -139,6 +140,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
     let (changed, changed_rx) = mpsc::unbounded_channel();
     let (discovered, discovered_rx) = mpsc::unbounded_channel();
     let (probed, probed_rx) = mpsc::unbounded_channel();
+    let (copies, copies_rx) = mpsc::unbounded_channel();
     let engine = Engine {
         done,
         changed,
@@ -149,6 +151,7 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         watch: None,
         stopping: false,
         probed,
+        copies,
         probing: false,
         machine: None,
         machine_note: None,
@@ -169,7 +172,13 @@ pub fn start(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<EngineHandle
         next_job: 0,
         updates: update_tx,
     };
-    let task = tokio::spawn(engine.run(command_rx, done_rx, changed_rx, discovered_rx, probed_rx));
+    let task = tokio::spawn(engine.run(
+        command_rx,
+        done_rx,
+        changed_rx,
+        discovered_rx,
+        (probed_rx, copies_rx),
+    ));
     Ok(EngineHandle {
         commands: command_tx,
         updates: update_rx,
@@ -223,6 +232,8 @@ struct Engine {
     stopping: bool,
     /// Where the metadata server probe reports.
     probed: mpsc::UnboundedSender<metadata_probe::Probed>,
+    /// Where copies whose target had to be found come back.
+    copies: mpsc::UnboundedSender<copy_text::Copying>,
     /// A metadata server probe is under way.
     probing: bool,
     /// What the metadata server said, once it has.
@@ -248,7 +259,10 @@ impl Engine {
         mut done: mpsc::UnboundedReceiver<Done>,
         mut changed: mpsc::UnboundedReceiver<()>,
         mut discovered: mpsc::UnboundedReceiver<sources::Discovery>,
-        mut probed: mpsc::UnboundedReceiver<metadata_probe::Probed>,
+        (mut probed, mut copies): (
+            mpsc::UnboundedReceiver<metadata_probe::Probed>,
+            mpsc::UnboundedReceiver<copy_text::Copying>,
+        ),
     ) {
         self.reload();
         self.probe_metadata();
@@ -264,6 +278,7 @@ impl Engine {
                 // before the table is replaced.
                 Some(found) = discovered.recv() => self.apply_discovery(found),
                 Some(answer) = probed.recv() => self.apply_probe(answer),
+                Some(copy) = copies.recv() => self.hand_copy(copy),
                 command = commands.recv() => match command {
                     Some(command) => self.handle(command),
                     None => break,

@@ -53,6 +53,10 @@ pub enum Command {
     ReadOnly,
 }
 
+/// The longest text a copy puts on the clipboard: past about 100 kB of
+/// base64, some terminals drop or cut an OSC 52 sequence.
+pub const MAX_COPY_BYTES: usize = 75_000;
+
 /// What a revealed token is for: the journal says which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reveal {
@@ -147,16 +151,15 @@ pub enum Update {
     Decoded(DecodeReport),
     /// The doctor's report.
     Diagnosed(Box<crate::model::DoctorReport>),
-    /// The token asked for with [`Command::Reveal`].
+    /// The token asked for with [`Command::Reveal`]; for a copy, the text
+    /// to copy, made from it.
     Revealed {
         /// Whose.
         id: CredentialId,
-        /// The token itself.
+        /// The token itself, or the copy's text.
         token: crate::model::Secret,
         /// What it was asked for.
         purpose: Reveal,
-        /// Where it is used (the doctor's target), for a curl line.
-        target: Option<String>,
     },
     /// A sign-in waits for its user: open the URL, enter the code.
     LoginPrompt {

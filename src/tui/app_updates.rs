@@ -4,7 +4,6 @@
 use super::app::{App, JOURNAL_KEPT, REVEAL_FOR, ShownToken};
 use super::event::Effect;
 use super::overlay::Overlay;
-use super::{clipboard, screens::copy};
 use crate::engine::protocol::{Level, Reveal, Update};
 use crate::model::{CredentialId, Secret};
 
@@ -55,12 +54,7 @@ impl App {
                 self.rows.retain(|r| r.id != id);
                 self.overlays.retain(|o| o.about() != Some(&id));
             }
-            Update::Revealed {
-                id,
-                token,
-                purpose,
-                target,
-            } => return self.revealed(id, token, purpose, target),
+            Update::Revealed { id, token, purpose } => return self.revealed(id, token, purpose),
             Update::Notice { level, text } => self.say(level, text),
             Update::Journaled(line) => {
                 if self.journal.len() == JOURNAL_KEPT {
@@ -82,13 +76,7 @@ impl App {
     }
 
     /// A token the user asked to see or copy.
-    fn revealed(
-        &mut self,
-        id: CredentialId,
-        token: Secret,
-        purpose: Reveal,
-        target: Option<String>,
-    ) -> Vec<Effect> {
+    fn revealed(&mut self, id: CredentialId, token: Secret, purpose: Reveal) -> Vec<Effect> {
         let Some(row) = self.rows.iter().find(|r| r.id == id) else {
             return Vec::new();
         };
@@ -99,31 +87,16 @@ impl App {
                 self.shown_token = Some(ShownToken { id, token, until });
                 Vec::new()
             }
+            // The engine made the text, and journalled it.
             Reveal::Copy(form) => {
-                let text = match copy::text(form, row, &token, target.as_deref()) {
-                    Ok(text) if clipboard::fits(text.expose()) => text,
-                    Ok(text) => {
-                        let size = text.expose().len();
-                        let said = format!(
-                            "{}: {size} bytes is too long for a terminal's clipboard (OSC 52)",
-                            row.profile
-                        );
-                        self.say(Level::Error, said);
-                        return Vec::new();
-                    }
-                    Err(why) => {
-                        self.say(Level::Warn, why);
-                        return Vec::new();
-                    }
-                };
                 let what: &str = form.into();
                 let said = format!(
                     "copied {what} of {} ({}) with OSC 52; if nothing pastes, your terminal ignores OSC 52 (tmux: set -g set-clipboard on)",
                     row.profile,
-                    token.fingerprint()
+                    row.fingerprint.as_deref().unwrap_or("-")
                 );
                 self.say(Level::Info, said);
-                vec![Effect::Clipboard(text)]
+                vec![Effect::Clipboard(token)]
             }
         }
     }

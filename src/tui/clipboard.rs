@@ -2,16 +2,13 @@
 //! however many hops away) to put text on its clipboard. No X11, no
 //! helper program; the text goes only to the terminal.
 
+use crate::engine::protocol::MAX_COPY_BYTES;
 use base64::Engine as _;
 use zeroize::Zeroizing;
 
-/// The most base64 put in one sequence: beyond it some terminals drop or
-/// truncate the copy (hterm's limit is about 100 kB, tmux's own buffer 1 MB).
-pub const MAX_ENCODED: usize = 100_000;
-
-/// Whether `text` fits in one OSC 52 sequence.
+/// Whether `text` fits in one OSC 52 sequence (see [`MAX_COPY_BYTES`]).
 pub fn fits(text: &str) -> bool {
-    text.len().div_ceil(3) * 4 <= MAX_ENCODED
+    text.len() <= MAX_COPY_BYTES
 }
 
 /// The escape sequences that copy `text`: OSC 52 for the terminal (and for

@@ -63,7 +63,7 @@ impl Prompt {
         }
         // A long address copies whole where a terminal selection would
         // take the border and line breaks with it.
-        if key.code == KeyCode::Tab {
+        if key.code == KeyCode::Tab && crate::tui::clipboard::fits(&self.url) {
             let copy = Effect::Clipboard(crate::model::Secret::new(self.url.clone()));
             return Some(Reply::Stay(vec![copy]));
         }

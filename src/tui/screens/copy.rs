@@ -1,13 +1,11 @@
 //! The copy menu (`c`): the selected token as itself, an `Authorization`
-//! header, a curl line for its target, or an `export` line, sent to the
-//! terminal's clipboard with OSC 52. The lines that hold a token start with
-//! a space, so shells that ignore such lines (bash's `ignorespace`, zsh's
-//! `HIST_IGNORE_SPACE`) keep them out of history, and curl reads the
-//! header from stdin, so the token is not in its arguments either.
+//! header, a curl line for its target, or an `export` line. The engine
+//! makes the text (and journals it); the dashboard sends it to the
+//! terminal's clipboard with OSC 52.
 
 use super::Reply;
 use crate::engine::protocol::{Command, CopyForm, Reveal};
-use crate::model::{CredentialId, Platform, Row, Secret, TokenRole};
+use crate::model::CredentialId;
 use crate::tui::action::Action;
 use crate::tui::event::Effect;
 use crate::tui::theme::{Slot, Theme};
@@ -67,52 +65,6 @@ fn pick(id: &CredentialId, chosen: usize) -> Reply {
     let form = choices()[chosen].0;
     let ask = Command::Reveal(id.clone(), Reveal::Copy(form));
     Reply::Close(vec![Effect::Send(ask)])
-}
-
-/// The text to copy for `row`'s `token` in `form`; `target` is where the
-/// token is used (for the curl line).
-pub fn text(
-    form: CopyForm,
-    row: &Row,
-    token: &Secret,
-    target: Option<&str>,
-) -> Result<Secret, String> {
-    let token = token.expose();
-    let shell_safe = token
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._~+/=-".contains(c));
-    if matches!(form, CopyForm::Curl | CopyForm::Export) && !shell_safe {
-        return Err(format!(
-            "{}: the token has characters a shell line would change; copy the token or the header instead",
-            row.profile
-        ));
-    }
-    Ok(Secret::new(match form {
-        CopyForm::Token => token.to_string(),
-        CopyForm::Header => format!("Authorization: Bearer {token}"),
-        CopyForm::Curl => {
-            let target = target.ok_or_else(|| {
-                format!(
-                    "{}: no target known for a curl line (set `probe` under the profile's [profile.endpoints])",
-                    row.profile
-                )
-            })?;
-            let quoted = shlex::try_quote(target).map_err(|e| format!("{target}: {e}"))?;
-            format!(" curl -sS -H @- {quoted} <<<'Authorization: Bearer {token}'")
-        }
-        CopyForm::Export => format!(" export {}={token}", variable(row)),
-    }))
-}
-
-/// The variable tools read the token from.
-fn variable(row: &Row) -> &'static str {
-    match (row.platform, row.token_role) {
-        (_, Some(TokenRole::Id)) => "ID_TOKEN",
-        (Platform::Databricks, _) => "DATABRICKS_TOKEN",
-        (Platform::Oidc, _) => "ACCESS_TOKEN",
-        // gcloud uses it instead of its own credentials.
-        _ => "CLOUDSDK_AUTH_ACCESS_TOKEN",
-    }
 }
 
 /// Draws the menu for `profile` with line `chosen` marked.
