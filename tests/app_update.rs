@@ -953,3 +953,36 @@ fn paging_reload_journal_and_the_help_and_audit_commands() {
     command(&mut app, "help");
     assert_eq!(app.overlays, vec![Overlay::Help { scroll: 0 }]);
 }
+
+#[test]
+fn a_row_at_work_stays_in_a_filter_on_its_state() {
+    let mut app = fixtures::app();
+    press(&mut app, '/');
+    type_text(&mut app, "fresh");
+    key(&mut app, KeyCode::Enter);
+    let before = shown(&app);
+    assert!(before.contains(&"lakehouse".to_string()), "{before:?}");
+    let mut busy = app
+        .rows
+        .iter()
+        .find(|r| r.profile == "lakehouse")
+        .cloned()
+        .expect("row");
+    busy.busy = Some("refresh".into());
+    arrive(&mut app, busy);
+    assert_eq!(shown(&app), before, "a refresh does not hide it");
+}
+
+#[test]
+fn a_shown_token_is_masked_when_its_row_gets_a_new_one() {
+    let mut app = fixtures::app();
+    press(&mut app, 'v');
+    revealed(&mut app, "ya29.shown", Reveal::Show);
+    assert!(app.shown_token.is_some());
+    let row = app.selected_row().cloned().expect("row");
+    arrive(&mut app, with_token(&row, "sha256:0000cafe", 60));
+    assert!(
+        app.shown_token.is_none(),
+        "the old token is not left on screen"
+    );
+}

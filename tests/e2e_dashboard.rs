@@ -247,6 +247,15 @@ fn a_storm_of_resizes_never_breaks_the_dashboard() {
     let screen = t.wait_for("the exit", |s| s.contains("EXIT=").then(|| s.to_string()));
     assert!(screen.contains("EXIT=0"), "{screen}");
     t.stty_unchanged();
+    // The mouse and the alternate screen are given back too.
+    let modes = t.tmux(&[
+        "display",
+        "-p",
+        "-t",
+        "e2e",
+        "#{mouse_any_flag} #{alternate_on}",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&modes.stdout).trim(), "0 0");
 }
 
 #[test]

@@ -244,7 +244,21 @@ fn colours_come_from_the_theme_file() {
 
 #[test]
 fn every_screen_fits_40x12_without_panicking() {
+    let mut compared = fixtures::app();
+    press(&mut compared, 'r');
+    let mut after = compared.selected_row().cloned().expect("row");
+    after.fingerprint = Some("sha256:0000beef".into());
+    compared.update(Event::Engine(Box::new(Update::Row(Box::new(after)))));
+    let mut shown = fixtures::app();
+    let id = shown.selected_row().map(|r| r.id.clone()).expect("row");
+    shown.update(Event::Engine(Box::new(Update::Revealed {
+        id,
+        token: tokentop::model::Secret::new("ya29.".repeat(200)),
+        purpose: tokentop::engine::protocol::Reveal::Show,
+    })));
     let screens = [
+        compared,
+        shown,
         fixtures::app(),
         decode_app(),
         doctor_app(),
@@ -254,6 +268,7 @@ fn every_screen_fits_40x12_without_panicking() {
         typed(":so"),
         typed("J"),
         typed("?"),
+        typed("L"),
     ];
     let mut detail = fixtures::app();
     detail.update(Event::Key(KeyEvent::new(

@@ -158,6 +158,7 @@ fn theme_file_mistakes_name_the_file_and_what_is_wrong() {
     let a = user("[meta]\nname = \"a\"\nparent = \"b\"\n", "a.toml");
     let b = user("[meta]\nname = \"b\"\nparent = \"a\"\n", "b.toml");
     let (_, errors) = Themes::load(vec![a, b], ColorDepth::TrueColor);
+    assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors.iter().all(|e| e.contains("loop")), "{errors:?}");
 }
 

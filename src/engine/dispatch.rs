@@ -2,9 +2,8 @@
 //! per credential and operation), applying what they return, journalling,
 //! and letting them finish when the engine stops.
 
-use super::copy_text::Copying;
 use super::jobs::{self, Lane, Op};
-use super::protocol::{CopyForm, JournalLine, Level, Reveal, Update};
+use super::protocol::{JournalLine, Level, Update};
 use super::{Done, Engine, Running, SHUTDOWN_GRACE, outcome};
 use crate::audit;
 use crate::model::{CredentialId, DecodeReport, DecodedBody};
@@ -285,59 +284,6 @@ impl Engine {
                 token: token.clone(),
             });
         }
-    }
-
-    /// Hands the current token to the asker, journalling its fingerprint.
-    pub(super) fn reveal(&self, id: &CredentialId, purpose: Reveal) {
-        let Some(entry) = self.store.get(id) else {
-            self.notice(Level::Warn, format!("unknown credential {id}"));
-            return;
-        };
-        let profile = &entry.credential.provenance.profile;
-        let Some(token) = entry.token() else {
-            self.notice(Level::Warn, format!("{profile}: no token to show"));
-            return;
-        };
-        let (id, token) = (id.clone(), token.value.clone());
-        let form = match purpose {
-            Reveal::Copy(form) => form,
-            Reveal::Show | Reveal::Print => {
-                let change = audit::Change {
-                    action: purpose.action(),
-                    before: Some(token.fingerprint()),
-                    after: None,
-                    result: "ok".into(),
-                };
-                self.record(&id, profile, &change);
-                self.send(Update::Revealed { id, token, purpose });
-                return;
-            }
-        };
-        if form != CopyForm::Curl {
-            let target = None;
-            self.hand_copy(Copying {
-                id,
-                token,
-                form,
-                target,
-            });
-            return;
-        }
-        // A curl line needs the target the doctor would ask (an issuer's
-        // userinfo is found by discovery): the copy comes back when it is known.
-        let (http, credential) = (self.resources.http.clone(), entry.credential.clone());
-        let copies = self.copies.clone();
-        tokio::spawn(async move {
-            let target = crate::providers::probe::default_url(&http, &credential)
-                .await
-                .ok();
-            let _ = copies.send(Copying {
-                id,
-                token,
-                form,
-                target,
-            });
-        });
     }
 
     /// Appends a journal line, if there is a journal.

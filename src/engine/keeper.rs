@@ -157,6 +157,19 @@ impl super::Engine {
 
     /// `a` / `A`: keeps one credential alive, or all, or stops.
     pub(super) fn set_auto_refresh(&mut self, id: Option<&CredentialId>, on: bool) {
+        // One that tokentop cannot refresh (another tool's token, a PAT)
+        // is said so, not marked.
+        if let Some(entry) = id.and_then(|id| self.store.get(id))
+            && on
+            && let Some(why) = crate::providers::capabilities(&entry.credential).refresh_blocked
+        {
+            let profile = &entry.credential.provenance.profile;
+            self.notice(
+                Level::Warn,
+                format!("{profile}: cannot be kept alive: {why}"),
+            );
+            return;
+        }
         self.keeper.set(id, on);
         let what = match id.and_then(|id| self.store.get(id)) {
             Some(entry) => entry.credential.provenance.profile.clone(),

@@ -1,7 +1,7 @@
 //! The runtime: the credential store, jobs on tokio tasks, and the one loop
 //! that turns commands into updates. The UI and CLI see only [`protocol`].
 
-mod copy_text;
+mod config;
 pub mod decode_token;
 mod derived;
 mod dispatch;
@@ -13,14 +13,15 @@ pub mod login;
 pub mod metadata_probe;
 pub mod outcome;
 pub mod protocol;
+mod reveal;
 mod saver;
 pub mod store;
 pub mod watcher;
 
-use crate::audit::Journal;
 use crate::model::{Clock, CredentialId, Row};
 use crate::net::Http;
-use crate::sources::{self, DiscoveryConfig};
+use crate::sources;
+pub use config::{EngineConfig, REQUEST_TIMEOUT};
 use jobs::{Lane, Lanes, Op, Outcome, Resources};
 pub use protocol::EngineHandle;
 use protocol::{Command, Level, Update};
@@ -31,80 +32,6 @@ use std::time::Duration;
 use store::Store;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
-
-/// How long one provider request may take.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// How the engine is set up.
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    /// Where to discover credentials.
-    pub discovery: DiscoveryConfig,
-    /// Per-request timeout for every provider call.
-    pub request_timeout: Duration,
-    /// Obtain a token for every credential right after discovery (and for
-    /// new ones after a re-read).
-    pub refresh_on_start: bool,
-    /// Re-read the sources when their files change.
-    pub watch_files: bool,
-    /// Where refreshes and revocations are recorded, if anywhere.
-    pub journal: Option<Journal>,
-    /// Refuse what changes tokens: refresh, revoke, downscope, sign-in.
-    pub readonly: bool,
-    /// What is kept alive, and how early it is refreshed.
-    pub refresh_policy: crate::model::RefreshPolicy,
-}
-
-impl EngineConfig {
-    /// The standard request timeout, optionally a token for every credential
-    /// at start, and no file watching (see [`EngineConfig::watching`]).
-    pub fn new(discovery: DiscoveryConfig, refresh_on_start: bool) -> Self {
-        Self {
-            discovery,
-            request_timeout: REQUEST_TIMEOUT,
-            refresh_on_start,
-            watch_files: false,
-            journal: None,
-            readonly: false,
-            refresh_policy: crate::model::RefreshPolicy::default(),
-        }
-    }
-
-    /// The same, keeping tokens alive as `policy` says.
-    pub fn refresh_policy(self, policy: crate::model::RefreshPolicy) -> Self {
-        Self {
-            refresh_policy: policy,
-            ..self
-        }
-    }
-
-    /// The same, refusing refresh, revoke, downscope and sign-in, and
-    /// obtaining no token at start either (an issuer that rotates refresh
-    /// tokens would spend another tool's).
-    pub fn readonly(self) -> Self {
-        Self {
-            readonly: true,
-            refresh_on_start: false,
-            ..self
-        }
-    }
-
-    /// The same, recording refreshes and revocations in `journal`.
-    pub fn journal(self, journal: Journal) -> Self {
-        Self {
-            journal: Some(journal),
-            ..self
-        }
-    }
-
-    /// The same, re-reading sources when their files change (the dashboard).
-    pub fn watching(self) -> Self {
-        Self {
-            watch_files: true,
-            ..self
-        }
-    }
-}
 
 /// Sleeps until `at` (callers guard against `None`).
 async fn sleep_until(at: Option<tokio::time::Instant>) {
@@ -233,7 +160,7 @@ struct Engine {
     /// Where the metadata server probe reports.
     probed: mpsc::UnboundedSender<metadata_probe::Probed>,
     /// Where copies whose target had to be found come back.
-    copies: mpsc::UnboundedSender<copy_text::Copying>,
+    copies: mpsc::UnboundedSender<reveal::Copying>,
     /// A metadata server probe is under way.
     probing: bool,
     /// What the metadata server said, once it has.
@@ -261,7 +188,7 @@ impl Engine {
         mut discovered: mpsc::UnboundedReceiver<sources::Discovery>,
         (mut probed, mut copies): (
             mpsc::UnboundedReceiver<metadata_probe::Probed>,
-            mpsc::UnboundedReceiver<copy_text::Copying>,
+            mpsc::UnboundedReceiver<reveal::Copying>,
         ),
     ) {
         self.reload();
@@ -480,7 +407,7 @@ impl Engine {
 
     fn push_row(&self, id: &CredentialId) {
         if let Some(mut row) = self.store.row(id) {
-            row.auto_refresh = self.keeper.is_on(id);
+            row.auto_refresh = self.kept_alive(&row);
             self.send(Update::Row(Box::new(row)));
         }
     }
@@ -489,8 +416,17 @@ impl Engine {
     fn rows(&self) -> Vec<Row> {
         let mut rows = self.store.rows();
         for row in &mut rows {
-            row.auto_refresh = self.keeper.is_on(&row.id);
+            row.auto_refresh = self.kept_alive(row);
         }
         rows
+    }
+
+    /// Whether auto-refresh really keeps `row` alive: asked for, and
+    /// tokentop can refresh it, it is not revoked, and not read-only.
+    fn kept_alive(&self, row: &Row) -> bool {
+        self.keeper.is_on(&row.id)
+            && row.capabilities.can_refresh()
+            && row.status != crate::model::Status::Revoked
+            && !self.config.readonly
     }
 }

@@ -57,7 +57,8 @@ pub struct App {
     pub themes: Themes,
     /// The user's `[ui]` settings (columns, accents).
     pub config: UiConfig,
-    /// Mistakes in the user's config and themes, said until fixed.
+    /// Mistakes in the user's config and themes, on the status line
+    /// whenever nothing more pressing is said there.
     pub config_errors: Vec<String>,
     /// The token shown in full after `v`, until it is masked again.
     pub shown_token: Option<ShownToken>,
@@ -90,6 +91,8 @@ pub struct ShownToken {
     pub id: CredentialId,
     /// The token.
     pub token: Secret,
+    /// The row's fingerprint when it was shown: a new token masks it.
+    pub fingerprint: Option<String>,
     /// When it is masked again.
     pub until: DateTime<Utc>,
 }
@@ -174,10 +177,17 @@ impl App {
     /// A shown token goes when its time is up or its row is left.
     fn mask_shown_token(&mut self) {
         let now = self.clock.now();
+        // Also when the row's token was replaced: what is shown is stale.
+        let current = |s: &ShownToken| {
+            self.rows
+                .iter()
+                .find(|r| r.id == s.id)
+                .is_some_and(|r| r.fingerprint == s.fingerprint)
+        };
         if self
             .shown_token
             .as_ref()
-            .is_some_and(|s| s.until <= now || self.selected.as_ref() != Some(&s.id))
+            .is_some_and(|s| s.until <= now || self.selected.as_ref() != Some(&s.id) || !current(s))
         {
             self.shown_token = None;
         }
@@ -219,6 +229,13 @@ impl App {
         let action = match mouse.kind {
             MouseEventKind::ScrollDown => Action::ScrollDown,
             MouseEventKind::ScrollUp => Action::ScrollUp,
+            // A click on the panels over the table closes the comparison
+            // and never reaches the row beneath.
+            MouseEventKind::Down(_) if self.changes.compared.is_some() => {
+                self.changes.compared = None;
+                return Vec::new();
+            }
+            MouseEventKind::Down(_) if self.shown_token.is_some() => return Vec::new(),
             MouseEventKind::Down(MouseButton::Left) if self.overlays.is_empty() => {
                 let view = self.table_view.get();
                 let Some(line) = mouse.row.checked_sub(view.top).filter(|l| *l < view.height)

@@ -84,7 +84,13 @@ impl App {
             Reveal::Print => Vec::new(),
             Reveal::Show => {
                 let until = self.clock.now() + REVEAL_FOR;
-                self.shown_token = Some(ShownToken { id, token, until });
+                let fingerprint = row.fingerprint.clone();
+                self.shown_token = Some(ShownToken {
+                    id,
+                    token,
+                    fingerprint,
+                    until,
+                });
                 Vec::new()
             }
             // The engine made the text, and journalled it.

@@ -5,7 +5,7 @@
 //! substring, `^word` a prefix, `word$` a suffix. Case is ignored unless a
 //! capital letter is typed.
 
-use super::screens::table::state_text;
+use super::screens::table::settled_state;
 use crate::model::Row;
 use chrono::{DateTime, Utc};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
@@ -84,6 +84,6 @@ fn fields(row: &Row, now: DateTime<Utc>) -> Vec<String> {
         row.kind.label().to_string(),
         row.scopes.join(" "),
         row.audience.clone().unwrap_or_default(),
-        state_text(row, now).0,
+        settled_state(row, now).0,
     ]
 }

@@ -45,6 +45,10 @@ pub fn app(start: &Start, depth: ColorDepth, clock: Arc<dyn Clock>) -> Result<Ap
         None => UiConfig::default(),
     };
     let keymap = config.keymap.take().unwrap_or(keymap);
+    // Accent colours as the terminal can show them.
+    for (_, colour) in &mut config.accents {
+        *colour = super::theme_file::for_depth(*colour, depth);
+    }
     let mut app = App::new(keymap, themes, clock);
     app.readonly = start.readonly;
     if let Some(name) = start.theme.as_ref().or(config.theme.as_ref())

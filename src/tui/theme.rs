@@ -140,6 +140,11 @@ impl Theme {
     pub fn slot(&self, slot: Slot) -> Style {
         self.styles[slot as usize]
     }
+
+    /// Whether it uses colour at all (`mono` does not).
+    pub fn coloured(&self) -> bool {
+        self.styles.iter().any(|s| s.fg.is_some() || s.bg.is_some())
+    }
 }
 
 /// The themes to choose from (built-in, then the user's) and the one in use.

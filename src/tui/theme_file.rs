@@ -87,7 +87,8 @@ struct SlotSpec {
 }
 
 impl Source {
-    /// Reads a theme file's text; errors name the file, line and slot.
+    /// Reads a theme file's text; errors name the file and the slot or
+    /// field (a TOML mistake, its line too).
     pub fn read(text: &str, file: &str) -> Result<Self, String> {
         let raw: ThemeFile =
             toml::from_str(text).map_err(|e| crate::model::toml_error::describe(file, text, &e))?;

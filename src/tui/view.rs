@@ -1,7 +1,7 @@
 //! The whole frame as a function of the state: `view(&App, &Theme, &mut Frame)`.
 
 use super::app::App;
-use super::screens::{compare, reveal, table};
+use super::screens::{compare, reveal, selected, table};
 use super::theme::{Slot, Theme};
 use crate::engine::protocol::Level;
 use crate::model::TtlClass;
@@ -23,7 +23,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         let lines = 1
             + usize::from(row.error.is_some())
             + usize::from(row.fix.is_some())
-            + table::detail_lines(row).len();
+            + selected::detail_lines(row).len();
         u16::try_from(lines).unwrap_or(u16::MAX)
     });
     let rows = u16::try_from(app.shown.len()).unwrap_or(u16::MAX);
@@ -43,7 +43,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
     .areas(area);
     frame.render_widget(Paragraph::new(header(app, theme, head.width)), head);
     table::render(app, theme, frame, body);
-    table::render_selected(app, theme, frame, selected);
+    selected::render_selected(app, theme, frame, selected);
     frame.render_widget(Paragraph::new(status_line(app, theme)), status);
     frame.render_widget(Paragraph::new(key_hints(app, theme, hints.width)), hints);
     // Overlays cover everything between the header and the key hints.

@@ -4,7 +4,7 @@
 //! and what tokentop can and cannot do with it and why.
 
 use super::Reply;
-use super::table::detail_lines;
+use super::selected::detail_lines;
 use crate::model::{Kind, Row, Status, format_ttl};
 use crate::tui::action::Action;
 use crate::tui::input;

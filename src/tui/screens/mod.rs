@@ -15,6 +15,7 @@ pub mod journal;
 pub mod login;
 pub mod prompt;
 pub mod reveal;
+pub mod selected;
 pub mod table;
 
 use crate::engine::protocol::Level;

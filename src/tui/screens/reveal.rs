@@ -29,7 +29,13 @@ pub fn render(
         ..area
     };
     let left = (shown.until - now).num_seconds().max(0);
-    let title = format!(" token · {profile} · masked in {left}s (v hides) ");
+    // Cut to the room there is: say so, a selection would take part of it.
+    let cut = if usize::from(height) < lines + 1 {
+        " · CUT: c copies it whole"
+    } else {
+        ""
+    };
+    let title = format!(" token · {profile} · masked in {left}s (v hides){cut} ");
     // A rule above, no sides: a terminal selection takes the token alone.
     let block = Block::new()
         .borders(Borders::TOP)

@@ -1,4 +1,5 @@
-//! What the dashboard's copy menu puts on the clipboard: the token, an
+//! A token handed to the dashboard: shown (`v`), printed, or copied. What
+//! the copy menu puts on the clipboard: the token, an
 //! `Authorization` header, a curl line for the credential's target, or an
 //! `export` line. Made here, so the journal says whether a copy was made
 //! or refused, and why. The shell lines start with a space, so shells that
@@ -71,6 +72,59 @@ fn variable(platform: Platform, role: Option<TokenRole>) -> &'static str {
 }
 
 impl Engine {
+    /// Hands the current token to the asker, journalling its fingerprint.
+    pub(super) fn reveal(&self, id: &CredentialId, purpose: Reveal) {
+        let Some(entry) = self.store.get(id) else {
+            self.notice(Level::Warn, format!("unknown credential {id}"));
+            return;
+        };
+        let profile = &entry.credential.provenance.profile;
+        let Some(token) = entry.token() else {
+            self.notice(Level::Warn, format!("{profile}: no token to show"));
+            return;
+        };
+        let (id, token) = (id.clone(), token.value.clone());
+        let form = match purpose {
+            Reveal::Copy(form) => form,
+            Reveal::Show | Reveal::Print => {
+                let change = audit::Change {
+                    action: purpose.action(),
+                    before: Some(token.fingerprint()),
+                    after: None,
+                    result: "ok".into(),
+                };
+                self.record(&id, profile, &change);
+                self.send(Update::Revealed { id, token, purpose });
+                return;
+            }
+        };
+        if form != CopyForm::Curl {
+            let target = None;
+            self.hand_copy(Copying {
+                id,
+                token,
+                form,
+                target,
+            });
+            return;
+        }
+        // A curl line needs the target the doctor would ask (an issuer's
+        // userinfo is found by discovery): the copy comes back when it is known.
+        let (http, credential) = (self.resources.http.clone(), entry.credential.clone());
+        let copies = self.copies.clone();
+        tokio::spawn(async move {
+            let target = crate::providers::probe::default_url(&http, &credential)
+                .await
+                .ok();
+            let _ = copies.send(Copying {
+                id,
+                token,
+                form,
+                target,
+            });
+        });
+    }
+
     /// Makes the copy, journals it (or its refusal), and hands it over.
     pub(super) fn hand_copy(&self, copy: Copying) {
         let Some(entry) = self.store.get(&copy.id) else {
