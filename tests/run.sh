@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # tokentop's one test command. Installs what the tests need (tmux, procps, a
-# Secret Service (dbus-daemon, dbus-bin, gnome-keyring, libsecret-tools), Node.js with
+# Secret Service (dbus-daemon, dbus-bin, gnome-keyring, libsecret-tools), Prometheus
+# (prometheus and promtool, Debian's package), Node.js with
 # oidc-provider (npm ci in tests/oidc), a Python venv with the reference
 # clients, cargo-deny and cargo-fuzz), then
 # runs, in order: format and lint checks, every Rust test (unit, engine
 # against the emulator, hostile input and the fault run, TUI snapshots, the
-# real binary in tmux), the emulator's conformance check against google-auth
+# real binary in tmux, `serve` scraped by a real Prometheus), the alert rules'
+# promtool tests, the emulator's conformance check against google-auth
 # and databricks-sdk, the discovery corpus (in every home of tests/corpus,
 # tokentop picks the Application Default Credential google-auth's default()
 # picks, and sees gcloud's accounts), the Databricks corpus (every profile of
@@ -32,6 +34,7 @@ command -v secret-tool >/dev/null || need_apt+=(libsecret-tools)
 # A real OpenID Connect provider (oidc-provider, on Node.js) for tests/oidc.rs.
 command -v npm >/dev/null || need_apt+=(nodejs npm)
 command -v curl >/dev/null || need_apt+=(curl)   # plays the person in tests/oidc/approve_device.sh
+command -v promtool >/dev/null || need_apt+=(prometheus)   # tests/serve.rs and the alert rules' tests
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
     step "installing ${need_apt[*]}"
@@ -60,6 +63,11 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     cargo test --locked --no-fail-fast
 fi
+
+# --- the alert rules, by promtool ---------------------------------------------
+step "promtool: deploy/prometheus alert rules and their unit tests"
+promtool check rules deploy/prometheus/alerts.yml
+(cd deploy/prometheus && promtool test rules alerts_test.yml)
 
 # --- the emulator against the real Python clients ----------------------------
 step "conformance: google-auth and databricks-sdk against tokentop emulator"

@@ -29,6 +29,14 @@ fn free_port() -> u16 {
 /// `serve` on the seeded profiles, keeping the 100-second Databricks
 /// token alive (its window covers all but its first 5 seconds).
 fn serve(dir: &std::path::Path, profiles: &std::path::Path) -> (Running, String) {
+    serve_with(dir, profiles, &[])
+}
+
+fn serve_with(
+    dir: &std::path::Path,
+    profiles: &std::path::Path,
+    extra: &[&str],
+) -> (Running, String) {
     let config = dir.join("config/tokentop");
     std::fs::create_dir_all(&config).expect("config dir");
     std::fs::write(
@@ -39,6 +47,7 @@ fn serve(dir: &std::path::Path, profiles: &std::path::Path) -> (Running, String)
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--profiles"])
         .arg(profiles)
+        .args(extra)
         .env("HOME", dir.join("home"))
         .env("XDG_CONFIG_HOME", dir.join("config"))
         .env("XDG_STATE_HOME", dir.join("state"))
@@ -281,5 +290,60 @@ async fn prometheus_scrapes_the_expiries_a_refresh_moves_them_and_failures_count
             }
         }
     }
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bearer_token_from_a_file_guards_the_metrics_but_not_health() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profiles = tokentop::demo::seed(&emulator, dir.path()).expect("seed");
+    let token_file = dir.path().join("metrics-token");
+    std::fs::write(&token_file, "s3cr3t-scrape-token\n").expect("token file");
+    let file = token_file.display().to_string();
+    let (_serve, metrics_url) = serve_with(dir.path(), &profiles, &["--bearer-token-file", &file]);
+    let http = reqwest::Client::new();
+    let status = |request: reqwest::RequestBuilder| async move {
+        request.send().await.expect("answer").status().as_u16()
+    };
+    assert_eq!(status(http.get(&metrics_url)).await, 401);
+    assert_eq!(
+        status(http.get(&metrics_url).bearer_auth("wrong")).await,
+        401
+    );
+    assert_eq!(
+        status(http.get(&metrics_url).bearer_auth("s3cr3t-scrape-token")).await,
+        200
+    );
+    let health = metrics_url.replace("/metrics", "/healthz");
+    assert_eq!(status(http.get(&health)).await, 200);
+    // Classic text for curl, OpenMetrics for whoever asks for it.
+    let classic = http
+        .get(&metrics_url)
+        .bearer_auth("s3cr3t-scrape-token")
+        .send()
+        .await
+        .expect("answer");
+    assert!(
+        classic.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/plain")
+    );
+    let body = classic.text().await.expect("body");
+    assert!(
+        !body.contains("# EOF") && body.contains("# TYPE tokentop_credential_state gauge"),
+        "{body}"
+    );
+    let open = http
+        .get(&metrics_url)
+        .bearer_auth("s3cr3t-scrape-token")
+        .header("accept", "application/openmetrics-text; version=1.0.0")
+        .send()
+        .await
+        .expect("answer");
+    assert!(open.text().await.expect("body").ends_with("# EOF\n"));
     emulator.shutdown().await;
 }
