@@ -216,28 +216,81 @@ const ANSI16: [(Color, (u8, u8, u8)); 16] = [
     (Color::White, (255, 255, 255)),
 ];
 
+/// The levels of the xterm 256-colour cube's channels.
+const CUBE: [u8; 6] = [0, 95, 135, 175, 215, 255];
+
 /// `color` as the terminal can show it.
 pub fn for_depth(color: Color, depth: ColorDepth) -> Color {
     let rgb = match color {
         Color::Rgb(r, g, b) => (r, g, b),
-        Color::Indexed(i) if i >= 16 => ansi_colours::rgb_from_ansi256(i),
+        Color::Indexed(i) if i >= 16 => rgb_of_index(i),
         Color::Indexed(i) => return ANSI16[usize::from(i)].0,
         named => return named,
     };
     match depth {
         ColorDepth::TrueColor => color,
-        ColorDepth::Ansi256 => Color::Indexed(ansi_colours::ansi256_from_rgb(rgb)),
+        ColorDepth::Ansi256 => Color::Indexed(index_of_rgb(rgb)),
         ColorDepth::Ansi16 => nearest16(rgb),
     }
 }
 
-fn nearest16((r, g, b): (u8, u8, u8)) -> Color {
-    let distance = |(r2, g2, b2): (u8, u8, u8)| {
-        let d = |a: u8, b: u8| (i32::from(a) - i32::from(b)).pow(2);
-        d(r, r2) + d(g, g2) + d(b, b2)
+/// An xterm 256-colour index's colour (16 and up: the cube, then greys).
+fn rgb_of_index(i: u8) -> (u8, u8, u8) {
+    match i {
+        0..16 => ANSI16[usize::from(i)].1,
+        16..232 => {
+            let n = usize::from(i - 16);
+            (CUBE[n / 36], CUBE[(n / 6) % 6], CUBE[n % 6])
+        }
+        _ => {
+            let grey = 8 + (i - 232) * 10;
+            (grey, grey, grey)
+        }
+    }
+}
+
+/// The nearest of the cube's colours and the grey ramp's.
+fn index_of_rgb(rgb: (u8, u8, u8)) -> u8 {
+    let level = |v: u8| {
+        CUBE.iter()
+            .enumerate()
+            .min_by_key(|(_, c)| (i32::from(**c) - i32::from(v)).abs())
+            .map_or(0, |(i, _)| i as u8)
     };
+    let cube = 16 + 36 * level(rgb.0) + 6 * level(rgb.1) + level(rgb.2);
+    let average = (u16::from(rgb.0) + u16::from(rgb.1) + u16::from(rgb.2)) / 3;
+    let grey = 232 + ((average.saturating_sub(3)) / 10).min(23) as u8;
+    [cube, grey]
+        .into_iter()
+        .min_by_key(|i| distance(rgb, rgb_of_index(*i)))
+        .unwrap_or(cube)
+}
+
+fn distance(a: (u8, u8, u8), b: (u8, u8, u8)) -> i32 {
+    let d = |x: u8, y: u8| (i32::from(x) - i32::from(y)).pow(2);
+    d(a.0, b.0) + d(a.1, b.1) + d(a.2, b.2)
+}
+
+fn nearest16(rgb: (u8, u8, u8)) -> Color {
     ANSI16
         .iter()
-        .min_by_key(|(_, rgb)| distance(*rgb))
+        .min_by_key(|(_, c)| distance(rgb, *c))
         .map_or(Color::Reset, |(c, _)| *c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_map_to_the_nearest_cube_or_grey() {
+        assert_eq!(index_of_rgb((255, 0, 0)), 196);
+        assert_eq!(index_of_rgb((0, 0, 0)), 16);
+        assert_eq!(index_of_rgb((128, 128, 128)), 244);
+        // Every index maps back to itself or one of the same colour.
+        for i in 16..=255u8 {
+            let back = index_of_rgb(rgb_of_index(i));
+            assert_eq!(rgb_of_index(back), rgb_of_index(i), "{i} -> {back}");
+        }
+    }
 }
