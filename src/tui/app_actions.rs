@@ -95,35 +95,19 @@ impl App {
             Action::Journal => self.overlays.push(Overlay::Journal { scroll: 0 }),
             Action::PageDown => self.move_selection(PAGE),
             Action::PageUp => self.move_selection(-PAGE),
-            Action::Copy => match self.selected_row() {
-                Some(row) if row.fingerprint.is_none() => {
-                    self.say(
-                        Level::Warn,
-                        format!("{}: no token to copy yet", row.profile),
-                    );
-                }
-                Some(row) => {
-                    let id = row.id.clone();
+            Action::Copy => {
+                if let Some(id) = self.token_of_selected("copy") {
                     self.overlays.push(Overlay::Copy { id, chosen: 0 });
                 }
-                None => {}
-            },
-            Action::Reveal => match self.selected_row() {
-                Some(row) if row.fingerprint.is_none() => {
-                    self.say(
-                        Level::Warn,
-                        format!("{}: no token to show yet", row.profile),
-                    );
+            }
+            Action::Reveal => {
+                // v again masks it at once.
+                if let Some(id) = self.token_of_selected("show")
+                    && self.shown_token.take().is_none_or(|shown| shown.id != id)
+                {
+                    return vec![Effect::Send(Command::Reveal(id, Reveal::Show))];
                 }
-                Some(row) => {
-                    let id = row.id.clone();
-                    // v again masks it at once.
-                    if self.shown_token.take().is_none_or(|shown| shown.id != id) {
-                        return vec![Effect::Send(Command::Reveal(id, Reveal::Show))];
-                    }
-                }
-                None => {}
-            },
+            }
             Action::CycleTheme => {
                 let name = self.themes.cycle().to_string();
                 self.say(Level::Info, format!("theme {name} (t for the next)"));
@@ -136,15 +120,8 @@ impl App {
                     .collect();
             }
             Action::Doctor => return self.doctor(),
-            Action::Decode => match self.selected_row() {
-                Some(row) if row.fingerprint.is_none() => {
-                    self.say(
-                        Level::Warn,
-                        format!("{}: no token to decode yet", row.profile),
-                    );
-                }
-                Some(row) => {
-                    let id = row.id.clone();
+            Action::Decode => {
+                if let Some(id) = self.token_of_selected("decode") {
                     self.overlays.push(Overlay::Decode {
                         id: id.clone(),
                         report: None,
@@ -152,8 +129,7 @@ impl App {
                     });
                     return vec![Effect::Send(Command::Decode(id))];
                 }
-                None => {}
-            },
+            }
             Action::Revoke => match self.selected_row() {
                 Some(row) if !row.capabilities.can_revoke() => {
                     let why = row.capabilities.revoke_blocked.unwrap_or_default();
@@ -236,6 +212,18 @@ impl App {
         vec![Effect::Send(ask)]
     }
 
+    /// The selected row's id when it holds a token; else says there is no
+    /// token to `what` yet.
+    fn token_of_selected(&mut self, what: &str) -> Option<CredentialId> {
+        let row = self.selected_row()?;
+        if row.fingerprint.is_none() {
+            let said = format!("{}: no token to {what} yet", row.profile);
+            self.say(Level::Warn, said);
+            return None;
+        }
+        Some(row.id.clone())
+    }
+
     /// Runs a `:` command line.
     pub(super) fn run(&mut self, line: &str) -> Vec<Effect> {
         let run = match command_line::parse(line, &self.themes.names()) {
@@ -253,11 +241,10 @@ impl App {
                 self.sort_by = key;
                 self.sort();
             }
-            Run::Theme(name) => {
-                if let Err(why) = self.themes.select(&name) {
-                    self.say(Level::Warn, why);
-                }
-            }
+            Run::Theme(name) => match self.themes.select(&name) {
+                Ok(()) => self.say(Level::Info, format!("theme {name}")),
+                Err(why) => self.say(Level::Warn, why),
+            },
             Run::Readonly => {
                 self.readonly = true;
                 self.say(
