@@ -94,6 +94,12 @@ fn prometheus(dir: &std::path::Path, target: &str) -> (Running, String) {
     (Running(child), format!("http://127.0.0.1:{port}"))
 }
 
+/// What `serve` answers at `url` (the classic text format).
+async fn scrape(http: &reqwest::Client, url: &str) -> String {
+    let answer = http.get(url).send().await.expect("scrape");
+    answer.text().await.expect("body")
+}
+
 /// Series of an instant query: (labels, value).
 async fn query(http: &reqwest::Client, prometheus: &str, q: &str) -> Vec<(serde_json::Value, f64)> {
     let Ok(answer) = http
@@ -183,14 +189,7 @@ async fn prometheus_scrapes_the_expiries_a_refresh_moves_them_and_failures_count
         .then_some(series)
     })
     .await;
-    let body = http
-        .get(&metrics_url)
-        .send()
-        .await
-        .expect("scrape")
-        .text()
-        .await
-        .expect("body");
+    let body = scrape(&http, &metrics_url).await;
     let now = chrono::Utc::now().timestamp() as f64;
     for profile in [
         "etl-dataproc",
@@ -248,14 +247,7 @@ async fn prometheus_scrapes_the_expiries_a_refresh_moves_them_and_failures_count
     assert_eq!(state.first().map(|s| s.1), Some(1.0), "{state:?}");
 
     // promtool reads the output as valid metrics.
-    let body = http
-        .get(&metrics_url)
-        .send()
-        .await
-        .expect("scrape")
-        .text()
-        .await
-        .expect("body");
+    let body = scrape(&http, &metrics_url).await;
     let mut check = Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(Stdio::piped())

@@ -6,7 +6,7 @@
 use super::jobs::{Lane, Op};
 use super::protocol::Level;
 use crate::model::refresh_policy::MIN_GAP;
-use crate::model::{CredentialId, Platform, RefreshPolicy, Status};
+use crate::model::{CredentialId, Platform, RefreshPolicy};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, HashSet};
 
@@ -141,8 +141,7 @@ impl super::Engine {
             };
             let idle = entry.busy.is_none()
                 && !self.in_flight.contains_key(&(id.clone(), Op::Refresh))
-                && entry.status != Status::Revoked
-                && crate::providers::capabilities(&entry.credential).can_refresh();
+                && self.kept_alive(&id);
             let token = entry.token().map(|t| Life {
                 issued_at: t.issued_at,
                 expires_at: t.expires_at,

@@ -407,7 +407,7 @@ impl Engine {
 
     fn push_row(&self, id: &CredentialId) {
         if let Some(mut row) = self.store.row(id) {
-            row.auto_refresh = self.kept_alive(&row);
+            row.auto_refresh = self.kept_alive(id);
             self.send(Update::Row(Box::new(row)));
         }
     }
@@ -416,17 +416,19 @@ impl Engine {
     fn rows(&self) -> Vec<Row> {
         let mut rows = self.store.rows();
         for row in &mut rows {
-            row.auto_refresh = self.kept_alive(row);
+            row.auto_refresh = self.kept_alive(&row.id);
         }
         rows
     }
 
-    /// Whether auto-refresh really keeps `row` alive: asked for, and
+    /// Whether auto-refresh really keeps `id` alive: asked for, and
     /// tokentop can refresh it, it is not revoked, and not read-only.
-    fn kept_alive(&self, row: &Row) -> bool {
-        self.keeper.is_on(&row.id)
-            && row.capabilities.can_refresh()
-            && row.status != crate::model::Status::Revoked
+    fn kept_alive(&self, id: &CredentialId) -> bool {
+        self.keeper.is_on(id)
             && !self.config.readonly
+            && self.store.get(id).is_some_and(|entry| {
+                entry.status != crate::model::Status::Revoked
+                    && crate::providers::capabilities(&entry.credential).can_refresh()
+            })
     }
 }
