@@ -22,6 +22,8 @@ const API = 'https://api.tokentop.test';
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
+// Each stage is said on stderr: the test shows it if the start stalls.
+console.error(`server.mjs: node ${process.version} loaded oidc-provider`);
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 // A new key (and kid) at every start: a restart on the same port is a key rotation.
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: `tt-${randomUUID()}`, alg: 'RS256', use: 'sig' };
@@ -107,8 +109,14 @@ const configuration = {
   },
 };
 
+console.error('server.mjs: keys made');
 const server = http.createServer();
+server.on('error', (err) => {
+  console.error(`server.mjs: cannot listen on 127.0.0.1:${PORT}: ${err.message}`);
+  process.exit(1);
+});
 server.listen(PORT, '127.0.0.1', () => {
+  console.error(`server.mjs: listening on port ${server.address().port}`);
   const issuer = `http://127.0.0.1:${server.address().port}`;
   const provider = new Provider(issuer, configuration);
   provider.registerGrantType(TOKEN_EXCHANGE, async (ctx) => {

@@ -25,6 +25,10 @@ impl OidcServer {
     }
 
     /// The same on `port` (0: a free one). Each start has a new signing key.
+    ///
+    /// A start that has not said READY within a minute is stopped and tried
+    /// again, twice at most; what Node said on stderr is shown for each
+    /// stalled attempt, and in the panic if all three stall.
     pub async fn start_on(port: u16) -> OidcServer {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc");
         assert!(
@@ -34,39 +38,65 @@ impl OidcServer {
         );
         let keys = tempfile::tempdir().expect("tempdir");
         let client_key = keys.path().join("tt-jwt.pem");
-        let mut child = tokio::process::Command::new("node")
-            .arg("server.mjs")
-            .env("CLIENT_KEY_OUT", &client_key)
-            .env("PORT", port.to_string())
-            .current_dir(&dir)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node runs (Node.js 20 or later)");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        // A hang guard, not a speed check: on two busy cores (the fault run
-        // beside it) Node's start and two RSA keys have taken over 30 s.
-        let issuer = tokio::time::timeout(Duration::from_secs(120), async {
-            while let Some(line) = lines.next_line().await.expect("read") {
-                if let Some(issuer) = line.strip_prefix("READY ") {
-                    return issuer.trim().to_string();
+        let mut stalls = Vec::new();
+        for attempt in 1..=3 {
+            let log = keys.path().join(format!("node-stderr-{attempt}.log"));
+            let mut child = tokio::process::Command::new("node")
+                .arg("server.mjs")
+                .env("CLIENT_KEY_OUT", &client_key)
+                .env("PORT", port.to_string())
+                .current_dir(&dir)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::fs::File::create(&log).expect("stderr log"))
+                .kill_on_drop(true)
+                .spawn()
+                .expect("node runs (Node.js 20 or later)");
+            let stdout = child.stdout.take().expect("stdout");
+            let mut lines = BufReader::new(stdout).lines();
+            // A hang guard, not a speed check: Node's start and two RSA keys
+            // take about a second, and over 30 s on two busy cores.
+            let ready = tokio::time::timeout(Duration::from_secs(60), async {
+                while let Some(line) = lines.next_line().await.expect("read") {
+                    if let Some(issuer) = line.strip_prefix("READY ") {
+                        return Some(issuer.trim().to_string());
+                    }
+                }
+                None
+            })
+            .await;
+            let said = || std::fs::read_to_string(&log).unwrap_or_default();
+            match ready {
+                Ok(Some(issuer)) => {
+                    // Whatever it prints later is read (and dropped): a closed
+                    // pipe would end it at its next line.
+                    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+                    return OidcServer {
+                        issuer,
+                        client_key,
+                        _keys: keys,
+                        child,
+                    };
+                }
+                Ok(None) => {
+                    let status = child.wait().await;
+                    panic!(
+                        "oidc-provider ended before it was ready ({status:?}):\n{}",
+                        said()
+                    );
+                }
+                Err(_) => {
+                    let _ = child.kill().await;
+                    let stall = format!(
+                        "attempt {attempt}: no READY within 60 s; node said:\n{}",
+                        said()
+                    );
+                    eprintln!("oidc-provider: {stall}");
+                    stalls.push(stall);
                 }
             }
-            panic!("oidc-provider ended before it was ready");
-        })
-        .await
-        .expect("oidc-provider ready within 120 s");
-        // Whatever it prints later is read (and dropped): a closed pipe
-        // would end it at its next line.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        OidcServer {
-            issuer,
-            client_key,
-            _keys: keys,
-            child,
         }
+        panic!("oidc-provider never became ready:\n{}", stalls.join("\n"));
     }
 
     /// Its port.
