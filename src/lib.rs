@@ -15,7 +15,7 @@
 //! | `providers` | refresh, tokeninfo, revoke per family | model, net, inspect, files               |
 //! | `engine`    | store, jobs, watcher; the protocol    | model, net, sources, providers, inspect, audit |
 //! | `tui`       | the dashboard                         | model, engine::protocol                  |
-//! | `cli`       | `list`, `refresh`, `revoke`, `downscope` | model, sources, files, engine (start, EngineConfig, protocol) |
+//! | `cli`       | `list`, `serve`, `refresh`, `revoke`, `downscope` | model, net, sources, files, engine (start, EngineConfig, protocol) |
 //! | `emulator`  | local Google/Databricks services      | nothing of ours                          |
 //! | `launch`    | wires the engine to the dashboard     | audit, config, engine, model, sources, tui |
 //! | `demo`      | `demo` and `emulator` commands        | audit, config, emulator, launch, sources |

@@ -47,6 +47,13 @@ enum Command {
         /// Show what is on disk without obtaining tokens.
         #[arg(long)]
         no_refresh: bool,
+        /// Ask a running `tokentop serve` what it sees instead (its address,
+        /// e.g. http://127.0.0.1:9464; https, or http to loopback).
+        #[arg(long, value_name = "URL", conflicts_with = "no_refresh")]
+        from: Option<String>,
+        /// With --from: the file holding the bearer token that serve asks for.
+        #[arg(long, value_name = "FILE", requires = "from")]
+        bearer_token_file: Option<PathBuf>,
     },
     /// Watch every credential headless and expose /metrics (OpenMetrics) and
     /// /healthz for Prometheus; auto-refresh follows config.toml's [refresh].
@@ -245,13 +252,20 @@ fn main() -> ExitCode {
                 json,
                 format,
                 no_refresh,
+                from,
+                bearer_token_file,
             }) => {
                 let format = if json {
                     tokentop::cli::Format::Json
                 } else {
                     format
                 };
-                tokentop::cli::list(discovery, format, !no_refresh).await
+                match from {
+                    Some(url) => {
+                        tokentop::cli::list_from(&url, bearer_token_file.as_deref(), format).await
+                    }
+                    None => tokentop::cli::list(discovery, format, !no_refresh).await,
+                }
             }
             Some(Command::Serve {
                 listen,

@@ -30,8 +30,8 @@ pub async fn read_body(response: reqwest::Response) -> Result<Vec<u8>, BodyError
     read_body_capped(response, MAX_BODY_BYTES).await
 }
 
-/// [`read_body`] with an explicit cap.
-async fn read_body_capped(
+/// [`read_body`] with an explicit cap (a `serve`'s listing may be larger).
+pub async fn read_body_capped(
     mut response: reqwest::Response,
     limit: usize,
 ) -> Result<Vec<u8>, BodyError> {

@@ -23,6 +23,7 @@ const RULES: &[(&str, &[&str])] = &[
         "cli",
         &[
             "model",
+            "net",
             "engine::protocol",
             "engine::start",
             "engine::EngineConfig",

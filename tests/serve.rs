@@ -1,6 +1,8 @@
 //! `tokentop serve` scraped by a real Prometheus on loopback (1 s scrape):
-//! the expiries it stores are the ones served, a refresh moves one, an
-//! injected refresh failure counts as an error, `promtool check metrics`
+//! the expiries it stores are the ones `tokentop list --json --from` the
+//! same serve gives, a refresh moves one, an
+//! injected refresh failure counts as an error and fires the shipped
+//! refresh-failing alert, `promtool check metrics`
 //! passes on the output, and no secret or fingerprint is in any byte.
 //! Needs prometheus and promtool (tests/run.sh installs Debian's package).
 
@@ -71,7 +73,27 @@ fn serve_with(
 
 fn prometheus(dir: &std::path::Path, target: &str) -> (Running, String) {
     let port = free_port();
-    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/prometheus/alerts.yml");
+    // deploy/prometheus/alerts.yml as shipped, but for the refresh-failing
+    // alert's 10 minutes: it fires at the first evaluation that sees it.
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/prometheus/alerts.yml"
+    ))
+    .expect("alerts.yml");
+    let (before, failing) = shipped
+        .split_once("- alert: TokentopRefreshFailing")
+        .expect("the refresh-failing alert");
+    assert!(failing.contains("for: 10m"), "{failing}");
+    let rules = dir.join("alerts.yml");
+    std::fs::write(
+        &rules,
+        format!(
+            "{before}- alert: TokentopRefreshFailing{}",
+            failing.replacen("for: 10m", "for: 0s", 1)
+        ),
+    )
+    .expect("rules");
+    let rules = rules.display();
     let config = dir.join("prometheus.yml");
     std::fs::write(
         &config,
@@ -98,6 +120,26 @@ fn prometheus(dir: &std::path::Path, target: &str) -> (Running, String) {
 async fn scrape(http: &reqwest::Client, url: &str) -> String {
     let answer = http.get(url).send().await.expect("scrape");
     answer.text().await.expect("body")
+}
+
+/// `promtool check metrics` accepts `text`.
+fn promtool_checks(text: &str) {
+    let mut check = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool");
+    std::io::Write::write_all(check.stdin.as_mut().expect("stdin"), text.as_bytes())
+        .expect("write");
+    let checked = check.wait_with_output().expect("promtool");
+    assert!(
+        checked.status.success(),
+        "promtool check metrics:\n{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
 }
 
 /// Series of an instant query: (labels, value).
@@ -148,14 +190,39 @@ fn expiry_of(series: &[(serde_json::Value, f64)], profile: &str) -> Option<f64> 
     })
 }
 
-/// The same, from a scraped body's `name{...} VALUE` lines.
-fn served(body: &str, name: &str, profile: &str) -> Option<f64> {
+/// `tokentop list ARGS` (after `--from` a serve's address): exit status,
+/// stdout, stderr.
+async fn list(args: Vec<String>) -> (i32, String, String) {
+    tokio::task::spawn_blocking(move || {
+        let out = Command::new(BIN)
+            .arg("list")
+            .args(&args)
+            .output()
+            .expect("list runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    })
+    .await
+    .expect("list joined")
+}
+
+/// The expiry `list --json` gives `profile`'s access token (or its ID
+/// token when it holds only that), as a Unix time.
+fn listed_expiry(listing: &serde_json::Value, profile: &str) -> Option<f64> {
+    let row = listing["credentials"]
+        .as_array()?
+        .iter()
+        .find(|r| r["profile"] == profile)?;
     ["access", "id"].iter().find_map(|role| {
-        body.lines()
-            .filter(|l| l.starts_with(&format!("{name}{{")))
-            .filter(|l| l.contains(&format!("profile=\"{profile}\"")))
-            .filter(|l| l.contains(&format!("role=\"{role}\"")))
-            .find_map(|l| l.rsplit(' ').next()?.parse().ok())
+        let token = row["tokens"]
+            .as_array()?
+            .iter()
+            .find(|t| t["role"] == *role)?;
+        let at = chrono::DateTime::parse_from_rfc3339(token["expires_at"].as_str()?).ok()?;
+        Some(at.timestamp_millis() as f64 / 1000.0)
     })
 }
 
@@ -189,7 +256,10 @@ async fn prometheus_scrapes_the_expiries_a_refresh_moves_them_and_failures_count
         .then_some(series)
     })
     .await;
-    let body = scrape(&http, &metrics_url).await;
+    let (code, json, stderr) =
+        list(vec!["--json".into(), "--from".into(), metrics_url.clone()]).await;
+    assert!(code == 0 || code == 1, "list --from: {code} {stderr}");
+    let listing: serde_json::Value = serde_json::from_str(&json).expect("list --json");
     let now = chrono::Utc::now().timestamp() as f64;
     for profile in [
         "etl-dataproc",
@@ -197,13 +267,13 @@ async fn prometheus_scrapes_the_expiries_a_refresh_moves_them_and_failures_count
         "lakehouse",
         "nightly-dataflow",
     ] {
-        let (kept, answered) = (
+        let (kept, listed) = (
             expiry_of(&stored, profile).expect("stored"),
-            served(&body, "tokentop_token_expiry_timestamp_seconds", profile).expect("served"),
+            listed_expiry(&listing, profile).expect("listed"),
         );
         assert!(
-            (kept - answered).abs() <= 1.0,
-            "{profile}: Prometheus {kept}, serve {answered}"
+            (kept - listed).abs() <= 1.0,
+            "{profile}: Prometheus {kept}, list --json {listed}"
         );
         assert!(
             kept > now && kept < now + 3600.0,
@@ -245,25 +315,24 @@ async fn prometheus_scrapes_the_expiries_a_refresh_moves_them_and_failures_count
     )
     .await;
     assert_eq!(state.first().map(|s| s.1), Some(1.0), "{state:?}");
+    // ... and the shipped rule fires on it (its 10 minutes made 0 here).
+    until("the refresh-failing alert firing", || async {
+        let q = "ALERTS{alertname=\"TokentopRefreshFailing\",alertstate=\"firing\",profile=\"lakehouse-batch\"}";
+        query(&http, &prom, q).await.first().map(|_| ())
+    })
+    .await;
+    // list asks the same serve: the failure is in its table and its exit status.
+    let (code, table, _) = list(vec!["--from".into(), metrics_url.clone()]).await;
+    let failed = table
+        .lines()
+        .find(|l| l.contains("lakehouse-batch"))
+        .unwrap_or_default();
+    assert!(failed.contains("error"), "{table}");
+    assert_eq!(code, 1, "a refresh failed:\n{table}");
 
     // promtool reads the output as valid metrics.
     let body = scrape(&http, &metrics_url).await;
-    let mut check = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool");
-    std::io::Write::write_all(check.stdin.as_mut().expect("stdin"), body.as_bytes())
-        .expect("write");
-    let checked = check.wait_with_output().expect("promtool");
-    assert!(
-        checked.status.success(),
-        "promtool check metrics:\n{}{}",
-        String::from_utf8_lossy(&checked.stdout),
-        String::from_utf8_lossy(&checked.stderr)
-    );
+    promtool_checks(&body);
 
     // No secret and no fingerprint, in any byte served.
     for needle in ["ya29.", "eyJ", "dapi", "sha256:", "BEGIN", "secret"] {
@@ -337,5 +406,103 @@ async fn a_bearer_token_from_a_file_guards_the_metrics_but_not_health() {
         .await
         .expect("answer");
     assert!(open.text().await.expect("body").ends_with("# EOF\n"));
+
+    // list --from: refused without the token, naming what to give; with it,
+    // the families; never plain http off this machine.
+    let base = metrics_url.trim_end_matches("/metrics").to_string();
+    let (code, _, said) = list(vec!["--from".into(), base.clone()]).await;
+    assert_eq!(code, 3, "{said}");
+    assert!(
+        said.contains("401") && said.contains("--bearer-token-file"),
+        "{said}"
+    );
+    let (code, families, said) = list(vec![
+        "--from".into(),
+        base,
+        "--bearer-token-file".into(),
+        file.clone(),
+        "--format".into(),
+        "openmetrics".into(),
+    ])
+    .await;
+    assert!(code == 0 || code == 1, "{said}");
+    assert!(
+        families.contains("tokentop_token_expiry_timestamp_seconds{")
+            && families.ends_with("# EOF\n"),
+        "{families}"
+    );
+    let (code, _, said) = list(vec!["--from".into(), "http://192.0.2.1:9464".into()]).await;
+    assert_eq!(code, 3, "{said}");
+    assert!(
+        said.contains("plain http") && said.contains("ssh -N -L"),
+        "{said}"
+    );
+    emulator.shutdown().await;
+}
+
+/// README's cron line for node_exporter's textfile collector, run as
+/// written (but for its folder, the binary's path and the profiles file)
+/// while a credential's refresh fails: the file is written, and whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn readmes_cron_line_writes_the_textfile_while_a_refresh_fails() {
+    let readme = include_str!("../README.md");
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("*/5 * * * * "))
+        .expect("README's cron line");
+    let command = line.splitn(6, ' ').nth(5).expect("the command");
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    emulator.set_faults(
+        FaultEndpoint::DatabricksToken,
+        FaultPlan {
+            rate: 1.0,
+            faults: vec![Fault::ServerError],
+        },
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profiles = tokentop::demo::seed(&emulator, dir.path()).expect("seed");
+    let textfile = dir.path().join("textfile");
+    std::fs::create_dir(&textfile).expect("textfile dir");
+    let command = command
+        .replace(
+            "d=/var/lib/node_exporter/textfile",
+            &format!("d='{}'", textfile.display()),
+        )
+        .replace(
+            "tokentop list",
+            &format!("'{BIN}' list --profiles '{}'", profiles.display()),
+        );
+    let home = dir.path().join("home");
+    let (config, state) = (dir.path().join("config"), dir.path().join("state"));
+    let status = tokio::task::spawn_blocking(move || {
+        Command::new("sh")
+            .args(["-c", &command])
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", config)
+            .env("XDG_STATE_HOME", state)
+            .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
+            .env_remove("CLOUDSDK_CONFIG")
+            .status()
+            .expect("sh")
+    })
+    .await
+    .expect("joined");
+    assert!(status.success(), "{status:?}");
+    let names: Vec<String> = std::fs::read_dir(&textfile)
+        .expect("textfile dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["tokentop.prom"], "only the finished file is left");
+    let written = std::fs::read_to_string(textfile.join("tokentop.prom")).expect("written");
+    assert!(
+        written.contains("tokentop_credential_state{")
+            && written.contains("result=\"error\"")
+            && !written.contains("# EOF"),
+        "{written}"
+    );
+    promtool_checks(&written);
     emulator.shutdown().await;
 }

@@ -1,10 +1,14 @@
-//! `tokentop list [--json]`: every credential, once, for scripts and cron.
+//! `tokentop list [--json]`: every credential, once, for scripts and cron;
+//! one JSON document ([`listing_json`]) is what the table, the JSON and the
+//! exit status are made from, here or read from a `serve` ([`show`]).
 
 use crate::engine::EngineConfig;
 use crate::engine::protocol::{RowTable, Update};
-use crate::model::{Row, Status, SystemClock, TtlClass, abbreviate_scopes, format_ttl};
+use crate::model::{
+    Kind, Platform, Row, Status, SystemClock, TtlClass, abbreviate_scopes, format_ttl,
+};
 use crate::sources::DiscoveryConfig;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -34,7 +38,7 @@ pub const EXIT_NOT_LIVE: u8 = 1;
 pub const EXIT_SOURCE_BROKEN: u8 = 3;
 
 /// What `list --help` says about its exit status.
-pub const EXIT_HELP: &str = "Exit status: 0 every credential has a live token; 1 some credential is not live (expired, revoked, or its refresh failed); 3 a credential source could not be read or used (this wins over 1); 2 bad usage. With --no-refresh, tokens are not obtained, so only 0 and 3 occur.";
+pub const EXIT_HELP: &str = "Exit status: 0 every credential has a live token; 1 some credential is not live (expired, revoked, or its refresh failed); 3 a credential source could not be read or used, or with --from the serve could not be asked (this wins over 1); 2 bad usage. With --no-refresh, tokens are not obtained, so only 0 and 3 occur.";
 
 /// How `list` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -58,15 +62,46 @@ pub async fn list(
     format: Format,
     refresh: bool,
 ) -> Result<ExitCode, String> {
-    let Collected {
-        rows,
-        source_errors,
-        skipped,
-        now,
-        refreshes,
-        skew,
-    } = collect(discovery, refresh).await?;
-    let listed: Vec<Listed> = rows
+    let collected = collect(discovery, refresh).await?;
+    let document = listing_json(&collected)?;
+    if matches!(format, Format::Openmetrics | Format::Prometheus) {
+        let snapshot = super::metrics::Snapshot {
+            rows: &collected.rows,
+            source_errors: &collected.source_errors,
+            refreshes: &collected.refreshes,
+            skew: collected.skew,
+            now: collected.now,
+        };
+        let text = super::metrics::encode(&snapshot)?;
+        match format {
+            Format::Prometheus => print!("{}", super::metrics::classic(&text)),
+            _ => print!("{text}"),
+        }
+        return Ok(Document::parse(&document)?.exit_code(refresh));
+    }
+    show(&document, format, refresh)
+}
+
+/// The JSON document `list --json` prints (and `serve` answers at
+/// `/list.json`): every row with its TTL as of the listing, the sources
+/// that could not be read, the profiles skipped.
+pub fn listing_json(collected: &Collected) -> Result<String, String> {
+    listing_json_of(
+        &collected.rows,
+        &collected.source_errors,
+        &collected.skipped,
+        collected.now,
+    )
+}
+
+/// [`listing_json`] of a table's parts.
+pub fn listing_json_of(
+    rows: &[Row],
+    source_errors: &[String],
+    skipped: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String, String> {
+    let credentials = rows
         .iter()
         .map(|row| Listed {
             row,
@@ -75,60 +110,86 @@ pub async fn list(
             error_cause: row.error.as_ref().map(crate::model::Problem::cause),
         })
         .collect();
-    // Without a refresh nothing is live yet: only a refresh can fail the listing.
-    let all_live = !refresh
-        || listed.iter().all(|l| {
-            l.row.status == Status::Live
-                && l.row.error.is_none()
-                && l.ttl_class != TtlClass::Expired
-        });
-    let code = ExitCode::from(if !source_errors.is_empty() {
-        EXIT_SOURCE_BROKEN
-    } else if all_live {
-        EXIT_ALL_LIVE
+    serde_json::to_string_pretty(&Listing {
+        credentials,
+        source_errors,
+        skipped,
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// Prints a listing document as `format` (table or JSON) and says its exit
+/// status; the document is this run's or a `serve`'s.
+pub(super) fn show(document: &str, format: Format, refresh: bool) -> Result<ExitCode, String> {
+    let parsed = Document::parse(document)?;
+    if format == Format::Json {
+        println!("{}", document.trim_end());
+    } else if parsed.credentials.is_empty() {
+        eprintln!(
+            "no credentials found: tokentop looked at --profiles (or $XDG_CONFIG_HOME/tokentop/profiles.toml), \
+             GOOGLE_APPLICATION_CREDENTIALS, gcloud's folder ($CLOUDSDK_CONFIG or ~/.config/gcloud: \
+             its ADC file and accounts), the metadata server (on Google Cloud, or at $GCE_METADATA_HOST) \
+             and ~/.databrickscfg"
+        );
     } else {
-        EXIT_NOT_LIVE
-    });
-    if matches!(format, Format::Openmetrics | Format::Prometheus) {
-        let snapshot = super::metrics::Snapshot {
-            rows: &rows,
-            source_errors: &source_errors,
-            refreshes: &refreshes,
-            skew,
-            now,
-        };
-        let text = super::metrics::encode(&snapshot)?;
-        match format {
-            Format::Prometheus => print!("{}", super::metrics::classic(&text)),
-            _ => print!("{text}"),
-        }
-    } else if format == Format::Json {
-        let text = serde_json::to_string_pretty(&Listing {
-            credentials: listed,
-            source_errors: &source_errors,
-            skipped: &skipped,
-        })
-        .map_err(|e| e.to_string())?;
-        println!("{text}");
-    } else {
-        if listed.is_empty() {
-            eprintln!(
-                "no credentials found: tokentop looked at --profiles (or $XDG_CONFIG_HOME/tokentop/profiles.toml), \
-                 GOOGLE_APPLICATION_CREDENTIALS, gcloud's folder ($CLOUDSDK_CONFIG or ~/.config/gcloud: \
-                 its ADC file and accounts), the metadata server (on Google Cloud, or at $GCE_METADATA_HOST) \
-                 and ~/.databrickscfg"
-            );
-        } else {
-            print_table(&listed);
-        }
-        for e in &source_errors {
+        print_table(&parsed.credentials);
+    }
+    if format != Format::Json {
+        for e in &parsed.source_errors {
             eprintln!("warning: {e}");
         }
-        for note in &skipped {
+        for note in &parsed.skipped {
             eprintln!("note: {note}");
         }
     }
-    Ok(code)
+    Ok(parsed.exit_code(refresh))
+}
+
+/// A listing document read back: what the table and the exit status need.
+#[derive(Deserialize)]
+pub(super) struct Document {
+    credentials: Vec<Line>,
+    source_errors: Vec<String>,
+    skipped: Vec<String>,
+}
+
+/// One credential of a [`Document`].
+#[derive(Deserialize)]
+struct Line {
+    platform: Platform,
+    profile: String,
+    principal: String,
+    kind: Kind,
+    status: Status,
+    ttl_seconds: Option<i64>,
+    ttl_class: TtlClass,
+    scopes: Vec<String>,
+    error: Option<String>,
+    fix: Option<String>,
+    warning: Option<String>,
+}
+
+impl Document {
+    /// Reads a document `list --json` printed.
+    pub(super) fn parse(text: &str) -> Result<Document, String> {
+        serde_json::from_str(text).map_err(|e| format!("not a tokentop listing: {e}"))
+    }
+
+    /// [`EXIT_HELP`]: a broken source wins; then any credential not live.
+    pub(super) fn exit_code(&self, refresh: bool) -> ExitCode {
+        // Without a refresh nothing is live yet: only a refresh can fail the listing.
+        let all_live = !refresh
+            || self.credentials.iter().all(|l| {
+                l.status == Status::Live && l.error.is_none() && l.ttl_class != TtlClass::Expired
+            });
+        ExitCode::from(if !self.source_errors.is_empty() {
+            EXIT_SOURCE_BROKEN
+        } else if all_live {
+            EXIT_ALL_LIVE
+        } else {
+            EXIT_NOT_LIVE
+        })
+    }
 }
 
 /// What a listing found.
@@ -184,7 +245,7 @@ pub async fn collect(discovery: DiscoveryConfig, refresh: bool) -> Result<Collec
 }
 
 /// A plain table whose columns are as wide as their widest cell.
-fn print_table(rows: &[Listed]) {
+fn print_table(rows: &[Line]) {
     let header = [
         "PLATFORM",
         "PROFILE",
@@ -197,16 +258,15 @@ fn print_table(rows: &[Listed]) {
     .map(String::from);
     let cells: Vec<[String; 7]> = rows
         .iter()
-        .map(|l| {
-            let r = l.row;
-            let ttl = l
+        .map(|r| {
+            let ttl = r
                 .ttl_seconds
                 .map(|s| format_ttl(chrono::Duration::seconds(s)))
                 .unwrap_or_else(|| "-".into());
             let state = match (&r.status, &r.error) {
                 (_, Some(_)) => "error",
                 (Status::Revoked, _) => "revoked",
-                _ => l.ttl_class.word(),
+                _ => r.ttl_class.word(),
             };
             [
                 r.platform.label().into(),
@@ -234,15 +294,15 @@ fn print_table(rows: &[Listed]) {
         padded.join("  ").trim_end().to_string()
     };
     println!("{}", line(&header));
-    for (row, l) in cells.iter().zip(rows) {
+    for (row, r) in cells.iter().zip(rows) {
         println!("{}", line(row));
-        if let Some(e) = &l.row.error {
+        if let Some(e) = &r.error {
             println!("  ! {e}");
         }
-        if let Some(fix) = &l.row.fix {
+        if let Some(fix) = &r.fix {
             println!("  fix: {fix}");
         }
-        if let Some(warning) = &l.row.warning {
+        if let Some(warning) = &r.warning {
             println!("  ! {warning}");
         }
     }

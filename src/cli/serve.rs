@@ -3,7 +3,8 @@
 //! OpenMetrics text format (the classic text format for scrapers that do
 //! not ask for it), and `/healthz`. Loopback unless another
 //! address is given; `/metrics` may ask for a bearer token read from a file
-//! (Prometheus sends it with `authorization.credentials_file`).
+//! (Prometheus sends it with `authorization.credentials_file`). `/list.json`
+//! answers the document `list --json` prints, for `list --from`.
 
 use super::metrics::{self, Refreshes};
 use crate::engine::EngineConfig;
@@ -15,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
@@ -36,18 +37,11 @@ struct Shared {
 
 /// Runs until SIGINT or SIGTERM.
 pub async fn serve(engine: EngineConfig, options: ServeOptions) -> Result<ExitCode, String> {
-    let bearer = match &options.bearer_token_file {
-        Some(path) => {
-            let text = crate::files::read_text(path)
-                .map_err(|e| format!("--bearer-token-file {}: {e}", path.display()))?;
-            let token = text.trim();
-            if token.is_empty() {
-                return Err(format!("--bearer-token-file {}: empty", path.display()));
-            }
-            Some(Secret::new(token))
-        }
-        None => None,
-    };
+    let bearer = options
+        .bearer_token_file
+        .as_deref()
+        .map(read_bearer)
+        .transpose()?;
     if !options.listen.ip().is_loopback() {
         eprintln!(
             "tokentop serve: warning: listening on {}, not loopback: whoever reaches it sees your credentials' names and expiries{}",
@@ -71,6 +65,7 @@ pub async fn serve(engine: EngineConfig, options: ServeOptions) -> Result<ExitCo
     });
     let app = Router::new()
         .route("/metrics", get(scrape))
+        .route("/list.json", get(listing))
         .route("/healthz", get(|| async { "ok\n" }))
         .with_state(shared.clone());
     eprintln!("tokentop serve: http://{bound}/metrics");
@@ -112,23 +107,58 @@ async fn stopped() {
     }
 }
 
+/// The bearer token in `path` (`--bearer-token-file`), trimmed.
+pub(super) fn read_bearer(path: &Path) -> Result<Secret, String> {
+    let text = crate::files::read_text(path)
+        .map_err(|e| format!("--bearer-token-file {}: {e}", path.display()))?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(format!("--bearer-token-file {}: empty", path.display()));
+    }
+    Ok(Secret::new(token))
+}
+
+/// The 401 to answer when a bearer token is asked for and not given.
+fn refused(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
+    let expected = shared.bearer.as_ref()?;
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let same = aws_lc_rs::constant_time::verify_slices_are_equal(
+        given.as_bytes(),
+        expected.expose().as_bytes(),
+    )
+    .is_ok();
+    let challenge = [(header::WWW_AUTHENTICATE, "Bearer")];
+    (!same).then(|| (StatusCode::UNAUTHORIZED, challenge, "unauthorized\n").into_response())
+}
+
+/// `/list.json`: the document `tokentop list --json` prints, of this
+/// engine's rows (what `list --from` reads).
+async fn listing(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if let Some(refusal) = refused(&shared, &headers) {
+        return refusal;
+    }
+    let guard = shared.table.lock().unwrap_or_else(|p| p.into_inner());
+    let (table, _) = &*guard;
+    let document = super::list::listing_json_of(
+        &table.rows,
+        &table.source_errors,
+        &table.skipped,
+        shared.clock.now(),
+    );
+    match document {
+        Ok(text) => ([(header::CONTENT_TYPE, "application/json")], text).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+    }
+}
+
 /// `/metrics`: the families, after the bearer token if one is asked for.
 async fn scrape(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if let Some(expected) = &shared.bearer {
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or_default();
-        let same = aws_lc_rs::constant_time::verify_slices_are_equal(
-            given.as_bytes(),
-            expected.expose().as_bytes(),
-        )
-        .is_ok();
-        if !same {
-            let challenge = [(header::WWW_AUTHENTICATE, "Bearer")];
-            return (StatusCode::UNAUTHORIZED, challenge, "unauthorized\n").into_response();
-        }
+    if let Some(refusal) = refused(&shared, &headers) {
+        return refusal;
     }
     let guard = shared.table.lock().unwrap_or_else(|p| p.into_inner());
     let (table, refreshes) = &*guard;

@@ -62,7 +62,7 @@ impl Platform {
 }
 
 /// What kind of principal and grant a credential is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// A human's OAuth refresh token (`authorized_user`).

@@ -118,7 +118,7 @@ pub fn check_token_value(value: &str) -> Result<(), String> {
 
 /// How a token stands, as the table shows it. Colour is never the only signal:
 /// each class has a word and a symbol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TtlClass {
     /// More than ten minutes left.
