@@ -71,3 +71,32 @@ fn enter_opens_the_detail_where_digits_are_the_job_length() {
     app.update(key(KeyCode::Esc));
     assert!(app.overlays.is_empty());
 }
+
+#[test]
+fn the_detail_says_where_a_trusted_profile_sends_its_credential() {
+    let mut app = fixtures::app();
+    for row in &mut app.rows {
+        row.trusted_endpoints = vec!["https://idp.corp.example/token".into()];
+    }
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    let theme = tokentop::tui::theme::Theme::built_in("default").expect("theme");
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 60)).expect("terminal");
+    terminal
+        .draw(|frame| tokentop::tui::view::view(&app, &theme, frame))
+        .expect("draw");
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|cell| cell.symbol())
+        .collect();
+    assert!(
+        screen.contains("(sends to https://idp.corp.example/token, trusted in config.toml)"),
+        "{screen}"
+    );
+}

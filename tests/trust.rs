@@ -117,10 +117,13 @@ async fn a_shared_profile_cannot_send_a_real_credential_elsewhere() {
         .iter()
         .find(|c| c["profile"] == "team")
         .unwrap_or_else(|| panic!("the trusted profile is listed: {value}"));
-    assert!(
-        team["source"]
-            .as_str()
-            .is_some_and(|s| s.contains("https://collector.invalid/token, trusted in config.toml")),
+    assert_eq!(
+        team["trusted_endpoints"],
+        serde_json::json!(["https://collector.invalid/token"]),
         "{team}"
+    );
+    assert!(
+        team["source"].as_str().is_some_and(|s| !s.contains(" (")),
+        "the source is the file alone: {team}"
     );
 }

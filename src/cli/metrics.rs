@@ -67,13 +67,7 @@ fn credential(row: &Row) -> Credential {
         platform: row.platform.label().to_string(),
         kind: row.kind.label().to_string(),
         principal: row.principal.clone(),
-        // The file, without what the row adds after it.
-        source: row
-            .source
-            .split(" (")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
+        source: row.source.clone(),
     }
 }
 

@@ -196,14 +196,13 @@ impl Store {
                 ("", Some(learned)) => learned,
                 (given, _) => given,
             }),
-            source: text(&match c.provenance.trusted_overrides.as_slice() {
-                [] => c.provenance.source.clone(),
-                urls => format!(
-                    "{} (sends to {}, trusted in config.toml)",
-                    c.provenance.source,
-                    urls.join(", ")
-                ),
-            }),
+            source: text(&c.provenance.source),
+            trusted_endpoints: c
+                .provenance
+                .trusted_overrides
+                .iter()
+                .map(|u| text(u))
+                .collect(),
             token_role: t.map(|t| t.role),
             fingerprint: t.map(|t| t.value.fingerprint()),
             issued_at: t.and_then(|t| t.issued_at),

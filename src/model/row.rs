@@ -31,8 +31,11 @@ pub struct Row {
     pub kind: Kind,
     /// Email, client id or subject.
     pub principal: String,
-    /// Where it came from.
+    /// Where it came from: the file (or variable) alone.
     pub source: String,
+    /// Endpoints config.toml trusts this credential to be sent to, beyond
+    /// its family's own (a profile that overrides them).
+    pub trusted_endpoints: Vec<String>,
     /// Which token the row shows.
     pub token_role: Option<TokenRole>,
     /// Fingerprint of the current token (never the token).
@@ -136,6 +139,19 @@ fn as_text<S: serde::Serializer>(error: &Option<Problem>, s: S) -> Result<S::Ok,
 }
 
 impl Row {
+    /// Where it came from, with the trusted endpoints it sends to, as a
+    /// person reads it.
+    pub fn source_with_trust(&self) -> String {
+        match self.trusted_endpoints.as_slice() {
+            [] => self.source.clone(),
+            urls => format!(
+                "{} (sends to {}, trusted in config.toml)",
+                self.source,
+                urls.join(", ")
+            ),
+        }
+    }
+
     /// Time left at `now`, if an expiry is known.
     pub fn remaining(&self, now: DateTime<Utc>) -> Option<Duration> {
         self.expires_at.map(|exp| exp - now)

@@ -38,6 +38,7 @@ fn row(
         kind,
         principal: principal.into(),
         source: format!("/fixtures/{profile}.json"),
+        trusted_endpoints: Vec::new(),
         token_role: Some(TokenRole::Access),
         fingerprint: Some(format!("sha256:{:08x}", profile.len() * 0x1f2e3d)),
         issued_at: Some(now - Duration::seconds(lifetime_s - left_s)),

@@ -85,7 +85,7 @@ pub fn lines(row: &Row, job: &str, now: DateTime<Utc>, theme: &Theme) -> Vec<Lin
     out.extend(timeline(row, job_minutes(job), now, theme));
     out.push(Line::default());
     out.push(Line::styled("provenance", header));
-    out.push(fact("source", row.source.clone()));
+    out.push(fact("source", row.source_with_trust()));
     if let Some(parent) = &row.derived_from {
         out.push(fact("narrowed from", parent.to_string()));
     }

@@ -27,7 +27,7 @@ pub fn render_selected(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) 
         ),
         Span::raw(" "),
         Span::styled("from ", label),
-        Span::raw(row.source.clone()),
+        Span::raw(row.source_with_trust()),
     ];
     if let Some(exp) = row.expires_at {
         first.insert(2, Span::raw(format!("exp {} ", exp.format("%H:%M:%SZ"))));
