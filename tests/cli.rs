@@ -269,3 +269,56 @@ async fn with_nothing_usable_list_says_where_it_looked_and_what_was_broken() {
         "{stderr}"
     );
 }
+
+/// `tokentop list` with its stdout given by `stdout`: status and stderr.
+async fn list_into(home: &Path, profiles: &Path, stdout: std::process::Stdio) -> (i32, String) {
+    let mut child = tokio::process::Command::new(listing::BIN)
+        .args(["list", "--profiles"])
+        .arg(profiles)
+        .env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
+        .env_remove("CLOUDSDK_CONFIG")
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("list runs");
+    // A piped stdout is closed before list writes: the reader went away.
+    drop(child.stdout.take());
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("finished within 60 s")
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_reader_that_goes_away_ends_list_quietly_and_a_full_disk_is_said() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profiles = tokentop::demo::seed(&emulator, dir.path()).expect("seed");
+    // `tokentop list | head -0`.
+    let (code, stderr) = list_into(dir.path(), &profiles, std::process::Stdio::piped()).await;
+    assert_eq!(code, 141, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // `tokentop list > /dev/full`.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let (code, stderr) = list_into(dir.path(), &profiles, full.into()).await;
+    assert_eq!(code, 74, "{stderr}");
+    assert!(
+        stderr.contains("writing the output: No space left on device")
+            && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    emulator.shutdown().await;
+}

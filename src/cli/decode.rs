@@ -64,13 +64,13 @@ pub async fn decode(
             map.remove("profile");
             map.insert("state".into(), state.into());
         }
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?
         );
     } else {
-        print!("{}", text(&report, now));
-        println!("state      {state}");
+        out!("{}", text(&report, now));
+        outln!("state      {state}");
     }
     Ok(ExitCode::from(code))
 }

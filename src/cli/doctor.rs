@@ -39,9 +39,9 @@ pub async fn doctor(
     };
     if json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print!("{}", text(&report, now));
+        out!("{}", text(&report, now));
     }
     Ok(ExitCode::from(report.diagnosis.cause.class()))
 }

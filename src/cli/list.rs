@@ -38,7 +38,7 @@ pub const EXIT_NOT_LIVE: u8 = 1;
 pub const EXIT_SOURCE_BROKEN: u8 = 3;
 
 /// What `list --help` says about its exit status.
-pub const EXIT_HELP: &str = "Exit status: 0 every credential has a live token; 1 some credential is not live (expired, revoked, or its refresh failed); 3 a credential source could not be read or used, or with --from the serve could not be asked (this wins over 1); 2 bad usage. With --no-refresh, tokens are not obtained, so only 0 and 3 occur.";
+pub const EXIT_HELP: &str = "Exit status: 0 every credential has a live token; 1 some credential is not live (expired, revoked, or its refresh failed); 3 a credential source could not be read or used, or with --from the serve could not be asked (this wins over 1); 2 bad usage; 74 the output could not be written (141, silently, when its reader went away, as after `| head`). With --no-refresh, tokens are not obtained, so only 0 and 3 occur.";
 
 /// How `list` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -74,8 +74,8 @@ pub async fn list(
         };
         let text = super::metrics::encode(&snapshot)?;
         match format {
-            Format::Prometheus => print!("{}", super::metrics::classic(&text)),
-            _ => print!("{text}"),
+            Format::Prometheus => out!("{}", super::metrics::classic(&text)),
+            _ => out!("{text}"),
         }
         return Ok(Document::parse(&document)?.exit_code(refresh));
     }
@@ -123,7 +123,7 @@ pub fn listing_json_of(
 pub(super) fn show(document: &str, format: Format, refresh: bool) -> Result<ExitCode, String> {
     let parsed = Document::parse(document)?;
     if format == Format::Json {
-        println!("{}", document.trim_end());
+        outln!("{}", document.trim_end());
     } else if parsed.credentials.is_empty() {
         eprintln!(
             "no credentials found: tokentop looked at --profiles (or $XDG_CONFIG_HOME/tokentop/profiles.toml), \
@@ -293,17 +293,17 @@ fn print_table(rows: &[Line]) {
             .collect();
         padded.join("  ").trim_end().to_string()
     };
-    println!("{}", line(&header));
+    outln!("{}", line(&header));
     for (row, r) in cells.iter().zip(rows) {
-        println!("{}", line(row));
+        outln!("{}", line(row));
         if let Some(e) = &r.error {
-            println!("  ! {e}");
+            outln!("  ! {e}");
         }
         if let Some(fix) = &r.fix {
-            println!("  fix: {fix}");
+            outln!("  fix: {fix}");
         }
         if let Some(warning) = &r.warning {
-            println!("  ! {warning}");
+            outln!("  ! {warning}");
         }
     }
 }

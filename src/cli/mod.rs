@@ -1,5 +1,16 @@
 //! Non-interactive commands: the same engine, plain output, exit codes.
 
+/// `print!` for a command's output: a reader that went away (`| head`)
+/// ends the command quietly, as a closed pipe ends `cat`.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*)) };
+}
+
+/// `println!` the same way.
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod decode;
 mod doctor;
 mod list;
@@ -16,3 +27,18 @@ pub use operate::{
 };
 pub use remote::list_from;
 pub use serve::{ServeOptions, serve};
+
+/// Writes a command's output to stdout. A closed pipe exits 141 (as a
+/// shell reports SIGPIPE) without a word; another write error is said on
+/// stderr and exits 74 (EX_IOERR), never a panic.
+pub(crate) fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("tokentop: writing the output: {e}");
+            std::process::exit(74);
+        }
+        std::process::exit(141);
+    }
+}

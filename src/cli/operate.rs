@@ -151,7 +151,7 @@ fn print(after: &Row, token: Option<&Secret>, output: Output) -> Result<(), Stri
             map.insert("token".into(), token.expose().into());
         }
         let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
-        println!("{text}");
+        outln!("{text}");
         return Ok(());
     }
     let facts = format!(
@@ -166,9 +166,9 @@ fn print(after: &Row, token: Option<&Secret>, output: Output) -> Result<(), Stri
     match token {
         Some(token) => {
             eprintln!("{facts}");
-            println!("{}", token.expose());
+            outln!("{}", token.expose());
         }
-        None => println!("{facts}"),
+        None => outln!("{facts}"),
     }
     if let Some(fix) = &after.fix {
         eprintln!("fix: {fix}");

@@ -40,6 +40,11 @@ async fn ask(
     let bearer = bearer_token_file
         .map(super::serve::read_bearer)
         .transpose()?;
+    // `host:port` as Prometheus' targets are written is http.
+    let base = match base.contains("://") {
+        true => base.to_string(),
+        false => format!("http://{base}"),
+    };
     let base = base.trim_end_matches('/');
     let base = base.strip_suffix("/metrics").unwrap_or(base);
     let http = crate::net::Http::new(TIMEOUT, Arc::new(Skew::default()))
@@ -51,7 +56,7 @@ async fn ask(
         Format::Table | Format::Json => return show(&document, format, true),
     };
     let metrics = fetch(&http, &format!("{base}/metrics"), accept, bearer.as_ref()).await?;
-    print!("{metrics}");
+    out!("{metrics}");
     Ok(Document::parse(&document)
         .map_err(|e| format!("{base}/list.json: {e}"))?
         .exit_code(true))
@@ -64,8 +69,11 @@ async fn fetch(
     accept: Option<&str>,
     bearer: Option<&Secret>,
 ) -> Result<String, String> {
-    let checked = crate::net::check_url(url).map_err(|e| {
-        format!("--from {e} (reach a remote serve through `ssh -N -L 9464:127.0.0.1:9464 HOST`)")
+    let checked = crate::net::check_url(url).map_err(|e| match url.starts_with("http://") {
+        true => format!(
+            "--from {e} (reach a remote serve through `ssh -N -L 9464:127.0.0.1:9464 HOST`)"
+        ),
+        false => format!("--from {e}"),
     })?;
     let mut request = http.client().get(checked);
     if let Some(accept) = accept {
@@ -77,7 +85,7 @@ async fn fetch(
     let response = request
         .send()
         .await
-        .map_err(|e| format!("{url}: {e} (is `tokentop serve` running there?)"))?;
+        .map_err(|e| format!("{url}: {} (is `tokentop serve` running there?)", causes(&e)))?;
     let status = response.status();
     let body = crate::net::read_body_capped(response, MAX_ANSWER_BYTES)
         .await
@@ -93,4 +101,14 @@ async fn fetch(
         )),
         code => Err(format!("{url}: HTTP {code}: {}", body.trim())),
     }
+}
+
+/// What went wrong underneath an error: its innermost cause ("Connection
+/// refused", "operation timed out"), not reqwest's "error sending request".
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut innermost = error;
+    while let Some(cause) = innermost.source() {
+        innermost = cause;
+    }
+    innermost.to_string()
 }
