@@ -15,6 +15,7 @@ pub mod outcome;
 pub mod protocol;
 mod reveal;
 mod saver;
+mod snapshot;
 pub mod store;
 pub mod watcher;
 
