@@ -10,6 +10,7 @@ pub mod decode;
 pub mod detail;
 pub mod doctor;
 pub mod downscope;
+mod downscope_form;
 pub mod help;
 pub mod journal;
 pub mod login;
