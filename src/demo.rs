@@ -70,8 +70,19 @@ fn private_tempdir() -> std::io::Result<tempfile::TempDir> {
 
 /// Registers the sample principals with `emulator`, writes their credential
 /// files (mode 0600) and a profiles file into `dir`, and returns the profiles
-/// file's path.
+/// file's path. lakehouse-batch's tokens live 100 s: long enough to watch,
+/// short enough to see auto-refresh renew them.
 pub fn seed(emulator: &Emulator, dir: &Path) -> std::io::Result<PathBuf> {
+    seed_with(emulator, dir, Duration::from_secs(100))
+}
+
+/// [`seed`] with lakehouse-batch's tokens living `batch_lifetime` (a test
+/// that waits for renewals waits less).
+pub fn seed_with(
+    emulator: &Emulator,
+    dir: &Path,
+    batch_lifetime: Duration,
+) -> std::io::Result<PathBuf> {
     let minutes = |m: u64| Duration::from_secs(m * 60);
     let user = emulator.add_google_user(GoogleUserSpec {
         email: "oncall@acme.example".into(),
@@ -98,7 +109,7 @@ pub fn seed(emulator: &Emulator, dir: &Path) -> std::io::Result<PathBuf> {
     });
     let batch = emulator.add_databricks_service_principal(DatabricksSpSpec {
         application_id: "9f1e2d3c-aaaa-bbbb-cccc-ddddeeeeffff".into(),
-        access_token_lifetime: Duration::from_secs(100),
+        access_token_lifetime: batch_lifetime,
     });
     write_private(&dir.join("oncall-adc.json"), &user.to_string())?;
     write_private(&dir.join("dataproc-etl.json"), &etl.to_string())?;

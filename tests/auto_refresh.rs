@@ -10,12 +10,15 @@ use tokentop::engine::{self, EngineConfig, EngineHandle};
 use tokentop::model::{RefreshPolicy, Row, SystemClock};
 use tokentop::sources::DiscoveryConfig;
 
+/// How long lakehouse-batch's tokens live here.
+const BATCH_LIFETIME: Duration = Duration::from_secs(40);
+
 async fn start(policy: RefreshPolicy) -> (Emulator, EngineHandle, Vec<Row>, tempfile::TempDir) {
     let emulator = Emulator::start(EmulatorOptions::default())
         .await
         .expect("emulator starts");
     let dir = tempfile::tempdir().expect("tempdir");
-    let profiles = tokentop::demo::seed(&emulator, dir.path()).expect("seed");
+    let profiles = tokentop::demo::seed_with(&emulator, dir.path(), BATCH_LIFETIME).expect("seed");
     let discovery = DiscoveryConfig {
         profiles_file: Some(profiles),
         ..DiscoveryConfig::default()
@@ -63,9 +66,9 @@ fn google_token_requests(emulator: &Emulator) -> u64 {
 
 #[tokio::test]
 async fn a_kept_alive_token_is_renewed_inside_its_window_but_not_before_half_its_life() {
-    // lakehouse-batch's tokens live 100 s; a 95-second window covers all
-    // of their lives but the first 5 seconds, yet a token is renewed only
-    // once it has lived half its life.
+    // lakehouse-batch's tokens live 40 s; a 95-second window covers all of
+    // their lives, yet a token is renewed only once it has lived half its
+    // life.
     let policy = RefreshPolicy {
         all: true,
         windows: vec![("databricks".into(), chrono::Duration::seconds(95))],
@@ -95,15 +98,16 @@ async fn a_kept_alive_token_is_renewed_inside_its_window_but_not_before_half_its
     let after_first = asked();
     let started = std::time::Instant::now();
     let seen = tokio::time::timeout(
-        Duration::from_secs(90),
+        Duration::from_secs(60),
         fingerprints(&mut handle, "lakehouse-batch", 2),
     )
     .await
     .expect("a new token inside the window");
     assert_ne!(seen[1], first[0]);
     let waited = started.elapsed();
+    // Half of 40 s, less the time the first token took to arrive.
     assert!(
-        waited >= Duration::from_secs(40),
+        waited >= Duration::from_secs(16),
         "renewed after {waited:?}: before half its life"
     );
     // One renewal of the batch token, not one per gap.

@@ -28,8 +28,8 @@ fn free_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
-/// `serve` on the seeded profiles, keeping the 100-second Databricks
-/// token alive (its window covers all but its first 5 seconds).
+/// `serve` on the seeded profiles, keeping the short-lived Databricks
+/// token alive (a 95-second window covers the whole of its life).
 fn serve(dir: &std::path::Path, profiles: &std::path::Path) -> (Running, String) {
     serve_with(dir, profiles, &[])
 }
@@ -241,7 +241,9 @@ async fn prometheus_scrapes_the_expiries_a_refresh_moves_them_and_failures_count
         .await
         .expect("emulator");
     let dir = tempfile::tempdir().expect("tempdir");
-    let profiles = tokentop::demo::seed(&emulator, dir.path()).expect("seed");
+    // lakehouse-batch's tokens live 40 s: renewed after 20, then failing.
+    let profiles =
+        tokentop::demo::seed_with(&emulator, dir.path(), Duration::from_secs(40)).expect("seed");
     let (_serve, metrics_url) = serve(dir.path(), &profiles);
     let target = metrics_url
         .trim_start_matches("http://")
@@ -268,34 +270,35 @@ async fn prometheus_scrapes_the_expiries_a_refresh_moves_them_and_failures_count
     // Every expiry `list --json --from` gives (access, ID, refresh and PAT
     // tokens, each the only one of its role in its row) is the one
     // Prometheus stored for that profile and role, within a second.
-    let (code, json, stderr) =
-        list(vec!["--json".into(), "--from".into(), metrics_url.clone()]).await;
-    assert!(code == 0 || code == 1, "list --from: {code} {stderr}");
-    let listing: serde_json::Value = serde_json::from_str(&json).expect("list --json");
-    let listed = listed_expiries(&listing);
-    for profile in [
-        "etl-dataproc",
-        "orders-api",
-        "lakehouse",
-        "nightly-dataflow",
-    ] {
-        assert!(
-            listed.iter().any(|(p, _, _)| p == profile),
-            "{profile} has an expiry in the listing: {listed:?}"
-        );
-    }
+    // (Listed and stored again until a pair agrees: a renewal may land
+    // between the two.)
     let mut differ = Vec::new();
     for _ in 0..20 {
+        let (code, json, stderr) =
+            list(vec!["--json".into(), "--from".into(), metrics_url.clone()]).await;
+        assert!(code == 0 || code == 1, "list --from: {code} {stderr}");
+        let listing: serde_json::Value = serde_json::from_str(&json).expect("list --json");
+        let listed = listed_expiries(&listing);
+        for profile in [
+            "etl-dataproc",
+            "orders-api",
+            "lakehouse",
+            "nightly-dataflow",
+        ] {
+            assert!(
+                listed.iter().any(|(p, _, _)| p == profile),
+                "{profile} has an expiry in the listing: {listed:?}"
+            );
+        }
         let series = query(&http, &prom, "tokentop_token_expiry_timestamp_seconds").await;
         differ = listed
-            .iter()
+            .into_iter()
             .filter(|(profile, role, at)| {
                 let kept = series.iter().find(|(labels, _)| {
                     labels["profile"] == profile.as_str() && labels["role"] == role.as_str()
                 });
                 !kept.is_some_and(|(_, v)| (v - at).abs() <= 1.0)
             })
-            .cloned()
             .collect();
         if differ.is_empty() {
             break;
@@ -320,7 +323,7 @@ async fn prometheus_scrapes_the_expiries_a_refresh_moves_them_and_failures_count
         );
     }
 
-    // Auto-refresh renews the 100-second token: its expiry moves on.
+    // Auto-refresh renews the 40-second token: its expiry moves on.
     let first = expiry_of(&stored, "lakehouse-batch").expect("lakehouse-batch");
     let moved = until("a refreshed lakehouse-batch", || async {
         let series = query(&http, &prom, "tokentop_token_expiry_timestamp_seconds").await;
