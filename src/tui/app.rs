@@ -67,7 +67,7 @@ pub struct App {
     /// Where the last frame drew the table's rows, for mouse clicks.
     pub table_view: std::cell::Cell<TableView>,
     /// This session's audit journal entries, oldest first.
-    pub journal: Vec<JournalLine>,
+    pub journal: std::collections::VecDeque<JournalLine>,
 }
 
 /// How many of this session's journal entries the dashboard keeps.
@@ -125,7 +125,7 @@ impl App {
             shown_token: None,
             changes: Changes::default(),
             table_view: std::cell::Cell::default(),
-            journal: Vec::new(),
+            journal: std::collections::VecDeque::new(),
         }
     }
 

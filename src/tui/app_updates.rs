@@ -58,9 +58,9 @@ impl App {
             Update::Notice { level, text } => self.say(level, text),
             Update::Journaled(line) => {
                 if self.journal.len() == JOURNAL_KEPT {
-                    self.journal.remove(0);
+                    self.journal.pop_front();
                 }
-                self.journal.push(line);
+                self.journal.push_back(line);
             }
             Update::Decoded(_)
             | Update::Diagnosed(_)

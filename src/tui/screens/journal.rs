@@ -9,14 +9,15 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
+use std::collections::VecDeque;
 
 /// What the journal view offers.
 pub const HINTS: &[Action] = &[Action::ScrollDown, Action::ScrollUp, Action::Close];
 
 /// The view's lines, newest entry first.
-pub fn lines(journal: &[JournalLine], theme: &Theme) -> Vec<Line<'static>> {
+pub fn lines(journal: &VecDeque<JournalLine>, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = vec![Line::styled(
-        match journal.last().and_then(|l| l.file.as_deref()) {
+        match journal.back().and_then(|l| l.file.as_deref()) {
             Some(file) => format!("kept in {file}"),
             None => "this session only: no journal file is kept".into(),
         },
@@ -52,7 +53,13 @@ pub fn lines(journal: &[JournalLine], theme: &Theme) -> Vec<Line<'static>> {
 }
 
 /// Draws the journal over `area`.
-pub fn render(journal: &[JournalLine], scroll: u16, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(
+    journal: &VecDeque<JournalLine>,
+    scroll: u16,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let block = Block::bordered()
         .title(Span::styled(
             " audit journal · this session ",
