@@ -100,3 +100,28 @@ fn the_detail_says_where_a_trusted_profile_sends_its_credential() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_revoked_or_refused_credential_outlives_nothing() {
+    // 50 minutes left on the clock, but revoked at the issuer.
+    let mut revoked = row("etl-dataproc");
+    revoked.status = tokentop::model::Status::Revoked;
+    let (said, slot) = outlives(&revoked, 1, fixtures::t0());
+    assert_eq!(slot, Slot::TtlExpired);
+    assert!(said.starts_with("✗ no: the token was revoked"), "{said}");
+    // A user's sign-in refused (invalid_grant): the token alive now is the last.
+    let mut refused = row("lakehouse");
+    refused.kind = Kind::User;
+    refused.error = Some(tokentop::model::Problem::Provider {
+        op: "refresh",
+        error: tokentop::model::ProviderError::Rejected {
+            endpoint: "https://oauth2.googleapis.com/token".into(),
+            status: 400,
+            error: Some("invalid_grant".into()),
+            message: "invalid_grant: Token has been expired or revoked.".into(),
+        },
+    });
+    let (said, slot) = outlives(&refused, 60, fixtures::t0());
+    assert_eq!(slot, Slot::TtlExpired);
+    assert!(said.contains("nothing renews it"), "{said}");
+}

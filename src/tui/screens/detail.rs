@@ -240,6 +240,16 @@ fn timeline(row: &Row, job: Option<i64>, now: DateTime<Utc>, theme: &Theme) -> V
 /// `minutes`, and what happens when it does not.
 pub fn outlives(row: &Row, minutes: i64, now: DateTime<Utc>) -> (String, Slot) {
     let end = now + Duration::minutes(minutes);
+    if row.status == Status::Revoked {
+        let next = match row.kind.revoke_ends_login() {
+            true => "its refresh token went with it: sign in again first",
+            false => "r obtains a new one",
+        };
+        return (
+            format!("✗ no: the token was revoked; {next}"),
+            Slot::TtlExpired,
+        );
+    }
     let Some(exp) = row.expires_at else {
         return match row.fingerprint {
             Some(_) => ("✓ the token has no expiry".into(), Slot::TtlFresh),
@@ -260,7 +270,13 @@ pub fn outlives(row: &Row, minutes: i64, now: DateTime<Utc>) -> (String, Slot) {
     } else {
         format!("it stops working {} into the job", format_ttl(usable - now))
     };
+    // An issuer that refused the refresh token (invalid_grant) renews nothing.
+    let dead = row
+        .error
+        .as_ref()
+        .is_some_and(|p| p.cause() == "invalid-grant");
     let renewable = row.capabilities.refresh_blocked.is_none()
+        && !dead
         && !matches!(row.kind, Kind::DatabricksPat | Kind::Downscoped);
     match renewable {
         true => (
