@@ -875,8 +875,19 @@ fn a_refresh_asked_for_is_compared_before_and_after_and_its_row_flashes() {
         "the flash is brief"
     );
     assert!(app.changes.compared.is_some());
+    let at = app.selected_index();
     press(&mut app, 'j');
     assert!(app.changes.compared.is_none(), "any key puts it away");
+    assert_eq!(app.selected_index(), at, "and does nothing else");
+    // q there closes the comparison; it does not quit.
+    press(&mut app, 'r');
+    arrive(&mut app, with_token(&before, "sha256:0000cafe", 3600));
+    assert!(app.changes.compared.is_some());
+    assert!(
+        press(&mut app, 'q').is_empty(),
+        "q closed the comparison only"
+    );
+    assert!(app.changes.compared.is_none());
 }
 
 #[test]

@@ -158,11 +158,10 @@ impl App {
     /// Applies one event; returns what the runner must do.
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         let effects = match event {
-            Event::Key(key) => {
-                // Any key puts the comparison away.
-                self.changes.compared = None;
-                self.key(&key)
-            }
+            // Any key puts the comparison away, and does only that: q
+            // there closes it, it does not quit.
+            Event::Key(_) if self.changes.compared.take().is_some() => Vec::new(),
+            Event::Key(key) => self.key(&key),
             Event::Engine(update) => self.absorb(*update),
             Event::Mouse(mouse) => self.mouse(&mouse),
             Event::Resize | Event::Tick => Vec::new(),
