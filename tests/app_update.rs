@@ -875,10 +875,12 @@ fn a_refresh_asked_for_is_compared_before_and_after_and_its_row_flashes() {
         "the flash is brief"
     );
     assert!(app.changes.compared.is_some());
+    // (The renewed row sorts last: k moves up from it.)
     let at = app.selected_index();
-    press(&mut app, 'j');
+    press(&mut app, 'k');
     assert!(app.changes.compared.is_none(), "any key puts it away");
-    assert_eq!(app.selected_index(), at, "and does nothing else");
+    assert_ne!(app.selected_index(), at, "and goes on to do what it does");
+    press(&mut app, 'j');
     // q there closes the comparison; it does not quit.
     press(&mut app, 'r');
     arrive(&mut app, with_token(&before, "sha256:0000cafe", 3600));
@@ -888,6 +890,20 @@ fn a_refresh_asked_for_is_compared_before_and_after_and_its_row_flashes() {
         "q closed the comparison only"
     );
     assert!(app.changes.compared.is_none());
+    // Esc too: the filter typed before stays.
+    press(&mut app, '/');
+    type_text(&mut app, &before.profile);
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, 'r');
+    arrive(&mut app, with_token(&before, "sha256:0000f00d", 3600));
+    assert!(app.changes.compared.is_some());
+    key(&mut app, KeyCode::Esc);
+    assert!(app.changes.compared.is_none());
+    assert_eq!(
+        app.filter.text(),
+        before.profile,
+        "Esc closed the comparison only"
+    );
 }
 
 #[test]

@@ -159,3 +159,27 @@ async fn a_on_one_row_keeps_only_it_alive_and_off_again_stops() {
     handle.shutdown().await;
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn read_only_turned_on_takes_every_rows_auto_refresh_mark() {
+    let policy = RefreshPolicy {
+        all: true,
+        ..RefreshPolicy::default()
+    };
+    let (emulator, mut handle, rows, _dir) = start(policy).await;
+    assert!(
+        rows.iter().all(|r| r.auto_refresh),
+        "every row is kept alive"
+    );
+    handle.commands.send(Command::ReadOnly).await.expect("send");
+    let mut unmarked = std::collections::HashSet::new();
+    while unmarked.len() < rows.len() {
+        if let Update::Row(row) = next(&mut handle).await
+            && !row.auto_refresh
+        {
+            unmarked.insert(row.id.clone());
+        }
+    }
+    handle.shutdown().await;
+    emulator.shutdown().await;
+}

@@ -204,7 +204,12 @@ fn demo_refresh_decode_and_quit_in_tmux() {
             .then_some(())
     });
 
+    // Esc puts the before/after panel away (q there would only close it);
     // q: exit 0, the shell's screen is back, terminal modes as they were.
+    t.keys(&["Escape"]);
+    t.wait_for("the panel closed", |s| {
+        (!s.contains(" new token · ")).then_some(())
+    });
     t.keys(&["q"]);
     let end = t.wait_for("exit", |s| {
         s.lines()
@@ -405,8 +410,7 @@ fn read_only_shows_what_is_cached_and_refuses_a_refresh_in_tmux() {
     assert!(ttl_of(&screen, "etl-dataproc").is_none(), "{screen}");
     t.keys(&["r"]);
     t.wait_for("the refusal", |s| {
-        s.contains("read-only (--readonly): refresh is off")
-            .then_some(())
+        s.contains("read-only: refresh is off").then_some(())
     });
     t.keys(&["q"]);
     t.stty_unchanged();

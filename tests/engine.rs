@@ -515,9 +515,17 @@ async fn read_only_refuses(from_start: bool) {
         Command::Login(id),
     ] {
         handle.commands.send(command).await.expect("send");
-        match recv(&mut handle).await {
-            Update::Notice { text, .. } => assert!(text.contains("read-only"), "{text}"),
-            other => panic!("expected a refusal, got {other:?}"),
+        loop {
+            match recv(&mut handle).await {
+                Update::Notice { text, .. } => {
+                    assert!(text.contains("read-only"), "{text}");
+                    break;
+                }
+                // Turning read-only on sends every row again (nothing is
+                // kept alive now).
+                Update::Row(row) if !from_start => assert!(!row.auto_refresh),
+                other => panic!("expected a refusal, got {other:?}"),
+            }
         }
     }
     let asked = emulator

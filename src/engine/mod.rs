@@ -371,8 +371,7 @@ impl Engine {
         if self.config.readonly && changes_tokens {
             self.notice(
                 Level::Warn,
-                "read-only (--readonly): tokens are not refreshed, revoked, narrowed or signed in"
-                    .to_string(),
+                "read-only: tokens are not refreshed, revoked, narrowed or signed in".to_string(),
             );
             return;
         }
@@ -401,7 +400,13 @@ impl Engine {
                 self.reload();
                 self.probe_metadata();
             }
-            Command::ReadOnly => self.config.readonly = true,
+            Command::ReadOnly => {
+                self.config.readonly = true;
+                // Nothing is kept alive now: every row's ↻ mark goes.
+                for id in self.store.ids() {
+                    self.push_row(&id);
+                }
+            }
             Command::AutoRefresh(id, on) => self.set_auto_refresh(id.as_ref(), on),
         }
     }

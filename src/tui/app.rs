@@ -158,9 +158,18 @@ impl App {
     /// Applies one event; returns what the runner must do.
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         let effects = match event {
-            // Any key puts the comparison away, and does only that: q
-            // there closes it, it does not quit.
-            Event::Key(_) if self.changes.compared.take().is_some() => Vec::new(),
+            // Any key puts the comparison away. A key that quits, cancels
+            // or closes does only that (q there does not quit, Esc does not
+            // clear the filter); another goes on to do what it does.
+            Event::Key(key) if self.changes.compared.take().is_some() => {
+                let action = self.keymap.resolve(&key, self.layer());
+                match action {
+                    Some(Action::Quit | Action::Cancel | Action::Close | Action::ClearFilter) => {
+                        Vec::new()
+                    }
+                    _ => self.key(&key),
+                }
+            }
             Event::Key(key) => self.key(&key),
             Event::Engine(update) => self.absorb(*update),
             Event::Mouse(mouse) => self.mouse(&mouse),

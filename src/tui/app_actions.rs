@@ -35,7 +35,7 @@ impl App {
             let what = action.name();
             self.say(
                 Level::Warn,
-                format!("read-only (--readonly): {what} is off in this session"),
+                format!("read-only: {what} is off in this session"),
             );
             return Vec::new();
         }

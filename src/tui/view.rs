@@ -108,6 +108,14 @@ fn header(app: &App, theme: &Theme, width: u16) -> Line<'static> {
             format!(" · {}", plural(app.rows.len(), "credential", "credentials"))
         }),
     ];
+    // First, so a narrow header never cuts it off.
+    if app.readonly {
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(
+            if narrow { "RO" } else { "read-only" },
+            theme.slot(Slot::Warn),
+        ));
+    }
     for (n, symbol, one, many, slot) in counts.into_iter().filter(|c| c.0 > 0) {
         let text = if narrow {
             format!("{symbol}{n}")
@@ -141,13 +149,6 @@ fn header(app: &App, theme: &Theme, width: u16) -> Line<'static> {
         };
         spans.push(Span::raw(" · "));
         spans.push(Span::styled(text, theme.slot(Slot::StateBusy)));
-    }
-    if app.readonly {
-        spans.push(Span::raw(" · "));
-        spans.push(Span::styled(
-            if narrow { "RO" } else { "read-only" },
-            theme.slot(Slot::Warn),
-        ));
     }
     // Countdowns are corrected by it; the user should still know.
     if let Some(skew) = app.clock.skew() {

@@ -93,7 +93,7 @@ pub fn render(
             Span::styled(truncate(&new, column), changed),
         ]));
     }
-    let title = format!(" new token · {} · any key closes ", c.new.profile);
+    let title = format!(" new token · {} · Esc closes ", c.new.profile);
     let block = Block::new()
         .borders(Borders::TOP)
         .title(Span::styled(title, theme.slot(Slot::Title)))
