@@ -281,7 +281,13 @@ impl App {
                 Vec::new()
             }
             Reply::Filter { text, close } => {
+                let changed = self.filter.text() != text;
                 self.filter = Filter::new(&text);
+                // A new filter selects its best match.
+                if changed && let Some(best) = self.filter.best(&self.rows, self.clock.now()) {
+                    self.selected = Some(self.rows[best].id.clone());
+                    self.user_moved = true;
+                }
                 if close {
                     self.overlays.pop();
                 }

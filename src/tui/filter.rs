@@ -43,23 +43,51 @@ impl Filter {
             return (0..rows.len()).collect();
         }
         let mut matcher = Matcher::new(Config::DEFAULT);
+        (0..rows.len())
+            .filter(|i| self.score(&rows[*i], now, &mut matcher).is_some())
+            .collect()
+    }
+
+    /// The index of the row it matches best (the first of equals), if any:
+    /// typing `etl-d` selects etl-dataproc, not a row the words merely
+    /// scatter across.
+    pub fn best(&self, rows: &[Row], now: DateTime<Utc>) -> Option<usize> {
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut best: Option<(u32, usize)> = None;
+        for (i, row) in rows.iter().enumerate() {
+            if let Some(score) = self.score(row, now, &mut matcher)
+                && best.is_none_or(|(top, _)| score > top)
+            {
+                best = Some((score, i));
+            }
+        }
+        best.map(|(_, i)| i)
+    }
+
+    /// How well `row` matches (higher is better), or `None` when it is
+    /// not kept: every word found in one of its fields, an inverted word
+    /// in none.
+    fn score(&self, row: &Row, now: DateTime<Utc>, matcher: &mut Matcher) -> Option<u32> {
+        let fields = fields(row, now);
         let mut buffer = Vec::new();
-        let mut kept = |row: &Row| {
-            let fields = fields(row, now);
-            self.pattern.atoms.iter().all(|atom| {
-                let mut hit = fields.iter().map(|field| {
-                    let haystack = Utf32Str::new(field, &mut buffer);
-                    atom.score(haystack, &mut matcher).is_some()
-                });
-                // An inverted word must be absent from every field; any
-                // other must be found in one.
-                match atom.negative {
-                    true => hit.all(|h| h),
-                    false => hit.any(|h| h),
+        let mut total = 0u32;
+        for atom in &self.pattern.atoms {
+            let mut scores = fields.iter().map(|field| {
+                let haystack = Utf32Str::new(field, &mut buffer);
+                atom.score(haystack, matcher)
+            });
+            match atom.negative {
+                // nucleo answers an inverted word with a score where the
+                // word is absent.
+                true => {
+                    if !scores.all(|s| s.is_some()) {
+                        return None;
+                    }
                 }
-            })
-        };
-        (0..rows.len()).filter(|i| kept(&rows[*i])).collect()
+                false => total += u32::from(scores.flatten().max()?),
+            }
+        }
+        Some(total)
     }
 }
 
