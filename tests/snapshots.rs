@@ -12,6 +12,7 @@ use strum::IntoEnumIterator;
 use tokentop::engine::protocol::Update;
 use tokentop::tui::app::App;
 use tokentop::tui::event::Event;
+use tokentop::tui::overlay::Overlay;
 use tokentop::tui::theme::{Slot, Theme};
 use tokentop::tui::view::view;
 
@@ -660,5 +661,31 @@ fn the_wheel_moves_and_a_click_selects_then_opens_the_row() {
     assert_eq!(
         app.selected_row().map(|r| r.profile.as_str()),
         Some("etl-dataproc")
+    );
+}
+
+#[test]
+fn a_text_view_stops_at_its_end_and_one_key_scrolls_back() {
+    let mut app = fixtures::app();
+    press(&mut app, '?');
+    render(&app, "default", 80, 24);
+    for _ in 0..200 {
+        press(&mut app, 'j');
+        render(&app, "default", 80, 24);
+    }
+    let Some(Overlay::Help { scroll: at_end }) = app.overlays.last().cloned() else {
+        panic!("help is open: {:?}", app.overlays);
+    };
+    assert!(at_end < 200, "held to its end: {at_end}");
+    let last = render(&app, "default", 80, 24).backend().to_string();
+    assert!(
+        last.lines()
+            .any(|l| l.contains("Quit") || l.contains("quit")),
+        "the end of the help is shown, not blank:\n{last}"
+    );
+    press(&mut app, 'k');
+    assert_eq!(
+        app.overlays.last(),
+        Some(&Overlay::Help { scroll: at_end - 1 })
     );
 }

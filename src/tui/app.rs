@@ -68,6 +68,9 @@ pub struct App {
     pub table_view: std::cell::Cell<TableView>,
     /// This session's audit journal entries, oldest first.
     pub journal: std::collections::VecDeque<JournalLine>,
+    /// How far the text view on top could scroll when last drawn (set by
+    /// the view; the view's scroll is held to it).
+    pub scroll_limit: std::cell::Cell<u16>,
 }
 
 /// How many of this session's journal entries the dashboard keeps.
@@ -126,6 +129,7 @@ impl App {
             changes: Changes::default(),
             table_view: std::cell::Cell::default(),
             journal: std::collections::VecDeque::new(),
+            scroll_limit: std::cell::Cell::new(u16::MAX),
         }
     }
 
@@ -224,6 +228,7 @@ impl App {
         };
         if let Some(top) = self.overlays.last_mut() {
             let reply = top.handle(action);
+            top.hold_scroll(self.scroll_limit.get());
             if reply != Reply::Pass {
                 return self.apply(reply);
             }
@@ -261,6 +266,7 @@ impl App {
         };
         if let Some(top) = self.overlays.last_mut() {
             let reply = top.handle(action);
+            top.hold_scroll(self.scroll_limit.get());
             return self.apply(reply);
         }
         self.move_selection(if action == Action::ScrollDown { 1 } else { -1 });

@@ -46,6 +46,31 @@ pub fn truncate(text: &str, width: usize) -> String {
     out
 }
 
+/// `text` in lines of at most `room` characters, broken at spaces where
+/// it can be (a URL or fingerprint longer than a line is cut).
+pub fn wrap_words(text: &str, room: usize) -> Vec<String> {
+    let room = room.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let (used, len) = (line.chars().count(), word.chars().count());
+        if used > 0 && used + 1 + len > room {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while line.chars().count() > room {
+            let head: String = line.chars().take(room).collect();
+            line = line.chars().skip(room).collect();
+            lines.push(head);
+        }
+    }
+    lines.push(line);
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

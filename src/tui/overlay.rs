@@ -195,6 +195,19 @@ impl Overlay {
         }
     }
 
+    /// Holds a text view's scroll to `most` (how far it could scroll when
+    /// last drawn), so scrolling back starts from its end.
+    pub fn hold_scroll(&mut self, most: u16) {
+        match self {
+            Overlay::Help { scroll }
+            | Overlay::Decode { scroll, .. }
+            | Overlay::Doctor { scroll, .. }
+            | Overlay::Detail { scroll, .. }
+            | Overlay::Journal { scroll } => *scroll = (*scroll).min(most),
+            _ => {}
+        }
+    }
+
     /// Takes what the engine says about this overlay's credential.
     pub fn absorb(&mut self, update: &Update) {
         match (&mut *self, update) {
@@ -231,14 +244,19 @@ impl Overlay {
         };
         let row = |id: &CredentialId| app.rows.iter().find(|r| &r.id == id);
         match self {
-            Overlay::Help { scroll } => help::render(&app.keymap, *scroll, theme, frame, middle),
+            Overlay::Help { scroll } => {
+                let most = help::render(&app.keymap, *scroll, theme, frame, middle);
+                app.scroll_limit.set(most);
+            }
             Overlay::Decode { id, report, scroll } => {
                 let (report, profile) = (report.as_deref(), profile(id));
-                decode::render(report, profile, *scroll, theme, now, frame, middle);
+                let most = decode::render(report, profile, *scroll, theme, now, frame, middle);
+                app.scroll_limit.set(most);
             }
             Overlay::Doctor { id, report, scroll } => {
                 let (report, profile) = (report.as_deref(), profile(id));
-                doctor::render(report, profile, *scroll, theme, now, frame, middle);
+                let most = doctor::render(report, profile, *scroll, theme, now, frame, middle);
+                app.scroll_limit.set(most);
             }
             Overlay::ConfirmRevoke { id } => {
                 confirm::render(row(id), theme, frame, centered(screen, 64, 9));
@@ -258,10 +276,12 @@ impl Overlay {
                 downscope::render(row(id), form, theme, frame, area);
             }
             Overlay::Detail { id, job, scroll } => {
-                detail::render(row(id), job, *scroll, now, theme, frame, middle);
+                let most = detail::render(row(id), job, *scroll, now, theme, frame, middle);
+                app.scroll_limit.set(most);
             }
             Overlay::Journal { scroll } => {
-                journal::render(&app.journal, *scroll, theme, frame, middle);
+                let most = journal::render(&app.journal, *scroll, theme, frame, middle);
+                app.scroll_limit.set(most);
             }
             Overlay::Copy { id, chosen } => {
                 let area = centered(screen, 60, 9);

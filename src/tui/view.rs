@@ -12,6 +12,8 @@ use ratatui::widgets::Paragraph;
 
 /// Draws everything.
 pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
+    // A text view drawn below says how far it may scroll.
+    app.scroll_limit.set(u16::MAX);
     let area = frame.area();
     let least = match area.height {
         0..10 => 0,

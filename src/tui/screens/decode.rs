@@ -109,7 +109,7 @@ pub fn render(
     now: DateTime<Utc>,
     frame: &mut Frame,
     area: Rect,
-) {
+) -> u16 {
     let title = match report {
         Some(r) => format!(" decode · {profile} · {} ", r.fingerprint),
         None => format!(" decode · {profile} "),
@@ -118,13 +118,14 @@ pub fn render(
         .title(Span::styled(title, theme.slot(Slot::Title)))
         .border_style(theme.slot(Slot::Border));
     frame.render_widget(Clear, area);
-    frame.render_widget(
+    super::render_text(
+        frame,
+        area,
         Paragraph::new(lines(report, theme, now, area.width.saturating_sub(2)))
             .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
-    );
+            .wrap(Wrap { trim: false }),
+        scroll,
+    )
 }
 
 /// `text` cut into pieces of at most `room` characters.

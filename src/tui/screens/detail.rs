@@ -301,8 +301,8 @@ pub fn render(
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
-) {
-    let Some(row) = row else { return };
+) -> u16 {
+    let Some(row) = row else { return 0 };
     let block = Block::bordered()
         .title(Span::styled(
             format!(" detail · {} ", row.profile),
@@ -310,12 +310,13 @@ pub fn render(
         ))
         .border_style(theme.slot(Slot::Border));
     frame.render_widget(Clear, area);
-    frame.render_widget(
+    super::render_text(
+        frame,
+        area,
         Paragraph::new(lines(row, job, now, theme))
             .style(Style::default())
             .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
-    );
+            .wrap(Wrap { trim: false }),
+        scroll,
+    )
 }

@@ -7,6 +7,7 @@ use crate::model::CredentialId;
 use crate::model::{Cause, DoctorReport};
 use crate::tui::action::Action;
 use crate::tui::event::Effect;
+use crate::tui::format::wrap_words;
 use crate::tui::theme::{Slot, Theme};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -39,7 +40,7 @@ pub fn lines(
         _ => theme.slot(Slot::Error),
     };
     let mut out = Vec::new();
-    for (i, piece) in wrap(&report.verdict(), width).into_iter().enumerate() {
+    for (i, piece) in wrap_words(&report.verdict(), width).into_iter().enumerate() {
         let indent = if i == 0 { "" } else { "  " };
         out.push(Line::from(Span::styled(
             format!("{indent}{piece}"),
@@ -47,7 +48,7 @@ pub fn lines(
         )));
     }
     for evidence in &report.diagnosis.evidence {
-        for piece in wrap(evidence, width.saturating_sub(2)) {
+        for piece in wrap_words(evidence, width.saturating_sub(2)) {
             out.push(Line::from(format!("  {piece}")));
         }
     }
@@ -91,7 +92,7 @@ fn fit(facts: Vec<(Span<'static>, String)>, width: usize) -> Vec<Vec<Span<'stati
     let room = width.saturating_sub(LABEL + 1).max(8);
     let mut out = Vec::new();
     for (label, value) in facts {
-        for (i, piece) in wrap(&value, room).into_iter().enumerate() {
+        for (i, piece) in wrap_words(&value, room).into_iter().enumerate() {
             let head = if i == 0 {
                 label.clone()
             } else {
@@ -109,31 +110,6 @@ fn padded(spans: Option<&Vec<Span<'static>>>, width: usize) -> Vec<Span<'static>
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     spans.push(Span::raw(" ".repeat(width.saturating_sub(used))));
     spans
-}
-
-/// `text` in lines of at most `room` characters, broken at spaces where
-/// it can be (a URL or fingerprint longer than a line is cut).
-fn wrap(text: &str, room: usize) -> Vec<String> {
-    let room = room.max(1);
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let (used, len) = (line.chars().count(), word.chars().count());
-        if used > 0 && used + 1 + len > room {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-        while line.chars().count() > room {
-            let head: String = line.chars().take(room).collect();
-            line = line.chars().skip(room).collect();
-            lines.push(head);
-        }
-    }
-    lines.push(line);
-    lines
 }
 
 /// What the doctor's view offers.
@@ -169,7 +145,7 @@ pub fn render(
     now: DateTime<Utc>,
     frame: &mut Frame,
     area: Rect,
-) {
+) -> u16 {
     let block = Block::bordered()
         .title(Span::styled(
             format!(" doctor · {profile} "),
@@ -177,10 +153,10 @@ pub fn render(
         ))
         .border_style(theme.slot(Slot::Border));
     frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines(report, theme, now, area.width.saturating_sub(2)))
-            .block(block)
-            .scroll((scroll, 0)),
+    super::render_text(
+        frame,
         area,
-    );
+        Paragraph::new(lines(report, theme, now, area.width.saturating_sub(2))).block(block),
+        scroll,
+    )
 }

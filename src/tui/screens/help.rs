@@ -1,18 +1,20 @@
 //! The help overlay, generated from the keymap so it can't drift from behaviour.
 
 use crate::tui::action::Action;
+use crate::tui::format::wrap_words;
 use crate::tui::keymap::{Keymap, Layer};
 use crate::tui::theme::{Slot, Theme};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 /// What the help offers.
 pub const HINTS: &[Action] = &[Action::ScrollDown, Action::ScrollUp, Action::Close];
 
 /// Lines: one per action per layer, with every key bound to it.
-pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
+pub fn lines(keymap: &Keymap, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width);
     let mut out = Vec::new();
     for (layer, title) in [
         (Layer::Table, "table"),
@@ -37,10 +39,8 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
             }
         }
         for (keys, desc) in seen {
-            out.push(Line::from(vec![
-                Span::styled(format!("  {keys:<14}"), theme.slot(Slot::Key)),
-                Span::raw(desc),
-            ]));
+            let key = Span::styled(format!("  {keys:<14}"), theme.slot(Slot::Key));
+            out.extend(hanging(key, &desc, width));
         }
     }
     out.push(Line::from(Span::styled(
@@ -53,24 +53,40 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
             (_, true) => name.to_string(),
             (_, false) => format!("{name} {}", args.join("|")),
         };
-        out.push(Line::from(vec![
-            Span::styled(format!("  :{usage:<26}"), theme.slot(Slot::Key)),
-            Span::raw(says.to_string()),
-        ]));
+        let key = Span::styled(format!("  :{usage:<26}"), theme.slot(Slot::Key));
+        out.extend(hanging(key, says, width));
     }
     out
 }
 
+/// `key` then `text`, the text's further lines indented under its first.
+fn hanging(key: Span<'static>, text: &str, width: usize) -> Vec<Line<'static>> {
+    let indent = key.content.chars().count();
+    wrap_words(text, width.saturating_sub(indent).max(12))
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let head = match i {
+                0 => key.clone(),
+                _ => Span::raw(" ".repeat(indent)),
+            };
+            Line::from(vec![head, Span::raw(piece)])
+        })
+        .collect()
+}
+
 /// Draws the help overlay.
-pub fn render(keymap: &Keymap, scroll: u16, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(keymap: &Keymap, scroll: u16, theme: &Theme, frame: &mut Frame, area: Rect) -> u16 {
     let block = Block::bordered()
         .title(Span::styled(" keys ", theme.slot(Slot::Title)))
         .border_style(theme.slot(Slot::Border));
     frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines(keymap, theme))
-            .block(block)
-            .scroll((scroll, 0)),
+    super::render_text(
+        frame,
         area,
-    );
+        Paragraph::new(lines(keymap, theme, area.width.saturating_sub(2)))
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        scroll,
+    )
 }

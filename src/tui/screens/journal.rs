@@ -8,7 +8,7 @@ use crate::tui::theme::{Slot, Theme};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use std::collections::VecDeque;
 
 /// What the journal view offers.
@@ -59,7 +59,7 @@ pub fn render(
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
-) {
+) -> u16 {
     let block = Block::bordered()
         .title(Span::styled(
             " audit journal · this session ",
@@ -67,10 +67,12 @@ pub fn render(
         ))
         .border_style(theme.slot(Slot::Border));
     frame.render_widget(Clear, area);
-    frame.render_widget(
+    super::render_text(
+        frame,
+        area,
         Paragraph::new(lines(journal, theme))
             .block(block)
-            .scroll((scroll, 0)),
-        area,
-    );
+            .wrap(Wrap { trim: false }),
+        scroll,
+    )
 }

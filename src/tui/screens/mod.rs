@@ -22,6 +22,9 @@ pub mod table;
 use crate::engine::protocol::Level;
 use crate::tui::action::Action;
 use crate::tui::event::Effect;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::widgets::Paragraph;
 
 /// What a screen did with a key or an action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +47,18 @@ pub enum Reply {
     },
     /// The command line closes and this line is run.
     Run(String),
+}
+
+/// Draws a scrolling text view (its block included) over `area`, held to
+/// its last screenful however far `scroll` went; returns how far it may
+/// scroll, which the App holds the view's scroll to.
+pub fn render_text(frame: &mut Frame, area: Rect, text: Paragraph<'_>, scroll: u16) -> u16 {
+    let lines = text.line_count(area.width.saturating_sub(2));
+    let most = u16::try_from(lines)
+        .unwrap_or(u16::MAX)
+        .saturating_sub(area.height);
+    frame.render_widget(text.scroll((scroll.min(most), 0)), area);
+    most
 }
 
 /// The scrolling every text view shares: down, up, and close.
