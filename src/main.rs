@@ -66,7 +66,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         bearer_token_file: Option<PathBuf>,
     },
-    /// Obtain a new token for one credential (exit 0 done, 1 failed or refused, 4 no such profile).
+    /// Obtain a new token for one credential (exit 0 done, 1 failed or refused, 3 its file could not be used, 4 no such profile).
     Refresh {
         /// Its profile name, or its id as `list --json` prints it.
         profile: String,
@@ -77,7 +77,7 @@ enum Command {
         #[arg(long)]
         print_token: bool,
     },
-    /// Sign an OIDC profile in from any device (RFC 8628 device authorization): prints a URL and a code to enter there, waits, and keeps the refresh token in $XDG_STATE_HOME/tokentop/logins.json (0600) (exit 0 signed in, 1 failed, refused or expired, 4 no such profile).
+    /// Sign an OIDC profile in from any device (RFC 8628 device authorization): prints a URL and a code to enter there, waits, and keeps the refresh token in $XDG_STATE_HOME/tokentop/logins.json (0600) (exit 0 signed in, 1 failed, refused or expired, 3 its file could not be used, 4 no such profile).
     Login {
         /// Its profile name, or its id as `list --json` prints it.
         profile: String,
@@ -129,7 +129,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Revoke one credential's token, confirmed at the issuer; refused, with the reason and what cuts access instead, where the issuer cannot revoke (exit 0 revoked, 1 failed or refused, 4 no such profile).
+    /// Revoke one credential's token, confirmed at the issuer; refused, with the reason and what cuts access instead, where the issuer cannot revoke (exit 0 revoked, 1 failed or refused, 3 its file could not be used, 4 no such profile).
     Revoke {
         /// Its profile name, or its id as `list --json` prints it.
         profile: String,
@@ -137,7 +137,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Narrow one credential's token: fewer scopes (--scope, repeatable) or a Credential Access Boundary (--boundary FILE, google-auth's JSON); prints the downscoped row, PROFILE/downscoped (exit 0 done, 1 failed or refused, 4 no such profile).
+    /// Narrow one credential's token: fewer scopes (--scope, repeatable) or a Credential Access Boundary (--boundary FILE, google-auth's JSON); prints the downscoped row, PROFILE/downscoped (exit 0 done, 1 failed or refused, 3 its file could not be used, 4 no such profile).
     Downscope {
         /// Its profile name, or its id as `list --json` prints it.
         profile: String,

@@ -92,6 +92,31 @@ async fn a_broken_file_is_named_and_hides_nothing_else() {
         stderr.contains("oncall-adc.json") && stderr.contains("client_secret"),
         "{stderr}"
     );
+    // Asked for by name, the broken profile is said to be broken, not absent.
+    let run = listing::tokentop(
+        dir.path(),
+        &[
+            "refresh",
+            "nightly-dataflow",
+            "--profiles",
+            &profiles.display().to_string(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        run.code,
+        i32::from(tokentop::cli::EXIT_SOURCE_BROKEN),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("profile `nightly-dataflow`")
+            && run.stderr.contains("oncall-adc.json")
+            && !run.stderr.contains("no credential named"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// `list --json` over one `authorized_user` profile whose token endpoint is `token_uri`.

@@ -18,9 +18,12 @@ pub async fn doctor(
     json: bool,
 ) -> Result<ExitCode, String> {
     let mut handle = crate::engine::start(engine, Arc::new(SystemClock))?;
-    let Some(row) = named(&mut handle, profile).await else {
-        handle.shutdown().await;
-        return Ok(ExitCode::from(super::EXIT_NO_SUCH_PROFILE));
+    let row = match named(&mut handle, profile).await {
+        Ok(row) => row,
+        Err(code) => {
+            handle.shutdown().await;
+            return Ok(code);
+        }
     };
     if row.fingerprint.is_none() && row.capabilities.can_refresh() {
         send(&handle, Command::Refresh(row.id.clone())).await?;

@@ -46,7 +46,8 @@ pub fn boundary_file(path: &std::path::Path) -> Result<AccessBoundary, String> {
 pub const EXIT_DONE: u8 = 0;
 /// The operation failed or was refused (the reason is on stderr).
 pub const EXIT_FAILED: u8 = 1;
-/// No credential, or more than one, answers to the name given.
+/// No credential, or more than one, answers to the name given. (A profile
+/// of that name whose file could not be used exits 3, as `list` does.)
 pub const EXIT_NO_SUCH_PROFILE: u8 = 4;
 
 /// How the result is printed.
@@ -69,9 +70,12 @@ pub async fn operate(
     output: Output,
 ) -> Result<ExitCode, String> {
     let mut handle = crate::engine::start(engine, Arc::new(SystemClock))?;
-    let Some(row) = named(&mut handle, profile).await else {
-        handle.shutdown().await;
-        return Ok(ExitCode::from(EXIT_NO_SUCH_PROFILE));
+    let row = match named(&mut handle, profile).await {
+        Ok(row) => row,
+        Err(code) => {
+            handle.shutdown().await;
+            return Ok(code);
+        }
     };
     let mut commands = Vec::new();
     // A revocable credential holding no token yet (nothing cached) gets
@@ -177,15 +181,29 @@ fn print(after: &Row, token: Option<&Secret>, output: Output) -> Result<(), Stri
 }
 
 /// The one credential named `profile` (its profile name or id), once
-/// discovery has settled; else says on stderr why there is none.
-pub(super) async fn named(handle: &mut EngineHandle, profile: &str) -> Option<Row> {
+/// discovery has settled; else says on stderr why there is none and gives
+/// the exit status: [`EXIT_NO_SUCH_PROFILE`], or [`super::EXIT_SOURCE_BROKEN`]
+/// when a profile of that name is in a file that could not be used.
+pub(super) async fn named(handle: &mut EngineHandle, profile: &str) -> Result<Row, ExitCode> {
     let (rows, broken) = settled_rows(handle).await;
     let matching: Vec<&Row> = rows
         .iter()
         .filter(|r| r.profile == profile || r.id.0 == profile)
         .collect();
     if let [one] = matching.as_slice() {
-        return Some((*one).clone());
+        return Ok((*one).clone());
+    }
+    // Named, but broken: profiles.toml and a key file it names say
+    // "profile `NAME`", a .databrickscfg "profile [NAME]".
+    let about_it = |why: &&String| {
+        why.contains(&format!("profile `{profile}`"))
+            || why.contains(&format!("profile [{profile}]:"))
+    };
+    if matching.is_empty()
+        && let Some(why) = broken.iter().find(about_it)
+    {
+        eprintln!("tokentop: {why}");
+        return Err(ExitCode::from(super::EXIT_SOURCE_BROKEN));
     }
     let names: Vec<&str> = rows.iter().map(|r| r.profile.as_str()).collect();
     let what = if matching.is_empty() {
@@ -201,7 +219,7 @@ pub(super) async fn named(handle: &mut EngineHandle, profile: &str) -> Option<Ro
     for why in broken {
         eprintln!("tokentop: not read: {why}");
     }
-    None
+    Err(ExitCode::from(EXIT_NO_SUCH_PROFILE))
 }
 
 pub(super) async fn send(handle: &EngineHandle, command: Command) -> Result<(), String> {

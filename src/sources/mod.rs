@@ -280,7 +280,12 @@ fn from_profile(
             Ok(vec![cred])
         }
         (Some(path), None, None) => {
-            let mut file = google_json::read(path)?;
+            // The key file's own error, saying which profile names it.
+            let mut file = google_json::read(path).map_err(|e| SourceError {
+                message: format!("{} (profile `{}`)", e.message, spec.name),
+                profile: Some(spec.name.clone()),
+                ..e
+            })?;
             let mut own: Vec<String> = trust::GOOGLE_ENDPOINTS.map(String::from).to_vec();
             own.extend(file.token_uri.clone());
             // An overridden token endpoint decides the Google defaults too,
