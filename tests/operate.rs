@@ -34,8 +34,18 @@ async fn refresh_and_revoke_one_profile_with_honest_exit_statuses() {
 
     let refused = run(vec!["revoke", "etl-dataproc"]).await;
     assert_eq!(refused.code, 1, "{}", refused.stdout);
+    // The command to cut access names this key and its account.
+    let key: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("dataproc-etl.json")).expect("key file"),
+    )
+    .expect("key JSON");
+    let disable = format!(
+        "keys disable {} --iam-account={}",
+        key["private_key_id"].as_str().expect("kid"),
+        key["client_email"].as_str().expect("email")
+    );
     assert!(
-        refused.stderr.contains("keys disable") && refused.stdout.is_empty(),
+        refused.stderr.contains(&disable) && refused.stdout.is_empty(),
         "{}",
         refused.stderr
     );

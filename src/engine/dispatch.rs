@@ -109,6 +109,7 @@ impl Engine {
             Op::Decode | Op::Downscope | Op::Login | Op::Doctor => None,
         };
         if let Some(why) = blocked {
+            let why = crate::providers::blocked_for(&cred, why);
             self.notice(Level::Warn, format!("{profile}: {why}"));
             return None;
         }

@@ -177,6 +177,22 @@ pub fn advice(credential: &Credential, error: &ProviderError) -> Option<String> 
     family::family(credential).advice(credential, error)
 }
 
+/// Why `credential` cannot do something (a `*_blocked` reason), with the
+/// credential's own names put in its command: a service-account key's id
+/// and email for `KEY_ID` and `EMAIL`.
+pub fn blocked_for(credential: &Credential, why: &str) -> String {
+    match &credential.material {
+        crate::model::Material::GoogleServiceAccount {
+            client_email,
+            private_key_id,
+            ..
+        } if !private_key_id.is_empty() => why
+            .replace("KEY_ID", &crate::model::printable_owned(private_key_id))
+            .replace("EMAIL", &crate::model::printable_owned(client_email)),
+        _ => why.to_string(),
+    }
+}
+
 /// The `aud` a credential's ID tokens carry, when it is not the audience
 /// asked for.
 pub fn id_audience(credential: &Credential) -> Option<String> {
