@@ -42,21 +42,33 @@ pub struct UiOptions {
     pub theme: Option<String>,
     /// Look, don't touch: no refresh, revoke, downscope or sign-in.
     pub readonly: bool,
+    /// No colour at all: `mono` is the only theme.
+    pub colourless: bool,
     /// The user's config file and themes, as text.
     pub files: UiFiles,
 }
 
 impl UiOptions {
-    /// `--no-color` or a non-empty `NO_COLOR` select `mono`; otherwise the
-    /// named theme, if any.
+    /// `--no-color`, a non-empty `NO_COLOR` or a monochrome terminal
+    /// (`TERM` `*-mono`, `*-m` or `dumb`) select `mono`, the only theme
+    /// then; otherwise the named theme, if any.
     pub fn resolve(theme: Option<&str>, no_color: bool) -> Self {
-        let no_color = no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let theme = if no_color { Some("mono") } else { theme };
+        let term = std::env::var("TERM").unwrap_or_default();
+        let colourless = no_color
+            || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+            || monochrome(&term);
+        let theme = if colourless { Some("mono") } else { theme };
         Self {
             theme: theme.map(String::from),
+            colourless,
             ..Self::default()
         }
     }
+}
+
+/// A `TERM` whose terminal shows no colour.
+pub fn monochrome(term: &str) -> bool {
+    term == "dumb" || term.ends_with("-mono") || term.ends_with("-m")
 }
 
 /// The user's dashboard files, read but not parsed (the dashboard parses

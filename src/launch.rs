@@ -41,6 +41,7 @@ pub async fn dashboard(
     let mut handle = engine::start(config, Arc::new(SystemClock))?;
     let start = crate::tui::startup::Start {
         theme: ui.theme,
+        colourless: ui.colourless,
         readonly: ui.readonly,
         config: ui.files.config,
         themes: ui.files.themes,

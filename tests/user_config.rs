@@ -174,3 +174,22 @@ fn user_themes_load_and_a_broken_one_is_said_without_hiding_the_rest() {
         app.config_errors
     );
 }
+
+#[test]
+fn without_colour_mono_is_the_one_theme_and_t_says_why() {
+    assert!(tokentop::config::monochrome("xterm-mono"));
+    assert!(tokentop::config::monochrome("dumb"));
+    assert!(!tokentop::config::monochrome("xterm-256color"));
+    let start = Start {
+        theme: Some("mono".into()),
+        colourless: true,
+        ..Start::default()
+    };
+    let clock = Arc::new(FixedClock::at(fixtures::t0()));
+    let mut app = startup::app(&start, ColorDepth::Ansi16, clock).expect("app");
+    assert_eq!(app.themes.names(), ["mono"]);
+    press(&mut app, 't');
+    assert_eq!(app.themes.current().name, "mono");
+    let said = app.status.as_ref().map(|s| s.1.clone()).unwrap_or_default();
+    assert!(said.contains("colours are off"), "{said}");
+}

@@ -108,6 +108,10 @@ impl App {
                     return vec![Effect::Send(Command::Reveal(id, Reveal::Show))];
                 }
             }
+            Action::CycleTheme if !self.themes.can_cycle() => self.say(
+                Level::Info,
+                "colours are off (NO_COLOR, --no-color or a monochrome TERM): mono is the one theme",
+            ),
             Action::CycleTheme => {
                 let name = self.themes.cycle().to_string();
                 self.say(Level::Info, format!("theme {name} (t for the next)"));

@@ -14,6 +14,9 @@ use std::sync::Arc;
 pub struct Start {
     /// The theme asked for on the command line; it wins over the config's.
     pub theme: Option<String>,
+    /// No colour at all (NO_COLOR, --no-color, a monochrome TERM): `mono`
+    /// is the only theme.
+    pub colourless: bool,
     /// Refuse what changes tokens.
     pub readonly: bool,
     /// The user's `config.toml`: (path, text).
@@ -48,6 +51,10 @@ pub fn app(start: &Start, depth: ColorDepth, clock: Arc<dyn Clock>) -> Result<Ap
     // Accent colours as the terminal can show them.
     for (_, colour) in &mut config.accents {
         *colour = super::theme_file::for_depth(*colour, depth);
+    }
+    let mut themes = themes;
+    if start.colourless {
+        themes.keep_only("mono");
     }
     let mut app = App::new(keymap, themes, clock);
     app.readonly = start.readonly;

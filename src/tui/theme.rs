@@ -218,6 +218,19 @@ impl Themes {
         }
     }
 
+    /// Keeps only the theme `name` (a colourless terminal keeps `mono`).
+    pub fn keep_only(&mut self, name: &str) {
+        if self.all.iter().any(|t| t.name == name) {
+            self.all.retain(|t| t.name == name);
+            self.current = 0;
+        }
+    }
+
+    /// Whether `t` has another theme to move to.
+    pub fn can_cycle(&self) -> bool {
+        self.all.len() > 1
+    }
+
     /// Moves to the next theme and names it.
     pub fn cycle(&mut self) -> &str {
         self.current = (self.current + 1) % self.all.len();
