@@ -689,3 +689,32 @@ fn a_text_view_stops_at_its_end_and_one_key_scrolls_back() {
         Some(&Overlay::Help { scroll: at_end - 1 })
     );
 }
+
+#[test]
+fn every_unread_source_is_listed_by_j_and_a_long_status_takes_two_lines() {
+    let mut app = fixtures::app();
+    let broken: Vec<String> = (1..=3)
+        .map(|i| format!("/home/dana/keys/key-{i}.json: not valid JSON (line 1, column 300): EOF while parsing a string (profile `batch-{i}`)"))
+        .collect();
+    app.update(Event::Engine(Box::new(Update::Snapshot {
+        rows: fixtures::rows(),
+        source_errors: broken.clone(),
+        skipped: vec![],
+        settled: true,
+    })));
+    let screen = render(&app, "default", 80, 24).backend().to_string();
+    assert!(
+        screen.contains("3 sources not read (J lists them)"),
+        "{screen}"
+    );
+    // Its end is on the next line, not cut off.
+    assert!(screen.contains("(profile `batch-1`)"), "{screen}");
+    press(&mut app, 'J');
+    let screen = render(&app, "default", 120, 30).backend().to_string();
+    for line in &broken {
+        assert!(
+            screen.contains(line.as_str()),
+            "{line} not listed:\n{screen}"
+        );
+    }
+}

@@ -280,7 +280,13 @@ impl Overlay {
                 app.scroll_limit.set(most);
             }
             Overlay::Journal { scroll } => {
-                let most = journal::render(&app.journal, *scroll, theme, frame, middle);
+                let problems: Vec<String> = app
+                    .source_errors
+                    .iter()
+                    .chain(&app.config_errors)
+                    .cloned()
+                    .collect();
+                let most = journal::render(&app.journal, &problems, *scroll, theme, frame, middle);
                 app.scroll_limit.set(most);
             }
             Overlay::Copy { id, chosen } => {

@@ -8,7 +8,7 @@ use crate::model::TtlClass;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 /// Draws everything.
 pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
@@ -35,18 +35,25 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
     } else {
         wanted.min(spare).max(least)
     };
+    // A status longer than the screen is wide takes a second line, where
+    // there is room for one.
+    let said = status_line(app, theme);
+    let status_height = match said.width() > usize::from(area.width) && least == 3 {
+        true => 2,
+        false => 1,
+    };
     let [head, body, selected, status, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(2),
         Constraint::Length(detail),
-        Constraint::Length(1),
+        Constraint::Length(status_height),
         Constraint::Length(1),
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(header(app, theme, head.width)), head);
     table::render(app, theme, frame, body);
     selected::render_selected(app, theme, frame, selected);
-    frame.render_widget(Paragraph::new(status_line(app, theme)), status);
+    frame.render_widget(Paragraph::new(said).wrap(Wrap { trim: false }), status);
     frame.render_widget(Paragraph::new(key_hints(app, theme, hints.width)), hints);
     // Overlays cover everything between the header and the key hints.
     let middle = Rect {
@@ -178,13 +185,19 @@ fn status_line(app: &App, theme: &Theme) -> Line<'static> {
         (None, _) if !app.config_errors.is_empty() => {
             let more = match app.config_errors.len() {
                 1 => String::new(),
-                n => format!(" (and {} more)", n - 1),
+                n => format!(" (and {} more: J lists them)", n - 1),
             };
             (Level::Warn, format!("{}{more}", app.config_errors[0]))
         }
+        (None, Some(first)) if app.source_errors.len() == 1 => {
+            (Level::Warn, format!("not read: {first}"))
+        }
         (None, Some(first)) => (
             Level::Warn,
-            format!("{} source(s) unreadable: {first}", app.source_errors.len()),
+            format!(
+                "{} sources not read (J lists them): {first}",
+                app.source_errors.len()
+            ),
         ),
         (None, None) => match app.skipped.first() {
             Some(first) => (

@@ -14,15 +14,31 @@ use std::collections::VecDeque;
 /// What the journal view offers.
 pub const HINTS: &[Action] = &[Action::ScrollDown, Action::ScrollUp, Action::Close];
 
-/// The view's lines, newest entry first.
-pub fn lines(journal: &VecDeque<JournalLine>, theme: &Theme) -> Vec<Line<'static>> {
-    let mut out = vec![Line::styled(
+/// The view's lines: what could not be read (credential sources, the
+/// dashboard's own files), then the journal, newest entry first.
+pub fn lines(
+    journal: &VecDeque<JournalLine>,
+    problems: &[String],
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if !problems.is_empty() {
+        out.push(Line::styled(
+            format!("not read ({})", problems.len()),
+            theme.slot(Slot::Header),
+        ));
+        for problem in problems {
+            out.push(Line::styled(format!("! {problem}"), theme.slot(Slot::Warn)));
+        }
+        out.push(Line::default());
+    }
+    out.push(Line::styled(
         match journal.back().and_then(|l| l.file.as_deref()) {
             Some(file) => format!("kept in {file}"),
             None => "this session only: no journal file is kept".into(),
         },
         theme.slot(Slot::KeyDesc),
-    )];
+    ));
     if journal.is_empty() {
         out.push(Line::from(
             "Nothing yet: refreshes, revocations, copies and reveals are listed here.",
@@ -55,6 +71,7 @@ pub fn lines(journal: &VecDeque<JournalLine>, theme: &Theme) -> Vec<Line<'static
 /// Draws the journal over `area`.
 pub fn render(
     journal: &VecDeque<JournalLine>,
+    problems: &[String],
     scroll: u16,
     theme: &Theme,
     frame: &mut Frame,
@@ -70,7 +87,7 @@ pub fn render(
     super::render_text(
         frame,
         area,
-        Paragraph::new(lines(journal, theme))
+        Paragraph::new(lines(journal, problems, theme))
             .block(block)
             .wrap(Wrap { trim: false }),
         scroll,
