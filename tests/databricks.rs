@@ -85,6 +85,38 @@ async fn pats_and_logins_are_shown_refreshed_and_deleted_as_their_workspace_says
     assert_eq!(dev["error"], serde_json::Value::Null, "{dev}");
     assert!(!run.stdout.contains(&pat) && !run.stdout.contains(&login.refresh_token));
 
+    // As metrics: a PAT is not a token tokentop can renew (a person makes
+    // one), the never-expiring one is flagged, the login is renewable.
+    let metrics = list(home.path(), &["--format", "prometheus"], &[]).await;
+    let value = |name: &str, profile: &str| {
+        metrics
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{name}{{profile=\"{profile}\"")))
+            .and_then(|l| l.rsplit(' ').next())
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("{name} of {profile}:\n{}", metrics.stdout))
+    };
+    assert_eq!(value("tokentop_refreshable", "DEFAULT"), "0");
+    assert_eq!(value("tokentop_refreshable", "forever"), "0");
+    assert_eq!(value("tokentop_pat_never_expires", "forever"), "1");
+    assert_eq!(value("tokentop_refreshable", "dev"), "1");
+    // The same series in the same order each run (values aside), so a
+    // textfile that did not change does not diff.
+    let series = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| {
+                l.rsplit_once(' ')
+                    .map_or(l, |(series, _)| series)
+                    .to_string()
+            })
+            .collect()
+    };
+    for _ in 0..3 {
+        let again = list(home.path(), &["--format", "prometheus"], &[]).await;
+        assert_eq!(series(&again.stdout), series(&metrics.stdout));
+    }
+
     // r on the login: a new token from its cached refresh token.
     let refreshed = tokentop(home.path(), &["refresh", "dev", "--json"], &[]).await;
     assert_eq!(refreshed.code, 0, "{}", refreshed.stderr);

@@ -184,9 +184,11 @@ pub fn encode(s: &Snapshot<'_>) -> Result<String, String> {
                 .get_or_create(&labels)
                 .set(i64::from(*word == now_state));
         }
-        // Whether a new token is in sight: tokentop can obtain one, and
-        // its issuer has not refused the sign-in.
-        let can = row.capabilities.can_refresh() && now_state != "dead";
+        // Whether a new token is in sight: tokentop can obtain one (a PAT
+        // only a person makes), and its issuer has not refused the sign-in.
+        let can = row.capabilities.can_refresh()
+            && row.kind != crate::model::Kind::DatabricksPat
+            && now_state != "dead";
         refreshable.get_or_create(&who).set(i64::from(can));
         kept.get_or_create(&who).set(i64::from(row.auto_refresh));
         if row.ttl_class(s.now) == TtlClass::Never {
@@ -263,7 +265,33 @@ pub fn encode(s: &Snapshot<'_>) -> Result<String, String> {
     }
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &registry).map_err(|e| e.to_string())?;
-    Ok(text)
+    Ok(in_order(&text))
+}
+
+/// The samples of each family in a fixed order (prometheus-client's
+/// follow a hash map's), so two runs over the same credentials write the
+/// same text: a textfile that did not change does not diff.
+fn in_order(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut samples: Vec<&str> = Vec::new();
+    let flush = |samples: &mut Vec<&str>, out: &mut String| {
+        samples.sort_unstable();
+        for sample in samples.drain(..) {
+            out.push_str(sample);
+            out.push('\n');
+        }
+    };
+    for line in text.lines() {
+        if line.starts_with('#') {
+            flush(&mut samples, &mut out);
+            out.push_str(line);
+            out.push('\n');
+        } else {
+            samples.push(line);
+        }
+    }
+    flush(&mut samples, &mut out);
+    out
 }
 
 /// The same families in Prometheus' classic text format (0.0.4), for
