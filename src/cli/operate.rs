@@ -158,15 +158,17 @@ fn print(after: &Row, token: Option<&Secret>, output: Output) -> Result<(), Stri
         outln!("{text}");
         return Ok(());
     }
-    let facts = format!(
-        "{}: token {} {}",
-        after.profile,
-        after.fingerprint.as_deref().unwrap_or("none"),
-        after
-            .expires_at
-            .map(|t| format!("expires {}", t.format("%Y-%m-%d %H:%M:%SZ")))
-            .unwrap_or_default()
-    );
+    let facts = match &after.fingerprint {
+        Some(fingerprint) => format!(
+            "{}: token {fingerprint} {}",
+            after.profile,
+            after
+                .expires_at
+                .map(|t| format!("expires {}", t.format("%Y-%m-%d %H:%M:%SZ")))
+                .unwrap_or_default()
+        ),
+        None => format!("{}: no token", after.profile),
+    };
     match token {
         Some(token) => {
             eprintln!("{facts}");

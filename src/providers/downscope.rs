@@ -86,7 +86,7 @@ pub fn refusal(cred: &Credential, ask: &Downscope) -> Option<String> {
         return Some(format!("access boundary: {why}"));
     }
     cred.endpoints.sts.is_none().then(|| {
-        "no STS endpoint to exchange an access boundary at (set `sts` in the profile's endpoints)"
+        "no STS endpoint to exchange an access boundary at (set `sts` in the profile's endpoints to the exchange URL itself, as Google's is https://sts.googleapis.com/v1/token)"
             .to_string()
     })
 }
@@ -186,7 +186,7 @@ pub async fn downscope(
             let sts = cred.endpoints.sts.as_deref().ok_or_else(|| {
                 ProviderError::config(
                     &cred.provenance.profile,
-                    "no STS endpoint to downscope at (set `sts` in the profile's endpoints)",
+                    "no STS endpoint to downscope at (set `sts` in the profile's endpoints to the exchange URL itself, as Google's is https://sts.googleapis.com/v1/token)",
                 )
             })?;
             // google-auth percent-encodes the JSON, and the form encodes it again.
