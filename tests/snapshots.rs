@@ -718,3 +718,26 @@ fn every_unread_source_is_listed_by_j_and_a_long_status_takes_two_lines() {
         );
     }
 }
+
+#[test]
+fn the_header_counts_revoked_rows() {
+    let mut app = fixtures::app();
+    let mut rows = fixtures::rows();
+    rows[0].status = tokentop::model::Status::Revoked;
+    app.update(Event::Engine(Box::new(Update::Snapshot {
+        rows,
+        source_errors: vec![],
+        skipped: vec![],
+        settled: true,
+    })));
+    let wide = render(&app, "default", 100, 24).backend().to_string();
+    assert!(
+        wide.lines().nth(0).is_some_and(|l| l.contains("1 revoked")),
+        "{wide}"
+    );
+    let narrow = render(&app, "default", 40, 12).backend().to_string();
+    assert!(
+        narrow.lines().nth(0).is_some_and(|l| l.contains("⊘1")),
+        "{narrow}"
+    );
+}

@@ -83,8 +83,8 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
     }
 }
 
-/// `tokentop · 5 credentials · 2 expiring · 1 error`, or on a narrow
-/// terminal `tokentop 5 · ⚠2 ✗1 !1`.
+/// `tokentop · 5 credentials · 2 expiring · 1 error · 1 revoked`, or on a
+/// narrow terminal `tokentop 5 · ⚠2 ✗1 !1 ⊘1`.
 fn header(app: &App, theme: &Theme, width: u16) -> Line<'static> {
     let now = app.clock.now();
     let count = |c: TtlClass| app.rows.iter().filter(|r| r.ttl_class(now) == c).count();
@@ -105,6 +105,13 @@ fn header(app: &App, theme: &Theme, width: u16) -> Line<'static> {
             Slot::TtlExpired,
         ),
         (errors, "!", "error", "errors", Slot::StateError),
+        (
+            count(TtlClass::Revoked),
+            "⊘",
+            "revoked",
+            "revoked",
+            Slot::StateRevoked,
+        ),
     ];
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
