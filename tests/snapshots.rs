@@ -732,12 +732,12 @@ fn the_header_counts_revoked_rows() {
     })));
     let wide = render(&app, "default", 100, 24).backend().to_string();
     assert!(
-        wide.lines().nth(0).is_some_and(|l| l.contains("1 revoked")),
+        wide.lines().next().is_some_and(|l| l.contains("1 revoked")),
         "{wide}"
     );
     let narrow = render(&app, "default", 40, 12).backend().to_string();
     assert!(
-        narrow.lines().nth(0).is_some_and(|l| l.contains("⊘1")),
+        narrow.lines().next().is_some_and(|l| l.contains("⊘1")),
         "{narrow}"
     );
 }
