@@ -30,7 +30,9 @@ pub(super) fn cloud_run(facts: &TokenFacts, target: &Target, r: &ProbeResponse) 
         )
         .with(format!("token aud: {}", listed(&facts.audience)))
         .with(format!("service:   {expected}"))
-        .with("fix: mint the ID token for the service URL (the profile's `audience`), or add that audience to the service as a custom audience")
+        .with(format!(
+            "fix: set the profile's `audience = \"{expected}\"` and mint the ID token again, or add the token's audience to the service as a custom audience"
+        ))
         .with(answer(r));
     }
     if let Some(d) = unverified(facts, r) {

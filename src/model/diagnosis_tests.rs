@@ -141,6 +141,14 @@ fn cloud_run_with_another_audience_is_the_audience() {
             .any(|e| e.contains("billing-x7k2q") && e.starts_with("token aud"))
     );
     assert!(d.evidence.iter().any(|e| e.contains(RUN)));
+    // The fix names the audience to set.
+    assert!(
+        d.evidence
+            .iter()
+            .any(|e| e.starts_with("fix:") && e.contains(&format!("audience = \"{RUN}\""))),
+        "{:?}",
+        d.evidence
+    );
     assert_eq!(d.cause.class(), 11);
 }
 
