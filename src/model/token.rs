@@ -214,7 +214,9 @@ pub fn format_relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = delta.num_seconds().unsigned_abs();
     let magnitude = match secs {
         0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m", secs / 60),
+        // Near expiry the seconds matter (the TTL beside it shows them).
+        60..600 => format!("{}m{:02}s", secs / 60, secs % 60),
+        600..3600 => format!("{}m", secs / 60),
         3600..86400 => format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60),
         _ => format!("{}d", secs / 86400),
     };
@@ -318,6 +320,7 @@ mod tests {
         let now = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap_or_default();
         assert_eq!(format_relative(now + Duration::minutes(12), now), "in 12m");
         assert_eq!(format_relative(now - Duration::seconds(5), now), "5s ago");
+        assert_eq!(format_relative(now + Duration::seconds(117), now), "in 1m57s");
         assert_eq!(format_relative(now + Duration::hours(2), now), "in 2h00m");
     }
 }

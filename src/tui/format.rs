@@ -82,7 +82,7 @@ mod tests {
         assert_eq!(text, "2027-01-15 08:12:00 UTC (in 12m)");
         assert_eq!(
             claim_value("exp", &Value::from("1800000060"), now),
-            "2027-01-15 08:01:00 UTC (in 1m)"
+            "2027-01-15 08:01:00 UTC (in 1m00s)"
         );
         assert_eq!(claim_value("sub", &Value::from("x"), now), "x");
     }
