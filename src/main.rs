@@ -56,13 +56,14 @@ enum Command {
         bearer_token_file: Option<PathBuf>,
     },
     /// Watch every credential headless and expose /metrics (OpenMetrics) and
-    /// /healthz for Prometheus; auto-refresh follows config.toml's [refresh].
+    /// /healthz for Prometheus, and /list.json for `list --from`; auto-refresh
+    /// follows config.toml's [refresh].
     Serve {
         /// Where to listen (another address than loopback is warned about).
         #[arg(long, default_value = "127.0.0.1:9464")]
         listen: std::net::SocketAddr,
-        /// A file holding the bearer token /metrics asks for (never on the
-        /// command line: Prometheus sends it with authorization.credentials_file).
+        /// A file holding the bearer token /metrics and /list.json ask for (never
+        /// on the command line: Prometheus sends it with authorization.credentials_file).
         #[arg(long, value_name = "FILE")]
         bearer_token_file: Option<PathBuf>,
     },
