@@ -448,3 +448,42 @@ async fn a_rotated_refresh_token_is_kept_in_memory_and_the_cli_cache_is_left_alo
     handle.shutdown().await;
     emulator.shutdown().await;
 }
+
+/// The emulator's own samples: an account-level login on a loopback host
+/// names its account's `discovery_url`, as databricks-sdk reads it; its
+/// refresh goes to the account's token endpoint, not the workspace's.
+#[tokio::test]
+async fn a_profiles_discovery_url_names_where_its_login_is_refreshed() {
+    let emulator = Emulator::start(EmulatorOptions::default())
+        .await
+        .expect("emulator");
+    let samples = tempfile::tempdir().expect("tempdir");
+    emulator.write_samples(samples.path()).expect("samples");
+    let home = samples.path().join("home");
+    std::fs::copy(
+        samples.path().join("databrickscfg"),
+        home.join(".databrickscfg"),
+    )
+    .expect("databrickscfg");
+    let refreshed = tokentop(&home, &["refresh", "account", "--json"], &[]).await;
+    assert_eq!(refreshed.code, 0, "{}", refreshed.stderr);
+    let row: serde_json::Value = serde_json::from_str(&refreshed.stdout).expect("JSON");
+    assert_eq!(row["status"], "live", "{row}");
+    assert_eq!(row["error"], serde_json::Value::Null, "{row}");
+    // A discovery_url on another origin than the host is not followed.
+    let text = std::fs::read_to_string(home.join(".databrickscfg")).expect("read");
+    let elsewhere = text.replace(
+        "discovery_url = http://127.0.0.1:",
+        "discovery_url = http://127.0.0.2:",
+    );
+    assert_ne!(text, elsewhere, "the sample names a discovery_url");
+    std::fs::write(home.join(".databrickscfg"), elsewhere).expect("write");
+    let refused = tokentop(&home, &["refresh", "account"], &[]).await;
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("discovery_url") && refused.stderr.contains("own origin"),
+        "{}",
+        refused.stderr
+    );
+    emulator.shutdown().await;
+}

@@ -198,6 +198,9 @@ pub struct DatabricksUse {
     pub auth_type: Option<String>,
     /// The account, for an account-level profile.
     pub account_id: Option<String>,
+    /// `discovery_url`: the RFC 8414 document naming its token endpoint,
+    /// when the profile gives it (then no host metadata is asked).
+    pub discovery_url: Option<String>,
     /// The workspace id, when known.
     pub workspace_id: Option<String>,
     /// The cloud as databricks-sdk reports it (`AWS`, `AZURE`, `GCP`).

@@ -320,7 +320,10 @@ mod tests {
         let now = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap_or_default();
         assert_eq!(format_relative(now + Duration::minutes(12), now), "in 12m");
         assert_eq!(format_relative(now - Duration::seconds(5), now), "5s ago");
-        assert_eq!(format_relative(now + Duration::seconds(117), now), "in 1m57s");
+        assert_eq!(
+            format_relative(now + Duration::seconds(117), now),
+            "in 1m57s"
+        );
         assert_eq!(format_relative(now + Duration::hours(2), now), "in 2h00m");
     }
 }

@@ -68,6 +68,17 @@ pub async fn endpoints(http: &Http, cred: &Credential) -> Result<Endpoints, Prov
         token: documented.to_string(),
         authorization: format!("{default_issuer}/v1/authorize"),
     };
+    let dbx = cred.context.databricks.as_ref();
+    // A profile's `discovery_url` names the document itself, as the SDK
+    // reads it: no host metadata is asked; it must be on the host's origin.
+    if let Some(url) = dbx.and_then(|d| d.discovery_url.as_deref()) {
+        let host = dbx.map_or("", |d| d.host.as_str());
+        same_origin(host, url, "discovery_url")?;
+        let issuer = url
+            .strip_suffix("/.well-known/oauth-authorization-server")
+            .unwrap_or(default_issuer);
+        return discovered(http, url, issuer, documented_endpoints).await;
+    }
     let Some(metadata_url) = cred.endpoints.discovery.as_deref() else {
         return Ok(documented_endpoints());
     };
@@ -113,9 +124,20 @@ pub async fn endpoints(http: &Http, cred: &Credential) -> Result<Endpoints, Prov
     same_origin(metadata_url, &issuer, "oidc_endpoint")?;
     let issuer = issuer.trim_end_matches('/');
     let discovery_url = format!("{issuer}/.well-known/oauth-authorization-server");
+    discovered(http, &discovery_url, issuer, documented_endpoints).await
+}
+
+/// The endpoints the RFC 8414 document at `discovery_url` names (on its
+/// own origin); where there is none, `documented`.
+async fn discovered(
+    http: &Http,
+    discovery_url: &str,
+    issuer: &str,
+    documented: impl FnOnce() -> Endpoints,
+) -> Result<Endpoints, ProviderError> {
     match get_document(
         http,
-        &discovery_url,
+        discovery_url,
         read("a discovery document", |d: &Discovery| {
             Some(d.token_endpoint.as_str())
         }),
@@ -126,16 +148,16 @@ pub async fn endpoints(http: &Http, cred: &Credential) -> Result<Endpoints, Prov
             token_endpoint,
             authorization_endpoint,
         }) => {
-            same_origin(&discovery_url, &token_endpoint, "token_endpoint")?;
+            same_origin(discovery_url, &token_endpoint, "token_endpoint")?;
             let authorization =
                 authorization_endpoint.unwrap_or_else(|| format!("{issuer}/v1/authorize"));
-            same_origin(&discovery_url, &authorization, "authorization_endpoint")?;
+            same_origin(discovery_url, &authorization, "authorization_endpoint")?;
             Ok(Endpoints {
                 token: token_endpoint,
                 authorization,
             })
         }
-        Err(ProviderError::Rejected { status: 404, .. }) => Ok(documented_endpoints()),
+        Err(ProviderError::Rejected { status: 404, .. }) => Ok(documented()),
         Err(e) => Err(e),
     }
 }

@@ -33,6 +33,7 @@ const ATTRIBUTES: &[Attribute] = &[
     attr("account_id", "DATABRICKS_ACCOUNT_ID", None),
     attr("workspace_id", "DATABRICKS_WORKSPACE_ID", None),
     attr("cloud", "DATABRICKS_CLOUD", None),
+    attr("discovery_url", "DATABRICKS_DISCOVERY_URL", None),
     attr("token", "DATABRICKS_TOKEN", Some("pat")),
     attr(
         "oidc_token_env",

@@ -346,8 +346,8 @@ fn credential(
             sts: None,
             // databricks-sdk asks a workspace host where its OIDC lives;
             // account endpoints are built directly, as the Go SDK does.
-            discovery: account
-                .is_none()
+            // A profile's own `discovery_url` is read instead (the SDK's way).
+            discovery: (account.is_none() && r.get("discovery_url").is_none())
                 .then(|| format!("{base}/.well-known/databricks-config")),
             probe: None,
         },
@@ -363,6 +363,7 @@ fn credential(
                 host,
                 auth_type,
                 account_id,
+                discovery_url: r.get("discovery_url").map(str::to_string),
                 workspace_id: r.get("workspace_id").map(str::to_string),
                 active,
                 google_service_account: r.get("google_service_account").map(str::to_string),
