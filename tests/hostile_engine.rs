@@ -182,3 +182,62 @@ async fn next(
         .expect("the engine answers (not frozen)")
         .expect("update")
 }
+
+/// A credential file broken from the start is watched as the good ones
+/// are: mended, it is read again and its row appears, with no key and no
+/// restart (a `serve` has no R).
+#[tokio::test]
+async fn a_file_broken_from_the_start_is_read_again_once_mended() {
+    use tokentop::engine::protocol::Update;
+    let home = tempfile::tempdir().expect("tempdir");
+    let (_emulator, profiles) = demo(home.path()).await;
+    let adc = home.path().join("oncall-adc.json");
+    let good = std::fs::read_to_string(&adc).expect("read");
+    std::fs::write(&adc, &good[..good.len() / 2]).expect("break it");
+    let config = tokentop::engine::EngineConfig::new(
+        tokentop::sources::DiscoveryConfig {
+            profiles_file: Some(profiles),
+            ..Default::default()
+        },
+        false,
+    )
+    .watching();
+    let mut handle =
+        tokentop::engine::start(config, std::sync::Arc::new(tokentop::model::SystemClock))
+            .expect("engine");
+    loop {
+        if let Update::Snapshot {
+            rows,
+            source_errors,
+            ..
+        } = next(&mut handle.updates).await
+        {
+            assert!(
+                source_errors.iter().any(|e| e.contains("oncall-adc.json")),
+                "{source_errors:?}"
+            );
+            assert!(!rows.iter().any(|r| r.profile == "nightly-dataflow"));
+            break;
+        }
+    }
+    // Mended by a tool that writes a new file and renames it over the old.
+    let fresh = home.path().join("oncall-adc.json.new");
+    std::fs::write(&fresh, &good).expect("write");
+    std::fs::rename(&fresh, &adc).expect("rename");
+    loop {
+        if let Update::Snapshot {
+            rows,
+            source_errors,
+            ..
+        } = next(&mut handle.updates).await
+            && source_errors.is_empty()
+        {
+            assert!(
+                rows.iter().any(|r| r.profile == "nightly-dataflow"),
+                "{rows:?}"
+            );
+            break;
+        }
+    }
+    handle.shutdown().await;
+}

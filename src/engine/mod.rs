@@ -345,6 +345,14 @@ impl Engine {
             let (files, folders) = self.config.discovery.watched();
             let mut files: BTreeSet<PathBuf> = files.into_iter().collect();
             files.extend(self.store.sources().into_iter().map(PathBuf::from));
+            // A file that could not be read is watched too: mended, it is
+            // read again without a key or a restart.
+            files.extend(
+                broken
+                    .iter()
+                    .map(|e| PathBuf::from(&e.source_path))
+                    .filter(|p| p.is_absolute()),
+            );
             self.watch = match watcher::watch(&files, &folders, self.changed.clone()) {
                 Ok(watch) => Some(watch),
                 Err(e) => {
