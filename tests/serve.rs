@@ -59,16 +59,27 @@ fn serve_with(
         .spawn()
         .expect("serve starts");
     let stderr = child.stderr.take().expect("stderr");
-    let mut line = String::new();
-    BufReader::new(stderr)
-        .read_line(&mut line)
-        .expect("serve says where");
-    let url = line
-        .trim()
-        .strip_prefix("tokentop serve: ")
-        .unwrap_or_else(|| panic!("unexpected: {line}"))
-        .to_string();
+    let mut lines = BufReader::new(stderr).lines();
+    let mut before = Vec::new();
+    let url = loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("serve ended, having said {before:?}"))
+            .expect("serve says where");
+        match line.trim().strip_prefix("tokentop serve: http") {
+            Some(rest) => break format!("http{rest}"),
+            None => before.push(line),
+        }
+    };
+    // (Anything serve says before its address is a warning.)
+    assert!(before.iter().all(|l| l.contains("warning")), "{before:?}");
+    SAID_BEFORE.with(|said| *said.borrow_mut() = before);
     (Running(child), url)
+}
+
+thread_local! {
+    /// What the last `serve_with` on this thread said before its address.
+    static SAID_BEFORE: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 fn prometheus(dir: &std::path::Path, target: &str) -> (Running, String) {
@@ -406,7 +417,19 @@ async fn a_bearer_token_from_a_file_guards_the_metrics_but_not_health() {
     let token_file = dir.path().join("metrics-token");
     std::fs::write(&token_file, "s3cr3t-scrape-token\n").expect("token file");
     let file = token_file.display().to_string();
+    // Readable by others: serve starts, and says so.
+    std::fs::set_permissions(
+        &token_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .expect("chmod");
     let (_serve, metrics_url) = serve_with(dir.path(), &profiles, &["--bearer-token-file", &file]);
+    let said = SAID_BEFORE.with(|said| said.borrow().clone());
+    assert!(
+        said.iter()
+            .any(|l| l.contains("can be read by other users")),
+        "{said:?}"
+    );
     let http = reqwest::Client::new();
     let status = |request: reqwest::RequestBuilder| async move {
         request.send().await.expect("answer").status().as_u16()
@@ -458,6 +481,17 @@ async fn a_bearer_token_from_a_file_guards_the_metrics_but_not_health() {
         said.contains("401") && said.contains("--bearer-token-file"),
         "{said}"
     );
+    let wrong = dir.path().join("wrong-token");
+    std::fs::write(&wrong, "not-the-token\n").expect("write");
+    let (code, _, said) = list(vec![
+        "--from".into(),
+        base.clone(),
+        "--bearer-token-file".into(),
+        wrong.display().to_string(),
+    ])
+    .await;
+    assert_eq!(code, 3, "{said}");
+    assert!(said.contains("refused the bearer token given"), "{said}");
     let (code, families, said) = list(vec![
         "--from".into(),
         base,

@@ -93,6 +93,9 @@ async fn fetch(
     let body = String::from_utf8_lossy(&body).into_owned();
     match status.as_u16() {
         200 => Ok(body),
+        401 if bearer.is_some() => Err(format!(
+            "{url}: HTTP 401: this serve refused the bearer token given (is it the file serve reads?)"
+        )),
         401 => Err(format!(
             "{url}: HTTP 401: this serve asks for a bearer token (give --bearer-token-file)"
         )),

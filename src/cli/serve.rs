@@ -107,10 +107,20 @@ async fn stopped() {
     }
 }
 
-/// The bearer token in `path` (`--bearer-token-file`), trimmed.
+/// The bearer token in `path` (`--bearer-token-file`), trimmed; a file
+/// others may read is warned about.
 pub(super) fn read_bearer(path: &Path) -> Result<Secret, String> {
     let text = crate::files::read_text(path)
         .map_err(|e| format!("--bearer-token-file {}: {e}", path.display()))?;
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        eprintln!(
+            "tokentop: warning: --bearer-token-file {} can be read by other users (chmod 600 it)",
+            path.display()
+        );
+    }
     let token = text.trim();
     if token.is_empty() {
         return Err(format!("--bearer-token-file {}: empty", path.display()));
