@@ -82,19 +82,7 @@ fn the_detail_says_where_a_trusted_profile_sends_its_credential() {
         KeyCode::Enter,
         KeyModifiers::NONE,
     )));
-    let theme = tokentop::tui::theme::Theme::built_in("default").expect("theme");
-    let mut terminal =
-        ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 60)).expect("terminal");
-    terminal
-        .draw(|frame| tokentop::tui::view::view(&app, &theme, frame))
-        .expect("draw");
-    let screen: String = terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|cell| cell.symbol())
-        .collect();
+    let screen = screen(&app);
     assert!(
         screen.contains("(sends to https://idp.corp.example/token, trusted in config.toml)"),
         "{screen}"
@@ -124,4 +112,39 @@ fn a_revoked_or_refused_credential_outlives_nothing() {
     let (said, slot) = outlives(&refused, 60, fixtures::t0());
     assert_eq!(slot, Slot::TtlExpired);
     assert!(said.contains("nothing renews it"), "{said}");
+}
+
+/// What the dashboard draws at 200x60, as one string.
+fn screen(app: &tokentop::tui::app::App) -> String {
+    let theme = tokentop::tui::theme::Theme::built_in("default").expect("theme");
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 60)).expect("terminal");
+    terminal
+        .draw(|frame| tokentop::tui::view::view(app, &theme, frame))
+        .expect("draw");
+    terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|cell| cell.symbol())
+        .collect()
+}
+
+#[test]
+fn a_revoked_tokens_timeline_says_revoked_not_time_left() {
+    let mut app = fixtures::app();
+    for row in &mut app.rows {
+        row.status = tokentop::model::Status::Revoked;
+    }
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    let screen = screen(&app);
+    assert!(
+        screen.contains("revoked: refused wherever it is sent"),
+        "{screen}"
+    );
+    assert!(!screen.contains("left, exp"), "{screen}");
 }

@@ -213,7 +213,10 @@ fn timeline(row: &Row, job: Option<i64>, now: DateTime<Utc>, theme: &Theme) -> V
                     (false, false) => '░',
                 })
                 .collect();
+            // The row's own token, revoked: its expiry no longer matters.
+            let revoked = row.status == Status::Revoked && Some(&fp) == row.fingerprint.as_ref();
             let says = match exp {
+                _ if revoked => "revoked: refused wherever it is sent".to_string(),
                 Some(t) if t <= now => format!("expired {}", t.format("%H:%M:%SZ")),
                 Some(t) => format!(
                     "{} left, exp {}",
@@ -223,6 +226,7 @@ fn timeline(row: &Row, job: Option<i64>, now: DateTime<Utc>, theme: &Theme) -> V
                 None => "no expiry known".into(),
             };
             let slot = match exp {
+                _ if revoked => Slot::StateRevoked,
                 Some(t) if t <= now => Slot::TtlExpired,
                 _ => Slot::TtlFresh,
             };
