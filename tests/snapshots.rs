@@ -709,6 +709,9 @@ fn every_unread_source_is_listed_by_j_and_a_long_status_takes_two_lines() {
     );
     // Its end is on the next line, not cut off.
     assert!(screen.contains("(profile `batch-1`)"), "{screen}");
+    // At 40x12 too: the second line says where to look.
+    let small = render(&app, "mono", 40, 12).backend().to_string();
+    assert!(small.contains("key-1.json"), "{small}");
     press(&mut app, 'J');
     let screen = render(&app, "default", 120, 30).backend().to_string();
     for line in &broken {
@@ -739,5 +742,33 @@ fn the_header_counts_revoked_rows() {
     assert!(
         narrow.lines().next().is_some_and(|l| l.contains("⊘1")),
         "{narrow}"
+    );
+}
+
+#[test]
+fn a_kept_alive_row_without_an_expiry_is_marked_too() {
+    let mut app = fixtures::app();
+    let mut rows = fixtures::rows();
+    for row in &mut rows {
+        row.auto_refresh = true;
+    }
+    rows[0].expires_at = None;
+    let profile = rows[0].profile.clone();
+    app.update(Event::Engine(Box::new(Update::Snapshot {
+        rows,
+        source_errors: vec![],
+        skipped: vec![],
+        settled: true,
+    })));
+    let screen = render(&app, "default", 120, 24).backend().to_string();
+    let line = screen
+        .lines()
+        .find(|l| l.contains(profile.as_str()))
+        .unwrap_or_default();
+    assert!(line.contains("-↻"), "{screen}");
+    let marks = screen.matches('↻').count();
+    assert!(
+        screen.contains("auto-refresh all") && marks == 5,
+        "{marks}:\n{screen}"
     );
 }

@@ -38,7 +38,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
     // A status longer than the screen is wide takes a second line, where
     // there is room for one.
     let said = status_line(app, theme);
-    let status_height = match said.width() > usize::from(area.width) && least == 3 {
+    let status_height = match said.width() > usize::from(area.width) && area.height >= 12 {
         true => 2,
         false => 1,
     };

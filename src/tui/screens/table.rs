@@ -187,6 +187,9 @@ fn cell(
                 let kept = if row.auto_refresh { "↻" } else { "" };
                 format!("{}{kept}", format_ttl(left))
             }
+            // Kept alive, no expiry known yet: still marked, as the
+            // header's count has it.
+            _ if row.auto_refresh => "-↻".into(),
             _ => "-".into(),
         })
         .style(ttl_style),
