@@ -13,9 +13,10 @@ pub(super) fn row_of(e: &Entry) -> Row {
     // printable here, so every consumer shows them safely.
     let text = printable_owned;
     let dbx = c.context.databricks.as_ref();
+    let profile = text(&c.provenance.profile);
     Row {
         id: c.id.clone(),
-        profile: text(&c.provenance.profile),
+        profile: profile.clone(),
         platform: c.platform,
         kind: c.kind,
         principal: text(match (c.principal.as_str(), &e.learned_principal) {
@@ -107,7 +108,7 @@ pub(super) fn row_of(e: &Entry) -> Row {
                 note: t.note.as_deref().map(text),
             })
             .collect(),
-        warning: never_expires(t, &text(&c.provenance.profile)).or_else(|| {
+        warning: never_expires(t, &profile).or_else(|| {
             c.audience.as_ref().and_then(|want| {
                 // The ID token held, or else what the family's will carry.
                 let got = e

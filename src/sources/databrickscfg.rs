@@ -323,6 +323,7 @@ fn credential(
     };
     let workspace = base.to_string();
     let cache_keys = databricks_cache::keys(&place.profile, &host, account);
+    let discovery_url = r.get("discovery_url").map(str::to_string);
     let mut cred = Credential {
         id: place.id.clone(),
         platform: Platform::Databricks,
@@ -347,7 +348,7 @@ fn credential(
             // databricks-sdk asks a workspace host where its OIDC lives;
             // account endpoints are built directly, as the Go SDK does.
             // A profile's own `discovery_url` is read instead (the SDK's way).
-            discovery: (account.is_none() && r.get("discovery_url").is_none())
+            discovery: (account.is_none() && discovery_url.is_none())
                 .then(|| format!("{base}/.well-known/databricks-config")),
             probe: None,
         },
@@ -363,7 +364,7 @@ fn credential(
                 host,
                 auth_type,
                 account_id,
-                discovery_url: r.get("discovery_url").map(str::to_string),
+                discovery_url,
                 workspace_id: r.get("workspace_id").map(str::to_string),
                 active,
                 google_service_account: r.get("google_service_account").map(str::to_string),
