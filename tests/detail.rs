@@ -78,11 +78,7 @@ fn the_detail_says_where_a_trusted_profile_sends_its_credential() {
     for row in &mut app.rows {
         row.trusted_endpoints = vec!["https://idp.corp.example/token".into()];
     }
-    app.update(Event::Key(KeyEvent::new(
-        KeyCode::Enter,
-        KeyModifiers::NONE,
-    )));
-    let screen = screen(&app);
+    let screen = detail_screen(&mut app);
     assert!(
         screen.contains("(sends to https://idp.corp.example/token, trusted in config.toml)"),
         "{screen}"
@@ -114,13 +110,18 @@ fn a_revoked_or_refused_credential_outlives_nothing() {
     assert!(said.contains("nothing renews it"), "{said}");
 }
 
-/// What the dashboard draws at 200x60, as one string.
-fn screen(app: &tokentop::tui::app::App) -> String {
+/// Enter on the selected row, and what the dashboard then draws at
+/// 200x60, as one string.
+fn detail_screen(app: &mut tokentop::tui::app::App) -> String {
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
     let theme = tokentop::tui::theme::Theme::built_in("default").expect("theme");
     let mut terminal =
         ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 60)).expect("terminal");
     terminal
-        .draw(|frame| tokentop::tui::view::view(app, &theme, frame))
+        .draw(|frame| tokentop::tui::view::view(&*app, &theme, frame))
         .expect("draw");
     terminal
         .backend()
@@ -137,11 +138,7 @@ fn a_revoked_tokens_timeline_says_revoked_not_time_left() {
     for row in &mut app.rows {
         row.status = tokentop::model::Status::Revoked;
     }
-    app.update(Event::Key(KeyEvent::new(
-        KeyCode::Enter,
-        KeyModifiers::NONE,
-    )));
-    let screen = screen(&app);
+    let screen = detail_screen(&mut app);
     assert!(
         screen.contains("revoked: refused wherever it is sent"),
         "{screen}"

@@ -57,17 +57,7 @@ async fn a_watched_file_swapped_for_a_fifo_freezes_nothing() {
     use tokentop::engine::protocol::{Command, Update};
     let home = tempfile::tempdir().expect("tempdir");
     let (_emulator, profiles) = demo(home.path()).await;
-    let config = tokentop::engine::EngineConfig::new(
-        tokentop::sources::DiscoveryConfig {
-            profiles_file: Some(profiles),
-            ..Default::default()
-        },
-        true,
-    )
-    .watching();
-    let mut handle =
-        tokentop::engine::start(config, std::sync::Arc::new(tokentop::model::SystemClock))
-            .expect("engine");
+    let mut handle = watching_engine(profiles, true);
     // Wait for the user's token.
     let adc_id = loop {
         if let Update::Row(row) = next(&mut handle.updates).await
@@ -174,6 +164,21 @@ async fn a_busy_server_is_asked_again_after_its_retry_after() {
 }
 
 /// The engine's next update, within 20 s (else it is frozen).
+/// The engine on `profiles`, watching its files; `refresh` obtains tokens
+/// at start.
+fn watching_engine(profiles: std::path::PathBuf, refresh: bool) -> tokentop::engine::EngineHandle {
+    let config = tokentop::engine::EngineConfig::new(
+        tokentop::sources::DiscoveryConfig {
+            profiles_file: Some(profiles),
+            ..Default::default()
+        },
+        refresh,
+    )
+    .watching();
+    tokentop::engine::start(config, std::sync::Arc::new(tokentop::model::SystemClock))
+        .expect("engine")
+}
+
 async fn next(
     updates: &mut tokio::sync::mpsc::UnboundedReceiver<tokentop::engine::protocol::Update>,
 ) -> tokentop::engine::protocol::Update {
@@ -194,17 +199,7 @@ async fn a_file_broken_from_the_start_is_read_again_once_mended() {
     let adc = home.path().join("oncall-adc.json");
     let good = std::fs::read_to_string(&adc).expect("read");
     std::fs::write(&adc, &good[..good.len() / 2]).expect("break it");
-    let config = tokentop::engine::EngineConfig::new(
-        tokentop::sources::DiscoveryConfig {
-            profiles_file: Some(profiles),
-            ..Default::default()
-        },
-        false,
-    )
-    .watching();
-    let mut handle =
-        tokentop::engine::start(config, std::sync::Arc::new(tokentop::model::SystemClock))
-            .expect("engine");
+    let mut handle = watching_engine(profiles, false);
     loop {
         if let Update::Snapshot {
             rows,

@@ -31,14 +31,17 @@ fn free_port() -> u16 {
 /// `serve` on the seeded profiles, keeping the short-lived Databricks
 /// token alive (a 95-second window covers the whole of its life).
 fn serve(dir: &std::path::Path, profiles: &std::path::Path) -> (Running, String) {
-    serve_with(dir, profiles, &[])
+    let (running, url, _) = serve_with(dir, profiles, &[]);
+    (running, url)
 }
 
+/// `serve` with `extra` arguments: the child, its URL, and the warnings it
+/// said before it.
 fn serve_with(
     dir: &std::path::Path,
     profiles: &std::path::Path,
     extra: &[&str],
-) -> (Running, String) {
+) -> (Running, String, Vec<String>) {
     let config = dir.join("config/tokentop");
     std::fs::create_dir_all(&config).expect("config dir");
     std::fs::write(
@@ -73,13 +76,7 @@ fn serve_with(
     };
     // (Anything serve says before its address is a warning.)
     assert!(before.iter().all(|l| l.contains("warning")), "{before:?}");
-    SAID_BEFORE.with(|said| *said.borrow_mut() = before);
-    (Running(child), url)
-}
-
-thread_local! {
-    /// What the last `serve_with` on this thread said before its address.
-    static SAID_BEFORE: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+    (Running(child), url, before)
 }
 
 fn prometheus(dir: &std::path::Path, target: &str) -> (Running, String) {
@@ -423,8 +420,8 @@ async fn a_bearer_token_from_a_file_guards_the_metrics_but_not_health() {
         std::os::unix::fs::PermissionsExt::from_mode(0o644),
     )
     .expect("chmod");
-    let (_serve, metrics_url) = serve_with(dir.path(), &profiles, &["--bearer-token-file", &file]);
-    let said = SAID_BEFORE.with(|said| said.borrow().clone());
+    let (_serve, metrics_url, said) =
+        serve_with(dir.path(), &profiles, &["--bearer-token-file", &file]);
     assert!(
         said.iter()
             .any(|l| l.contains("can be read by other users")),
